@@ -1,0 +1,45 @@
+# perfkit — the front door. Two commands on a fresh machine with Python 3.11+:
+#   make report   builds the environment, generates the demo district, runs the annual report
+#   make test     builds the environment, runs the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.perfkit-installed
+YEAR   ?= 2022
+MONTH  ?= 5
+DEMO   := data/demo
+DATA   ?= $(DEMO)/demo.xlsx
+OUT    ?= reports/$(YEAR)
+
+.PHONY: report test demo lint lab bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("perfkit needs Python 3.11 or newer" if sys.version_info < (3, 11) else 0)'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+$(DEMO)/demo.xlsx: | $(STAMP)
+	$(BIN)/perfkit demo --out $(DEMO) --year $(YEAR)
+
+demo: $(DEMO)/demo.xlsx
+
+report: $(STAMP) $(DEMO)/demo.xlsx
+	$(BIN)/perfkit report --data $(DATA) --year $(YEAR) --month $(MONTH) --out $(OUT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2
+
+lint: $(STAMP)
+	$(BIN)/ruff check perfkit tests benchmarks
+
+lab: $(STAMP) $(DEMO)/demo.xlsx
+	$(BIN)/jupyter lab notebooks/
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_score.py --projects 100000
+
+clean:
+	rm -rf $(VENV) $(DEMO) reports/*/
