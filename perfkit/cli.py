@@ -1,0 +1,92 @@
+"""The ``perfkit`` command. Each sub-command is one call of the Python API of the same name.
+
+Users are finance analysts, not programmers: a failure prints one line saying what is wrong and exits
+non-zero; it never prints a traceback (set PERFKIT_DEBUG=1 to see one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from perfkit.io.load import InputError
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from perfkit.demo import generate, write_demo
+
+    demo = generate(seed=args.seed, year=args.year, n_projects=args.projects)
+    paths = write_demo(demo, Path(args.out))
+    p = demo.tables["projects"]
+    print(f"示例区县：{len(demo.tables['units'])} 个预算单位，{len(p)} 个项目，"
+          f"{len(demo.tables['self_eval'])} 条自评指标 → {paths['workbook']}（及 {paths['csv']}/）")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from perfkit.io.load import load
+
+    ds = load(args.data)
+    print(f"数据：{ds.source}")
+    print(ds.counts.to_string(index=False))
+    for note in ds.notes:
+        print("说明：" + note)
+    q = ds.quarantine
+    if len(q):
+        print(f"\n隔离 {len(q)} 处问题（行号与 Excel 中一致）：")
+        shown = q.head(args.limit)
+        for r in shown.itertuples(index=False):
+            print(f"  {r.文件}「{r.工作表}」第 {r.行} 行 {r.说明}")
+        if len(q) > len(shown):
+            print(f"  …… 另有 {len(q) - len(shown)} 处，用 --out 导出全部")
+    if args.out:
+        from perfkit.io.write import write_csv
+
+        write_csv(q, Path(args.out))
+        print(f"隔离清单已写入 {args.out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="perfkit", description="预算绩效管理分析工作台")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="生成示例区县数据（工作簿 + CSV 文件夹）")
+    p.add_argument("--out", default="data/demo")
+    p.add_argument("--seed", type=int, default=2022)
+    p.add_argument("--year", type=int, default=2022)
+    p.add_argument("--projects", type=int, default=None, help="项目数（默认随种子在 1500–2500 之间）")
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("validate", help="检查数据：载入多少、隔离多少、为什么")
+    p.add_argument("data", help=".xlsx 工作簿，或含 <表名>.csv/.parquet 的文件夹")
+    p.add_argument("--limit", type=int, default=30, help="最多显示多少处问题")
+    p.add_argument("--out", help="把隔离清单写成 CSV")
+    p.set_defaults(func=_cmd_validate)
+
+    for register in _EXTRA_COMMANDS:
+        register(sub)
+    return parser
+
+
+_EXTRA_COMMANDS: list = []
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except InputError as exc:
+        print(f"perfkit: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("perfkit: 已中断", file=sys.stderr)
+        return 130
+    except Exception as exc:  # last resort: one line, never a traceback for users
+        if os.environ.get("PERFKIT_DEBUG"):
+            raise
+        print(f"perfkit: 内部错误（{type(exc).__name__}: {exc}）。设置 PERFKIT_DEBUG=1 可查看详情。", file=sys.stderr)
+        return 1

@@ -1,0 +1,162 @@
+"""The data contract (shared/DATA_CONTRACT.md) as data: the one place where the Chinese headers of the
+official forms meet perfkit's internal column names.
+
+Users fill these tables in Excel/WPS, so every header, enumeration and hint here is what they see.
+Loading, validation, templates and exports all read this module; nothing else spells a header.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["text", "int", "number", "money", "bool", "enum", "percent"]
+
+CATEGORIES = ("部门整体支出", "部门项目支出", "专项转移支付项目支出", "乡村振兴资金支出")
+MONITOR_CLASSES = ("一般项目", "转移支付项目")
+LEVEL1 = ("产出指标", "效益指标", "满意度指标", "成本指标")
+LEVEL2 = (
+    "数量指标", "质量指标", "时效指标", "成本指标", "经济成本指标", "社会成本指标", "生态环境成本指标",
+    "经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标", "服务对象满意度指标",
+)
+LIKELIHOOD = ("确定能", "有可能", "完全不可能")
+GRADES = ("优", "良", "中", "差")
+EXANTE_DIMENSIONS = ("立项必要性", "投入经济性", "绩效目标合理性", "实施方案可行性", "筹资合规性")
+ARCHIVE_ITEMS = ("政策制度文件", "资金拨付明细", "项目申报材料", "评审材料", "实施材料", "验收材料", "满意度调查")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a contract table: its header as printed on the form and how to read it."""
+
+    header: str
+    name: str
+    kind: Kind = "text"
+    required: bool = False  # the column must be present and every row must have a value
+    choices: tuple[str, ...] = ()
+    hint: str = ""
+    aliases: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """One sheet (or one CSV/Parquet file) of the contract."""
+
+    sheet: str
+    name: str
+    columns: tuple[Column, ...]
+    unique: tuple[str, ...] = ()  # internal names whose combination must be unique
+    description: str = ""
+    needs_project: bool = field(default=True)  # rows refer to 项目编码
+
+    @property
+    def by_header(self) -> dict[str, Column]:
+        return {c.header: c for c in self.columns}
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+_PID = Column("项目编码", "project_id", required=True, hint="与「项目」表一致的项目编码")
+_L1 = Column("一级指标", "level1", "enum", choices=LEVEL1, hint="产出指标/效益指标/满意度指标/成本指标")
+_L2 = Column("二级指标", "level2", hint="如 数量指标、质量指标、时效指标、社会效益指标、服务对象满意度指标")
+_L3 = Column("三级指标", "indicator", required=True, hint="指标名称")
+
+UNITS = Table("单位", "units", (
+    Column("单位编码", "unit_id", required=True, hint="预算单位编码，唯一"),
+    Column("单位名称", "unit_name", required=True, hint="预算单位全称"),
+    Column("主管部门", "department", hint="主管部门名称"),
+), unique=("unit_id",), description="预算单位", needs_project=False)
+
+PROJECTS = Table("项目", "projects", (
+    Column("项目编码", "project_id", required=True, hint="同一年度内唯一"),
+    Column("项目名称", "project_name", required=True, hint="项目全称"),
+    Column("单位编码", "unit_id", hint="须在「单位」表中"),
+    Column("年度", "year", "int", hint="如 2022", minimum=2000, maximum=2100),
+    Column("支出类别", "category", "enum", choices=CATEGORIES, hint="四类之一"),
+    Column("监控分类", "monitor_class", "enum", choices=MONITOR_CLASSES, hint="一般项目/转移支付项目"),
+    Column("重点项目", "key_project", "bool", hint="是/否"),
+    Column("新增重大项目", "new_major", "bool", hint="是/否"),
+    Column("民生项目", "livelihood", "bool", hint="是/否"),
+    Column("涉密", "classified", "bool", hint="是/否；涉密项目不进入任何公开文件"),
+    Column("年初预算数", "budget_initial", "money", hint="万元；表头写（元）则按元读入", minimum=0),
+    Column("全年预算数", "budget", "money", hint="万元", minimum=0),
+    Column("全年执行数", "spent", "money", hint="万元；年度结束前可空", minimum=0),
+), unique=("project_id", "year"), description="项目", needs_project=False)
+
+TARGETS = Table("绩效目标", "targets", (
+    _PID, _L1, _L2, _L3,
+    Column("指标值", "target_text", hint="按表填写：≥50个、≤90万元、100%、=0、效果明显、2022年12月31日前",
+           aliases=("年度指标值", "目标值")),
+    Column("分值", "weight", "number", hint="该指标分值", minimum=0, maximum=100),
+    Column("指标性质", "comparator_text", hint="可选：≥ ≤ = 等（比较符单列的表样）"),
+    Column("计量单位", "unit_text", hint="可选：个、万元、% 等", aliases=("度量单位",)),
+), description="绩效目标（三级指标）")
+
+EXEC_MONITOR = Table("执行监控", "exec_monitor", (
+    _PID,
+    Column("月份", "month", "int", required=True, hint="1–12", minimum=1, maximum=12),
+    Column("累计执行数", "spent_cum", "money", required=True, hint="截至该月累计，万元", minimum=0),
+), unique=("project_id", "month"), description="预算执行监控（按月累计）")
+
+IND_MONITOR = Table("指标监控", "ind_monitor", (
+    _PID,
+    Column("月份", "month", "int", required=True, hint="1–12", minimum=1, maximum=12),
+    _L3,
+    Column("累计完成值", "done_text", hint="截至该月累计完成值"),
+    Column("全年预计完成值", "forecast_text", hint="可选"),
+    Column("完成目标可能性", "likelihood", "enum", choices=LIKELIHOOD, hint="确定能/有可能/完全不可能"),
+    Column("偏差原因", "deviation_reason", hint="可选"),
+), description="绩效目标监控（按月累计）")
+
+SELF_EVAL = Table("绩效自评", "self_eval", (
+    _PID, _L1, _L2, _L3,
+    Column("指标值", "target_text", hint="自评表所列年度指标值", aliases=("年度指标值",)),
+    Column("实际完成值", "actual_text", hint="实际完成值"),
+    Column("分值", "weight", "number", hint="该指标分值；表样无分值列时可空", minimum=0, maximum=100),
+    Column("得分", "unit_score", "number", hint="单位自评得分", minimum=0, maximum=100),
+    Column("偏差原因分析及改进措施", "deviation_reason", hint="未完成或超额 30% 以上须说明",
+           aliases=("偏差原因分析", "偏差原因")),
+), description="项目支出绩效自评（每个三级指标一行）")
+
+SELF_SUMMARY = Table("自评汇总", "self_summary", (
+    _PID,
+    Column("执行率分值", "exec_weight", "number", hint="一般 10 分，部分省份 20 分", minimum=0, maximum=100),
+    Column("执行率得分", "unit_exec_score", "number", hint="单位自评的执行率得分", minimum=0, maximum=100),
+    Column("自评总分", "unit_total", "number", hint="单位自评总分", minimum=0, maximum=100),
+    Column("自评等级", "unit_grade", "enum", choices=GRADES, hint="优/良/中/差，可空"),
+), unique=("project_id",), description="项目自评汇总（每个项目一行）")
+
+EXANTE = Table("事前评估", "exante", (
+    _PID,
+    *(Column(d, f"exante_{i}", "number", hint="0–20 分（默认满分 20）", minimum=0, maximum=100)
+      for i, d in enumerate(EXANTE_DIMENSIONS, start=1)),
+    Column("评估结论", "conclusion_text", hint="可空，由规则计算"),
+), unique=("project_id",), description="新增重大项目事前绩效评估")
+
+ARCHIVE = Table("评价档案", "archive", (
+    _PID,
+    *(Column(a, f"archive_{i}", "bool", hint="是/否") for i, a in enumerate(ARCHIVE_ITEMS, start=1)),
+), unique=("project_id",), description="绩效评价档案清单")
+
+TABLES: tuple[Table, ...] = (
+    UNITS, PROJECTS, TARGETS, EXEC_MONITOR, IND_MONITOR, SELF_EVAL, SELF_SUMMARY, EXANTE, ARCHIVE,
+)
+BY_SHEET: dict[str, Table] = {t.sheet: t for t in TABLES}
+BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+
+# Booleans as users type them (DATA_CONTRACT.md): 是/否, Y/N, 1/0, TRUE/FALSE, ✓/空.
+TRUE_WORDS = frozenset({"是", "y", "yes", "1", "1.0", "true", "✓", "√", "✔", "对"})
+FALSE_WORDS = frozenset({"否", "n", "no", "0", "0.0", "false", "", "×", "✗", "x"})
+
+
+def headers(table: Table) -> list[str]:
+    """The Chinese headers of a table, in form order."""
+    return [c.header for c in table.columns]
+
+
+def rename_to_headers(frame, table: Table):
+    """Internal column names → Chinese headers (for outputs users read)."""
+    return frame.rename(columns={c.name: c.header for c in table.columns})
