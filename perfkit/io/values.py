@@ -33,6 +33,8 @@ def normalize_text(value: object) -> str | None:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return None
     text = unicodedata.normalize("NFKC", str(value)).strip()
+    if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
+        text = text[1:]  # the apostrophe our exports (and Excel users) put before text that looks like a formula
     return text or None
 
 

@@ -67,6 +67,13 @@ def atomic_path(target: Path) -> Iterator[Path]:
         tmp_path.unlink(missing_ok=True)
 
 
+def excel_writer(path: Path) -> pd.ExcelWriter:
+    """An xlsxwriter-backed writer that stores every string as text, never as a formula or a URL, so
+    data such as ``=HYPERLINK(...)`` or ``=100%`` stays inert without altering it."""
+    return pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": {
+        "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}})
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     """UTF-8 with BOM (Excel opens it as Chinese), inert text, written atomically."""
     with atomic_path(path) as tmp:
@@ -76,10 +83,10 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
 
 def write_tables_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> Path:
     """Contract tables (internal names) → one workbook, one sheet each, in form order."""
-    with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="xlsxwriter") as xl:
+    with atomic_path(path) as tmp, excel_writer(tmp) as xl:
         for name, frame in tables.items():
             table = BY_NAME[name]
-            sheet = inert_frame(to_contract_frame(frame, table))
+            sheet = to_contract_frame(frame, table)
             sheet.to_excel(xl, sheet_name=table.sheet, index=False)
             ws = xl.sheets[table.sheet]
             ws.freeze_panes(1, 0)

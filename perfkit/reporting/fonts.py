@@ -1,0 +1,75 @@
+"""Chinese text with no system font: Noto Sans SC (SIL OFL), installed by pip (pylopdf-fonts-zh-cn).
+
+A fresh machine has no CJK font, so charts would show empty boxes and the PDF tofu (TECH_NOTES.md).
+This module registers the pip-installed font for matplotlib/seaborn and writes the ``@font-face`` rules
+for HTML (a subset inlined as a data: URI, so the page opens offline) and for WeasyPrint (the file).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from functools import cache
+from pathlib import Path
+
+FAMILY = "Noto Sans SC"
+
+
+def font_path() -> Path:
+    """The OpenType file of Noto Sans SC Regular shipped by the pip package."""
+    import pylopdf_fonts_zh_cn
+
+    return Path(pylopdf_fonts_zh_cn.sans_path())
+
+
+@cache
+def use_cjk_font() -> str:
+    """Register the font with matplotlib and make it the default sans-serif; returns the family name.
+
+    seaborn.set_theme() resets fonts, so :func:`set_theme` below is the way notebooks should style charts.
+    """
+    import matplotlib as mpl
+    from matplotlib import font_manager
+
+    font_manager.fontManager.addfont(str(font_path()))
+    mpl.rcParams["font.family"] = "sans-serif"
+    mpl.rcParams["font.sans-serif"] = [FAMILY, "DejaVu Sans"]
+    mpl.rcParams["axes.unicode_minus"] = False
+    return FAMILY
+
+
+def set_theme() -> None:
+    """seaborn's theme with the CJK font kept (seaborn would otherwise reset it)."""
+    import seaborn as sns
+
+    use_cjk_font()
+    sns.set_theme(style="whitegrid", font=FAMILY, rc={"axes.unicode_minus": False,
+                                                       "font.sans-serif": [FAMILY, "DejaVu Sans"]})
+
+
+def subset_woff2(text: str) -> bytes:
+    """The font cut down to the characters of ``text`` (plus ASCII), as WOFF2: ~100 KB instead of 8 MB."""
+    from fontTools import subset
+
+    options = subset.Options()
+    options.flavor = "woff2"
+    options.layout_features = ["*"]
+    font = subset.load_font(str(font_path()), options)
+    subsetter = subset.Subsetter(options)
+    chars = set(text) | {chr(c) for c in range(0x20, 0x7F)} | set("，。、；：？！“”‘’（）《》【】—…·％")
+    subsetter.populate(text="".join(sorted(chars)))
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    subset.save_font(font, buffer, options)
+    return buffer.getvalue()
+
+
+def font_face_css(text: str | None = None) -> str:
+    """``@font-face`` for the CJK font: inlined subset for ``text`` (HTML), or the file itself (PDF)."""
+    if text is None:
+        src = f"url('{font_path().as_uri()}') format('opentype')"
+    else:
+        data = base64.b64encode(subset_woff2(text)).decode("ascii")
+        src = f"url(data:font/woff2;base64,{data}) format('woff2')"
+    return (f"@font-face {{ font-family: '{FAMILY}'; src: {src}; font-weight: 100 900; "
+            f"font-style: normal; }}")

@@ -1,0 +1,123 @@
+"""The scoring rules of DOMAIN.md as small vectorized functions, each named after its rule.
+
+Every threshold and weight comes in as an argument read from the rulebook; nothing here is a policy
+number. All functions take and return numpy arrays (or pandas Series) of equal length.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+ArrayLike = np.ndarray | pd.Series
+
+
+def round_half_up(x: ArrayLike, decimals: int) -> np.ndarray:
+    """Round half away from zero at ``decimals`` (forms round 8.615 to 8.62, not banker's 8.62/8.61)."""
+    scale = 10.0 ** decimals
+    x = np.asarray(x, dtype=float)
+    return np.sign(x) * np.floor(np.abs(x) * scale + 0.5 + 1e-9) / scale
+
+
+def execution_rate(spent: ArrayLike, budget: ArrayLike) -> np.ndarray:
+    """全年执行数 / 全年预算数; NaN where the budget is zero or missing (a finding, not a crash)."""
+    spent = np.asarray(spent, dtype=float)
+    budget = np.asarray(budget, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(budget > 0, spent / budget, np.nan)
+
+
+def execution_score(rate: ArrayLike, weight: ArrayLike, decimals: int) -> np.ndarray:
+    """预算执行率得分 = min(执行率, 1) × 分值 (财预〔2020〕10号)."""
+    return round_half_up(np.minimum(np.asarray(rate, dtype=float), 1.0) * np.asarray(weight, dtype=float),
+                         decimals)
+
+
+def forward_score(actual: ArrayLike, target: ArrayLike, weight: ArrayLike) -> np.ndarray:
+    """正向指标: A ≥ T → W, else W × A/T (never below 0 nor above W)."""
+    a, t, w = (np.asarray(v, dtype=float) for v in (actual, target, weight))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        partial = np.where(t > 0, w * np.clip(a, 0, None) / t, np.where(a >= t, w, 0.0))
+    return np.clip(np.where(a >= t, w, partial), 0, w)
+
+
+def reverse_score(actual: ArrayLike, target: ArrayLike, weight: ArrayLike, rule: str) -> np.ndarray:
+    """反向指标: A ≤ T → W; else proportional W × T/A, or linear W × max(0, 1 − (A−T)/T)."""
+    a, t, w = (np.asarray(v, dtype=float) for v in (actual, target, weight))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if rule == "proportional":
+            over = np.where(a > 0, w * t / a, 0.0)
+        elif rule == "linear":
+            over = np.where(t > 0, w * np.maximum(0.0, 1.0 - (a - t) / t), 0.0)
+        else:
+            raise ValueError(f"反向指标计分规则「{rule}」未实现（可用：proportional、linear）")
+    return np.clip(np.where(a <= t, w, over), 0, w)
+
+
+def equal_score(actual: ArrayLike, target: ArrayLike, weight: ArrayLike) -> np.ndarray:
+    """等于指标: T = 0 → W if A ≤ 0 else 0; otherwise scored as forward."""
+    a, t, w = (np.asarray(v, dtype=float) for v in (actual, target, weight))
+    return np.where(t == 0, np.where(a <= 0, w, 0.0), forward_score(a, t, w))
+
+
+def range_score(actual: ArrayLike, low: ArrayLike, high: ArrayLike, weight: ArrayLike) -> np.ndarray:
+    """区间指标: inside [low, high] → W; below → forward against low; above → proportional against high."""
+    a, lo, hi, w = (np.asarray(v, dtype=float) for v in (actual, low, high, weight))
+    return np.where(a < lo, forward_score(a, lo, w), reverse_score(a, hi, w, "proportional"))
+
+
+def deadline_score(actual_date: ArrayLike, deadline: ArrayLike, weight: ArrayLike, late_share: float
+                   ) -> np.ndarray:
+    """时效指标: done by the deadline → W; late → W × late_share (rulebook)."""
+    a, t, w = (np.asarray(v, dtype=float) for v in (actual_date, deadline, weight))
+    return np.where(a <= t, w, w * late_share)
+
+
+def qualitative_score(tier: ArrayLike, weight: ArrayLike, points: dict[str, float]) -> np.ndarray:
+    """定性指标: 达成 / 部分达成 / 未达成 → the rulebook's point in each tier's range × W."""
+    share = pd.Series(np.asarray(tier, dtype=object)).map(points).to_numpy(dtype=float)
+    return share * np.asarray(weight, dtype=float)
+
+
+def completion(actual: ArrayLike, target: ArrayLike, kind: ArrayLike) -> np.ndarray:
+    """完成率 of an indicator: A/T forward, T/A reverse (1 when within the cap), 1/0 for = 0 targets."""
+    a, t = np.asarray(actual, dtype=float), np.asarray(target, dtype=float)
+    k = np.asarray(kind, dtype=object)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fwd = np.where(t > 0, a / t, np.where(a >= t, 1.0, 0.0))
+        rev = np.where(a <= t, 1.0, np.where(a > 0, t / a, 0.0))
+        eq = np.where(t == 0, np.where(a <= 0, 1.0, 0.0), fwd)
+    return np.select([k == "≥", k == "≤", k == "="], [fwd, rev, eq], np.nan)
+
+
+def grade(total: ArrayLike, bands: dict[str, float]) -> np.ndarray:
+    """等级 by inclusive lower bounds, highest first (优 ≥ 90, 良 ≥ 80, 中 ≥ 60, else 差)."""
+    t = np.asarray(total, dtype=float)
+    ordered = sorted(bands.items(), key=lambda kv: -kv[1])
+    out = np.select([t >= lo for _, lo in ordered], [g for g, _ in ordered], "差").astype(object)
+    out[np.isnan(t)] = None
+    return out
+
+
+def traffic_light(ratio: ArrayLike, red: float, yellow: float, blue: float | None = None) -> np.ndarray:
+    """红/黄/绿(/蓝) by thresholds on a progress ratio; NaN ratio → no light (None)."""
+    r = np.asarray(ratio, dtype=float)
+    conds = [r < red, r < yellow]
+    choices = ["红", "黄"]
+    if blue is not None:
+        conds.append(r >= blue)
+        choices.append("蓝")
+    out = np.select(conds, choices, "绿").astype(object)
+    out[np.isnan(r)] = None
+    return out
+
+
+LIGHT_ORDER = {"红": 3, "黄": 2, "蓝": 1, "绿": 0}
+
+
+def worst_light(lights: pd.Series, by: pd.Series) -> pd.Series:
+    """A project takes its worst light (红 > 黄 > 蓝 > 绿)."""
+    rank = lights.map(LIGHT_ORDER)
+    worst = rank.groupby(by.to_numpy()).max()
+    inverse = {v: k for k, v in LIGHT_ORDER.items()}
+    return worst.map(inverse)

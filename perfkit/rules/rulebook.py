@@ -1,0 +1,120 @@
+"""The rulebook: every weight, threshold, band and tier as data, with description, unit and source.
+
+In the spirit of OpenFisca's parameter files: a profile is a YAML file whose parameters carry values by
+the date they apply from; a profile may extend another and override single parameters. Code asks
+``rules["monitoring.warning_deviation"]`` and never spells a threshold itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from perfkit.io.load import InputError
+
+PROFILES_DIR = Path(__file__).parent / "profiles"
+DEFAULT_PROFILE = "mof2020"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    key: str
+    description: str
+    unit: str
+    source: str
+    values: dict[dt.date, Any]
+
+    def at(self, when: dt.date) -> Any:
+        """The value in force on ``when`` (the latest value whose start date is not after it)."""
+        dates = sorted(d for d in self.values if d <= when)
+        if not dates:
+            raise InputError(f"规则 {self.key} 在 {when} 尚未生效（最早自 {min(self.values)} 起）")
+        return self.values[dates[-1]]
+
+
+@dataclass
+class Rulebook:
+    """The active rules for one profile and one evaluation year."""
+
+    profile: str
+    title: str
+    year: int
+    parameters: dict[str, Parameter] = field(default_factory=dict)
+    chain: tuple[str, ...] = ()
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self.parameters[key].at(dt.date(self.year, 1, 1))
+        except KeyError:
+            raise InputError(f"规则手册「{self.profile}」中没有参数 {key}") from None
+
+    def cite(self, key: str) -> str:
+        """'财预〔2020〕10号…' — the source of a rule, for each score's 说明."""
+        return self.parameters[key].source
+
+    def table(self) -> pd.DataFrame:
+        """The active rules as a table with their sources (what ``perfkit rules`` prints)."""
+        when = dt.date(self.year, 1, 1)
+        rows = []
+        for key, p in sorted(self.parameters.items()):
+            since = max(d for d in p.values if d <= when)
+            rows.append({"参数": key, "值": _show(p.at(when)), "单位": p.unit, "说明": p.description,
+                         "来源": p.source, "生效日期": since.isoformat()})
+        return pd.DataFrame(rows)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "；".join(f"{k}:{_show(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "、".join(_show(v) for v in value) if len(value) <= 8 else "、".join(map(_show, value[:8])) + "…"
+    return str(value)
+
+
+def available_profiles() -> list[str]:
+    return sorted(p.stem for p in PROFILES_DIR.glob("*.yaml"))
+
+
+def _read_profile(ref: str | Path) -> tuple[dict, Path]:
+    path = Path(ref)
+    if not (path.suffix in (".yaml", ".yml") and path.exists()):
+        path = PROFILES_DIR / f"{ref}.yaml"
+    if not path.exists():
+        raise InputError(f"找不到规则口径「{ref}」（可用：{'、'.join(available_profiles())}，或给出 .yaml 文件路径）")
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path.name}：规则文件格式错误（{str(exc).splitlines()[0]}）") from exc
+    if not isinstance(doc, dict) or "parameters" not in doc:
+        raise InputError(f"{path.name}：规则文件应有 profile 与 parameters 两项")
+    return doc, path
+
+
+def _parse_parameter(key: str, spec: dict, file: str) -> Parameter:
+    missing = [f for f in ("description", "unit", "source", "values") if f not in spec]
+    if missing:
+        raise InputError(f"{file}：参数 {key} 缺少 {'、'.join(missing)}（每个值都须有说明、单位与来源）")
+    values = {}
+    for since, value in spec["values"].items():
+        date = since if isinstance(since, dt.date) else dt.date.fromisoformat(str(since))
+        values[date] = value
+    return Parameter(key, spec["description"], spec["unit"], spec["source"], values)
+
+
+def load_rules(profile: str | Path = DEFAULT_PROFILE, year: int = 2022) -> Rulebook:
+    """Load a profile by name (``mof2020``, ``exec20``, ``bands807060``, ``linear``) or from a YAML file."""
+    doc, path = _read_profile(profile)
+    chain = [doc.get("profile", path.stem)]
+    params: dict[str, Parameter] = {}
+    if doc.get("extends"):
+        base = load_rules(doc["extends"], year)
+        params.update(base.parameters)
+        chain = [*base.chain, *chain]
+    for key, spec in (doc.get("parameters") or {}).items():
+        params[key] = _parse_parameter(key, spec, path.name)
+    return Rulebook(doc.get("profile", path.stem), doc.get("title", ""), year, params, tuple(chain))
