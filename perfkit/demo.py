@@ -7,6 +7,7 @@ with numpy so the same code makes the million-project benchmark data.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,7 +92,7 @@ OUTCOME_IDX = np.flatnonzero(_L1 == "效益指标")
 SATIS_IDX = np.flatnonzero(_L1 == "满意度指标")
 QUAL_PARTIAL = "部分达成年度指标并具有一定效果"
 QUAL_FAILED = "未达成年度指标且效果较差"
-UNREADABLE = ("详见附件", "按要求完成", "/")
+UNREADABLE = ("详见附件", "见佐证材料", "/")
 
 
 @dataclass
@@ -276,12 +277,12 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
     q = kind == "qual"
     act[q] = np.where(missed[q], QUAL_PARTIAL, target_text[q])
     score[q] = np.where(missed[q], np.round(weights[q] * 0.7, 2), weights[q])
+    planted: list[tuple[str, str, str]] = []
     reason = np.where(missed | (ratio >= 1.3), "受疫情影响，部分工作延后，下一年度加快推进", "")
     reason = np.where(rng.random(ni) < 0.45, "", reason)  # many units leave it blank
-    planted: list[tuple[str, str, str]] = []
     sel = rng.random(ni)
     # planted: missed target still given full marks
-    p_full = missed & np.isin(kind, ["qty", "rate"]) & (sel < 0.35)
+    p_full = missed & np.isin(kind, ["qty", "rate"]) & (sel < 0.35) & (score < weights - 0.01)
     score = np.where(p_full, weights, score)
     # planted: actual copied from the target text (comparator sign included)
     p_copy = ~missed & np.isin(kind, ["qty", "rate", "cost"]) & (comp != "=") & (sel > 0.985)
@@ -299,6 +300,20 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
                         (p_tier, "定性得分超出档次"), (p_unread, "无法解析"), (p_renamed, "指标与目标不一致")):
         for i in np.flatnonzero(mask):
             planted.append((project_id[owner[i]], str(se_names[i]), label))
+    # target-setting problems, in the declared targets only (the self-evaluation keeps its own copy)
+    t_sel = rng.random(ni)
+    t_weight = np.where(t_sel > 0.997, weights + 5, weights).astype(float)
+    t_text = np.where((t_sel < 0.003) & (l2 == "数量指标"), "按计划完成", target_text)
+    targets["weight"] = t_weight
+    targets["target_text"] = t_text
+    dup_rows = targets.loc[(t_sel > 0.4) & (t_sel < 0.4015)]
+    targets = pd.concat([targets, dup_rows], ignore_index=True)
+    for i in np.flatnonzero(t_sel > 0.997):
+        planted.append((project_id[owner[i]], "", "分值合计不符"))
+    for i in np.flatnonzero((t_sel < 0.003) & (l2 == "数量指标")):
+        planted.append((project_id[owner[i]], str(names[i]), "指标未量化"))
+    for pid, ind_name in zip(dup_rows["project_id"], dup_rows["indicator"], strict=True):
+        planted.append((pid, ind_name, "指标重复"))
     self_eval = pd.DataFrame({
         "project_id": project_id[owner], "level1": l1, "level2": l2, "indicator": se_names,
         "target_text": target_text, "actual_text": act.astype(str), "weight": weights.astype(float),
@@ -308,7 +323,7 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
     exec_rate = np.minimum(spent / budget, 1.0)
     exec_weight = np.full(np_, 10.0)
     unit_exec = np.round(exec_rate * exec_weight, 2)
-    p_exec = rng.random(np_) < 0.02  # planted: execution score misreported
+    p_exec = (rng.random(np_) < 0.02) & (unit_exec < exec_weight - 0.01)  # planted: execution score misreported
     unit_exec = np.where(p_exec, exec_weight, unit_exec)
     ind_sum = np.bincount(owner, score.astype(float), minlength=np_)
     total = np.round(unit_exec + ind_sum, 2)
@@ -361,7 +376,9 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
         "ind_monitor": ind_monitor, "self_eval": self_eval, "self_summary": self_summary,
         "exante": exante, "archive": archive,
     }
-    return Demo(tables, pd.DataFrame(planted, columns=["project_id", "indicator", "finding"]))
+    planted_frame = pd.DataFrame(planted, columns=["project_id", "indicator", "finding"])
+    planted_frame["indicator"] = planted_frame["indicator"].map(lambda x: unicodedata.normalize("NFKC", x))
+    return Demo(tables, planted_frame.drop_duplicates().reset_index(drop=True))
 
 
 def _pick(choices: tuple, k: int) -> object:

@@ -62,6 +62,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, 0o644)  # mkstemp makes 0600; outputs are meant to be shared
         os.replace(tmp_path, target)
     finally:
         tmp_path.unlink(missing_ok=True)

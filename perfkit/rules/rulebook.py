@@ -53,6 +53,14 @@ class Rulebook:
         except KeyError:
             raise InputError(f"规则手册「{self.profile}」中没有参数 {key}") from None
 
+    def with_value(self, key: str, value: Any, source: str = "scenario") -> Rulebook:
+        """A copy with one parameter replaced for this year (scenarios: 中 cut 10/20/30%, threshold 15/20/25)."""
+        old = self.parameters[key]
+        params = dict(self.parameters)
+        params[key] = Parameter(key, old.description, old.unit, f"{source}（原：{old.source}）",
+                                {**old.values, dt.date(self.year, 1, 1): value})
+        return Rulebook(self.profile, self.title, self.year, params, self.chain)
+
     def cite(self, key: str) -> str:
         """'财预〔2020〕10号…' — the source of a rule, for each score's 说明."""
         return self.parameters[key].source

@@ -1,0 +1,152 @@
+"""结果应用 (DOMAIN.md §5–§6): the on-site spot-check plan, the unit composite score and ranking, and
+next year's evaluation-linked budget proposal (grade → action, recovered funds, 民生 pool, ex-ante gate,
+multi-year escalation).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from perfkit.analyses.monitoring import Monitoring
+from perfkit.io.load import Dataset
+from perfkit.rules.rulebook import Rulebook
+
+
+def spot_check_plan(ds: Dataset, mon: Monitoring, rules: Rulebook) -> pd.DataFrame:
+    """现场抽查: key projects, plus low target completion or a red light (rulebook), with the reason."""
+    spec = rules["spotcheck.rules"]
+    p = mon.projects
+    key = p["key_project"].fillna(False).astype(bool) & bool(spec["key_projects"])
+    low = p["target_completion"] < spec["completion_below"]
+    red = p["exec_light"].eq("红") & bool(spec["red_light"])
+    chosen = key | low | red
+    reason = pd.Series("", index=p.index, dtype="string")
+    reason = reason.mask(key, reason + "重点项目；")
+    reason = reason.mask(low, reason + "监控目标完成率 " + (p["target_completion"] * 100).round(1).astype("string")
+                         + "%；")
+    reason = reason.mask(red, reason + "执行红灯；")
+    plan = p.loc[chosen, ["project_id", "project_name", "unit_id", "budget"]].copy()
+    plan["reason"] = reason[chosen].str.rstrip("；")
+    return plan.reset_index(drop=True)
+
+
+def plan_summary(plan: pd.DataFrame) -> dict:
+    """N 个单位、M 个项目、金额 (分, exact)."""
+    return {"units": int(plan["unit_id"].nunique()), "projects": int(len(plan)),
+            "budget": int(plan["budget"].fillna(0).sum())}
+
+
+def unit_ranking(ds: Dataset, scores: pd.DataFrame, mon: Monitoring | None, findings: pd.DataFrame,
+                 rules: Rulebook) -> pd.DataFrame:
+    """单位综合评定: every component shown, weighted by the rulebook, dense-ranked (1 = best)."""
+    projects = ds.table("projects")[["project_id", "unit_id", "budget", "spent"]]
+    s = scores[["project_id", "total"]].merge(projects, on="project_id", how="left")
+    fail = rules["evaluation.fail_below"]
+    g = s.groupby("unit_id")
+    comp = pd.DataFrame({
+        "projects": g.size(),
+        "mean_score": g["total"].mean(),
+        "fail_rate": (s["total"] < fail).groupby(s["unit_id"]).mean(),
+    })
+    amounts = projects.groupby("unit_id")[["budget", "spent"]].sum()
+    comp = comp.join(amounts)
+    comp["execution"] = np.minimum(comp["spent"].astype(float) / comp["budget"].astype(float).replace(0, np.nan), 1.0)
+    if mon is not None:
+        comp["warning_rate"] = mon.projects.groupby("unit_id")["warning"].mean()
+    else:
+        comp["warning_rate"] = 0.0
+    f = findings.merge(projects[["project_id", "unit_id"]], on="project_id", how="left")
+    comp["findings"] = f.groupby("unit_id").size()
+    comp["findings"] = comp["findings"].fillna(0).astype(int)
+    comp["findings_per_project"] = comp["findings"] / comp["projects"]
+    w = rules["ranking.weights"]
+    cap = rules["ranking.findings_cap"]
+    parts = {
+        "mean_score": comp["mean_score"] / rules["evaluation.total_points"],
+        "pass_rate": 1 - comp["fail_rate"],
+        "execution": comp["execution"].fillna(0),
+        "no_warning": 1 - comp["warning_rate"].fillna(0),
+        "findings": 1 - np.minimum(comp["findings_per_project"] / cap, 1.0),
+    }
+    for k, v in parts.items():
+        comp[f"part_{k}"] = (v * w[k] * 100).round(2)
+    comp["composite"] = sum(comp[f"part_{k}"] for k in parts).round(2)
+    comp["rank"] = comp["composite"].rank(method="dense", ascending=False).astype(int)
+    units = ds.get("units")
+    comp = comp.reset_index()
+    if units is not None:
+        comp = comp.merge(units[["unit_id", "unit_name", "department"]], on="unit_id", how="left")
+    return comp.sort_values(["rank", "unit_id"]).reset_index(drop=True)
+
+
+def consecutive_unsatisfactory(history: pd.DataFrame | None, current: pd.DataFrame, year: int) -> pd.Series:
+    """Years in a row (ending with ``year``) with grade 中 or 差, per project_id."""
+    cur = current[["project_id", "grade"]].assign(year=year)
+    frames = [cur] if history is None else [history[["project_id", "year", "grade"]], cur]
+    h = pd.concat(frames, ignore_index=True).drop_duplicates(["project_id", "year"], keep="last")
+    h = h.sort_values(["project_id", "year"], ascending=[True, False])
+    bad = h["grade"].isin(["中", "差"])
+    h["gap"] = (year - h["year"]) != h.groupby("project_id").cumcount()  # a missing year breaks the run
+    broken = (~bad | h["gap"]).groupby(h["project_id"]).cummax()
+    return (bad & ~broken).groupby(h["project_id"]).sum()
+
+
+def budget_proposal(ds: Dataset, scores: pd.DataFrame, mon: Monitoring | None, rules: Rulebook,
+                    history: pd.DataFrame | None = None, cut_share: float | None = None) -> pd.DataFrame:
+    """Next year's proposal per project: grade → action and change (rulebook), recovery of unexecuted
+    funds of warned projects that then failed their targets, the ex-ante gate, multi-year escalation.
+
+    ``cut_share`` overrides the rulebook's cut for 中 (scenarios); amounts stay in integer 分.
+    """
+    from perfkit.analyses.exante import gate
+
+    projects = ds.table("projects")
+    cols = ["project_id", "project_name", "unit_id", "category", "livelihood", "classified", "budget", "spent"]
+    p = projects[cols].merge(scores[["project_id", "total", "grade", "completion"]], on="project_id", how="left")
+    actions = rules["application.actions"]
+    change = p["grade"].map({g: a["change"] for g, a in actions.items()}).astype(float)
+    if cut_share is not None:
+        change = change.mask(p["grade"].eq("中"), -abs(cut_share))
+    p["action"] = p["grade"].map({g: a["action"] for g, a in actions.items()}).fillna("无评价结果，维持")
+    change = change.fillna(0.0)
+    years = consecutive_unsatisfactory(history, p.dropna(subset=["grade"]), rules.year)
+    p["unsatisfactory_years"] = p["project_id"].map(years).fillna(0).astype(int)
+    esc = rules["application.unsatisfactory_years"]
+    redesign = p["unsatisfactory_years"] >= esc["redesign"]
+    cancel = p["unsatisfactory_years"] >= esc["cancel"]
+    p.loc[redesign & ~cancel, "action"] = "连续" + p["unsatisfactory_years"].astype(str) + "年不理想，重新设计"
+    p.loc[cancel, "action"] = "连续" + p["unsatisfactory_years"].astype(str) + "年不理想，取消"
+    change = change.mask(cancel, -1.0)
+    if ds.has("exante") or projects["new_major"].any():
+        g = gate(ds, rules).set_index("project_id")
+        blocked = p["project_id"].map(g["gate"]).eq("不安排预算")
+        p.loc[blocked, "action"] = "事前评估未通过，不安排预算"
+        change = change.mask(blocked, -1.0)
+    budget = p["budget"].astype("Int64").fillna(0)
+    p["change"] = change
+    delta = (budget.astype("Float64") * change).round().astype("Int64")
+    p["proposal"] = budget + delta
+    # recovery: warned projects whose year-end overall completion fell below the rulebook threshold
+    if mon is not None:
+        warned = p["project_id"].map(mon.projects.set_index("project_id")["warning"]).fillna(False).astype(bool)
+    else:
+        warned = pd.Series(False, index=p.index)
+    failed = p["completion"] < rules["application.recovery_completion_below"]
+    p["warned"] = warned
+    p["recover"] = warned & failed
+    unspent = (budget - p["spent"].astype("Int64").fillna(0)).clip(lower=0)
+    p["recovered"] = unspent.where(p["recover"], 0).astype("Int64")
+    return p
+
+
+def proposal_by_unit(proposal: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
+    """The proposal summed per unit (分, exact)."""
+    g = proposal.groupby("unit_id")
+    out = pd.DataFrame({"projects": g.size(), "budget": g["budget"].sum(), "proposal": g["proposal"].sum(),
+                        "recovered": g["recovered"].sum(),
+                        "cut": (proposal["change"] < 0).groupby(proposal["unit_id"]).sum()}).reset_index()
+    units = ds.get("units")
+    if units is not None:
+        out = out.merge(units[["unit_id", "unit_name", "department"]], on="unit_id", how="left")
+    return out

@@ -1,0 +1,40 @@
+"""事前绩效评估 (DOMAIN.md §3): five dimensions, a conclusion, and the gate for new major projects."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from perfkit.io.contract import EXANTE_DIMENSIONS
+from perfkit.io.load import Dataset
+from perfkit.rules.rulebook import Rulebook
+
+DIMENSION_COLUMNS = [f"exante_{i}" for i in range(1, len(EXANTE_DIMENSIONS) + 1)]
+
+
+def assess(ds: Dataset, rules: Rulebook) -> pd.DataFrame:
+    """Total and conclusion per assessed project; scores above a dimension's maximum are findings."""
+    ex = ds.table("exante").copy()
+    cap = rules["exante.dimension_max"]
+    dims = ex[DIMENSION_COLUMNS].astype(float)
+    ex["exante_total"] = dims.sum(axis=1, min_count=1).round(2)
+    ex["over_cap"] = (dims > cap).any(axis=1)
+    bands = rules["exante.conclusion_bands"]
+    ordered = sorted(bands.items(), key=lambda kv: -kv[1])
+    ex["conclusion"] = np.select([ex["exante_total"] >= lo for _, lo in ordered], [k for k, _ in ordered],
+                                 "不予支持")
+    ex["passed"] = ex["conclusion"].ne("不予支持")
+    return ex
+
+
+def gate(ds: Dataset, rules: Rulebook) -> pd.DataFrame:
+    """新增重大项目 without a passed assessment gets no budget: one row per new major project."""
+    projects = ds.table("projects")
+    new = projects.loc[projects["new_major"], ["project_id", "project_name", "unit_id", "budget"]]
+    result = assess(ds, rules)[["project_id", "exante_total", "conclusion", "passed"]] if ds.has("exante") \
+        else pd.DataFrame(columns=["project_id", "exante_total", "conclusion", "passed"])
+    out = new.merge(result, on="project_id", how="left")
+    out["conclusion"] = out["conclusion"].fillna("未开展事前评估")
+    out["passed"] = out["passed"].fillna(False).astype(bool)
+    out["gate"] = np.where(out["passed"], "准予安排预算", "不安排预算")
+    return out

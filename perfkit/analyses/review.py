@@ -1,0 +1,163 @@
+"""审核: the target-setting review (DOMAIN.md §4), the third-party review of self-evaluations (§5) and
+archive completeness.
+
+Each finding is a row ``project_id, indicator, finding, explanation`` with ``finding`` drawn from the
+vocabulary of DATA_CONTRACT.md, so units get a 整改 list they can act on row by row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from perfkit.io.contract import ARCHIVE_ITEMS
+from perfkit.io.load import Dataset
+from perfkit.rules.rulebook import Rulebook
+from perfkit.rules.targets import BAD, DATE, EMPTY, QUAL, parse_texts
+
+FINDING_COLUMNS = ["project_id", "indicator", "finding", "explanation"]
+FINDING_TYPES = (
+    "未完成目标仍得满分", "得分与规则不符", "实际值照抄目标值", "总分与分项不符", "定性得分超出档次",
+    "缺少偏差说明", "指标与目标不一致", "执行率计算错误", "无法解析",
+)
+
+
+def _findings(mask: pd.Series | np.ndarray, frame: pd.DataFrame, finding: str, explanation: pd.Series | str
+              ) -> pd.DataFrame:
+    mask = np.asarray(mask, dtype=bool)
+    exp = explanation if isinstance(explanation, str) else np.asarray(explanation, dtype=object)[mask]
+    return pd.DataFrame({
+        "project_id": frame["project_id"].to_numpy()[mask],
+        "indicator": frame["indicator"].to_numpy()[mask] if "indicator" in frame else "",
+        "finding": finding,
+        "explanation": exp,
+    })
+
+
+def review_self_evaluation(ind: pd.DataFrame, projects: pd.DataFrame, ds: Dataset, rules: Rulebook) -> pd.DataFrame:
+    """第三方审核: every finding type of DATA_CONTRACT.md from the scored indicators and projects."""
+    tol = rules["evaluation.score_tolerance"]
+    w, us, s = ind["weight"], ind["unit_score"], ind["score"]
+    comp = ind["completion"]
+    quantitative = ind["cmp"].isin(["≥", "≤", "=", "区间"]) & ind["actual_kind"].ne(QUAL)
+    out = []
+    missed_full = quantitative & (comp < 1.0) & (us >= w - tol)
+    out.append(_findings(missed_full, ind, "未完成目标仍得满分",
+                         "完成率 " + (comp * 100).round(1).astype("string") + "%，单位仍给满分 " + w.astype("string")))
+    differs = (us - s).abs() > tol
+    out.append(_findings(differs & ~missed_full, ind, "得分与规则不符",
+                         "单位得分 " + us.astype("string") + "，复算 " + s.astype("string") + "：" + ind["explanation"]))
+    a_txt = ind["actual_text"].fillna("").str.replace(r"\s", "", regex=True)
+    t_txt = ind["target_text"].fillna("").str.replace(r"\s", "", regex=True)
+    copied = ind["actual_has_comparator"] | (quantitative & a_txt.eq(t_txt) & a_txt.str.match(r"^[≥≤=<>≧≦]"))
+    out.append(_findings(copied, ind, "实际值照抄目标值", "实际完成值「" + ind["actual_text"].fillna("") + "」与指标值「"
+                         + ind["target_text"].fillna("") + "」写法相同（含比较符），不是实际测量值"))
+    tiers = rules["evaluation.qualitative_tiers"]
+    lo = ind["tier"].map({k: v[0] for k, v in tiers.items()})
+    hi = ind["tier"].map({k: v[1] for k, v in tiers.items()})
+    share = us / w
+    top = ind["tier"].eq("达成")
+    outside = ind["actual_kind"].eq(QUAL) & w.gt(0) & ((share < lo - 1e-9) | (share > hi + 1e-9)
+                                                       | (~top & (share >= hi - 1e-9)))
+    out.append(_findings(outside, ind, "定性得分超出档次", "「" + ind["tier"].fillna("") + "」档得分区间为 "
+                         + (lo * 100).round(0).astype("string") + "%–" + (hi * 100).round(0).astype("string")
+                         + "%，单位给分 " + (share * 100).round(1).astype("string") + "%"))
+    over = rules["evaluation.overachievement_ratio"]
+    below = rules["review.explain_below"]
+    ind_comp_raw = ind["actual"] / ind["target"]
+    needs = ((comp < below) | (quantitative & ind["cmp"].eq("≥") & (ind_comp_raw >= over)))
+    no_reason = ind["deviation_reason"].fillna("").str.strip().eq("")
+    out.append(_findings(needs & no_reason, ind, "缺少偏差说明", np.where(
+        comp < below, "完成率 " + (comp * 100).round(1).astype("string") + "%，未填写偏差原因分析",
+        "实际达到目标的 " + ind_comp_raw.round(2).astype("string") + " 倍（≥" + str(over) + "），未说明")))
+    unread = ind["cmp"].eq(BAD) | ind["actual_kind"].isin([BAD, EMPTY]) | (ind["score"].isna() & ind["weight"].notna())
+    out.append(_findings(unread, ind, "无法解析", ind["explanation"]))
+    # 指标与目标不一致: self-evaluation against the declared targets
+    if ds.has("targets"):
+        tg = ds.table("targets")[["project_id", "indicator", "target_text"]].drop_duplicates(["project_id", "indicator"])
+        scored = set(ind["project_id"])
+        tg = tg[tg["project_id"].isin(scored)]
+        m = ind[["project_id", "indicator", "target_text"]].merge(tg, on=["project_id", "indicator"], how="left",
+                                                                   suffixes=("", "_declared"), indicator=True)
+        absent = m["_merge"].eq("left_only").to_numpy()
+        out.append(_findings(absent, m, "指标与目标不一致", "自评指标不在已批复的绩效目标中"))
+        changed = (~absent) & (m["target_text"].fillna("").str.replace(r"\s", "", regex=True)
+                               != m["target_text_declared"].fillna("").str.replace(r"\s", "", regex=True)).to_numpy()
+        out.append(_findings(changed, m, "指标与目标不一致", "自评所列指标值「" + m["target_text"].fillna("")
+                             + "」与绩效目标「" + m["target_text_declared"].fillna("") + "」不同"))
+        back = tg.merge(ind[["project_id", "indicator"]].drop_duplicates(), on=["project_id", "indicator"],
+                        how="left", indicator=True)
+        out.append(_findings(back["_merge"].eq("left_only"), back, "指标与目标不一致", "绩效目标中的指标未在自评中填报"))
+    # project level: totals and execution
+    p = projects
+    decimals = rules["evaluation.decimals"]
+    parts = (p["unit_exec_score"] + ind.groupby("project_id")["unit_score"].sum().reindex(p["project_id"]).to_numpy())
+    bad_total = (p["unit_total"] - parts.round(decimals)).abs() > tol
+    p1 = p.assign(indicator="")
+    out.append(_findings(bad_total, p1, "总分与分项不符", "自评总分 " + p["unit_total"].astype("string")
+                         + "，执行率得分与各指标得分合计 " + parts.round(decimals).astype("string")))
+    bad_exec = p["exec_rate"].notna() & p["unit_exec_score"].notna() & ((p["unit_exec_score"] - p["exec_score"]).abs() > tol)
+    out.append(_findings(bad_exec, p1, "执行率计算错误", "单位执行率得分 " + p["unit_exec_score"].astype("string")
+                         + "，按执行率 " + (p["exec_rate"] * 100).round(2).astype("string") + "% 复算为 "
+                         + p["exec_score"].astype("string")))
+    no_budget = p["budget"].notna() & (p["budget"].fillna(0) <= 0)
+    out.append(_findings(no_budget, p1, "执行率计算错误", "全年预算数为 0 或缺失，无法计算执行率"))
+    findings = pd.concat([f for f in out if len(f)], ignore_index=True) if any(len(f) for f in out) else \
+        pd.DataFrame(columns=FINDING_COLUMNS)
+    return findings[FINDING_COLUMNS]
+
+
+def review_targets(ds: Dataset, rules: Rulebook) -> pd.DataFrame:
+    """绩效目标设置审核: output/outcome blocks present, quantified values, readable comparators,
+    weights that add up, no indicator twice."""
+    tg = ds.table("targets")
+    parsed = parse_texts(tg["target_text"], rules["evaluation.qualitative_phrases"], rules.year)
+    out = []
+    blocks = tg.groupby("project_id")["level1"].agg(set)
+    for block in ("产出指标", "效益指标"):
+        missing = blocks[~blocks.map(lambda s, b=block: b in s)]
+        out.append(pd.DataFrame({"project_id": missing.index, "indicator": "", "finding": f"缺少{block}",
+                                 "explanation": f"绩效目标未设置{block}"}))
+    quant = tg["level2"].isin(rules["targets.quantitative_level2"])
+    unquant = quant & parsed["kind"].isin([QUAL, BAD, EMPTY, DATE]).to_numpy()
+    out.append(_findings(unquant, tg, "指标未量化", "「" + tg["level2"].fillna("") + "」应为量化指标，指标值为「"
+                         + tg["target_text"].fillna("") + "」"))
+    unread = parsed["kind"].isin([BAD, EMPTY]).to_numpy() & ~unquant
+    out.append(_findings(unread, tg, "比较符或指标值无法识别", "指标值「" + tg["target_text"].fillna("") + "」"))
+    exec_w = rules["evaluation.execution_weight"]
+    expected = rules["evaluation.total_points"] - exec_w
+    wsum = tg.groupby("project_id")["weight"].sum(min_count=1)
+    off = wsum[(wsum - expected).abs() > rules["evaluation.score_tolerance"]]
+    out.append(pd.DataFrame({"project_id": off.index, "indicator": "", "finding": "分值合计不符",
+                             "explanation": "指标分值合计 " + off.astype("string") + "，应为 " + str(expected)}))
+    dup = tg.duplicated(["project_id", "indicator"], keep="first")
+    out.append(_findings(dup, tg, "指标重复", "同一项目重复设置该指标"))
+    found = [f for f in out if len(f)]
+    return pd.concat(found, ignore_index=True)[FINDING_COLUMNS] if found else pd.DataFrame(columns=FINDING_COLUMNS)
+
+
+def archive_completeness(ds: Dataset) -> pd.DataFrame:
+    """评价档案: share of the seven archive items present per project, and which are missing."""
+    ar = ds.table("archive")
+    cols = [f"archive_{i}" for i in range(1, len(ARCHIVE_ITEMS) + 1)]
+    have = ar[cols].astype(bool)
+    out = ar[["project_id"]].copy()
+    out["completeness"] = have.mean(axis=1)
+    missing = ~have
+    labels = pd.Series([f"{x}、" for x in ARCHIVE_ITEMS], index=cols, dtype=object)
+    out["missing"] = missing.astype(object).dot(labels).astype("string").str.rstrip("、")
+    return out
+
+
+def rectification_list(findings: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
+    """整改清单: findings per unit and type, with the unit's name (限期整改 in the seed)."""
+    if not ds.has("projects") or findings.empty:
+        return pd.DataFrame(columns=["unit_id", "unit_name", "finding", "count"])
+    units = ds.get("units")
+    f = findings.merge(ds.table("projects")[["project_id", "unit_id"]], on="project_id", how="left")
+    table = f.groupby(["unit_id", "finding"]).size().rename("count").reset_index()
+    if units is not None:
+        table = table.merge(units[["unit_id", "unit_name"]], on="unit_id", how="left")
+    else:
+        table["unit_name"] = table["unit_id"]
+    return table[["unit_id", "unit_name", "finding", "count"]].sort_values(["unit_id", "count"], ascending=[True, False])

@@ -1,0 +1,126 @@
+"""The Python API. Each function is one ``perfkit`` sub-command (the CLI mirrors it, papermill-style):
+
+    >>> import perfkit.api as pk
+    >>> result = pk.analyze("data/demo/demo.xlsx", year=2022, month=5)
+    >>> pk.score("data/demo/demo.xlsx", out="out/")        # perfkit score DATA --out DIR
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from perfkit.analyses import application, exante, monitoring, review
+from perfkit.analyses.evaluation import Scores, score_projects
+from perfkit.io.load import Dataset, load
+from perfkit.io.write import write_csv
+from perfkit.rules.rulebook import DEFAULT_PROFILE, Rulebook, load_rules
+
+# 项目得分.csv / 指标得分.csv / 审核发现.csv: the contract's columns first, then useful extras
+PROJECT_COLUMNS = {"project_id": "项目编码", "exec_rate": "执行率", "exec_score": "执行率得分",
+                   "indicator_score": "指标得分", "total": "总分", "grade": "等级", "unit_total": "自评总分",
+                   "difference": "差异", "completion": "指标总体完成率", "explanation": "说明"}
+INDICATOR_COLUMNS = {"project_id": "项目编码", "indicator": "三级指标", "cmp": "比较方式", "target": "目标值",
+                     "actual": "实际值", "unit": "单位", "weight": "分值", "score": "得分", "unit_score": "自评得分",
+                     "explanation": "说明", "target_text": "指标值", "actual_text": "实际完成值", "_row": "源表行号"}
+FINDING_COLUMNS = {"project_id": "项目编码", "indicator": "三级指标", "finding": "问题类型", "explanation": "说明"}
+
+
+@dataclass
+class Analysis:
+    """Everything the annual report and the allocation analysis show, computed once."""
+
+    data: Dataset
+    rules: Rulebook
+    month: int | None
+    scores: Scores | None = None
+    monitoring: monitoring.Monitoring | None = None
+    findings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(FINDING_COLUMNS)))
+    target_findings: pd.DataFrame | None = None
+    exante: pd.DataFrame | None = None
+    gate: pd.DataFrame | None = None
+    archive: pd.DataFrame | None = None
+    spot_checks: pd.DataFrame | None = None
+    ranking: pd.DataFrame | None = None
+    proposal: pd.DataFrame | None = None
+    skipped: list[str] = field(default_factory=list)
+
+
+def analyze(data: str | Path | Dataset, year: int | None = None, month: int | None = None,
+            profile: str | Path = DEFAULT_PROFILE, history: pd.DataFrame | None = None) -> Analysis:
+    """Run every stage the data allows. A stage whose table is absent is skipped with a one-line note."""
+    ds = data if isinstance(data, Dataset) else load(data)
+    if year is None:
+        years = ds.get("projects")["year"].dropna() if ds.has("projects") else pd.Series(dtype=int)
+        year = int(years.mode().iloc[0]) if len(years) else 2022
+    rules = load_rules(profile, year)
+    a = Analysis(ds, rules, month)
+
+    def need(*tables: str, stage: str) -> bool:
+        missing = [t for t in tables if not ds.has(t)]
+        if missing:
+            from perfkit.io.contract import BY_NAME
+            a.skipped.append(f"{stage}：缺少「{'」「'.join(BY_NAME[t].sheet for t in missing)}」表，已跳过")
+        return not missing
+
+    if need("self_eval", stage="绩效自评复核"):
+        a.scores = score_projects(ds, rules)
+        a.findings = review.review_self_evaluation(a.scores.indicators, a.scores.projects, ds, rules)
+    if month is not None and need("projects", "exec_monitor", stage="绩效运行监控"):
+        a.monitoring = monitoring.monitor(ds, rules, month)
+    if need("targets", stage="绩效目标设置审核"):
+        a.target_findings = review.review_targets(ds, rules)
+    if need("exante", stage="事前绩效评估"):
+        a.exante = exante.assess(ds, rules)
+    if ds.has("projects"):
+        a.gate = exante.gate(ds, rules)
+    if need("archive", stage="评价档案"):
+        a.archive = review.archive_completeness(ds)
+    if a.monitoring is not None:
+        a.spot_checks = application.spot_check_plan(ds, a.monitoring, rules)
+    if a.scores is not None and need("projects", stage="单位排名与结果应用"):
+        a.ranking = application.unit_ranking(ds, a.scores.projects, a.monitoring, a.findings, rules)
+        a.proposal = application.budget_proposal(ds, a.scores.projects, a.monitoring, rules, history)
+    return a
+
+
+def score(data: str | Path | Dataset, out: str | Path, profile: str | Path = DEFAULT_PROFILE,
+          month: int | None = None, year: int | None = None) -> dict[str, Path]:
+    """``perfkit score``: the three files of DATA_CONTRACT.md (UTF-8 with BOM) and useful extras."""
+    a = analyze(data, year=year, month=month, profile=profile)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    if a.scores is None:
+        from perfkit.io.load import MissingTableError
+        raise MissingTableError(f"{a.data.source} 中没有「绩效自评」表，无法计分")
+    written["projects"] = write_csv(_chinese(a.scores.projects, PROJECT_COLUMNS), out / "项目得分.csv")
+    written["indicators"] = write_csv(_chinese(a.scores.indicators, INDICATOR_COLUMNS), out / "指标得分.csv")
+    written["findings"] = write_csv(_chinese(a.findings, FINDING_COLUMNS), out / "审核发现.csv")
+    written["quarantine"] = write_csv(a.data.quarantine, out / "隔离记录.csv")
+    if a.target_findings is not None:
+        written["targets"] = write_csv(_chinese(a.target_findings, FINDING_COLUMNS), out / "目标设置审核.csv")
+    if a.monitoring is not None:
+        p = a.monitoring.projects
+        cols = {"project_id": "项目编码", "exec_progress": "执行进度", "exec_light": "执行灯",
+                "target_completion": "目标总体完成率", "indicator_light": "指标灯", "light": "项目灯",
+                "deviation_pp": "偏差（百分点）", "warning": "预警", "warning_reason": "预警原因"}
+        written["monitoring"] = write_csv(_chinese(p, cols), out / f"监控预警_{a.monitoring.month}月.csv")
+    if a.ranking is not None:
+        written["ranking"] = write_csv(a.ranking, out / "单位综合排名.csv")
+    if a.archive is not None:
+        written["archive"] = write_csv(a.archive.rename(columns={"project_id": "项目编码", "completeness": "完整率",
+                                                                  "missing": "缺少材料"}), out / "评价档案.csv")
+    return written
+
+
+def _chinese(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    keep = [c for c in columns if c in frame.columns]
+    return frame[keep].rename(columns=columns)
+
+
+def validate(data: str | Path) -> Dataset:
+    """``perfkit validate``: load and report what was quarantined."""
+    return load(data)
