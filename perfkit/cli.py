@@ -49,6 +49,43 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_score(args: argparse.Namespace) -> int:
+    from perfkit.api import score
+
+    written = score(args.data, args.out, profile=args.profile, month=args.month, year=args.year)
+    for path in written.values():
+        print(f"已写出 {path}")
+    return 0
+
+
+def _cmd_rules(args: argparse.Namespace) -> int:
+    from perfkit.rules.rulebook import load_rules
+
+    rules = load_rules(args.profile, args.year)
+    print(f"规则口径：{rules.profile}（{rules.title}）  适用年度：{rules.year}  继承：{' → '.join(rules.chain)}")
+    table = rules.table()
+    for r in table.itertuples(index=False):
+        print(f"\n{r.参数}  = {r.值}  [{r.单位}]  自 {r.生效日期}\n    {r.说明}\n    来源：{r.来源}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from perfkit.reporting.run import report
+
+    results = report(args.data, args.year, args.out, month=args.month, profile=args.profile,
+                     district=args.district, notebooks=args.notebooks)
+    for r in results:
+        print(f"已生成 {r.html}\n已生成 {r.pdf}")
+    return 0
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    from perfkit.io.templates import write_template
+
+    print(f"已写出空白模板 {write_template(Path(args.out))}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="perfkit", description="预算绩效管理分析工作台")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -66,12 +103,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="把隔离清单写成 CSV")
     p.set_defaults(func=_cmd_validate)
 
-    for register in _EXTRA_COMMANDS:
-        register(sub)
+    p = sub.add_parser("score", help="复算自评得分并审核，写出 项目得分.csv、指标得分.csv、审核发现.csv")
+    p.add_argument("data")
+    p.add_argument("--out", required=True, help="输出文件夹")
+    p.add_argument("--profile", default="mof2020", help="规则口径名或 .yaml 文件")
+    p.add_argument("--month", type=int, default=None, help="监控截至月份（给出则同时输出监控预警）")
+    p.add_argument("--year", type=int, default=None)
+    p.set_defaults(func=_cmd_score)
+
+    p = sub.add_parser("rules", help="列出当前规则及其来源")
+    p.add_argument("--profile", default="mof2020")
+    p.add_argument("--year", type=int, default=2022)
+    p.set_defaults(func=_cmd_rules)
+
+    p = sub.add_parser("report", help="生成年度报告与预算安排分析（HTML + PDF + Excel）")
+    p.add_argument("--data", required=True)
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--out", required=True, help="如 reports/2022")
+    p.add_argument("--month", type=int, default=5)
+    p.add_argument("--profile", default="mof2020")
+    p.add_argument("--district", default="高新区（新市区）")
+    p.add_argument("--notebooks", default=None, help="notebooks 文件夹（默认仓库中的 notebooks/）")
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("template", help="写出空白 Excel 填报模板")
+    p.add_argument("--out", default="data/templates/perfkit_模板.xlsx")
+    p.set_defaults(func=_cmd_template)
     return parser
-
-
-_EXTRA_COMMANDS: list = []
 
 
 def main(argv: list[str] | None = None) -> int:

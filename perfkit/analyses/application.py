@@ -150,3 +150,37 @@ def proposal_by_unit(proposal: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
     if units is not None:
         out = out.merge(units[["unit_id", "unit_name", "department"]], on="unit_id", how="left")
     return out
+
+
+def warned_at(mon: Monitoring, threshold: float, rules: Rulebook) -> pd.Series:
+    """The seed's warning rule re-applied at another deviation threshold (no recomputation of lights)."""
+    p = mon.projects
+    impossible = p["impossible"].fillna(False).astype(bool) & bool(rules["monitoring.impossible_is_warning"])
+    return p["exec_light"].eq("红") | (p["deviation_pp"] > threshold) | impossible
+
+
+def warning_sweep(mon: Monitoring, rules: Rulebook, thresholds: list[float]) -> pd.DataFrame:
+    """Number and amount (分) of warned projects as the deviation threshold moves (e.g. 10…30)."""
+    budget = mon.projects["budget"].astype("Int64").fillna(0)
+    rows = []
+    for t in thresholds:
+        w = warned_at(mon, t, rules)
+        rows.append({"threshold": t, "warned": int(w.sum()), "warned_budget": int(budget[w].sum())})
+    return pd.DataFrame(rows)
+
+
+def scenarios(ds: Dataset, scores: pd.DataFrame, mon: Monitoring | None, rules: Rulebook,
+              cuts: list[float], thresholds: list[float]) -> pd.DataFrame:
+    """Side-by-side scenarios: every (中 cut share, warning threshold) pair → proposal totals (分)."""
+    rows = []
+    for threshold in thresholds:
+        scenario_mon = None
+        if mon is not None:
+            scenario_mon = Monitoring(mon.month, mon.projects.assign(warning=warned_at(mon, threshold, rules)),
+                                      mon.indicators)
+        for cut in cuts:
+            p = budget_proposal(ds, scores, scenario_mon, rules, cut_share=cut)
+            rows.append({"cut_share": cut, "threshold": threshold, "budget": int(p["budget"].sum()),
+                         "proposal": int(p["proposal"].sum()), "reduction": int((p["budget"] - p["proposal"]).sum()),
+                         "warned": int(p["warned"].sum()), "recovered": int(p["recovered"].sum())})
+    return pd.DataFrame(rows)

@@ -121,6 +121,7 @@ def _swap_into_place(staging: Path, out: Path) -> None:
     if out.exists():
         backup = out.with_name(f".{out.name}-old-{dt.datetime.now():%Y%m%d%H%M%S%f}")
         out.rename(backup)
+    staging.chmod(0o755)  # mkdtemp makes 0700; reports are meant to be shared
     staging.rename(out)
     if backup is not None:
         shutil.rmtree(backup, ignore_errors=True)

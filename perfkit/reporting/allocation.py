@@ -1,0 +1,182 @@
+"""The evaluation-linked budget allocation analysis: next year's proposal per project and unit, recovered
+funds and the 民生 pool, the ex-ante gate, scenarios side by side, the warning-threshold sweep, and an
+Excel workbook formatted for finance staff."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from perfkit.analyses.application import proposal_by_unit, scenarios, warning_sweep
+from perfkit.api import Analysis, analyze
+from perfkit.io.values import FEN_PER_WAN, format_wan
+from perfkit.io.write import atomic_path, excel_writer, inert_frame
+from perfkit.reporting import display as D
+
+
+@dataclass
+class Allocation:
+    analysis: Analysis
+    district: str
+    year: int
+    month: int
+    cuts: list[float]
+    thresholds: list[float]
+
+
+def build(data: str | Path, year: int, month: int, profile: str = "mof2020", district: str = "高新区（新市区）",
+          cuts: list[float] | None = None, thresholds: list[float] | None = None) -> Allocation:
+    a = analyze(data, year=year, month=month, profile=profile)
+    if a.proposal is None:
+        from perfkit.io.load import MissingTableError
+        raise MissingTableError("预算安排分析需要「项目」与「绩效自评」表")
+    return Allocation(a, district, year, month, cuts or [0.1, 0.2, 0.3], thresholds or [15, 20, 25])
+
+
+def title(al: Allocation) -> None:
+    D.heading(f"{al.district}{al.year + 1}年度预算安排与绩效评价结果挂钩分析", 1)
+    a = al.analysis
+    p = a.proposal
+    D.paragraph(f"依据{al.year}年度项目支出绩效自评复核结果（规则口径：{a.rules.title}）和 1-{al.month} 月绩效运行监控结果，"
+                f"对 {len(p)} 个项目、全年预算 {format_wan(p['budget'].sum())} 万元提出{al.year + 1}年度预算安排建议：建议安排 "
+                f"{format_wan(p['proposal'].sum())} 万元，较上年减少 {format_wan((p['budget'] - p['proposal']).sum())} 万元。")
+
+
+def section_proposal(al: Allocation) -> None:
+    a = al.analysis
+    p = a.proposal
+    D.heading("一、按评价等级的安排建议", 2)
+    actions = a.rules["application.actions"]
+    D.paragraph("评价等级与下年度预算安排的对应关系（规则手册 application.actions）：" + "；".join(
+        f"{g} → {v['action']}（{v['change']:+.0%}）" for g, v in actions.items()) + "。来源：" + a.rules.cite("application.actions"))
+    by_action = p.groupby("action").agg(项目数=("project_id", "size"), 本年预算=("budget", "sum"),
+                                        建议安排=("proposal", "sum")).reset_index().rename(columns={"action": "安排建议"})
+    D.table(by_action, money=["本年预算", "建议安排"], total=True, caption="表1 安排建议汇总（金额单位：万元）")
+    units = proposal_by_unit(p, a.data).sort_values("budget", ascending=False)
+    cols = {"unit_name": "单位", "department": "主管部门", "projects": "项目数", "budget": "本年预算",
+            "proposal": "建议安排", "recovered": "收回资金", "cut": "压减/取消项目数"}
+    D.table(units[list(cols)].rename(columns=cols).head(20), money=["本年预算", "建议安排", "收回资金"],
+            caption="表2 按单位的安排建议（预算规模前 20 家；全部单位见 Excel 附件）")
+
+
+def section_recovery(al: Allocation) -> None:
+    a = al.analysis
+    p = a.proposal
+    rec = p[p["recover"]]
+    D.heading("二、低效无效资金收回与民生统筹", 2)
+    D.paragraph(f"1-{al.month} 月监控中被列为预警、且年末绩效目标总体完成率低于 "
+                f"{a.rules['application.recovery_completion_below']:.0%} 的项目 {len(rec)} 个，收回其未执行资金 "
+                f"{format_wan(rec['recovered'].sum())} 万元，统筹安排用于民生项目（民生项目 {int(p['livelihood'].sum())} 个，"
+                f"本年预算 {format_wan(p.loc[p['livelihood'], 'budget'].sum())} 万元）。")
+    shown = rec[~rec["classified"]].sort_values("recovered", ascending=False).head(15)
+    cols = {"project_name": "项目", "grade": "等级", "completion": "目标完成率", "budget": "全年预算",
+            "spent": "执行数", "recovered": "收回资金"}
+    D.table(shown[list(cols)].rename(columns=cols), money=["全年预算", "执行数", "收回资金"], percent=["目标完成率"],
+            caption="表3 收回资金项目（前 15 个，不含涉密项目；金额单位：万元）")
+
+
+def section_gate(al: Allocation) -> None:
+    g = al.analysis.gate
+    D.heading("三、事前绩效评估关口", 2)
+    blocked = g[~g["passed"]]
+    D.paragraph(f"新增重大项目 {len(g)} 个，未通过事前绩效评估或未开展评估的 {len(blocked)} 个，不安排预算，涉及资金 "
+                f"{format_wan(blocked['budget'].sum())} 万元。")
+    cols = {"project_name": "项目", "exante_total": "评估得分", "conclusion": "评估结论", "budget": "申请金额",
+            "gate": "安排"}
+    D.table(g[list(cols)].rename(columns=cols), money=["申请金额"], caption="表4 新增重大项目事前评估与预算关口")
+
+
+def scenario_table(al: Allocation) -> pd.DataFrame:
+    a = al.analysis
+    return scenarios(a.data, a.scores.projects, a.monitoring, a.rules, al.cuts, al.thresholds)
+
+
+def section_scenarios(al: Allocation) -> None:
+    D.heading("四、情景比较", 2)
+    D.paragraph("「中」等级项目压减比例与预警偏差阈值的不同组合下，下年度安排总额、压减额、预警项目数与收回资金："
+                "（其余规则不变）")
+    s = scenario_table(al)
+    s["cut_share"] = s["cut_share"].map(lambda v: f"{v:.0%}")
+    cols = {"cut_share": "中等级压减", "threshold": "预警阈值（百分点）", "proposal": "建议安排", "reduction": "压减合计",
+            "warned": "预警项目数", "recovered": "收回资金"}
+    D.table(s[list(cols)].rename(columns=cols), money=["建议安排", "压减合计", "收回资金"],
+            caption="表5 情景比较（金额单位：万元）")
+
+
+def sweep_table(al: Allocation) -> pd.DataFrame:
+    a = al.analysis
+    return warning_sweep(a.monitoring, a.rules, list(range(10, 31, 2)))
+
+
+def section_sweep(al: Allocation) -> None:
+    D.heading("五、预警阈值敏感性", 2)
+    sweep = sweep_table(al)
+    D.chart_sweep(sweep)
+    D.table(sweep.rename(columns={"threshold": "偏差阈值（百分点）", "warned": "预警项目数", "warned_budget": "预警金额"}),
+            money=["预警金额"], caption="表6 偏差阈值 10%–30% 下的预警项目数与金额（金额单位：万元）")
+
+
+def export_workbook(al: Allocation, output_dir: str | Path) -> Path:
+    """预算安排建议.xlsx: per project and per unit, 万元 formats, frozen panes, totals as SUM formulas
+    checked against the exact 分 totals."""
+    a = al.analysis
+    path = Path(output_dir) / f"{al.year + 1}年度预算安排建议.xlsx"
+    p = a.proposal
+    proj = pd.DataFrame({
+        "项目编码": p["project_id"], "项目名称": p["project_name"], "单位编码": p["unit_id"], "支出类别": p["category"],
+        "复核总分": p["total"], "等级": p["grade"], "安排建议": p["action"], "调整比例": p["change"],
+        "本年预算（万元）": p["budget"].astype("Float64") / FEN_PER_WAN,
+        "执行数（万元）": p["spent"].astype("Float64") / FEN_PER_WAN,
+        "建议安排（万元）": p["proposal"].astype("Float64") / FEN_PER_WAN,
+        "收回资金（万元）": p["recovered"].astype("Float64") / FEN_PER_WAN,
+        "涉密": p["classified"].map({True: "是", False: ""}),
+    })
+    units = proposal_by_unit(p, a.data)
+    unit_sheet = pd.DataFrame({
+        "单位编码": units["unit_id"], "单位名称": units.get("unit_name", units["unit_id"]),
+        "主管部门": units.get("department", ""), "项目数": units["projects"],
+        "本年预算（万元）": units["budget"].astype("Float64") / FEN_PER_WAN,
+        "建议安排（万元）": units["proposal"].astype("Float64") / FEN_PER_WAN,
+        "收回资金（万元）": units["recovered"].astype("Float64") / FEN_PER_WAN,
+    })
+    with atomic_path(path) as tmp, excel_writer(tmp) as xl:
+        book = xl.book
+        head = book.add_format({"bold": True, "bg_color": "#F1E6E6", "border": 1, "text_wrap": True,
+                                "align": "center", "valign": "vcenter"})
+        money = book.add_format({"num_format": "#,##0.00"})
+        pct = book.add_format({"num_format": "0%"})
+        total_fmt = book.add_format({"bold": True, "num_format": "#,##0.00", "top": 1})
+        for name, frame in (("按项目", proj), ("按单位", unit_sheet)):
+            frame = inert_frame(frame)
+            frame.to_excel(xl, sheet_name=name, index=False, startrow=1)
+            ws = xl.sheets[name]
+            ws.write_string(0, 0, f"{al.district}{al.year + 1}年度预算安排建议（{name}）  内部资料，不对外公开", head)
+            for c, col in enumerate(frame.columns):
+                ws.write_string(1, c, col, head)
+                fmt = money if "万元" in col else pct if col == "调整比例" else None
+                ws.set_column(c, c, 16 if "万元" in col else 28 if "名称" in col else 12, fmt)
+            ws.freeze_panes(2, 2)
+            ws.autofilter(1, 0, len(frame) + 1, len(frame.columns) - 1)
+            last = len(frame) + 2
+            ws.write_string(last, 0, "合计", total_fmt)
+            for c, col in enumerate(frame.columns):
+                if "万元" in col:
+                    letter = _col_letter(c)
+                    exact = frame[col].astype(float).sum()
+                    ws.write_formula(last, c, f"=SUM({letter}3:{letter}{last})", total_fmt, round(exact, 6))
+    return path
+
+
+def _col_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def export_note(path: Path) -> None:
+    D.note(f"已生成 Excel 附件：{path.name}（按项目、按单位两张表，金额单位万元，含合计行）")

@@ -1,0 +1,260 @@
+"""The annual performance-management report (seed/2022-report.txt) from data.
+
+:func:`build` computes every figure once (via :mod:`perfkit.api`); the ``section_*`` functions display a
+section — sentences from ``templates/annual.html.j2``, tables, charts — and are what the notebook's cells
+call. Policy prose (work requirements, achievements, next year's plan) comes from an editable YAML file.
+Project-level listings never include 涉密 projects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from perfkit.analyses import monitoring as M
+from perfkit.analyses.application import plan_summary
+from perfkit.api import Analysis, analyze
+from perfkit.io.contract import CATEGORIES, MONITOR_CLASSES
+from perfkit.io.values import format_wan
+from perfkit.reporting import display as D
+
+POLICY_TEXT = Path(__file__).parent / "text" / "policy.yaml"
+
+
+@dataclass
+class AnnualReport:
+    analysis: Analysis
+    district: str
+    year: int
+    month: int
+    policy: dict[str, Any]
+    facts: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def load_policy(path: str | Path | None, **fill: object) -> dict[str, Any]:
+    """The policy prose, with {district} {year} {next_year} filled in."""
+    doc = yaml.safe_load(Path(path or POLICY_TEXT).read_text(encoding="utf-8"))
+
+    def fill_in(value: Any) -> Any:
+        if isinstance(value, str):
+            return value.format(**fill)
+        if isinstance(value, list):
+            return [fill_in(v) for v in value]
+        if isinstance(value, dict):
+            return {k: fill_in(v) for k, v in value.items()}
+        return value
+
+    return fill_in(doc)
+
+
+def build(data: str | Path, year: int, month: int, profile: str = "mof2020",
+          district: str = "高新区（新市区）", policy_text: str | Path | None = None) -> AnnualReport:
+    """Run every analysis once and gather the report's figures."""
+    a = analyze(data, year=year, month=month, profile=profile)
+    policy = load_policy(policy_text, district=district, year=year, next_year=year + 1)
+    rep = AnnualReport(a, district, year, month, policy)
+    rep.facts = report_facts(a, district, year, month, policy)
+    return rep
+
+
+def _top(counts: pd.Series, n: int = 3) -> str:
+    return "、".join(f"{k}{v}处" for k, v in counts.head(n).items())
+
+
+def report_facts(a: Analysis, district: str, year: int, month: int, policy: dict) -> dict[str, dict[str, Any]]:
+    """Every figure the report prints, from the analysis (amounts summed in 分, printed in 万元)."""
+    ds, rules = a.data, a.rules
+    projects = ds.table("projects")
+    facts: dict[str, dict[str, Any]] = {}
+    present = [c for c in CATEGORIES if c in set(projects["category"].dropna())]
+    units = ds.get("units")
+    facts["coverage"] = {
+        "year": year, "units": int(units["unit_id"].nunique()) if units is not None else int(projects["unit_id"].nunique()),
+        "projects": len(projects), "budget": format_wan(projects["budget"].sum()),
+        "budget_fen": int(projects["budget"].sum()),
+        "categories": "、".join(present), "n_categories": "四" if len(present) == 4 else str(len(present)),
+    }
+    if a.exante is not None and a.gate is not None:
+        conc = a.exante["conclusion"].value_counts()
+        blocked = a.gate[~a.gate["passed"]]
+        facts["exante"] = {"year": year, "assessed": len(a.exante), "support": int(conc.get("予以支持", 0)),
+                           "partial": int(conc.get("部分支持", 0)), "reject": int(conc.get("不予支持", 0)),
+                           "new_major": len(a.gate), "blocked": len(blocked),
+                           "blocked_amount": format_wan(blocked["budget"].sum())}
+    if a.target_findings is not None:
+        tf = a.target_findings
+        tg = ds.table("targets")
+        facts["targets"] = {"projects": int(tg["project_id"].nunique()), "indicators": len(tg),
+                            "problem_projects": int(tf["project_id"].nunique()), "findings": len(tf),
+                            "top": _top(tf["finding"].value_counts())}
+    if a.monitoring is not None:
+        mon = a.monitoring
+        p = mon.projects
+        warned = p[p["warning"]]
+        by_class = warned["monitor_class"].value_counts()
+        facts["monitoring"] = {
+            "units": int(p["unit_id"].nunique()), "threshold": rules["monitoring.warning_deviation"],
+            "year": year, "month": month, "district": district, "warned": len(warned),
+            "warned_amount": format_wan(warned["budget"].sum()), "warned_fen": int(warned["budget"].sum()),
+            "general": int(by_class.get(MONITOR_CLASSES[0], 0)), "transfer": int(by_class.get(MONITOR_CLASSES[1], 0)),
+        }
+    if a.scores is not None:
+        sp = a.scores.projects
+        grades = sp["grade"].value_counts()
+        below = []
+        for threshold in rules["evaluation.report_thresholds"]:
+            low = sp[sp["total"] < threshold]
+            below.append({"threshold": threshold, "count": len(low), "amount": format_wan(low["budget"].fillna(0).sum()),
+                          "amount_fen": int(low["budget"].fillna(0).sum())})
+        facts["evaluation"] = {"projects": len(sp), "grades": {g: int(grades.get(g, 0)) for g in "优良中差"},
+                               "below": below}
+        f = a.findings
+        f_units = f.merge(projects[["project_id", "unit_id"]], on="project_id", how="left")["unit_id"].nunique()
+        facts["review"] = {"findings": len(f), "projects": int(f["project_id"].nunique()), "units": int(f_units),
+                           "top": _top(f["finding"].value_counts(), 4)}
+    if a.archive is not None:
+        ar = a.archive
+        missing = ar["missing"].fillna("").str.split("、").explode()
+        missing = missing[missing.ne("")].value_counts()
+        complete = int((ar["completeness"] >= 1).sum())
+        facts["archive"] = {"projects": len(ar), "complete": complete,
+                            "complete_share": f"{complete / max(len(ar), 1):.1%}",
+                            "most_missing": "、".join(missing.head(2).index) or "无"}
+    if a.spot_checks is not None:
+        s = plan_summary(a.spot_checks)
+        facts["spotcheck"] = {"units": s["units"], "projects": s["projects"], "amount": format_wan(s["budget"]),
+                              "amount_fen": s["budget"], "deadline": policy.get("spotcheck_deadline",
+                                                                               f"{year + 1}年2月28日")}
+    if a.proposal is not None:
+        pr = a.proposal
+        facts["application"] = {
+            "year": year, "next_year": year + 1, "fail_below": rules["evaluation.fail_below"],
+            "classified": int(projects["classified"].sum()),
+            "priority": int(pr["action"].eq(rules["application.actions"]["优"]["action"]).sum()),
+            "cut": int(((pr["change"] < 0) & (pr["change"] > -1)).sum()),
+            "cancel": int((pr["change"] <= -1).sum()),
+            "recovered": format_wan(pr["recovered"].sum()), "recovered_fen": int(pr["recovered"].sum()),
+        }
+    return facts
+
+
+# ------------------------------------------------------------------------------------------ sections
+
+
+def title(rep: AnnualReport) -> None:
+    D.heading(f"{rep.district}{rep.year}年预算绩效管理工作情况报告", 1)
+    D.paragraph(rep.policy["preamble"])
+    for note in rep.analysis.skipped + rep.analysis.data.notes[:3]:
+        D.note(note)
+
+
+def section_requirements(rep: AnnualReport) -> None:
+    D.heading("一、明确工作要求", 2)
+    for item in rep.policy["requirements"]:
+        D.paragraph(f"{item['title']}{item['text']}")
+
+
+def section_supervision(rep: AnnualReport) -> None:
+    """二、强化工作监管: coverage, ex-ante, targets, monitoring review, evaluation review, archives, spot checks."""
+    a, f = rep.analysis, rep.facts
+    D.heading("二、强化工作监管", 2)
+    D.sentence("coverage", f["coverage"])
+    projects = a.data.table("projects")
+    by_cat = projects.groupby("category", observed=True).agg(项目数=("project_id", "size"),
+                                                             全年预算数=("budget", "sum"), 全年执行数=("spent", "sum"))
+    by_cat = by_cat.reindex([c for c in CATEGORIES if c in by_cat.index])
+    by_cat["执行率"] = by_cat["全年执行数"].astype(float) / by_cat["全年预算数"].astype(float)
+    D.table(by_cat.reset_index().rename(columns={"category": "支出类别"}), money=["全年预算数", "全年执行数"],
+            percent=["执行率"], total=True, caption="表1 四类支出纳入绩效管理情况（金额单位：万元）")
+    D.chart_categories(by_cat)
+    if "exante" in f:
+        D.heading("（一）突出事前审核", 3)
+        D.sentence("exante", f["exante"])
+    if "targets" in f:
+        D.heading("（二）突出目标设置", 3)
+        D.sentence("targets", f["targets"])
+        counts = a.target_findings["finding"].value_counts().rename_axis("问题类型").reset_index(name="处数")
+        D.table(counts, caption="表2 绩效目标设置审核发现")
+    if "monitoring" in f:
+        D.heading("（三）突出监控审核", 3)
+        summary = M.summarize(a.monitoring, "monitor_class").rename(columns={
+            "monitor_class": "监控分类", "projects": "项目数", "budget": "全年预算数", "warned": "预警项目数",
+            "warned_budget": "预警金额", "red": "红灯项目数", "warning_rate": "预警率"})
+        D.paragraph(f"按期对全区 {f['monitoring']['units']} 家预算单位项目监控进行线上审核，按部门一般项目、转移支付项目分类汇总、"
+                    "动态打分；定期到现场调查项目实施进度，提出整改意见。")
+        D.table(summary, money=["全年预算数", "预警金额"], percent=["预警率"], total=True,
+                caption=f"表3 1-{rep.month}月绩效监控分类汇总（金额单位：万元）")
+    if "review" in f:
+        D.heading("（四）突出评价审核", 3)
+        D.sentence("review", f["review"])
+        counts = a.findings["finding"].value_counts().rename_axis("问题类型").reset_index(name="处数")
+        D.table(counts, caption="表4 第三方审核发现（按问题类型）")
+    if "archive" in f:
+        D.heading("（五）完善评价档案", 3)
+        D.sentence("archive", f["archive"])
+    if "spotcheck" in f:
+        D.heading("（六）突出现场抽查", 3)
+        D.sentence("spotcheck", f["spotcheck"])
+
+
+def section_analysis(rep: AnnualReport) -> None:
+    """三、强化审核分析: monitoring analysis and its application (scores, ranking)."""
+    a, f = rep.analysis, rep.facts
+    D.heading("三、强化审核分析", 2)
+    if "monitoring" in f:
+        D.heading("（一）加强绩效监控分析", 3)
+        D.sentence("monitoring", f["monitoring"])
+        D.chart_lights(a.monitoring.projects)
+        by_cat = M.summarize(a.monitoring, "category").rename(columns={
+            "category": "支出类别", "projects": "项目数", "budget": "全年预算数", "warned": "预警项目数",
+            "warned_budget": "预警金额", "red": "红灯项目数", "warning_rate": "预警率"})
+        D.table(by_cat, money=["全年预算数", "预警金额"], percent=["预警率"], total=True,
+                caption="表5 预警项目按支出类别（金额单位：万元）")
+    if "evaluation" in f:
+        D.heading("（二）加强绩效监控应用", 3)
+        D.sentence("evaluation", f["evaluation"])
+        D.chart_scores(a.scores.projects, a.rules["evaluation.grade_bands"])
+        if "application" in f:
+            D.sentence("application", f["application"])
+        if a.ranking is not None:
+            cols = {"rank": "名次", "unit_name": "单位", "department": "主管部门", "projects": "项目数",
+                    "mean_score": "自评平均分", "fail_rate": "不合格率", "execution": "预算执行率",
+                    "warning_rate": "预警率", "findings": "审核问题数", "composite": "综合得分"}
+            top = a.ranking[list(cols)].rename(columns=cols)
+            D.table(top.head(15), percent=["不合格率", "预算执行率", "预警率"], digits={"自评平均分": 2, "综合得分": 2},
+                    caption="表6 单位综合评定排名（前 15 名；全表见附表）")
+            w = a.rules["ranking.weights"]
+            D.note("综合得分 = " + " + ".join(f"{k} × {v}" for k, v in w.items())
+                   + "（各分项换算为百分制；权重见规则手册 ranking.weights，" + a.rules.cite("ranking.weights") + "）")
+
+
+def section_achievements(rep: AnnualReport) -> None:
+    D.heading("四、取得的成效", 2)
+    for item in rep.policy["achievements"]:
+        D.paragraph(f"{item['title']}{item['text']}")
+
+
+def section_next_year(rep: AnnualReport) -> None:
+    D.heading("五、下一步工作计划", 2)
+    for item in rep.policy["next_year"]:
+        D.paragraph(f"{item['title']}{item['text']}")
+
+
+def appendix(rep: AnnualReport) -> None:
+    """附表: the full unit ranking with every component, and the rules in force with their sources."""
+    a = rep.analysis
+    if a.ranking is not None:
+        D.heading("附表1 单位综合评定排名（全部单位）", 2)
+        cols = {"rank": "名次", "unit_id": "单位编码", "unit_name": "单位", "projects": "项目数",
+                "part_mean_score": "平均分项", "part_pass_rate": "合格率分项", "part_execution": "执行分项",
+                "part_no_warning": "非预警分项", "part_findings": "审核分项", "composite": "综合得分"}
+        D.table(a.ranking[list(cols)].rename(columns=cols), digits={c: 2 for c in list(cols.values())[4:]})
+    D.heading("附表2 本报告采用的规则及依据", 2)
+    rules = a.rules.table()
+    keep = rules["参数"].str.match(r"^(evaluation\.(execution_weight|grade_bands|reverse_rule|fail_below)|"
+                                   r"monitoring\.|spotcheck|ranking|application\.actions|exante\.conclusion)")
+    D.table(rules.loc[keep, ["参数", "值", "说明", "来源"]])

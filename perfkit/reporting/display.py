@@ -1,0 +1,160 @@
+"""Showing results in a notebook: headings, sentences, tables and charts as static HTML/PNG outputs.
+
+Everything shown is escaped HTML (data may contain ``<script>``); money is shown in 万元 from exact 分
+totals; charts use the pip-installed CJK font. Outputs are static so the exported HTML/PDF needs no
+widgets and no network.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from typing import Any
+
+import jinja2
+import numpy as np
+import pandas as pd
+
+from perfkit.io.values import format_wan
+from perfkit.reporting.fonts import set_theme
+
+_ENV = jinja2.Environment(loader=jinja2.PackageLoader("perfkit.reporting", "templates"), autoescape=True)
+_SENTENCES = _ENV.get_template("annual.html.j2").module
+
+
+def _show(markup: str) -> None:
+    from IPython.display import HTML, display
+
+    display(HTML(markup))
+
+
+def heading(text: str, level: int = 2) -> None:
+    _show(f"<h{level}>{html.escape(text)}</h{level}>")
+
+
+def paragraph(text: str) -> None:
+    _show(f"<p>{html.escape(text)}</p>")
+
+
+def note(text: str) -> None:
+    _show(f'<p class="noindent figure-caption">{html.escape(text)}</p>')
+
+
+def sentence(name: str, facts: dict[str, Any]) -> None:
+    """A templated sentence (templates/annual.html.j2), its figures escaped."""
+    _show(str(getattr(_SENTENCES, name)(facts)))
+
+
+def render_sentence(name: str, facts: dict[str, Any]) -> str:
+    return str(getattr(_SENTENCES, name)(facts))
+
+
+def format_table(frame: pd.DataFrame, money: list[str] = (), percent: list[str] = (),
+                 digits: dict[str, int] | None = None, total: bool = False) -> pd.DataFrame:
+    """Text for display: money (分) → 万元 with separators, rates → %, a 合计 row summed in 分."""
+    digits = digits or {}
+    out = frame.copy()
+    if total:
+        sums = {c: out[c].sum() for c in out.columns if c in money or (pd.api.types.is_integer_dtype(out[c])
+                                                                       and c not in percent)}
+        row = {c: sums.get(c, "") for c in out.columns}
+        row[out.columns[0]] = "合计"
+        for c in percent:  # a total rate is recomputed, never summed; left blank unless derivable
+            row[c] = ""
+        out = pd.concat([out, pd.DataFrame([row])], ignore_index=True)
+    for c in out.columns:
+        if c in money:
+            out[c] = out[c].map(lambda v: format_wan(v) if v != "" else "")
+        elif c in percent:
+            out[c] = out[c].map(lambda v: "" if v == "" or pd.isna(v) else f"{float(v):.1%}")
+        elif c in digits:
+            out[c] = out[c].map(lambda v, d=digits[c]: "" if v == "" or pd.isna(v) else f"{float(v):,.{d}f}")
+    return out.fillna("")
+
+
+def table(frame: pd.DataFrame, money: list[str] = (), percent: list[str] = (), digits: dict[str, int] | None = None,
+          total: bool = False, caption: str | None = None) -> None:
+    shown = format_table(frame, money, percent, digits, total)
+    cap = f'<p class="noindent figure-caption">{html.escape(caption)}</p>' if caption else ""
+    _show(cap + shown.to_html(index=False, escape=True, classes="dataframe", border=0))
+
+
+def _figure(fig: Any) -> None:
+    from IPython.display import Image, display
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150, bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    display(Image(data=buf.getvalue(), format="png"))
+
+
+def chart_categories(by_cat: pd.DataFrame) -> None:
+    """Budget by 支出类别 with the execution rate."""
+    import matplotlib.pyplot as plt
+
+    set_theme()
+    fig, ax = plt.subplots(figsize=(7.5, 3.2))
+    budget = by_cat["全年预算数"].astype(float) / 1e6
+    ax.barh(by_cat.index, budget, color="#b03a2e")
+    for y, (b, r) in enumerate(zip(budget, by_cat["执行率"], strict=True)):
+        ax.text(b, y, f"  {b:,.0f} 万元（执行率 {r:.1%}）", va="center", fontsize=8)
+    ax.set_xlabel("全年预算数（万元）")
+    ax.invert_yaxis()
+    ax.set_xlim(0, budget.max() * 1.45)
+    ax.set_title("图1 四类支出预算规模与执行率")
+    _figure(fig)
+
+
+def chart_lights(projects: pd.DataFrame) -> None:
+    """Projects by monitoring light and 监控分类."""
+    import matplotlib.pyplot as plt
+
+    set_theme()
+    order = ["绿", "蓝", "黄", "红"]
+    colors = {"绿": "#3c8d40", "蓝": "#2f6db5", "黄": "#e0a800", "红": "#c0392b"}
+    t = pd.crosstab(projects["monitor_class"], projects["light"]).reindex(columns=order, fill_value=0)
+    fig, ax = plt.subplots(figsize=(7.5, 2.6))
+    left = np.zeros(len(t))
+    for light in order:
+        ax.barh(t.index, t[light], left=left, color=colors[light], label=f"{light}灯")
+        left += t[light].to_numpy()
+    ax.legend(ncol=4, fontsize=8, loc="lower right")
+    ax.set_xlabel("项目数")
+    ax.set_title("图2 监控灯分布（按监控分类，项目取其最差的灯）")
+    _figure(fig)
+
+
+def chart_scores(projects: pd.DataFrame, bands: dict[str, float]) -> None:
+    """Distribution of recomputed self-evaluation totals with the grade bands."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    set_theme()
+    fig, ax = plt.subplots(figsize=(7.5, 3.0))
+    sns.histplot(projects["total"].dropna(), bins=np.arange(0, 101, 2.5), ax=ax, color="#b03a2e")
+    for g, lo in bands.items():
+        ax.axvline(lo, color="#555", ls="--", lw=0.8)
+        ax.text(lo, ax.get_ylim()[1] * 0.92, f" {g}≥{lo:g}", fontsize=8)
+    ax.set_xlabel("复核总分")
+    ax.set_ylabel("项目数")
+    ax.set_title("图3 项目自评复核得分分布")
+    _figure(fig)
+
+
+def chart_sweep(sweep: pd.DataFrame) -> None:
+    """Warned projects and their amount as the deviation threshold moves."""
+    import matplotlib.pyplot as plt
+
+    set_theme()
+    fig, ax = plt.subplots(figsize=(7.5, 3.0))
+    ax.plot(sweep["threshold"], sweep["warned"], marker="o", color="#b03a2e")
+    ax.set_xlabel("偏差阈值（百分点）")
+    ax.set_ylabel("预警项目数")
+    ax2 = ax.twinx()
+    ax2.plot(sweep["threshold"], sweep["warned_budget"].astype(float) / 1e6, marker="s", color="#2f6db5")
+    ax2.set_ylabel("预警金额（万元）")
+    ax2.grid(False)
+    ax.set_title("图 预警项目数与金额随偏差阈值变化")
+    _figure(fig)
