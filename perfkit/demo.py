@@ -63,6 +63,7 @@ BANK: list[tuple[str, str, str, str, str, str, tuple]] = [
     ("产出指标", "数量指标", "维修改造面积", "qty", "≥", "平方米", (1500, 3000, 8000, 12000)),
     ("产出指标", "数量指标", "采购设备数量", "qty", "≥", "台", (20, 50, 120, 300)),
     ("产出指标", "数量指标", "开展活动次数", "qty", "≥", "次", (6, 12, 24, 48)),
+    ("产出指标", "数量指标", "建设服务站点数量", "qty", "≥", "个", (5, 10, 20, 36)),
     ("产出指标", "数量指标", "道路养护长度", "qty", "≥", "公里", (15, 40, 85, 120)),
     ("产出指标", "数量指标", "补助发放户数", "qty", "≥", "户", (150, 420, 900, 2000)),
     ("产出指标", "数量指标", "检查抽检批次", "qty", "≥", "批次", (100, 300, 650)),
@@ -193,22 +194,13 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
     exec_monitor["spent_cum"] = exec_monitor["spent_cum"].astype("Int64")
     # ---------------------------------------------------------------- indicators (declared targets)
     n_out = rng.integers(3, 7, np_)
-    n_eff = rng.integers(1, 5, np_)
+    n_eff = rng.integers(2, 5, np_)
     n_sat = np.where(rng.random(np_) < 0.92, 1, 0)  # a few projects declare no satisfaction indicator
-    counts = n_out + n_eff + n_sat
-    owner = np.repeat(np.arange(np_), counts)
-    pos = np.arange(len(owner)) - np.repeat(np.r_[0, np.cumsum(counts)[:-1]], counts)
-    block = np.where(pos < n_out[owner], 0, np.where(pos < (n_out + n_eff)[owner], 1, 2))
-    bank_idx = np.select(
-        [block == 0, block == 1],
-        [OUTPUT_IDX[rng.integers(0, len(OUTPUT_IDX), len(owner))],
-         OUTCOME_IDX[rng.integers(0, len(OUTCOME_IDX), len(owner))]],
-        SATIS_IDX[rng.integers(0, len(SATIS_IDX), len(owner))])
-    # no indicator twice in a project (except the planted duplicates below): re-draw clashes by shifting
-    frame = pd.DataFrame({"owner": owner, "bank": bank_idx, "block": block})
-    dup = frame.duplicated(["owner", "bank"])
-    frame = frame.loc[~dup].reset_index(drop=True)
-    owner, bank_idx, block = frame["owner"].to_numpy(), frame["bank"].to_numpy(), frame["block"].to_numpy()
+    # each block draws distinct indicators (no indicator twice in a project, except planted duplicates)
+    parts = [_distinct(rng, pool, n) for pool, n in ((OUTPUT_IDX, n_out), (OUTCOME_IDX, n_eff), (SATIS_IDX, n_sat))]
+    owner = np.concatenate([o for o, _ in parts])
+    bank_idx = np.concatenate([b for _, b in parts])
+    block = np.concatenate([np.full(len(o), k) for k, (o, _) in enumerate(parts)])
     ni = len(owner)
     # weights: 50 output / 30 outcome / 10 satisfaction; with no 满意度 block its 10 go to 效益 (40)
     counts_b = np.zeros((np_, 3), dtype=int)
@@ -379,6 +371,13 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
     planted_frame = pd.DataFrame(planted, columns=["project_id", "indicator", "finding"])
     planted_frame["indicator"] = planted_frame["indicator"].map(lambda x: unicodedata.normalize("NFKC", x))
     return Demo(tables, planted_frame.drop_duplicates().reset_index(drop=True))
+
+
+def _distinct(rng: np.random.Generator, pool: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each project i, ``counts[i]`` distinct entries of ``pool`` (a random permutation per row)."""
+    order = np.argsort(rng.random((len(counts), len(pool))), axis=1)
+    take = np.arange(len(pool))[None, :] < np.minimum(counts, len(pool))[:, None]
+    return np.repeat(np.arange(len(counts)), take.sum(axis=1)), pool[order[take]]
 
 
 def _pick(choices: tuple, k: int) -> object:

@@ -100,7 +100,9 @@ def score_indicators(self_eval: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
     score = np.where(scoreable & w.notna().to_numpy(), F.round_half_up(score, decimals), np.nan)
 
     comp = F.completion(a, t, d.where(numeric_a, None).to_numpy(dtype=object))
-    comp = np.where(cases["range"], np.where((a >= t) & (a <= hi), 1.0, np.where(a < t, a / t, hi / a)), comp)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        in_range = np.where((a >= t) & (a <= hi), 1.0, np.where(a < t, a / t, hi / a))
+    comp = np.where(cases["range"], in_range, comp)
     comp = np.where(cases["date"], (a <= t).astype(float), comp)
     tier_share = r["a_tier"].map(points).to_numpy(dtype=float)
     comp = np.where(cases["qual"] | cases["date_qual"], tier_share, comp)

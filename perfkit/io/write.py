@@ -21,12 +21,14 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def inert(series: pd.Series) -> pd.Series:
-    """Text that Excel would run as a formula gets a leading apostrophe; numbers are left alone."""
+    """Text that Excel would run as a formula gets a leading apostrophe; numbers are left alone.
+
+    A lone ``=``, ``-`` or ``+`` cannot run anything and stays as it is (比较方式 ``=`` of the contract)."""
     if not (series.dtype == object or pd.api.types.is_string_dtype(series)):
         return series
 
     def fix(v: object) -> object:
-        if isinstance(v, str) and v.startswith(FORMULA_START):
+        if isinstance(v, str) and len(v) > 1 and v.startswith(FORMULA_START):
             return "'" + v
         return v
 

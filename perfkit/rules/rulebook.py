@@ -124,5 +124,8 @@ def load_rules(profile: str | Path = DEFAULT_PROFILE, year: int = 2022) -> Ruleb
         params.update(base.parameters)
         chain = [*base.chain, *chain]
     for key, spec in (doc.get("parameters") or {}).items():
-        params[key] = _parse_parameter(key, spec, path.name)
+        param = _parse_parameter(key, spec, path.name)
+        if key in params:  # dated values accumulate along the chain; the newest profile's wording wins
+            param = Parameter(key, param.description, param.unit, param.source, {**params[key].values, **param.values})
+        params[key] = param
     return Rulebook(doc.get("profile", path.stem), doc.get("title", ""), year, params, tuple(chain))

@@ -26,8 +26,8 @@ _PREFIX = re.compile(rf"^(?P<le>{_LE_PREFIX})|^(?P<ge>{_GE_PREFIX})|^(?P<eq>{_EQ
 _SUFFIX = re.compile(r"(?P<ge>及以上|以上|或以上)$|(?P<le>及以内|以内|及以下|以下|或以下)$")
 _VALUE = re.compile(rf"^(?P<num>{_NUM})(?P<mag>万|亿)?(?P<unit>[^\d]*)$")
 _RANGE = re.compile(rf"^(?P<lo>{_NUM})(?P<u1>[^\d\-~至到]*)(?:-|~|至|到|—)(?P<hi>{_NUM})(?P<u2>[^\d]*)$")
-_DATE = re.compile(r"^(?:(?P<y>\d{4})年)?(?:(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})[日号])?|(?P<ye>年))"
-                   r"(?P<end>底|末|中旬|上旬|下旬)?(?P<before>之?前|以前|前完成|完成)?$")
+_DATE = re.compile(r"^(?:(?P<y>\d{4})?年)?(?:(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})[日号])?(?P<end>底|末|中旬|上旬|下旬)?"
+                   r"|(?P<ye>底|末))(?P<before>之?前|以前|前完成|完成)?$")
 _ISO_DATE = re.compile(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})$")
 
 # unit → (base unit, factor to base)

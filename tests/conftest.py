@@ -1,0 +1,43 @@
+"""Shared fixtures: the demo district is generated once per test worker and written both ways."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from perfkit.demo import Demo, generate, write_demo
+from perfkit.io.contract import BY_NAME
+from perfkit.io.write import to_contract_frame
+from perfkit.rules.rulebook import Rulebook, load_rules
+
+
+@pytest.fixture(scope="session")
+def demo() -> Demo:
+    return generate(seed=2022, year=2022)
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory, demo: Demo) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    write_demo(demo, out)
+    return out
+
+
+@pytest.fixture()
+def rules() -> Rulebook:
+    return load_rules("mof2020", 2022)
+
+
+def contract_frame(demo: Demo, name: str) -> pd.DataFrame:
+    """A demo table as users see it (Chinese headers, money in 万元)."""
+    return to_contract_frame(demo.tables[name], BY_NAME[name])
+
+
+def write_folder(folder: Path, tables: dict[str, pd.DataFrame], encoding: str = "utf-8-sig") -> Path:
+    """Write raw tables (Chinese headers, any values) as a CSV folder, exactly as given."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for sheet, frame in tables.items():
+        frame.to_csv(folder / f"{sheet}.csv", index=False, encoding=encoding)
+    return folder

@@ -1,0 +1,141 @@
+"""The main job: both notebooks executed by papermill on the demo data, exported to offline HTML and an
+A4 PDF in Chinese (issues: foundation §4, main job §4)."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from perfkit.cli import main
+from perfkit.reporting import annual as R
+from perfkit.reporting.display import render_sentence
+
+HEADINGS = ["一、明确工作要求", "二、强化工作监管", "三、强化审核分析", "四、取得的成效", "五、下一步工作计划"]
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory, demo_dir) -> Path:
+    out = tmp_path_factory.mktemp("reports") / "2022"
+    assert main(["report", "--data", str(demo_dir / "demo.xlsx"), "--year", "2022", "--month", "5",
+                 "--out", str(out)]) == 0
+    return out
+
+
+def _text(html: str) -> str:
+    return re.sub(r"<[^>]+>", "", html)
+
+
+def test_report_writes_both_reports_and_the_excel_proposal(reports: Path) -> None:
+    names = {p.name for p in reports.iterdir()}
+    assert {"annual_report.html", "annual_report.pdf", "budget_allocation.html", "budget_allocation.pdf",
+            "2023年度预算安排建议.xlsx"} <= names
+
+
+def test_html_is_offline_and_has_no_code(reports: Path) -> None:
+    html = (reports / "annual_report.html").read_text(encoding="utf-8")
+    bare = re.sub(r"base64,[A-Za-z0-9+/=]+", "", html)  # the inlined font and charts
+    assert "<script" not in bare and "cdn" not in bare.lower() and "http" not in bare
+    assert "font/woff2;base64" in html  # the CJK font travels inside the page
+    assert "R.section_" not in html and "import" not in _text(html)
+    for heading in HEADINGS:
+        assert heading in html
+
+
+def test_html_figures_equal_the_package_api(reports: Path, demo_dir: Path) -> None:
+    rep = R.build(demo_dir / "demo.xlsx", 2022, 5)
+    html = _text((reports / "annual_report.html").read_text(encoding="utf-8"))
+    f = rep.facts
+    m = f["monitoring"]
+    assert f"{m['warned']}个项目共计{m['warned_amount']}万元" in html
+    for b in f["evaluation"]["below"]:
+        assert f"低于{b['threshold']}分项目{b['count']}个，涉及资金{b['amount']}万元" in html
+    s = f["spotcheck"]
+    assert f"{s['units']}个单位、{s['projects']}个项目，涉及金额共计{s['amount']}万元" in html
+    for section in ("coverage", "exante", "targets", "review", "application"):
+        assert _text(render_sentence(section, f[section])) in html
+    # money is exact: the warned amount is the sum of the warned projects' budgets in 分
+    p = rep.analysis.monitoring.projects
+    assert m["warned_fen"] == int(p.loc[p["warning"], "budget"].sum())
+
+
+def test_pdf_is_a4_with_the_cjk_font_and_chinese_text(reports: Path) -> None:
+    reader = PdfReader(reports / "annual_report.pdf")
+    page = reader.pages[0]
+    assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
+    text = "".join(p.extract_text() for p in reader.pages)
+    for heading in HEADINGS:
+        assert heading.replace("、", "、") in text
+    assert "第 1 页" in text
+    fonts = {str(f["/BaseFont"]) for p in reader.pages for f in (p["/Resources"].get("/Font") or {}).values()
+             if "/BaseFont" in f.get_object() for f in [f.get_object()]}
+    assert fonts and all("NotoSansSC" in f.replace("-", "") for f in fonts)
+
+
+def test_allocation_report_has_scenarios_and_sweep(reports: Path) -> None:
+    html = _text((reports / "budget_allocation.html").read_text(encoding="utf-8"))
+    for words in ("情景比较", "预警阈值敏感性", "事前绩效评估关口", "低效无效资金收回"):
+        assert words in html
+    from openpyxl import load_workbook
+
+    wb = load_workbook(reports / "2023年度预算安排建议.xlsx")
+    ws = wb["按项目"]
+    assert ws.freeze_panes == "C3"
+    last = ws.max_row
+    assert ws.cell(last, 1).value == "合计" and str(ws.cell(last, 9).value).startswith("=SUM(")
+
+
+def test_chart_renders_without_missing_glyphs() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from perfkit.reporting.fonts import set_theme
+
+    set_theme()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig, ax = plt.subplots()
+        ax.set_title("预算执行率（万元）−")
+        ax.bar(["部门整体支出", "乡村振兴资金支出"], [1, 2])
+        fig.canvas.draw()
+        plt.close(fig)
+    assert not [w for w in caught if "Glyph" in str(w.message) or "missing from font" in str(w.message)]
+
+
+def test_bad_data_path_and_missing_table_are_one_line(tmp_path: Path, capsys, demo) -> None:
+    assert main(["report", "--data", str(tmp_path / "nope.xlsx"), "--year", "2022", "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "找不到" in err
+    from perfkit.io.write import write_tables_folder
+
+    folder = write_tables_folder({"projects": demo.tables["projects"]}, tmp_path / "d")
+    assert main(["report", "--data", str(folder), "--year", "2022", "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert "绩效自评" in err and "Traceback" not in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_failed_run_keeps_earlier_reports_and_names_the_cell(tmp_path: Path, demo_dir: Path) -> None:
+    import json
+
+    from perfkit.reporting.render import ReportError, render_all
+
+    out = tmp_path / "r"
+    out.mkdir()
+    (out / "old.html").write_text("earlier", encoding="utf-8")
+    nb = tmp_path / "broken.ipynb"
+    nb.write_text(json.dumps({"cells": [
+        {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": "x = 1", "outputs": [],
+         "execution_count": None},
+        {"cell_type": "code", "metadata": {}, "source": "1 / 0", "outputs": [], "execution_count": None}],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+    with pytest.raises(ReportError, match="ZeroDivisionError"):
+        render_all([(nb, "broken", {})], out, lambda s: s, "mof2020", progress=lambda s: None)
+    assert (out / "old.html").read_text(encoding="utf-8") == "earlier"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".r-")] == []
