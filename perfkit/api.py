@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from perfkit.analyses import application, exante, monitoring, review
-from perfkit.analyses.evaluation import Scores, score_projects
+from perfkit.analyses.evaluation import Scores, explain_indicators, explain_projects, score_projects
 from perfkit.io.load import Dataset, load
 from perfkit.io.write import write_csv
 from perfkit.rules.rulebook import DEFAULT_PROFILE, Rulebook, load_rules
@@ -51,7 +51,7 @@ class Analysis:
 def analyze(data: str | Path | Dataset, year: int | None = None, month: int | None = None,
             profile: str | Path = DEFAULT_PROFILE, history: pd.DataFrame | None = None) -> Analysis:
     """Run every stage the data allows. A stage whose table is absent is skipped with a one-line note."""
-    ds = data if isinstance(data, Dataset) else load(data)
+    ds = data if isinstance(data, Dataset) else load(data, month=month)
     if year is None:
         years = ds.get("projects")["year"].dropna() if ds.has("projects") else pd.Series(dtype=int)
         year = int(years.mode().iloc[0]) if len(years) else 2022
@@ -96,8 +96,10 @@ def score(data: str | Path | Dataset, out: str | Path, profile: str | Path = DEF
     if a.scores is None:
         from perfkit.io.load import MissingTableError
         raise MissingTableError(f"{a.data.source} 中没有「绩效自评」表，无法计分")
-    written["projects"] = write_csv(_chinese(a.scores.projects, PROJECT_COLUMNS), out / "项目得分.csv")
-    written["indicators"] = write_csv(_chinese(a.scores.indicators, INDICATOR_COLUMNS), out / "指标得分.csv")
+    projects = a.scores.projects.assign(explanation=explain_projects(a.scores.projects, a.rules))
+    indicators = a.scores.indicators.assign(explanation=explain_indicators(a.scores.indicators, a.rules))
+    written["projects"] = write_csv(_chinese(projects, PROJECT_COLUMNS), out / "项目得分.csv")
+    written["indicators"] = write_csv(_chinese(indicators, INDICATOR_COLUMNS), out / "指标得分.csv")
     written["findings"] = write_csv(_chinese(a.findings, FINDING_COLUMNS), out / "审核发现.csv")
     written["quarantine"] = write_csv(a.data.quarantine, out / "隔离记录.csv")
     if a.target_findings is not None:

@@ -111,8 +111,10 @@ def _fmt_num(x: np.ndarray) -> np.ndarray:
 
 
 def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
-             months: int = 12, units_total: int = 132) -> Demo:
-    """Generate the demo district. ``n_projects`` defaults to a seed-dependent 1,500–2,500."""
+             months: int = 12, units_total: int = 132, indicators: int | None = None) -> Demo:
+    """Generate the demo district. ``n_projects`` defaults to a seed-dependent 1,500–2,500;
+    ``indicators`` fixes the number per project (5 output, 2 outcome, 1 satisfaction when 8), as the
+    benchmarks ask, instead of the realistic 5–12."""
     rng = np.random.default_rng(seed)
     # ---------------------------------------------------------------- units
     unit_rows = []
@@ -193,9 +195,14 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
     exec_monitor["month"] = exec_monitor["month"].astype("Int64")
     exec_monitor["spent_cum"] = exec_monitor["spent_cum"].astype("Int64")
     # ---------------------------------------------------------------- indicators (declared targets)
-    n_out = rng.integers(3, 7, np_)
-    n_eff = rng.integers(2, 5, np_)
-    n_sat = np.where(rng.random(np_) < 0.92, 1, 0)  # a few projects declare no satisfaction indicator
+    if indicators:
+        n_sat = np.ones(np_, dtype=int)
+        n_eff = np.full(np_, max(1, (indicators - 1) // 3))
+        n_out = np.full(np_, indicators - 1 - n_eff[0])
+    else:
+        n_out = rng.integers(3, 7, np_)
+        n_eff = rng.integers(2, 5, np_)
+        n_sat = np.where(rng.random(np_) < 0.92, 1, 0)  # a few projects declare no satisfaction indicator
     # each block draws distinct indicators (no indicator twice in a project, except planted duplicates)
     parts = [_distinct(rng, pool, n) for pool, n in ((OUTPUT_IDX, n_out), (OUTCOME_IDX, n_eff), (SATIS_IDX, n_sat))]
     owner = np.concatenate([o for o, _ in parts])

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from perfkit.rules.targets import parse_text, parse_texts
+from perfkit.rules.targets import parse_text
 
 PHRASES = {"未达成": ["未达成", "未完成"], "部分达成": ["部分达成", "基本完成"],
            "达成": ["达成预期指标", "效果明显", "显著提升", "合格", "良好", "及时", "合规", "有效", "按时完成"]}

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from perfkit.analyses.evaluation import score_indicators, score_projects
+from perfkit.analyses.evaluation import explain_indicators, explain_projects, score_indicators, score_projects
 from perfkit.io.load import Dataset
 from perfkit.rules import formulas as F
 from perfkit.rules.rulebook import available_profiles, load_rules
@@ -102,7 +102,7 @@ def test_indicator_rows_with_explanation(rules, target, actual, weight, expected
                            rules)
     score = out["score"].iloc[0]
     assert (np.isnan(score) and np.isnan(expected)) or score == expected
-    assert words in out["explanation"].iloc[0]
+    assert words in explain_indicators(out, rules).iloc[0]
 
 
 def test_reverse_rule_follows_the_profile() -> None:
@@ -114,7 +114,7 @@ def test_reverse_rule_follows_the_profile() -> None:
 def test_every_row_keeps_its_place(rules) -> None:
     rows = [("P1", "产出指标", "数量指标", f"指标{i}", "≥10个", x, 10, 10, "") for i, x in enumerate(["12个", "", "?"])]
     out = score_indicators(_self_eval(rows), rules)
-    assert len(out) == 3 and out["explanation"].notna().all()
+    assert len(out) == 3 and explain_indicators(out, rules).str.len().gt(4).all()
 
 
 def _dataset(self_eval: pd.DataFrame, summary: pd.DataFrame | None = None, projects: pd.DataFrame | None = None):
@@ -135,7 +135,8 @@ def test_project_total_grade_and_difference(rules) -> None:
                             "unit_total": [100.0]})
     projects = pd.DataFrame({"project_id": ["P1"], "budget": pd.array([100_000_000], "Int64"),
                              "spent": pd.array([86_190_000], "Int64")})
-    p = score_projects(_dataset(_self_eval(rows), summary, projects), rules).projects.iloc[0]
+    per = score_projects(_dataset(_self_eval(rows), summary, projects), rules).projects
+    p = per.assign(explanation=explain_projects(per, rules)).iloc[0]
     # 8.62 + 50 + 30 + 10×80/90 = 8.62 + 80 + 8.89 = 97.51
     assert p["exec_score"] == 8.62 and p["total"] == 97.51 and p["grade"] == "优"
     assert p["difference"] == 2.49
@@ -147,7 +148,8 @@ def test_missing_satisfaction_weight_is_redistributed(rules) -> None:
             ("P1", "效益指标", "社会效益指标", "b", "效果明显", "效果明显", 30, 30, "")]
     summary = pd.DataFrame({"project_id": ["P1"], "exec_weight": [10.0], "unit_exec_score": [10.0],
                             "unit_total": [65.0]})
-    p = score_projects(_dataset(_self_eval(rows), summary), rules).projects.iloc[0]
+    per = score_projects(_dataset(_self_eval(rows), summary), rules).projects
+    p = per.assign(explanation=explain_projects(per, rules)).iloc[0]
     # (25 + 30) × 90/80 = 61.875 → + 10 (unit's own exec score, no amounts) = 71.88
     assert p["total"] == 71.88 and "分摊" in p["explanation"] and "单位自评值" in p["explanation"]
     off = load_rules("mof2020", 2022).with_value("evaluation.redistribute_missing_satisfaction", False)

@@ -107,62 +107,67 @@ def score_indicators(self_eval: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
     tier_share = r["a_tier"].map(points).to_numpy(dtype=float)
     comp = np.where(cases["qual"] | cases["date_qual"], tier_share, comp)
 
-    # 说明: inputs, rule, source — built column-wise
-    fa, ft, fw, fs, fh = _fmt(pd.Series(a)), _fmt(pd.Series(t)), _fmt(w.reset_index(drop=True)), \
-        _fmt(pd.Series(score)), _fmt(pd.Series(hi))
-    unit = r["unit"].reset_index(drop=True).fillna("")
-    src = "（依据 " + rules.cite(SRC_SCORE).split("《")[0] + "）"
-    met = pd.Series(score == w.to_numpy())
-    exp = pd.Series("", index=range(len(score)), dtype="string")
-    exp = exp.mask(cases["fwd"].to_numpy() & met, "正向：实际 " + fa + unit + " ≥ 目标 " + ft + unit + " → 满分 " + fw)
-    exp = exp.mask(cases["fwd"].to_numpy() & ~met, "正向：实际 " + fa + unit + " < 目标 " + ft + unit + " → "
-                   + fw + "×" + fa + "/" + ft + " = " + fs)
-    rev_words = "按比例 " + fw + "×" + ft + "/" + fa if reverse_rule == "proportional" else \
-        "线性扣减 " + fw + "×(1−(" + fa + "−" + ft + ")/" + ft + ")"
-    exp = exp.mask(cases["rev"].to_numpy() & met, "反向：实际 " + fa + unit + " ≤ 目标 " + ft + unit + " → 满分 " + fw)
-    exp = exp.mask(cases["rev"].to_numpy() & ~met, "反向：实际 " + fa + unit + " > 目标 " + ft + unit + " → "
-                   + rev_words + " = " + fs)
-    exp = exp.mask(cases["eq"].to_numpy(), "等于：目标 " + ft + unit + "，实际 " + fa + unit + " → " + fs)
-    exp = exp.mask(cases["range"].to_numpy(), "区间：目标 " + ft + "–" + fh + unit + "，实际 " + fa + unit + " → " + fs)
-    da, dt_ = _fmt_date(pd.Series(a)), _fmt_date(pd.Series(t))
-    exp = exp.mask(cases["date"].to_numpy(), "时效：完成日期 " + da + "，期限 " + dt_ + " → " + fs)
-    exp = exp.mask(cases["date_qual"].to_numpy(), "时效：实际为定性表述（" + r["a_note"].reset_index(drop=True)
-                   + "）→ " + fs)
-    exp = exp.mask(cases["qual"].to_numpy(), "定性：" + r["a_note"].reset_index(drop=True) + "，按档取 "
-                   + r["a_tier"].reset_index(drop=True).map(points).astype("string") + "×" + fw + " = " + fs)
-    exp = exp + src
-    why_not = pd.Series("", index=exp.index, dtype="string")
-    t_note, a_note = r["t_note"].reset_index(drop=True), r["a_note"].reset_index(drop=True)
-    why_not = why_not.mask(~scoreable, "实际值与指标值类型不符，无法比较（指标值「"
-                           + self_eval["target_text"].reset_index(drop=True).fillna("") + "」，实际值「"
-                           + self_eval["actual_text"].reset_index(drop=True).fillna("") + "」）")
-    why_not = why_not.mask(r["unit_mismatch"].to_numpy(), "单位不一致：目标 " + r["t_unit"].reset_index(drop=True)
-                           + "，实际 " + r["a_unit"].reset_index(drop=True))
-    why_not = why_not.mask((a_kind == BAD).to_numpy() | (a_kind == EMPTY).to_numpy(), "实际完成值" + a_note)
-    why_not = why_not.mask(r["t_kind"].isin([BAD, EMPTY]).to_numpy(), "指标值" + t_note)
-    why_not = why_not.mask(w.isna().to_numpy() & scoreable, "表中无分值，无法计分")
-    explanation = exp.where(~np.isnan(score), why_not)
-    flagged = r["actual_has_comparator"].reset_index(drop=True)
-    explanation = explanation.mask(flagged, explanation + "；实际值带比较符，疑照抄目标值")
-
-    cmp_out = d.reset_index(drop=True).replace({DATE: LE, "": BAD}).where(
-        ~r["t_kind"].isin([BAD, EMPTY]).to_numpy(), BAD)
+    case = np.select(list(cases.values()), list(cases), "none").astype(object)
+    cmp_out = d.replace({DATE: LE, "": BAD}).where(~r["t_kind"].isin([BAD, EMPTY]), BAD)
+    keep = self_eval.reset_index(drop=True)
+    r = r.reset_index(drop=True)
     return pd.DataFrame({
-        "project_id": self_eval["project_id"].to_numpy(),
-        "level1": self_eval["level1"].to_numpy(),
-        "indicator": self_eval["indicator"].to_numpy(),
-        "cmp": cmp_out.to_numpy(),
-        "target": r["t_value"].to_numpy(), "actual": a,
-        "unit": unit.to_numpy(),
-        "weight": w.to_numpy(), "score": score, "unit_score": self_eval["unit_score"].to_numpy(dtype=float),
-        "explanation": explanation.to_numpy(),
-        "completion": comp,
-        "tier": r["a_tier"].to_numpy(), "target_tier_kind": r["t_kind"].to_numpy(),
-        "actual_kind": a_kind.to_numpy(), "actual_has_comparator": flagged.to_numpy(),
-        "deviation_reason": self_eval["deviation_reason"].to_numpy(),
-        "target_text": self_eval["target_text"].to_numpy(), "actual_text": self_eval["actual_text"].to_numpy(),
-        "_row": self_eval["_row"].to_numpy() if "_row" in self_eval else np.arange(len(self_eval)) + 2,
+        "project_id": keep["project_id"], "level1": keep["level1"], "indicator": keep["indicator"],
+        "cmp": cmp_out.reset_index(drop=True), "target": r["t_value"], "actual": a, "target_hi": r["t_value_hi"],
+        "unit": r["unit"].fillna(""), "weight": w.to_numpy(), "score": score,
+        "unit_score": keep["unit_score"].astype(float), "completion": comp, "case": case,
+        "tier": r["a_tier"], "target_kind": r["t_kind"], "actual_kind": r["a_kind"],
+        "target_note": r["t_note"], "actual_note": r["a_note"], "target_unit": r["t_unit"], "actual_unit": r["a_unit"],
+        "unit_mismatch": r["unit_mismatch"], "actual_has_comparator": r["actual_has_comparator"],
+        "deviation_reason": keep["deviation_reason"], "target_text": keep["target_text"],
+        "actual_text": keep["actual_text"],
+        "_row": keep["_row"] if "_row" in keep else pd.Series(np.arange(len(keep)) + 2),
     })
+
+
+def explain_indicators(ind: pd.DataFrame, rules: Rulebook) -> pd.Series:
+    """说明 for scored indicator rows (any subset): inputs, the rule applied, the result and its source.
+
+    Built on demand — for the rows a finding or an export needs — because text for millions of rows
+    costs more than the scoring itself.
+    """
+    if ind.empty:
+        return pd.Series([], dtype="str", index=ind.index)
+    case = ind["case"].to_numpy(dtype=object)
+    a, t, w, score = (ind[c].astype(float) for c in ("actual", "target", "weight", "score"))
+    fa, ft, fw, fs, fh = _fmt(a), _fmt(t), _fmt(w), _fmt(score), _fmt(ind["target_hi"])
+    unit = ind["unit"].fillna("").astype("str")
+    points = rules["evaluation.qualitative_points"]
+    reverse_rule = rules["evaluation.reverse_rule"]
+    met = (score == w).to_numpy()
+    is_ = {k: case == k for k in ("fwd", "rev", "eq", "range", "date", "date_qual", "qual", "none")}
+    exp = pd.Series("", index=ind.index, dtype="str")
+    exp = exp.mask(is_["fwd"] & met, "正向：实际 " + fa + unit + " ≥ 目标 " + ft + unit + " → 满分 " + fw)
+    exp = exp.mask(is_["fwd"] & ~met, "正向：实际 " + fa + unit + " < 目标 " + ft + unit + " → " + fw + "×" + fa
+                   + "/" + ft + " = " + fs)
+    rev_words = ("按比例 " + fw + "×" + ft + "/" + fa) if reverse_rule == "proportional" else \
+        ("线性扣减 " + fw + "×(1−(" + fa + "−" + ft + ")/" + ft + ")")
+    exp = exp.mask(is_["rev"] & met, "反向：实际 " + fa + unit + " ≤ 目标 " + ft + unit + " → 满分 " + fw)
+    exp = exp.mask(is_["rev"] & ~met, "反向：实际 " + fa + unit + " > 目标 " + ft + unit + " → " + rev_words + " = " + fs)
+    exp = exp.mask(is_["eq"], "等于：目标 " + ft + unit + "，实际 " + fa + unit + " → " + fs)
+    exp = exp.mask(is_["range"], "区间：目标 " + ft + "–" + fh + unit + "，实际 " + fa + unit + " → " + fs)
+    exp = exp.mask(is_["date"], "时效：完成日期 " + _fmt_date(a) + "，期限 " + _fmt_date(t) + " → " + fs)
+    a_note = ind["actual_note"].fillna("").astype("str")
+    exp = exp.mask(is_["date_qual"], "时效：实际为定性表述（" + a_note + "）→ " + fs)
+    share = ind["tier"].map(points).astype("str")
+    exp = exp.mask(is_["qual"], "定性：" + a_note + "，按档取 " + share + "×" + fw + " = " + fs)
+    exp = exp + "（依据 " + rules.cite(SRC_SCORE).split("《")[0] + "）"
+    why = pd.Series("实际值与指标值类型不符，无法比较（指标值「", index=ind.index, dtype="str") \
+        + ind["target_text"].fillna("").astype("str") + "」，实际值「" + ind["actual_text"].fillna("").astype("str") + "」）"
+    why = why.mask(ind["unit_mismatch"].to_numpy(dtype=bool), "单位不一致：目标 " + ind["target_unit"].astype("str")
+                   + "，实际 " + ind["actual_unit"].astype("str"))
+    why = why.mask(ind["actual_kind"].isin([BAD, EMPTY]).to_numpy(), "实际完成值" + a_note)
+    why = why.mask(ind["target_kind"].isin([BAD, EMPTY]).to_numpy(),
+                   "指标值" + ind["target_note"].fillna("").astype("str"))
+    why = why.mask(w.isna().to_numpy() & ~is_["none"], "表中无分值，无法计分")
+    out = exp.where(~score.isna(), why)
+    flagged = ind["actual_has_comparator"].to_numpy(dtype=bool)
+    return out.mask(flagged, out + "；实际值带比较符，疑照抄目标值")
 
 
 def score_projects(ds: Dataset, rules: Rulebook, indicators: pd.DataFrame | None = None) -> Scores:
@@ -215,7 +220,6 @@ def score_projects(ds: Dataset, rules: Rulebook, indicators: pd.DataFrame | None
     per["difference"] = F.round_half_up(per["unit_total"] - per["total"], decimals)
     per.index.name = "project_id"
     per = per.reset_index()
-    per["explanation"] = _project_explanation(per, rules)
     return Scores(ind, per)
 
 
@@ -229,7 +233,8 @@ def _weighted_completion(ind: pd.DataFrame) -> pd.Series:
     return (num / den.replace(0, np.nan)).rename("completion")
 
 
-def _project_explanation(per: pd.DataFrame, rules: Rulebook) -> pd.Series:
+def explain_projects(per: pd.DataFrame, rules: Rulebook) -> pd.Series:
+    """说明 for project totals (any subset of rows of ``Scores.projects``)."""
     rate = _fmt(per["exec_rate"] * 100, ".2f")
     exec_part = ("执行率 " + rate + "% × " + _fmt(per["exec_weight"]) + " 分 = " + _fmt(per["exec_score"]))
     exec_part = exec_part.mask(per["exec_rate"].isna(),

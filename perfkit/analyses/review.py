@@ -10,6 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from collections.abc import Callable
+
+from perfkit.analyses.evaluation import explain_indicators
 from perfkit.io.contract import ARCHIVE_ITEMS
 from perfkit.io.load import Dataset
 from perfkit.rules.rulebook import Rulebook
@@ -22,16 +25,23 @@ FINDING_TYPES = (
 )
 
 
-def _findings(mask: pd.Series | np.ndarray, frame: pd.DataFrame, finding: str, explanation: pd.Series | str
-              ) -> pd.DataFrame:
-    mask = np.asarray(mask, dtype=bool)
-    exp = explanation if isinstance(explanation, str) else np.asarray(explanation, dtype=object)[mask]
+def _findings(mask: pd.Series | np.ndarray, frame: pd.DataFrame, finding: str,
+              explain: Callable[[pd.DataFrame], pd.Series] | str) -> pd.DataFrame:
+    """Rows of ``frame`` where ``mask`` holds, as findings; the explanation is built for those rows only."""
+    sub = frame.loc[np.asarray(mask, dtype=bool)]
+    exp = explain if isinstance(explain, str) else explain(sub)
     return pd.DataFrame({
-        "project_id": frame["project_id"].to_numpy()[mask],
-        "indicator": frame["indicator"].to_numpy()[mask] if "indicator" in frame else "",
+        "project_id": sub["project_id"].astype("str").to_numpy(),
+        "indicator": sub["indicator"].astype("str").to_numpy() if "indicator" in sub else "",
         "finding": finding,
-        "explanation": exp,
+        "explanation": exp if isinstance(exp, str) else exp.astype("str").to_numpy(),
     })
+
+
+def _s(values: pd.Series, digits: int | None = None) -> pd.Series:
+    """Numbers as text for explanations."""
+    v = values.astype(float)
+    return (v.round(digits) if digits is not None else v).astype("str")
 
 
 def review_self_evaluation(ind: pd.DataFrame, projects: pd.DataFrame, ds: Dataset, rules: Rulebook) -> pd.DataFrame:
@@ -42,16 +52,16 @@ def review_self_evaluation(ind: pd.DataFrame, projects: pd.DataFrame, ds: Datase
     quantitative = ind["cmp"].isin(["≥", "≤", "=", "区间"]) & ind["actual_kind"].ne(QUAL)
     out = []
     missed_full = quantitative & (comp < 1.0) & (us >= w - tol)
-    out.append(_findings(missed_full, ind, "未完成目标仍得满分",
-                         "完成率 " + (comp * 100).round(1).astype("string") + "%，单位仍给满分 " + w.astype("string")))
+    out.append(_findings(missed_full, ind, "未完成目标仍得满分", lambda f: "完成率 " + _s(f["completion"] * 100, 1)
+                         + "%，单位仍给满分 " + _s(f["weight"])))
     differs = (us - s).abs() > tol
-    out.append(_findings(differs & ~missed_full, ind, "得分与规则不符",
-                         "单位得分 " + us.astype("string") + "，复算 " + s.astype("string") + "：" + ind["explanation"]))
-    a_txt = ind["actual_text"].fillna("").str.replace(r"\s", "", regex=True)
-    t_txt = ind["target_text"].fillna("").str.replace(r"\s", "", regex=True)
-    copied = ind["actual_has_comparator"] | (quantitative & a_txt.eq(t_txt) & a_txt.str.match(r"^[≥≤=<>≧≦]"))
-    out.append(_findings(copied, ind, "实际值照抄目标值", "实际完成值「" + ind["actual_text"].fillna("") + "」与指标值「"
-                         + ind["target_text"].fillna("") + "」写法相同（含比较符），不是实际测量值"))
+    out.append(_findings(differs & ~missed_full, ind, "得分与规则不符", lambda f: "单位得分 " + _s(f["unit_score"])
+                         + "，复算 " + _s(f["score"]) + "：" + explain_indicators(f, rules)))
+    copied_text = quantitative & ind["actual_text"].eq(ind["target_text"]) & \
+        ind["actual_text"].str.match(r"^\s*[≥≤=<>≧≦]", na=False)
+    copied = ind["actual_has_comparator"].astype(bool) | copied_text
+    out.append(_findings(copied, ind, "实际值照抄目标值", lambda f: "实际完成值「" + f["actual_text"].fillna("")
+                         + "」与指标值「" + f["target_text"].fillna("") + "」写法相同（含比较符），不是实际测量值"))
     tiers = rules["evaluation.qualitative_tiers"]
     lo = ind["tier"].map({k: v[0] for k, v in tiers.items()})
     hi = ind["tier"].map({k: v[1] for k, v in tiers.items()})
@@ -59,19 +69,24 @@ def review_self_evaluation(ind: pd.DataFrame, projects: pd.DataFrame, ds: Datase
     top = ind["tier"].eq("达成")
     outside = ind["actual_kind"].eq(QUAL) & w.gt(0) & ((share < lo - 1e-9) | (share > hi + 1e-9)
                                                        | (~top & (share >= hi - 1e-9)))
-    out.append(_findings(outside, ind, "定性得分超出档次", "「" + ind["tier"].fillna("") + "」档得分区间为 "
-                         + (lo * 100).round(0).astype("string") + "%–" + (hi * 100).round(0).astype("string")
-                         + "%，单位给分 " + (share * 100).round(1).astype("string") + "%"))
+
+    def tier_words(f: pd.DataFrame) -> pd.Series:
+        return ("「" + f["tier"].fillna("") + "」档得分区间为 " + _s(lo[f.index] * 100, 0) + "%–"
+                + _s(hi[f.index] * 100, 0) + "%，单位给分 " + _s(f["unit_score"] / f["weight"] * 100, 1) + "%")
+    out.append(_findings(outside, ind, "定性得分超出档次", tier_words))
     over = rules["evaluation.overachievement_ratio"]
     below = rules["review.explain_below"]
-    ind_comp_raw = ind["actual"] / ind["target"]
-    needs = ((comp < below) | (quantitative & ind["cmp"].eq("≥") & (ind_comp_raw >= over)))
-    no_reason = ind["deviation_reason"].fillna("").str.strip().eq("")
-    out.append(_findings(needs & no_reason, ind, "缺少偏差说明", np.where(
-        comp < below, "完成率 " + (comp * 100).round(1).astype("string") + "%，未填写偏差原因分析",
-        "实际达到目标的 " + ind_comp_raw.round(2).astype("string") + " 倍（≥" + str(over) + "），未说明")))
+    ratio = ind["actual"] / ind["target"]
+    needs = (comp < below) | (quantitative & ind["cmp"].eq("≥") & (ratio >= over))
+    no_reason = ind["deviation_reason"].isna() | ind["deviation_reason"].str.strip().eq("")
+
+    def deviation_words(f: pd.DataFrame) -> pd.Series:
+        low = "完成率 " + _s(f["completion"] * 100, 1) + "%，未填写偏差原因分析"
+        high = "实际达到目标的 " + _s(ratio[f.index], 2) + " 倍（≥" + str(over) + "），未说明"
+        return low.where(f["completion"] < below, high)
+    out.append(_findings(needs & no_reason, ind, "缺少偏差说明", deviation_words))
     unread = ind["cmp"].eq(BAD) | ind["actual_kind"].isin([BAD, EMPTY]) | (ind["score"].isna() & ind["weight"].notna())
-    out.append(_findings(unread, ind, "无法解析", ind["explanation"]))
+    out.append(_findings(unread, ind, "无法解析", lambda f: explain_indicators(f, rules)))
     # 指标与目标不一致: self-evaluation against the declared targets
     if ds.has("targets"):
         tg = ds.table("targets")[["project_id", "indicator", "target_text"]].drop_duplicates(["project_id", "indicator"])
@@ -83,8 +98,8 @@ def review_self_evaluation(ind: pd.DataFrame, projects: pd.DataFrame, ds: Datase
         out.append(_findings(absent, m, "指标与目标不一致", "自评指标不在已批复的绩效目标中"))
         changed = (~absent) & (m["target_text"].fillna("").str.replace(r"\s", "", regex=True)
                                != m["target_text_declared"].fillna("").str.replace(r"\s", "", regex=True)).to_numpy()
-        out.append(_findings(changed, m, "指标与目标不一致", "自评所列指标值「" + m["target_text"].fillna("")
-                             + "」与绩效目标「" + m["target_text_declared"].fillna("") + "」不同"))
+        out.append(_findings(changed, m, "指标与目标不一致", lambda f: "自评所列指标值「" + f["target_text"].fillna("")
+                             + "」与绩效目标「" + f["target_text_declared"].fillna("") + "」不同"))
         back = tg.merge(ind[["project_id", "indicator"]].drop_duplicates(), on=["project_id", "indicator"],
                         how="left", indicator=True)
         out.append(_findings(back["_merge"].eq("left_only"), back, "指标与目标不一致", "绩效目标中的指标未在自评中填报"))
@@ -94,12 +109,11 @@ def review_self_evaluation(ind: pd.DataFrame, projects: pd.DataFrame, ds: Datase
     parts = (p["unit_exec_score"] + ind.groupby("project_id")["unit_score"].sum().reindex(p["project_id"]).to_numpy())
     bad_total = (p["unit_total"] - parts.round(decimals)).abs() > tol
     p1 = p.assign(indicator="")
-    out.append(_findings(bad_total, p1, "总分与分项不符", "自评总分 " + p["unit_total"].astype("string")
-                         + "，执行率得分与各指标得分合计 " + parts.round(decimals).astype("string")))
+    out.append(_findings(bad_total, p1, "总分与分项不符", lambda f: "自评总分 " + _s(f["unit_total"])
+                         + "，执行率得分与各指标得分合计 " + _s(parts[f.index], decimals)))
     bad_exec = p["exec_rate"].notna() & p["unit_exec_score"].notna() & ((p["unit_exec_score"] - p["exec_score"]).abs() > tol)
-    out.append(_findings(bad_exec, p1, "执行率计算错误", "单位执行率得分 " + p["unit_exec_score"].astype("string")
-                         + "，按执行率 " + (p["exec_rate"] * 100).round(2).astype("string") + "% 复算为 "
-                         + p["exec_score"].astype("string")))
+    out.append(_findings(bad_exec, p1, "执行率计算错误", lambda f: "单位执行率得分 " + _s(f["unit_exec_score"])
+                         + "，按执行率 " + _s(f["exec_rate"] * 100, 2) + "% 复算为 " + _s(f["exec_score"])))
     no_budget = p["budget"].notna() & (p["budget"].fillna(0) <= 0)
     out.append(_findings(no_budget, p1, "执行率计算错误", "全年预算数为 0 或缺失，无法计算执行率"))
     findings = pd.concat([f for f in out if len(f)], ignore_index=True) if any(len(f) for f in out) else \
@@ -120,10 +134,10 @@ def review_targets(ds: Dataset, rules: Rulebook) -> pd.DataFrame:
                                  "explanation": f"绩效目标未设置{block}"}))
     quant = tg["level2"].isin(rules["targets.quantitative_level2"])
     unquant = quant & parsed["kind"].isin([QUAL, BAD, EMPTY, DATE]).to_numpy()
-    out.append(_findings(unquant, tg, "指标未量化", "「" + tg["level2"].fillna("") + "」应为量化指标，指标值为「"
-                         + tg["target_text"].fillna("") + "」"))
+    out.append(_findings(unquant, tg, "指标未量化", lambda f: "「" + f["level2"].fillna("") + "」应为量化指标，指标值为「"
+                         + f["target_text"].fillna("") + "」"))
     unread = parsed["kind"].isin([BAD, EMPTY]).to_numpy() & ~unquant
-    out.append(_findings(unread, tg, "比较符或指标值无法识别", "指标值「" + tg["target_text"].fillna("") + "」"))
+    out.append(_findings(unread, tg, "比较符或指标值无法识别", lambda f: "指标值「" + f["target_text"].fillna("") + "」"))
     exec_w = rules["evaluation.execution_weight"]
     expected = rules["evaluation.total_points"] - exec_w
     wsum = tg.groupby("project_id")["weight"].sum(min_count=1)

@@ -125,7 +125,35 @@ def read_workbook(path: Path) -> dict[str, pd.DataFrame]:
     return {re.sub(r"\s+", "", str(name)): frame for name, frame in sheets.items()}
 
 
-def read_folder(path: Path) -> dict[str, tuple[pd.DataFrame, str]]:
+MONTHLY_SHEETS = ("执行监控", "指标监控")
+
+
+def _read_parquet(file: Path, month: int | None) -> pd.DataFrame:
+    """Parquet with every text column dictionary-encoded (categorical: codes + distinct values, which is
+    what validation works on), and monthly tables filtered to ``month`` while reading."""
+    import pyarrow as pa_
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(file)
+    text = [f.name for f in schema if pa_.types.is_string(f.type) or pa_.types.is_large_string(f.type)]
+    filters = None
+    if month is not None and file.stem in MONTHLY_SHEETS and "月份" in schema.names and \
+            pa_.types.is_integer(schema.field("月份").type):
+        filters = [("月份", "==", int(month))]
+    return pq.read_table(file, read_dictionary=text, filters=filters).to_pandas()
+
+
+def only_month(frame: pd.DataFrame, sheet: str, month: int | None) -> pd.DataFrame:
+    """Monthly monitoring rows of the as-of month only (the monitoring rules use cumulative values)."""
+    if month is None or sheet not in MONTHLY_SHEETS:
+        return frame
+    header = next((h for h in frame.columns if split_header(h)[0] == "月份"), None)
+    if header is None:
+        return frame
+    return frame.loc[V.to_number(frame[header]).to_numpy() == month]
+
+
+def read_folder(path: Path, month: int | None = None) -> dict[str, tuple[pd.DataFrame, str]]:
     """A folder of ``<sheet>.csv`` / ``<sheet>.parquet`` files → raw frames with their file names."""
     found: dict[str, tuple[pd.DataFrame, str]] = {}
     for file in sorted(path.iterdir()):
@@ -137,7 +165,7 @@ def read_folder(path: Path) -> dict[str, tuple[pd.DataFrame, str]]:
             frame = _read_csv(file)
         else:
             try:
-                frame = pd.read_parquet(file)
+                frame = _read_parquet(file, month)
             except Exception as exc:
                 raise InputError(f"{file.name}：无法读取 Parquet 文件（{_first_line(exc)}）") from exc
         found[file.stem] = (frame, file.name)
@@ -146,63 +174,118 @@ def read_folder(path: Path) -> dict[str, tuple[pd.DataFrame, str]]:
 
 # ---------------------------------------------------------------------------------------------- validation
 
+NUMERIC_KINDS = ("number", "money", "int", "percent")
+BAD = "__unreadable"  # suffix of the flag column that marks a cell whose text could not be read
+
+
+def _codes(raw: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """A raw column as (codes, distinct values); −1 marks a missing cell. Free for Parquet dictionaries."""
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        return raw.cat.codes.to_numpy(), raw.cat.categories
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    return codes, pd.Index(uniques)
+
+
+def _broadcast(per_value: list | np.ndarray, codes: np.ndarray, missing: object, dtype: object) -> np.ndarray:
+    """Per-distinct-value results → one per row (code −1 takes ``missing``)."""
+    table = np.asarray(list(per_value) + [missing], dtype=dtype)
+    return table[codes]
+
+
+def _text_categorical(cleaned: list[str | None], codes: np.ndarray) -> pd.Categorical:
+    """Cleaned distinct texts → a categorical over the rows (two spellings that clean alike merge)."""
+    new_codes, uniques = pd.factorize(pd.Series(cleaned, dtype=object), use_na_sentinel=True)
+    return pd.Categorical.from_codes(_broadcast(new_codes, codes, -1, np.int64), categories=pd.Index(uniques))
+
+
+def prepare_column(raw: pd.Series, col: Column) -> dict[str, object]:
+    """Read one column: typed values, plus a flag column where a non-blank cell could not be read.
+
+    Every parse runs once per distinct value; the results are broadcast by codes.
+    """
+    if col.kind in NUMERIC_KINDS and pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        return {col.name: raw.astype("float64").to_numpy()}
+    if col.kind == "bool" and pd.api.types.is_bool_dtype(raw):
+        return {col.name: raw.fillna(False).astype(bool).to_numpy()}
+    codes, uniques = _codes(raw)
+    cleaned = [V.normalize_text(u) for u in uniques]
+    if col.kind in NUMERIC_KINDS:
+        numbers = [V.parse_number(c) for c in cleaned]
+        bad = [c is not None and np.isnan(n) for c, n in zip(cleaned, numbers, strict=True)]
+        return {col.name: _broadcast(numbers, codes, np.nan, float), col.name + BAD: _broadcast(bad, codes, False, bool)}
+    if col.kind == "bool":
+        parsed = [V.parse_bool(c) for c in cleaned]
+        return {col.name: _broadcast([bool(p) for p in parsed], codes, False, bool),
+                col.name + BAD: _broadcast([p is None for p in parsed], codes, False, bool)}
+    return {col.name: _text_categorical(cleaned, codes)}
+
 
 def _checks(col: Column, known: dict[str, set[str]]) -> list[pa.Check]:
     """The pandera checks that say what a valid value of this column is, in words for the user."""
     checks: list[pa.Check] = []
-    if col.required:
-        checks.append(pa.Check(lambda s: ~V.is_blank(s), error="必填，不能为空"))
-    if col.kind in ("number", "money", "int", "percent"):
-        checks.append(pa.Check(lambda s: V.is_blank(s) | V.to_number(s).notna(), error="应为数字"))
     if col.kind == "int":
-        checks.append(pa.Check(lambda s: V.to_number(s).pipe(lambda x: x.isna() | (x == x.round())),
-                               error="应为整数"))
+        checks.append(pa.Check(lambda s: s.isna() | (s == s.round()), error="应为整数"))
     if col.minimum is not None:
         lo = col.minimum
-        checks.append(pa.Check(lambda s: ~(V.to_number(s) < lo), error=f"应不小于 {lo:g}"))
+        checks.append(pa.Check(lambda s: ~(s < lo), error=f"应不小于 {lo:g}"))
     if col.maximum is not None:
         hi = col.maximum
-        checks.append(pa.Check(lambda s: ~(V.to_number(s) > hi), error=f"应不大于 {hi:g}"))
+        checks.append(pa.Check(lambda s: ~(s > hi), error=f"应不大于 {hi:g}"))
     if col.kind == "enum":
-        allowed = set(col.choices)
-        checks.append(pa.Check(lambda s: V.clean_text(s).isna() | V.clean_text(s).isin(allowed),
-                               error="取值应为：" + "／".join(col.choices)))
-    if col.kind == "bool":
-        checks.append(pa.Check(lambda s: V.to_bool(s).notna(), error="应为 是/否（Y/N、1/0、✓/空）"))
+        allowed = list(col.choices)
+        checks.append(pa.Check(lambda s: s.isna() | s.isin(allowed), error="取值应为：" + "／".join(col.choices)))
     ref = known.get(col.name)
     if ref is not None:
         sheet = "单位" if col.name == "unit_id" else "项目"
-        checks.append(pa.Check(lambda s: V.clean_text(s).isna() | V.clean_text(s).isin(ref),
-                               error=f"应是「{sheet}」表中已有的{col.header}"))
+        checks.append(pa.Check(lambda s: s.isna() | s.isin(ref), error=f"应是「{sheet}」表中已有的{col.header}"))
     return checks
 
 
 def _schema(table: Table, present: set[str], known: dict[str, set[str]]) -> pa.DataFrameSchema:
-    columns = {c.name: pa.Column(None, _checks(c, known), nullable=True, required=False)
-               for c in table.columns if c.name in present}
+    columns: dict[str, pa.Column] = {}
+    for c in table.columns:
+        if c.name not in present:
+            continue
+        columns[c.name] = pa.Column(None, _checks(c, known), nullable=not c.required, required=False)
+        if c.name + BAD in present:
+            expected = "应为 是/否（Y/N、1/0、✓/空）" if c.kind == "bool" else "应为数字"
+            columns[c.name + BAD] = pa.Column(None, pa.Check(lambda s: ~s, error=expected), required=False)
     unique = [u for u in table.unique if u in present] or None
     return pa.DataFrameSchema(columns, unique=unique, report_duplicates="exclude_first")
 
 
 def _convert(frame: pd.DataFrame, table: Table, units: dict[str, str]) -> pd.DataFrame:
-    """Validated text → typed columns (money in integer 分, booleans, integers, clean text)."""
-    out = pd.DataFrame(index=frame.index)
+    """Validated columns → the internal types (money in integer 分, text as plain strings)."""
+    out = {}
+    n = len(frame)
     for col in table.columns:
         if col.name not in frame:
-            s = pd.Series(pd.NA, index=frame.index)
-        else:
-            s = frame[col.name]
+            if col.kind == "money":
+                out[col.name] = pd.array([pd.NA] * n, dtype="Int64")
+            elif col.kind == "bool":
+                out[col.name] = np.zeros(n, dtype=bool)
+            elif col.kind in ("number", "percent"):
+                out[col.name] = np.full(n, np.nan)
+            elif col.kind == "int":
+                out[col.name] = pd.array([pd.NA] * n, dtype="Int64")
+            else:
+                out[col.name] = pd.array([pd.NA] * n, dtype="str")
+            continue
+        s = frame[col.name]
         if col.kind == "money":
-            out[col.name] = V.money_to_fen(V.to_number(s), MONEY_UNITS[units.get(col.name, "")])
-        elif col.kind in ("number", "percent"):
-            out[col.name] = V.to_number(s)
+            out[col.name] = V.to_fen(s.to_numpy(float), MONEY_UNITS[units.get(col.name, "")])
         elif col.kind == "int":
-            out[col.name] = V.to_number(s).astype("Int64")
-        elif col.kind == "bool":
-            out[col.name] = V.to_bool(s).fillna(False).astype(bool)
+            out[col.name] = pd.array(s.to_numpy(float), dtype="Float64").astype("Int64")
+        elif col.kind in ("number", "percent", "bool"):
+            out[col.name] = s.to_numpy()
         else:
-            out[col.name] = V.clean_text(s)
-    return out
+            out[col.name] = V.decode(s)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _shown(value: object) -> str:
+    text = V.normalize_text(value)
+    return "（空）" if text is None else str(value)
 
 
 def _table_failure(file: str, sheet: str, n: int, column: str, expected: str, found: str) -> pd.DataFrame:
@@ -220,8 +303,9 @@ def validate_table(raw: pd.DataFrame, table: Table, file: str, known: dict[str, 
     """
     known = known or {}
     raw = raw.reset_index(drop=True)
-    blank = raw.apply(lambda s: V.is_blank(s) if len(s) else s.isna()).all(axis=1) if len(raw.columns) else \
-        pd.Series(True, index=raw.index)
+    blank = np.ones(len(raw), dtype=bool)
+    for c in raw.columns:
+        blank &= V.is_blank(raw[c]).to_numpy()
     notes: list[str] = []
     if blank.any():
         notes.append(f"{file}「{table.sheet}」：{int(blank.sum())} 个空行已忽略（不计入读入行数）")
@@ -241,33 +325,35 @@ def validate_table(raw: pd.DataFrame, table: Table, file: str, known: dict[str, 
         if col.kind == "money" and unit not in MONEY_UNITS:
             q = _table_failure(file, table.sheet, n, col.header, "金额单位为 万元 或 元", unit)
             return None, q, {"读入": n, "载入": 0, "隔离": n}, notes
-    frame = raw[list(mapping)].rename(columns={k: c.name for k, c in mapping.items()})
+    prepared: dict[str, object] = {}
+    for raw_header, col in mapping.items():
+        prepared.update(prepare_column(raw[raw_header], col))
+    frame = pd.DataFrame(prepared, index=raw.index)
+    by_name = {c.name: h for h, c in mapping.items()}
     schema = _schema(table, set(frame.columns), known)
     bad = pd.DataFrame(columns=QUARANTINE_COLUMNS)
+    bad_index: np.ndarray = np.array([], dtype=int)
     try:
         schema.validate(frame, lazy=True)
-        bad_index: np.ndarray = np.array([], dtype=int)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases.dropna(subset=["index"])
         cases = cases[cases["index"].isin(frame.index)]
+        name = cases["column"].astype(str).str.removesuffix(BAD)
         headers = {c.name: c.header for c in table.columns}
-        is_dup = cases["check"].astype(str).str.contains("uniqueness")
-        expected = cases["check"].astype(str).where(~is_dup, "唯一，不能重复")
-        column = cases["column"].map(headers).fillna(cases["column"].astype(str))
+        check = cases["check"].astype(str)
+        is_dup = check.str.contains("uniqueness")
+        expected = check.mask(check.eq("not_nullable"), "必填，不能为空").where(~is_dup, "唯一，不能重复")
+        column = name.map(headers).fillna(name)
         if is_dup.any():  # pandera names one column of a multi-column key; name the whole key
             key = "+".join(headers[u] for u in table.unique if u in frame.columns)
             column = column.where(~is_dup, key)
-        idx = cases["index"].astype(int)
-        found_vals = [frame.at[i, c] if c in frame.columns else None
-                      for i, c in zip(idx, cases["column"], strict=True)]
-        found_text = ["（空）" if V.normalize_text(v) is None else str(v) for v in found_vals]
-        bad = pd.DataFrame({
-            "文件": file, "工作表": table.sheet, "行": (idx + 2).to_numpy(), "列": column.to_numpy(),
-            "期望": expected.to_numpy(), "实际": found_text,
-        })
+        idx = cases["index"].astype(int).to_numpy()
+        found_text = [_shown(raw.at[i, by_name[c]]) if c in by_name else "" for i, c in zip(idx, name, strict=True)]
+        bad = pd.DataFrame({"文件": file, "工作表": table.sheet, "行": idx + 2, "列": column.to_numpy(),
+                            "期望": expected.to_numpy(), "实际": found_text})
         bad["说明"] = bad["列"] + "：期望" + bad["期望"] + "，实际为「" + bad["实际"] + "」"
         bad = bad.drop_duplicates().sort_values(["行", "列"], kind="stable").reset_index(drop=True)
-        bad_index = np.unique(idx.to_numpy())
+        bad_index = np.unique(idx)
     good = frame.drop(index=bad_index)
     typed = _convert(good, table, units)
     typed["_row"] = (good.index.to_numpy() + 2).astype("int64")
@@ -278,16 +364,18 @@ def validate_table(raw: pd.DataFrame, table: Table, file: str, known: dict[str, 
 # ---------------------------------------------------------------------------------------------- entry
 
 
-def load(path: str | Path) -> Dataset:
+def load(path: str | Path, month: int | None = None) -> Dataset:
     """Load every contract table found in a workbook (.xlsx/.xls) or a folder (.csv/.parquet).
 
     Tables are validated in dependency order so that 单位编码 and 项目编码 references can be checked.
+    With ``month``, the two monthly monitoring tables are read (and validated, and counted) for that
+    month only — at province scale they are the bulk of the data and the rules need one month.
     """
     path = Path(path)
     if not path.exists():
         raise InputError(f"找不到数据：{path}")
     if path.is_dir():
-        raw = read_folder(path)
+        raw = read_folder(path, month)
         if not raw:
             raise InputError(f"{path}：文件夹中没有合同规定的表（如 项目.csv、绩效自评.csv）")
         kind = "folder"
@@ -308,6 +396,9 @@ def load(path: str | Path) -> Dataset:
         if table.sheet not in raw:
             continue
         frame, file = raw[table.sheet]
+        if month is not None and table.sheet in MONTHLY_SHEETS:
+            frame = only_month(frame, table.sheet, month)
+            dataset.notes.append(f"{file}「{table.sheet}」：只读取 {month} 月数据（监控截至月份）")
         refs = {}
         if table.name == "projects" and "unit_id" in known:
             refs["unit_id"] = known["unit_id"]

@@ -22,7 +22,10 @@ FEN_PER_YUAN = 100
 
 def map_unique(series: pd.Series, func: Callable[[object], object], dtype: str | None = None) -> pd.Series:
     """Apply ``func`` to each distinct value of ``series`` once and broadcast the results back."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes, uniques = series.cat.codes.to_numpy(), series.cat.categories
+    else:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
     mapped = np.array([func(u) for u in uniques] + [func(None)], dtype=object)
     out = pd.Series(mapped[codes], index=series.index)  # code -1 (NA) picks the last entry: func(None)
     return out.astype(dtype) if dtype else out
@@ -87,6 +90,29 @@ def parse_bool(value: object) -> bool | None:
 def to_bool(series: pd.Series) -> pd.Series:
     """A boolean column; unreadable values come back as None so validation can name them."""
     return map_unique(series, parse_bool)
+
+
+def to_fen(amounts: np.ndarray, per_unit_fen: int) -> pd.arrays.IntegerArray:
+    """Amounts (万元, or 元 when the header says so) → integer 分, rounded half-up at the cent.
+
+    Exact for any amount given to the cent below 10^9 万元: the product stays far inside float64's
+    53-bit integer range, so the only rounding is the intended one.
+    """
+    amounts = np.asarray(amounts, dtype=float)
+    fen = np.floor(amounts * per_unit_fen + 0.5)
+    missing = np.isnan(fen)
+    return pd.arrays.IntegerArray(np.where(missing, 0, fen).astype(np.int64), missing)
+
+
+def decode(values: pd.Series | pd.Categorical) -> pd.Series:
+    """A categorical of texts → plain strings (one arrow take, no per-row Python)."""
+    cat = values.array if isinstance(values, pd.Series) else values
+    if not isinstance(cat, pd.Categorical):
+        return pd.Series(values).astype("str")
+    cats = pd.array(np.asarray(cat.categories, dtype=object), dtype="str")
+    codes = np.asarray(cat.codes)
+    out = cats.take(codes, allow_fill=True)
+    return pd.Series(out, index=values.index if isinstance(values, pd.Series) else None)
 
 
 def money_to_fen(wan_or_yuan: pd.Series, per_unit_fen: int) -> pd.Series:

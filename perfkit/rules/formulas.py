@@ -44,7 +44,7 @@ def forward_score(actual: ArrayLike, target: ArrayLike, weight: ArrayLike) -> np
 def reverse_score(actual: ArrayLike, target: ArrayLike, weight: ArrayLike, rule: str) -> np.ndarray:
     """反向指标: A ≤ T → W; else proportional W × T/A, or linear W × max(0, 1 − (A−T)/T)."""
     a, t, w = (np.asarray(v, dtype=float) for v in (actual, target, weight))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if rule == "proportional":
             over = np.where(a > 0, w * t / a, 0.0)
         elif rule == "linear":
