@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 import pandas as pd
 import pytest
 
-from perfkit.rules.targets import parse_text
+from perfkit.rules.targets import parse_text, parse_texts
 
 PHRASES = {"未达成": ["未达成", "未完成"], "部分达成": ["部分达成", "基本完成"],
            "达成": ["达成预期指标", "效果明显", "显著提升", "合格", "良好", "及时", "合规", "有效", "按时完成"]}
@@ -87,5 +89,21 @@ def test_each_distinct_string_is_parsed_once(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(T, "parse_text", lambda t, p, y: calls.append(t) or real(t, p, y))
     texts = pd.Series(["≥50个", "≥50个", "效果明显", None] * 1000)
     out = T.parse_texts(texts, PHRASES, 2022)
-    assert len(out) == 4000 and len(calls) == 2 + 1  # two distinct strings + the empty reading
+    # never more than one parse per distinct string (+ the empty reading); plain shapes skip it altogether
+    assert len(out) == 4000 and len(calls) == len(set(calls)) <= 2 + 1
     assert out["kind"].tolist()[:4] == ["≥", "≥", "定性", "空"]
+
+
+def test_vectorized_fast_path_agrees_with_the_full_parser(demo) -> None:
+    """parse_texts reads the plain shapes with one arrow regex; it must say exactly what parse_text says."""
+    extra = ["≥50个", "不少于1,200人次", "1.2万人次", "7月", "≥3年", "10天以内", "90%-95%", "≥五十个项目单位都完成了",
+             "＝100%", "≦0.5亿元", "85", None, " ≥ 266 米 ", "3个工作日", "≥1,000.5万元", "<5次", "-3"]
+    texts = pd.concat([demo.tables["self_eval"]["target_text"], demo.tables["self_eval"]["actual_text"],
+                       pd.Series(extra)], ignore_index=True)
+    fast = parse_texts(texts, PHRASES, 2022)
+    for i in pd.Series(range(len(texts))).drop_duplicates().sample(3000, random_state=1, replace=True):
+        slow = parse_text(texts[i], PHRASES, 2022)
+        row = fast.iloc[i]
+        assert (row["kind"], row["unit"], row["tier"], bool(row["has_comparator"])) == \
+            (slow.kind, slow.unit, slow.tier, slow.has_comparator), texts[i]
+        assert (np.isnan(row["value"]) and np.isnan(slow.value)) or math.isclose(row["value"], slow.value), texts[i]

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from perfkit.analyses.evaluation import explain_indicators
 from perfkit.io.contract import ARCHIVE_ITEMS
 from perfkit.io.load import Dataset
+from perfkit.io.values import matches, squashed
 from perfkit.rules.rulebook import Rulebook
 from perfkit.rules.targets import BAD, DATE, EMPTY, QUAL, parse_texts
 
@@ -58,7 +59,7 @@ def review_self_evaluation(ind: pd.DataFrame, projects: pd.DataFrame, ds: Datase
     out.append(_findings(differs & ~missed_full, ind, "得分与规则不符", lambda f: "单位得分 " + _s(f["unit_score"])
                          + "，复算 " + _s(f["score"]) + "：" + explain_indicators(f, rules)))
     copied_text = quantitative & ind["actual_text"].eq(ind["target_text"]) & \
-        ind["actual_text"].str.match(r"^\s*[≥≤=<>≧≦]", na=False)
+        matches(ind["actual_text"], r"^\s*[≥≤=<>≧≦]")
     copied = ind["actual_has_comparator"].astype(bool) | copied_text
     out.append(_findings(copied, ind, "实际值照抄目标值", lambda f: "实际完成值「" + f["actual_text"].fillna("")
                          + "」与指标值「" + f["target_text"].fillna("") + "」写法相同（含比较符），不是实际测量值"))
@@ -78,7 +79,7 @@ def review_self_evaluation(ind: pd.DataFrame, projects: pd.DataFrame, ds: Datase
     below = rules["review.explain_below"]
     ratio = ind["actual"] / ind["target"]
     needs = (comp < below) | (quantitative & ind["cmp"].eq("≥") & (ratio >= over))
-    no_reason = ind["deviation_reason"].isna() | ind["deviation_reason"].str.strip().eq("")
+    no_reason = ~matches(ind["deviation_reason"], r"\S")
 
     def deviation_words(f: pd.DataFrame) -> pd.Series:
         low = "完成率 " + _s(f["completion"] * 100, 1) + "%，未填写偏差原因分析"
@@ -96,8 +97,8 @@ def review_self_evaluation(ind: pd.DataFrame, projects: pd.DataFrame, ds: Datase
                                                                    suffixes=("", "_declared"), indicator=True)
         absent = m["_merge"].eq("left_only").to_numpy()
         out.append(_findings(absent, m, "指标与目标不一致", "自评指标不在已批复的绩效目标中"))
-        changed = (~absent) & (m["target_text"].fillna("").str.replace(r"\s", "", regex=True)
-                               != m["target_text_declared"].fillna("").str.replace(r"\s", "", regex=True)).to_numpy()
+        changed = (~absent) & (squashed(m["target_text"].fillna("")) != squashed(m["target_text_declared"].fillna(""))
+                               ).to_numpy()
         out.append(_findings(changed, m, "指标与目标不一致", lambda f: "自评所列指标值「" + f["target_text"].fillna("")
                              + "」与绩效目标「" + f["target_text_declared"].fillna("") + "」不同"))
         back = tg.merge(ind[["project_id", "indicator"]].drop_duplicates(), on=["project_id", "indicator"],

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow as pa_
 
 from perfkit.io import values as V
 from perfkit.io.contract import BY_SHEET, TABLES, Column, Table
@@ -192,10 +193,12 @@ def _broadcast(per_value: list | np.ndarray, codes: np.ndarray, missing: object,
     return table[codes]
 
 
-def _text_categorical(cleaned: list[str | None], codes: np.ndarray) -> pd.Categorical:
+def _text_categorical(cleaned: object, codes: np.ndarray) -> pd.Categorical:
     """Cleaned distinct texts → a categorical over the rows (two spellings that clean alike merge)."""
-    new_codes, uniques = pd.factorize(pd.Series(cleaned, dtype=object), use_na_sentinel=True)
-    return pd.Categorical.from_codes(_broadcast(new_codes, codes, -1, np.int64), categories=pd.Index(uniques))
+    encoded = cleaned.dictionary_encode()
+    new_codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    categories = pd.Index(pd.arrays.ArrowStringArray(encoded.dictionary.cast(pa_.large_string())))
+    return pd.Categorical.from_codes(_broadcast(new_codes, codes, -1, np.int64), categories=categories)
 
 
 def prepare_column(raw: pd.Series, col: Column) -> dict[str, object]:
@@ -208,16 +211,15 @@ def prepare_column(raw: pd.Series, col: Column) -> dict[str, object]:
     if col.kind == "bool" and pd.api.types.is_bool_dtype(raw):
         return {col.name: raw.fillna(False).astype(bool).to_numpy()}
     codes, uniques = _codes(raw)
-    cleaned = [V.normalize_text(u) for u in uniques]
+    cleaned_arrow = V.clean_values(uniques)
     if col.kind in NUMERIC_KINDS:
-        numbers = [V.parse_number(c) for c in cleaned]
-        bad = [c is not None and np.isnan(n) for c, n in zip(cleaned, numbers, strict=True)]
+        numbers, bad = V.numbers_of(cleaned_arrow)
         return {col.name: _broadcast(numbers, codes, np.nan, float), col.name + BAD: _broadcast(bad, codes, False, bool)}
     if col.kind == "bool":
-        parsed = [V.parse_bool(c) for c in cleaned]
+        parsed = [V.parse_bool(c) for c in cleaned_arrow.to_pylist()]
         return {col.name: _broadcast([bool(p) for p in parsed], codes, False, bool),
                 col.name + BAD: _broadcast([p is None for p in parsed], codes, False, bool)}
-    return {col.name: _text_categorical(cleaned, codes)}
+    return {col.name: _text_categorical(cleaned_arrow, codes)}
 
 
 def _checks(col: Column, known: dict[str, set[str]]) -> list[pa.Check]:

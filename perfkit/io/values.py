@@ -13,6 +13,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from perfkit.io.contract import FALSE_WORDS, TRUE_WORDS
 
@@ -29,6 +31,47 @@ def map_unique(series: pd.Series, func: Callable[[object], object], dtype: str |
     mapped = np.array([func(u) for u in uniques] + [func(None)], dtype=object)
     out = pd.Series(mapped[codes], index=series.index)  # code -1 (NA) picks the last entry: func(None)
     return out.astype(dtype) if dtype else out
+
+
+def _as_arrow_text(uniques: object) -> pa.Array:
+    """Distinct cell values as an arrow string array (numbers and dates as their text)."""
+    if isinstance(uniques, pd.Index | pd.Series):
+        uniques = uniques.array
+    values = uniques if isinstance(uniques, pd.api.extensions.ExtensionArray) else pd.array(uniques)
+    if not pd.api.types.is_string_dtype(values.dtype):
+        values = pd.array([None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(v)
+                           for v in values], dtype="str")
+    return pa.array(values, type=pa.large_string())
+
+
+def clean_values(uniques: object) -> pa.Array:
+    """Vectorized :func:`normalize_text` over distinct values (pyarrow kernels): NFKC, trimmed, our export
+    apostrophe removed, blank → null."""
+    text = pc.utf8_trim_whitespace(pc.utf8_normalize(_as_arrow_text(uniques), "NFKC"))
+    text = pc.replace_substring_regex(text, r"^'([=+\-@])", r"\1")
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.large_string()), text)
+
+
+def numbers_of(cleaned: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorized :func:`parse_number` over cleaned distinct values → (float values, unreadable flags)."""
+    bare = pc.replace_substring_regex(cleaned, r"[,\s]", "")
+    ok = pc.fill_null(pc.match_substring_regex(bare, r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"), False)
+    values = pc.cast(pc.if_else(ok, bare, pa.scalar(None, pa.large_string())), pa.float64())
+    numbers = values.to_numpy(zero_copy_only=False).astype(float)
+    unreadable = pc.and_(pc.is_valid(cleaned), pc.invert(ok)).to_numpy(zero_copy_only=False)
+    return numbers, unreadable.astype(bool)
+
+
+def squashed(series: pd.Series) -> pd.Series:
+    """Text with all white space removed (arrow kernel), for comparing two spellings of one value."""
+    arr = pa.array(series.astype("str").array, type=pa.large_string())
+    return pd.Series(pd.arrays.ArrowStringArray(pc.replace_substring_regex(arr, r"\s+", "")), index=series.index)
+
+
+def matches(series: pd.Series, pattern: str) -> np.ndarray:
+    """Boolean array: does the text match the RE2 ``pattern`` (missing → False)? Arrow kernel, no Python loop."""
+    arr = pa.array(series.astype("str").array, type=pa.large_string())
+    return pc.fill_null(pc.match_substring_regex(arr, pattern), False).to_numpy(zero_copy_only=False)
 
 
 def normalize_text(value: object) -> str | None:
@@ -71,7 +114,12 @@ def is_blank(series: pd.Series) -> pd.Series:
     """True where a cell holds nothing (missing, or only spaces)."""
     if pd.api.types.is_numeric_dtype(series):
         return series.isna()
-    return map_unique(series, lambda v: normalize_text(v) is None, "bool")
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes, uniques = series.cat.codes.to_numpy(), series.cat.categories
+    else:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    blank = pc.is_null(clean_values(uniques)).to_numpy(zero_copy_only=False)
+    return pd.Series(np.append(blank, True)[codes], index=series.index)
 
 
 def parse_bool(value: object) -> bool | None:
@@ -109,7 +157,9 @@ def decode(values: pd.Series | pd.Categorical) -> pd.Series:
     cat = values.array if isinstance(values, pd.Series) else values
     if not isinstance(cat, pd.Categorical):
         return pd.Series(values).astype("str")
-    cats = pd.array(np.asarray(cat.categories, dtype=object), dtype="str")
+    cats = cat.categories.array
+    if not pd.api.types.is_string_dtype(cats.dtype) or isinstance(cats, np.ndarray):
+        cats = pd.array(np.asarray(cat.categories, dtype=object), dtype="str")
     codes = np.asarray(cat.codes)
     out = cats.take(codes, allow_fill=True)
     return pd.Series(out, index=values.index if isinstance(values, pd.Series) else None)

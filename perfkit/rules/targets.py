@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from perfkit.io.values import matches
+
 GE, LE, EQ, RANGE, DATE, QUAL, BAD, EMPTY = "≥", "≤", "=", "区间", "日期", "定性", "无法解析", "空"
 
 _GE_PREFIX = r"≥|≧|⩾|>=|不低于|不少于|不小于|大于等于|大于或等于|至少|达到|>|大于|高于|多于|超过"
@@ -149,16 +151,54 @@ def parse_text(text: object, phrases: dict[str, list[str]], year: int) -> Readin
     return Reading(BAD, note=f"无法识别：{text}")
 
 
+# The plain shape "comparator? number unit?" read by one arrow regex over all distinct texts. Units that
+# could mean something else to the full parser (dates 月/日, suffixes 以上/以内, long words) are left to it.
+_FAST = r"^(?P<cmp>≥|>=|>|≤|<=|<|=)?(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+))(?P<unit>[^\d月日号前底末旬以及或至到~\-—]{0,4})$"
+_FAST_CMP = {"≥": GE, ">=": GE, ">": GE, "≤": LE, "<=": LE, "<": LE, "=": EQ, "": ""}
+
+
+def _fast_readings(uniques: pd.Index) -> pd.DataFrame:
+    """Readings for the distinct texts of the plain shape; ``fast`` is False where the full parser must run."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from perfkit.io.values import clean_values
+
+    text = pc.replace_substring_regex(clean_values(uniques), r"[\s,，]", "")
+    text = pc.replace_substring(pc.replace_substring(text, "≧", "≥"), "≦", "≤")
+    parts = pc.extract_regex(text, _FAST)
+    ok = pc.fill_null(pc.is_valid(parts), False).to_numpy(zero_copy_only=False)
+    cmp = pc.fill_null(pc.struct_field(parts, "cmp"), "").to_numpy(zero_copy_only=False)
+    num = pc.cast(pc.struct_field(parts, "num"), pa.float64()).to_numpy(zero_copy_only=False)
+    unit_raw = pd.Series(pc.fill_null(pc.struct_field(parts, "unit"), "").to_numpy(zero_copy_only=False), dtype=object)
+    long_word = unit_raw.str.contains(r"[\u4e00-\u9fff]{4,}", regex=True).to_numpy()
+    normalized = {u: normalize_unit(u) for u in set(unit_raw)}
+    base = unit_raw.map(lambda u: normalized[u][0]).to_numpy(dtype=object)
+    factor = unit_raw.map(lambda u: normalized[u][1]).to_numpy(dtype=float)
+    kind = np.array([_FAST_CMP.get(c, "") for c in cmp], dtype=object)
+    return pd.DataFrame({"fast": ok & ~long_word, "kind": kind, "value": num * factor, "value_hi": np.nan,
+                         "unit": base, "tier": "", "has_comparator": kind != "", "note": ""})
+
+
 def parse_texts(texts: pd.Series, phrases: dict[str, list[str]], year: int) -> pd.DataFrame:
     """Vectorized :func:`parse_text`: one parse per distinct string, results aligned to ``texts``."""
-    codes, uniques = pd.factorize(texts, use_na_sentinel=True)
-    readings = [parse_text(u, phrases, year) for u in uniques] + [parse_text(None, phrases, year)]
-    table = pd.DataFrame({
-        "kind": [r.kind for r in readings], "value": [r.value for r in readings],
-        "value_hi": [r.value_hi for r in readings], "unit": [r.unit for r in readings],
-        "tier": [r.tier for r in readings], "has_comparator": [r.has_comparator for r in readings],
-        "note": [r.note for r in readings],
-    })
+    if isinstance(texts.dtype, pd.CategoricalDtype):
+        codes, uniques = texts.cat.codes.to_numpy(), texts.cat.categories
+    else:
+        codes, uniques = pd.factorize(texts, use_na_sentinel=True)
+    columns = ["kind", "value", "value_hi", "unit", "tier", "has_comparator", "note"]
+    if len(uniques):
+        table = _fast_readings(pd.Index(uniques))
+        slow = np.flatnonzero(~table["fast"].to_numpy())
+        readings = [parse_text(uniques[i], phrases, year) for i in slow]
+        table = table[columns]
+        if len(slow):
+            table.iloc[slow] = pd.DataFrame([[getattr(r, c) for c in columns] for r in readings],
+                                            columns=columns, index=table.index[slow]).astype(table.dtypes.to_dict())
+    else:
+        table = pd.DataFrame(columns=columns)
+    empty = parse_text(None, phrases, year)
+    table.loc[len(table)] = [getattr(empty, c) for c in columns]
     out = table.iloc[codes].reset_index(drop=True)  # code -1 takes the last row: the empty reading
     out.index = texts.index
     return out
@@ -171,6 +211,6 @@ def resolve_direction(target: pd.DataFrame, indicator: pd.Series, reverse_keywor
     bare = kind.eq("")
     if bare.any():
         pattern = "|".join(map(re.escape, reverse_keywords)) or "(?!)"
-        reverse = indicator.astype("string").str.contains(pattern, regex=True, na=False)
+        reverse = pd.Series(matches(indicator, pattern), index=indicator.index)
         kind = kind.mask(bare & reverse, LE).mask(bare & ~reverse, GE)
     return kind
