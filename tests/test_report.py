@@ -39,7 +39,7 @@ def test_html_is_offline_and_has_no_code(reports: Path) -> None:
     html = (reports / "annual_report.html").read_text(encoding="utf-8")
     bare = re.sub(r"base64,[A-Za-z0-9+/=]+", "", html)  # the inlined font and charts
     assert "<script" not in bare and "cdn" not in bare.lower() and "http" not in bare
-    assert "font/woff2;base64" in html  # the CJK font travels inside the page
+    assert "font/otf;base64" in html  # the CJK font travels inside the page
     assert "R.section_" not in html and "import" not in _text(html)
     for heading in HEADINGS:
         assert heading in html

@@ -222,7 +222,7 @@ def prepare_column(raw: pd.Series, col: Column) -> dict[str, object]:
     return {col.name: _text_categorical(cleaned_arrow, codes)}
 
 
-def _checks(col: Column, known: dict[str, set[str]]) -> list[pa.Check]:
+def _checks(col: Column, known: dict[str, pd.Index]) -> list[pa.Check]:
     """The pandera checks that say what a valid value of this column is, in words for the user."""
     checks: list[pa.Check] = []
     if col.kind == "int":
@@ -243,7 +243,7 @@ def _checks(col: Column, known: dict[str, set[str]]) -> list[pa.Check]:
     return checks
 
 
-def _schema(table: Table, present: set[str], known: dict[str, set[str]]) -> pa.DataFrameSchema:
+def _schema(table: Table, present: set[str], known: dict[str, pd.Index]) -> pa.DataFrameSchema:
     columns: dict[str, pa.Column] = {}
     for c in table.columns:
         if c.name not in present:
@@ -297,7 +297,7 @@ def _table_failure(file: str, sheet: str, n: int, column: str, expected: str, fo
                         columns=QUARANTINE_COLUMNS)
 
 
-def validate_table(raw: pd.DataFrame, table: Table, file: str, known: dict[str, set[str]] | None = None
+def validate_table(raw: pd.DataFrame, table: Table, file: str, known: dict[str, pd.Index] | None = None
                    ) -> tuple[pd.DataFrame | None, pd.DataFrame, dict[str, int], list[str]]:
     """One raw sheet → (typed valid rows, quarantine rows, counts, notes).
 
@@ -376,6 +376,8 @@ def load(path: str | Path, month: int | None = None) -> Dataset:
     path = Path(path)
     if not path.exists():
         raise InputError(f"找不到数据：{path}")
+    if path.is_dir() and (path / SNAPSHOT_MARK).exists():
+        return load_snapshot(path)
     if path.is_dir():
         raw = read_folder(path, month)
         if not raw:
@@ -393,7 +395,7 @@ def load(path: str | Path, month: int | None = None) -> Dataset:
     if not any(s in BY_SHEET for s in raw):
         raise InputError(f"{path.name}：没有合同规定的工作表（应有 项目、绩效自评 等；见 data/templates）")
     quarantines, counts = [], []
-    known: dict[str, set[str]] = {}
+    known: dict[str, pd.Index] = {}
     for table in TABLES:
         if table.sheet not in raw:
             continue
@@ -414,11 +416,42 @@ def load(path: str | Path, month: int | None = None) -> Dataset:
             continue
         dataset.tables[table.name] = typed
         if table.name == "units":
-            known["unit_id"] = set(typed["unit_id"].dropna())
+            known["unit_id"] = pd.Index(typed["unit_id"].dropna().unique())
         elif table.name == "projects":
-            known["project_id"] = set(typed["project_id"].dropna())
+            known["project_id"] = pd.Index(typed["project_id"].dropna().unique())
     nonempty = [q for q in quarantines if len(q)]
     dataset.quarantine = (pd.concat(nonempty, ignore_index=True) if nonempty
                           else pd.DataFrame(columns=QUARANTINE_COLUMNS))
     dataset.counts = pd.DataFrame(counts, columns=["表", "文件", "读入", "载入", "隔离"])
     return dataset
+
+
+# ---------------------------------------------------------------------------------------------- snapshot
+
+SNAPSHOT_MARK = "perfkit_snapshot.json"
+
+
+def save_snapshot(ds: Dataset, folder: Path) -> Path:
+    """The loaded dataset as typed Parquet (interim data): what the report's notebooks read, so a
+    workbook is parsed and validated once per run, not once per notebook. The raw input is untouched."""
+    import json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in ds.tables.items():
+        frame.to_parquet(folder / f"{name}.parquet", index=False)
+    ds.quarantine.astype(str).to_parquet(folder / "_quarantine.parquet", index=False)
+    ds.counts.to_parquet(folder / "_counts.parquet", index=False)
+    meta = {"source": ds.source, "notes": ds.notes, "tables": sorted(ds.tables)}
+    (folder / SNAPSHOT_MARK).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+def load_snapshot(folder: Path) -> Dataset:
+    import json
+
+    meta = json.loads((folder / SNAPSHOT_MARK).read_text(encoding="utf-8"))
+    ds = Dataset(source=meta["source"], notes=list(meta["notes"]))
+    ds.tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in meta["tables"]}
+    ds.quarantine = pd.read_parquet(folder / "_quarantine.parquet")
+    ds.counts = pd.read_parquet(folder / "_counts.parquet")
+    return ds
