@@ -79,6 +79,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_disclose(args: argparse.Namespace) -> int:
+    from perfkit.reporting.disclosure import disclose
+
+    d = disclose(args.data, args.out, year=args.year)
+    print(f"公开文件：{d.units} 个单位、{d.projects} 个项目 → {d.folder / 'public'}")
+    print(f"涉密项目 {d.withheld} 个未公开，统计见 {d.folder / 'internal'}（仅供财政部门，不公开）")
+    return 0
+
+
 def _cmd_template(args: argparse.Namespace) -> int:
     from perfkit.io.templates import write_template
 
@@ -125,6 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--district", default="高新区（新市区）")
     p.add_argument("--notebooks", default=None, help="notebooks 文件夹（默认仓库中的 notebooks/）")
     p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("disclose", help="按单位生成随决算公开的项目支出绩效自评表（xlsx + html，不含涉密项目）")
+    p.add_argument("data")
+    p.add_argument("--out", required=True)
+    p.add_argument("--year", type=int, default=None)
+    p.set_defaults(func=_cmd_disclose)
 
     p = sub.add_parser("template", help="写出空白 Excel 填报模板")
     p.add_argument("--out", default="data/templates/perfkit_模板.xlsx")

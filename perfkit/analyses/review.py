@@ -7,10 +7,10 @@ vocabulary of DATA_CONTRACT.md, so units get a 整改 list they can act on row b
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
-
-from collections.abc import Callable
 
 from perfkit.analyses.evaluation import explain_indicators
 from perfkit.io.contract import ARCHIVE_ITEMS

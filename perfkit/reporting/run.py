@@ -9,7 +9,6 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-
 import perfkit
 from perfkit.io.load import SNAPSHOT_MARK, InputError, load, save_snapshot
 from perfkit.reporting.render import Rendered, render_all
