@@ -88,6 +88,31 @@ def _cmd_disclose(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import_forms(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from perfkit.io.forms import import_forms
+    from perfkit.io.write import write_csv, write_tables_folder, write_tables_xlsx
+
+    result = import_forms(args.folder, progress=lambda files: tqdm(files, desc="导入自评表", unit="个文件"))
+    out = Path(args.out)
+    if result.tables:
+        if out.suffix.lower() == ".xlsx":
+            write_tables_xlsx(result.tables, out)
+            report_path = out.with_name(out.stem + "_导入报告.csv")
+        else:
+            write_tables_folder(result.tables, out)
+            report_path = out / "导入报告.csv"
+    else:
+        report_path = (out.parent if out.suffix else out) / "导入报告.csv"
+    write_csv(result.report, report_path)
+    counts = result.report["结果"].value_counts()
+    print(f"已导入 {counts.get('已导入', 0)} 张自评表，未导入 {counts.get('未导入', 0)} 个 → {out}；逐个文件的结果见 {report_path}")
+    for r in result.report[result.report["结果"] == "未导入"].itertuples(index=False):
+        print(f"  未导入：{r.文件} {r.工作表} — {r.说明}")
+    return 0
+
+
 def _cmd_template(args: argparse.Namespace) -> int:
     from perfkit.io.templates import write_template
 
@@ -140,6 +165,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--year", type=int, default=None)
     p.set_defaults(func=_cmd_disclose)
+
+    p = sub.add_parser("import-forms", help="批量读取官方格式的项目支出绩效自评表（.xlsx/.xls）")
+    p.add_argument("folder")
+    p.add_argument("--out", required=True, help="输出：.xlsx 工作簿或文件夹")
+    p.set_defaults(func=_cmd_import_forms)
 
     p = sub.add_parser("template", help="写出空白 Excel 填报模板")
     p.add_argument("--out", default="data/templates/perfkit_模板.xlsx")
