@@ -22,6 +22,8 @@ LEVEL2 = (
 LIKELIHOOD = ("确定能", "有可能", "完全不可能")
 GRADES = ("优", "良", "中", "差")
 EXANTE_DIMENSIONS = ("立项必要性", "投入经济性", "绩效目标合理性", "实施方案可行性", "筹资合规性")
+# An amount above this (in 万元: one trillion 元) is a typing error (元 entered under a 万元 header, extra zeros)
+MAX_WAN = 1e8
 ARCHIVE_ITEMS = ("政策制度文件", "资金拨付明细", "项目申报材料", "评审材料", "实施材料", "验收材料", "满意度调查")
 
 
@@ -81,9 +83,9 @@ PROJECTS = Table("项目", "projects", (
     Column("新增重大项目", "new_major", "bool", hint="是/否"),
     Column("民生项目", "livelihood", "bool", hint="是/否"),
     Column("涉密", "classified", "bool", hint="是/否；涉密项目不进入任何公开文件"),
-    Column("年初预算数", "budget_initial", "money", hint="万元；表头写（元）则按元读入", minimum=0),
-    Column("全年预算数", "budget", "money", hint="万元", minimum=0),
-    Column("全年执行数", "spent", "money", hint="万元；年度结束前可空", minimum=0),
+    Column("年初预算数", "budget_initial", "money", hint="万元；表头写（元）则按元读入", minimum=0, maximum=MAX_WAN),
+    Column("全年预算数", "budget", "money", hint="万元", minimum=0, maximum=MAX_WAN),
+    Column("全年执行数", "spent", "money", hint="万元；年度结束前可空", minimum=0, maximum=MAX_WAN),
 ), unique=("project_id", "year"), description="项目", needs_project=False)
 
 TARGETS = Table("绩效目标", "targets", (
@@ -98,7 +100,7 @@ TARGETS = Table("绩效目标", "targets", (
 EXEC_MONITOR = Table("执行监控", "exec_monitor", (
     _PID,
     Column("月份", "month", "int", required=True, hint="1–12", minimum=1, maximum=12),
-    Column("累计执行数", "spent_cum", "money", required=True, hint="截至该月累计，万元", minimum=0),
+    Column("累计执行数", "spent_cum", "money", required=True, hint="截至该月累计，万元", minimum=0, maximum=MAX_WAN),
 ), unique=("project_id", "month"), description="预算执行监控（按月累计）")
 
 IND_MONITOR = Table("指标监控", "ind_monitor", (

@@ -8,11 +8,12 @@ A file that cannot be read at all raises :class:`InputError` with one line a fin
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -113,6 +114,48 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
+_CELL = re.compile(r'<c r="([A-Z]+)(\d+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
+
+
+def _column_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def formulas_without_values(path: Path) -> dict[str, dict[tuple[int, int], str]]:
+    """Cells of an .xlsx that hold a formula but no calculated value (a workbook saved by a program that
+    does not calculate). Read naively they would be blank and vanish silently; the loader shows the
+    formula text instead, so validation names the cell. Returns {sheet: {(data row, column): formula}}."""
+    found: dict[str, dict[tuple[int, int], str]] = {}
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+        if "xl/workbook.xml" not in names:
+            return found
+        book = z.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace") if "xl/_rels/workbook.xml.rels" in names \
+            else ""
+        targets = dict(re.findall(r'<Relationship[^>]*Id="([^"]+)"[^>]*Target="([^"]+)"', rels))
+        targets.update({k: v for v, k in re.findall(r'<Relationship[^>]*Target="([^"]+)"[^>]*Id="([^"]+)"', rels)})
+        for name, rid in re.findall(r'<sheet[^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', book):
+            target = targets.get(rid, "")
+            member = "xl/" + target.lstrip("/").removeprefix("xl/")
+            if member not in names:
+                continue
+            xml = z.read(member).decode("utf-8", "replace")
+            if "<f" not in xml:
+                continue
+            cells = {}
+            for col, row, inner in _CELL.findall(xml):
+                if inner and "<f" in inner and not re.search(r"<v>[^<]+</v>", inner):
+                    formula = re.sub(r"<[^>]+>", "", re.search(r"<f[^>]*>(.*?)</f>|<f[^>]*/>", inner, re.S).group(0))
+                    cells[(int(row) - 2, _column_index(col))] = "=" + html.unescape(formula)
+            if cells:
+                found[re.sub(r"\s+", "", html.unescape(name))] = cells
+    return found
+
+
 def read_workbook(path: Path) -> dict[str, pd.DataFrame]:
     """All sheets of an .xlsx/.xls as raw frames (python-calamine: ~10× faster than openpyxl)."""
     if path.stat().st_size == 0:
@@ -123,7 +166,20 @@ def read_workbook(path: Path) -> dict[str, pd.DataFrame]:
         sheets = pd.read_excel(path, sheet_name=None, engine="calamine", dtype=object)
     except Exception as exc:  # calamine raises several private types for broken files
         raise InputError(f"{path.name}：无法读取 Excel 工作簿（{_first_line(exc)}）") from exc
-    return {re.sub(r"\s+", "", str(name)): frame for name, frame in sheets.items()}
+    sheets = {re.sub(r"\s+", "", str(name)): frame for name, frame in sheets.items()}
+    if path.suffix.lower() != ".xls":
+        try:
+            uncalculated = formulas_without_values(path)
+        except (zipfile.BadZipFile, KeyError, AttributeError):
+            uncalculated = {}
+        for name, cells in uncalculated.items():
+            frame = sheets.get(name)
+            if frame is None:
+                continue
+            for (r, c), formula in cells.items():
+                if 0 <= r < len(frame) and c < len(frame.columns):
+                    frame.iat[r, c] = formula
+    return sheets
 
 
 MONTHLY_SHEETS = ("执行监控", "指标监控")
@@ -243,11 +299,15 @@ def _checks(col: Column, known: dict[str, pd.Index]) -> list[pa.Check]:
     return checks
 
 
-def _schema(table: Table, present: set[str], known: dict[str, pd.Index]) -> pa.DataFrameSchema:
+def _schema(table: Table, present: set[str], known: dict[str, pd.Index],
+            units: dict[str, str] | None = None) -> pa.DataFrameSchema:
     columns: dict[str, pa.Column] = {}
     for c in table.columns:
         if c.name not in present:
             continue
+        if c.kind == "money" and c.maximum is not None and (units or {}).get(c.name):
+            # the bound is in 万元; a header in 元 (or 亿元) prints amounts in another unit
+            c = replace(c, maximum=c.maximum * V.FEN_PER_WAN / MONEY_UNITS[units[c.name]])
         columns[c.name] = pa.Column(None, _checks(c, known), nullable=not c.required, required=False)
         if c.name + BAD in present:
             expected = "应为 是/否（Y/N、1/0、✓/空）" if c.kind == "bool" else "应为数字"
@@ -332,7 +392,7 @@ def validate_table(raw: pd.DataFrame, table: Table, file: str, known: dict[str, 
         prepared.update(prepare_column(raw[raw_header], col))
     frame = pd.DataFrame(prepared, index=raw.index)
     by_name = {c.name: h for h, c in mapping.items()}
-    schema = _schema(table, set(frame.columns), known)
+    schema = _schema(table, set(frame.columns), known, units)
     bad = pd.DataFrame(columns=QUARANTINE_COLUMNS)
     bad_index: np.ndarray = np.array([], dtype=int)
     try:
