@@ -39,7 +39,11 @@ lab: $(STAMP) $(DEMO)/demo.xlsx
 	$(BIN)/jupyter lab notebooks/
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/bench_score.py --projects 100000
+	$(BIN)/python benchmarks/bench_engines.py --projects 10000 100000
+	$(BIN)/python benchmarks/bench_report.py
+	$(BIN)/python benchmarks/bench_explorer.py
 
 clean:
 	rm -rf $(VENV) $(DEMO) reports/*/

@@ -54,7 +54,8 @@ def main() -> None:
     parser.add_argument("--projects", type=int, default=100_000)
     parser.add_argument("--month", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--data", type=Path, default=Path("benchmarks/out"))
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parent / "out")
+    parser.add_argument("--only-generate", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     folder = args.data / f"p{args.projects}"
     if not (folder / "指标监控.parquet").exists():
@@ -66,6 +67,8 @@ def main() -> None:
                 f"from pathlib import Path; b.make_data({args.projects}, Path({str(folder)!r}), {args.seed})")
         subprocess.run([sys.executable, "-c", code], check=True)
         print(f"generated {args.projects:,} projects as Parquet in {time.perf_counter() - t:.1f} s → {folder}")
+    if args.only_generate:
+        return
     rules = load_rules("mof2020", 2022)
     times: dict[str, float] = {}
     t0 = time.perf_counter()

@@ -14,7 +14,7 @@ import pandas as pd
 
 from perfkit.analyses import application, exante, monitoring, review
 from perfkit.analyses.evaluation import Scores, explain_indicators, explain_projects, score_projects
-from perfkit.io.load import Dataset, load
+from perfkit.io.load import Dataset, InputError, load
 from perfkit.io.write import write_csv
 from perfkit.rules.rulebook import DEFAULT_PROFILE, Rulebook, load_rules
 
@@ -52,9 +52,7 @@ def analyze(data: str | Path | Dataset, year: int | None = None, month: int | No
             profile: str | Path = DEFAULT_PROFILE, history: pd.DataFrame | None = None) -> Analysis:
     """Run every stage the data allows. A stage whose table is absent is skipped with a one-line note."""
     ds = data if isinstance(data, Dataset) else load(data, month=month)
-    if year is None:
-        years = ds.get("projects")["year"].dropna() if ds.has("projects") else pd.Series(dtype=int)
-        year = int(years.mode().iloc[0]) if len(years) else 2022
+    year = year or _year_of(ds)
     rules = load_rules(profile, year)
     a = Analysis(ds, rules, month)
 
@@ -86,10 +84,44 @@ def analyze(data: str | Path | Dataset, year: int | None = None, month: int | No
     return a
 
 
+def analyze_distributed(data: str | Path | Dataset, year: int | None = None, month: int | None = None,
+                        profile: str | Path = DEFAULT_PROFILE, scheduler: str | None = None) -> Analysis:
+    """:func:`analyze`'s scoring, review and monitoring on a dask cluster (partitioned by unit); the
+    unit ranking and the proposal are then computed on the gathered results."""
+    from perfkit.analyses.distributed import analyze_on_cluster
+
+    ds = data if isinstance(data, Dataset) else load(data, month=month)
+    year = year or _year_of(ds)
+    rules = load_rules(profile, year)
+    a = Analysis(ds, rules, month)
+    r = analyze_on_cluster(ds, rules, month, scheduler)
+    a.scores = Scores(r.indicators, r.projects)
+    a.findings = r.findings
+    if r.monitoring is not None:
+        a.monitoring = monitoring.Monitoring(month, r.monitoring, pd.DataFrame())
+    a.ranking = application.unit_ranking(ds, a.scores.projects, a.monitoring, a.findings, rules)
+    return a
+
+
+def _year_of(ds: Dataset) -> int:
+    years = ds.get("projects")["year"].dropna() if ds.has("projects") else pd.Series(dtype=int)
+    return int(years.mode().iloc[0]) if len(years) else 2022
+
+
 def score(data: str | Path | Dataset, out: str | Path, profile: str | Path = DEFAULT_PROFILE,
-          month: int | None = None, year: int | None = None) -> dict[str, Path]:
-    """``perfkit score``: the three files of DATA_CONTRACT.md (UTF-8 with BOM) and useful extras."""
-    a = analyze(data, year=year, month=month, profile=profile)
+          month: int | None = None, year: int | None = None, engine: str = "pandas",
+          scheduler: str | None = None) -> dict[str, Path]:
+    """``perfkit score``: the three files of DATA_CONTRACT.md (UTF-8 with BOM) and useful extras.
+
+    ``engine="dask"`` runs scoring, review and monitoring on a dask.distributed cluster (``scheduler``
+    address, or a LocalCluster); the files written are the same.
+    """
+    if engine == "dask":
+        a = analyze_distributed(data, year=year, month=month, profile=profile, scheduler=scheduler)
+    elif engine == "pandas":
+        a = analyze(data, year=year, month=month, profile=profile)
+    else:
+        raise InputError(f"未知的计算引擎「{engine}」（可用：pandas、dask）")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}

@@ -52,7 +52,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_score(args: argparse.Namespace) -> int:
     from perfkit.api import score
 
-    written = score(args.data, args.out, profile=args.profile, month=args.month, year=args.year)
+    written = score(args.data, args.out, profile=args.profile, month=args.month, year=args.year,
+                    engine=args.engine, scheduler=args.scheduler)
     for path in written.values():
         print(f"已写出 {path}")
     return 0
@@ -143,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", default="mof2020", help="规则口径名或 .yaml 文件")
     p.add_argument("--month", type=int, default=None, help="监控截至月份（给出则同时输出监控预警）")
     p.add_argument("--year", type=int, default=None)
+    p.add_argument("--engine", choices=["pandas", "dask"], default="pandas",
+                   help="dask：按单位分区在 dask.distributed 集群上计算（需 pip install -e '.[dask]'）")
+    p.add_argument("--scheduler", default=None, help="dask 调度器地址，如 tcp://10.0.0.5:8786；不给则用本机 LocalCluster")
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("rules", help="列出当前规则及其来源")
