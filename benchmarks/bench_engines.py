@@ -103,28 +103,46 @@ def prepare(projects: int, month: int) -> Path:
 
 
 def run_perfkit(parsed: Path, month: int, deviation: float) -> pd.DataFrame:
+    """perfkit's formulas, each applied to the rows of its comparison; keys and comparators stay
+    dictionary-encoded (integer codes) from the Parquet file to the group sums."""
+    import pyarrow.parquet as pq
+
     from perfkit.rules import formulas as F
 
-    ind = pd.read_parquet(parsed / "indicators.parquet")
-    p = pd.read_parquet(parsed / "projects.parquet")
-    a, t, w = ind["actual"].to_numpy(), ind["target"].to_numpy(), ind["weight"].to_numpy()
-    cmp = ind["cmp"].to_numpy()
-    raw = np.select([cmp == "≥", cmp == "≤", cmp == "="],
-                    [F.forward_score(a, t, w), F.reverse_score(a, t, w, "proportional"), F.equal_score(a, t, w)])
-    comp = np.minimum(F.completion(a, t, cmp), 1.0)
-    codes, uniques = pd.factorize(ind["project_id"])
-    score = np.bincount(codes, F.round_half_up(raw, 2), minlength=len(uniques))
-    completion = np.bincount(codes, comp * w, len(uniques)) / np.bincount(codes, w, len(uniques))
-    per = pd.DataFrame({"project_id": uniques, "indicator_score": score, "completion": completion})
-    p = p.merge(per, on="project_id", how="inner")
-    rate = F.execution_rate(p["spent"], p["budget"])
-    exec_score = F.execution_score(rate, p["exec_weight"], 2)
-    ratio = F.execution_rate(p["spent_cum"], p["budget"]) / (month / 12)
-    light = F.traffic_light(ratio, 0.6, 0.8)
-    warning = (ratio < 0.6) | (np.abs(np.minimum(ratio, 1) - p["completion"].to_numpy()) * 100 > deviation)
-    return pd.DataFrame({"project_id": p["project_id"], "exec_score": exec_score,
-                         "total": F.round_half_up(exec_score + p["indicator_score"], 2),
-                         "exec_light": light, "warning": warning})
+    ind = pq.read_table(parsed / "indicators.parquet", read_dictionary=["project_id", "cmp"])
+    pid = ind.column("project_id").combine_chunks()
+    cmp = ind.column("cmp").combine_chunks()
+    codes = pid.indices.to_numpy()
+    kind_code = {k: i for i, k in enumerate(cmp.dictionary.to_pylist())}
+    kc = cmp.indices.to_numpy()
+    a, t, w = (ind.column(c).to_numpy() for c in ("actual", "target", "weight"))
+    raw = np.zeros(len(a))
+    comp = np.zeros(len(a))
+    for kind, fn in (("≥", lambda m: F.forward_score(a[m], t[m], w[m])),
+                     ("≤", lambda m: F.reverse_score(a[m], t[m], w[m], "proportional")),
+                     ("=", lambda m: F.equal_score(a[m], t[m], w[m]))):
+        if kind in kind_code:
+            m = kc == kind_code[kind]
+            raw[m] = fn(m)
+            comp[m] = F.completion(a[m], t[m], np.full(int(m.sum()), kind, dtype=object))
+    comp = np.minimum(comp, 1.0)
+    n = len(pid.dictionary)
+    score = np.bincount(codes, F.round_half_up(raw, 2), minlength=n)
+    completion = np.bincount(codes, comp * w, n) / np.bincount(codes, w, n)
+    proj = pq.read_table(parsed / "projects.parquet")
+    ids = proj.column("project_id").to_pandas()
+    at = pd.Index(pid.dictionary.to_pandas()).get_indexer(ids)  # each project's row in the indicator sums
+    ok = at >= 0
+    budget, spent, spent_cum, exec_w = (proj.column(c).to_numpy(zero_copy_only=False)[ok]
+                                        for c in ("budget", "spent", "spent_cum", "exec_weight"))
+    at = at[ok]
+    rate = F.execution_rate(spent, budget)
+    exec_score = F.execution_score(rate, exec_w, 2)
+    ratio = F.execution_rate(spent_cum, budget) / (month / 12)
+    warning = (ratio < 0.6) | (np.abs(np.minimum(ratio, 1) - completion[at]) * 100 > deviation)
+    return pd.DataFrame({"project_id": ids[ok].to_numpy(), "exec_score": exec_score,
+                         "total": F.round_half_up(exec_score + score[at], 2),
+                         "exec_light": F.traffic_light(ratio, 0.6, 0.8), "warning": warning})
 
 
 def run_duckdb(parsed: Path, month: int, deviation: float) -> pd.DataFrame:

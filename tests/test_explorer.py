@@ -78,3 +78,17 @@ def test_markup_in_data_is_escaped(explorer) -> None:
 
     html = html_table(pd.DataFrame({"project_name": ["<script>alert(1)</script>"]}))
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_explore_notebook_runs_under_papermill(tmp_path, demo_dir) -> None:
+    """The notebook an analyst opens: executed end to end (widgets are built, nothing raises)."""
+    from pathlib import Path
+
+    import papermill as pm
+
+    nb = Path(__file__).parents[1] / "notebooks" / "explore.ipynb"
+    out = pm.execute_notebook(str(nb), str(tmp_path / "explore.ipynb"), kernel_name="python3", progress_bar=False,
+                              parameters={"data": str(demo_dir / "csv"), "export_dir": str(tmp_path)})
+    outputs = [o for c in out.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
