@@ -124,7 +124,7 @@ def run_perfkit(parsed: Path, month: int, deviation: float) -> pd.DataFrame:
         if kind in kind_code:
             m = kc == kind_code[kind]
             raw[m] = fn(m)
-            comp[m] = F.completion(a[m], t[m], np.full(int(m.sum()), kind, dtype=object))
+            comp[m] = F.completion(a[m], t[m], kind)
     comp = np.minimum(comp, 1.0)
     n = len(pid.dictionary)
     score = np.bincount(codes, F.round_half_up(raw, 2), minlength=n)

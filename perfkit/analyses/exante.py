@@ -30,7 +30,7 @@ def assess(ds: Dataset, rules: Rulebook) -> pd.DataFrame:
 def gate(ds: Dataset, rules: Rulebook) -> pd.DataFrame:
     """新增重大项目 without a passed assessment gets no budget: one row per new major project."""
     projects = ds.table("projects")
-    new = projects.loc[projects["new_major"], ["project_id", "project_name", "unit_id", "budget"]]
+    new = projects.loc[projects["new_major"], ["project_id", "project_name", "unit_id", "budget", "classified"]]
     result = assess(ds, rules)[["project_id", "exante_total", "conclusion", "passed"]] if ds.has("exante") \
         else pd.DataFrame(columns=["project_id", "exante_total", "conclusion", "passed"])
     out = new.merge(result, on="project_id", how="left")

@@ -15,6 +15,8 @@ from perfkit.io.values import FEN_PER_WAN, format_wan
 from perfkit.io.write import atomic_path, excel_writer, inert_frame
 from perfkit.reporting import display as D
 
+ALLOCATION = "allocation.html.j2"
+
 
 @dataclass
 class Allocation:
@@ -35,22 +37,35 @@ def build(data: str | Path, year: int, month: int, profile: str = "mof2020", dis
     return Allocation(a, district, year, month, cuts or [0.1, 0.2, 0.3], thresholds or [15, 20, 25])
 
 
+def allocation_facts(al: Allocation) -> dict[str, dict]:
+    """Every figure the allocation analysis prints (amounts summed in 分, printed in 万元)."""
+    a = al.analysis
+    p, g, rules = a.proposal, a.gate, a.rules
+    rec = p[p["recover"]]
+    blocked = g[~g["passed"]]
+    return {
+        "intro": {"year": al.year, "next_year": al.year + 1, "month": al.month, "rules_title": rules.title,
+                  "projects": len(p), "budget": format_wan(p["budget"].sum()), "proposal": format_wan(p["proposal"].sum()),
+                  "reduction": format_wan((p["budget"] - p["proposal"]).sum())},
+        "actions": {"actions": rules["application.actions"], "source": rules.cite("application.actions")},
+        "recovery": {"month": al.month, "threshold": f"{rules['application.recovery_completion_below']:.0%}",
+                     "count": len(rec), "amount": format_wan(rec["recovered"].sum()),
+                     "livelihood": int(p["livelihood"].sum()),
+                     "livelihood_budget": format_wan(p.loc[p["livelihood"], "budget"].sum())},
+        "gate": {"new_major": len(g), "blocked": len(blocked), "blocked_amount": format_wan(blocked["budget"].sum())},
+    }
+
+
 def title(al: Allocation) -> None:
     D.heading(f"{al.district}{al.year + 1}年度预算安排与绩效评价结果挂钩分析", 1)
-    a = al.analysis
-    p = a.proposal
-    D.paragraph(f"依据{al.year}年度项目支出绩效自评复核结果（规则口径：{a.rules.title}）和 1-{al.month} 月绩效运行监控结果，"
-                f"对 {len(p)} 个项目、全年预算 {format_wan(p['budget'].sum())} 万元提出{al.year + 1}年度预算安排建议：建议安排 "
-                f"{format_wan(p['proposal'].sum())} 万元，较上年减少 {format_wan((p['budget'] - p['proposal']).sum())} 万元。")
+    D.sentence("intro", allocation_facts(al)["intro"], ALLOCATION)
 
 
 def section_proposal(al: Allocation) -> None:
     a = al.analysis
     p = a.proposal
     D.heading("一、按评价等级的安排建议", 2)
-    actions = a.rules["application.actions"]
-    D.paragraph("评价等级与下年度预算安排的对应关系（规则手册 application.actions）：" + "；".join(
-        f"{g} → {v['action']}（{v['change']:+.0%}）" for g, v in actions.items()) + "。来源：" + a.rules.cite("application.actions"))
+    D.sentence("actions", allocation_facts(al)["actions"], ALLOCATION)
     by_action = p.groupby("action").agg(项目数=("project_id", "size"), 本年预算=("budget", "sum"),
                                         建议安排=("proposal", "sum")).reset_index().rename(columns={"action": "安排建议"})
     D.table(by_action, money=["本年预算", "建议安排"], total=True, caption="表1 安排建议汇总（金额单位：万元）")
@@ -66,10 +81,7 @@ def section_recovery(al: Allocation) -> None:
     p = a.proposal
     rec = p[p["recover"]]
     D.heading("二、低效无效资金收回与民生统筹", 2)
-    D.paragraph(f"1-{al.month} 月监控中被列为预警、且年末绩效目标总体完成率低于 "
-                f"{a.rules['application.recovery_completion_below']:.0%} 的项目 {len(rec)} 个，收回其未执行资金 "
-                f"{format_wan(rec['recovered'].sum())} 万元，统筹安排用于民生项目（民生项目 {int(p['livelihood'].sum())} 个，"
-                f"本年预算 {format_wan(p.loc[p['livelihood'], 'budget'].sum())} 万元）。")
+    D.sentence("recovery", allocation_facts(al)["recovery"], ALLOCATION)
     shown = rec[~rec["classified"]].sort_values("recovered", ascending=False).head(15)
     cols = {"project_name": "项目", "grade": "等级", "completion": "目标完成率", "budget": "全年预算",
             "spent": "执行数", "recovered": "收回资金"}
@@ -80,12 +92,11 @@ def section_recovery(al: Allocation) -> None:
 def section_gate(al: Allocation) -> None:
     g = al.analysis.gate
     D.heading("三、事前绩效评估关口", 2)
-    blocked = g[~g["passed"]]
-    D.paragraph(f"新增重大项目 {len(g)} 个，未通过事前绩效评估或未开展评估的 {len(blocked)} 个，不安排预算，涉及资金 "
-                f"{format_wan(blocked['budget'].sum())} 万元。")
+    D.sentence("gate", allocation_facts(al)["gate"], ALLOCATION)
     cols = {"project_name": "项目", "exante_total": "评估得分", "conclusion": "评估结论", "budget": "申请金额",
             "gate": "安排"}
-    D.table(g[list(cols)].rename(columns=cols), money=["申请金额"], caption="表4 新增重大项目事前评估与预算关口")
+    D.table(g.loc[~g["classified"], list(cols)].rename(columns=cols), money=["申请金额"],
+            caption="表4 新增重大项目事前评估与预算关口（不含涉密项目）")
 
 
 def scenario_table(al: Allocation) -> pd.DataFrame:

@@ -177,28 +177,33 @@ def section_supervision(rep: AnnualReport) -> None:
     if "targets" in f:
         D.heading("（二）突出目标设置", 3)
         D.sentence("targets", f["targets"])
-        counts = a.target_findings["finding"].value_counts().rename_axis("问题类型").reset_index(name="处数")
-        D.table(counts, caption="表2 绩效目标设置审核发现")
+        D.table(_finding_counts(a.target_findings), caption="表2 绩效目标设置审核发现")
     if "monitoring" in f:
         D.heading("（三）突出监控审核", 3)
-        summary = M.summarize(a.monitoring, "monitor_class").rename(columns={
-            "monitor_class": "监控分类", "projects": "项目数", "budget": "全年预算数", "warned": "预警项目数",
-            "warned_budget": "预警金额", "red": "红灯项目数", "warning_rate": "预警率"})
-        D.paragraph(f"按期对全区 {f['monitoring']['units']} 家预算单位项目监控进行线上审核，按部门一般项目、转移支付项目分类汇总、"
-                    "动态打分；定期到现场调查项目实施进度，提出整改意见。")
-        D.table(summary, money=["全年预算数", "预警金额"], percent=["预警率"], total=True,
-                caption=f"表3 1-{rep.month}月绩效监控分类汇总（金额单位：万元）")
+        D.sentence("monitoring_review", f["monitoring"])
+        _monitoring_table(a, "monitor_class", "监控分类", f"表3 1-{rep.month}月绩效监控分类汇总（金额单位：万元）")
     if "review" in f:
         D.heading("（四）突出评价审核", 3)
         D.sentence("review", f["review"])
-        counts = a.findings["finding"].value_counts().rename_axis("问题类型").reset_index(name="处数")
-        D.table(counts, caption="表4 第三方审核发现（按问题类型）")
+        D.table(_finding_counts(a.findings), caption="表4 第三方审核发现（按问题类型）")
     if "archive" in f:
         D.heading("（五）完善评价档案", 3)
         D.sentence("archive", f["archive"])
     if "spotcheck" in f:
         D.heading("（六）突出现场抽查", 3)
         D.sentence("spotcheck", f["spotcheck"])
+
+
+def _finding_counts(findings: pd.DataFrame) -> pd.DataFrame:
+    return findings["finding"].value_counts().rename_axis("问题类型").reset_index(name="处数")
+
+
+def _monitoring_table(a: Analysis, by: str, label: str, caption: str) -> None:
+    """项目数、预警项目数与金额 by one dimension, money in 万元 with a 合计 row."""
+    summary = M.summarize(a.monitoring, by).rename(columns={
+        by: label, "projects": "项目数", "budget": "全年预算数", "warned": "预警项目数",
+        "warned_budget": "预警金额", "red": "红灯项目数", "warning_rate": "预警率"})
+    D.table(summary, money=["全年预算数", "预警金额"], percent=["预警率"], total=True, caption=caption)
 
 
 def section_analysis(rep: AnnualReport) -> None:
@@ -209,11 +214,7 @@ def section_analysis(rep: AnnualReport) -> None:
         D.heading("（一）加强绩效监控分析", 3)
         D.sentence("monitoring", f["monitoring"])
         D.chart_lights(a.monitoring.projects)
-        by_cat = M.summarize(a.monitoring, "category").rename(columns={
-            "category": "支出类别", "projects": "项目数", "budget": "全年预算数", "warned": "预警项目数",
-            "warned_budget": "预警金额", "red": "红灯项目数", "warning_rate": "预警率"})
-        D.table(by_cat, money=["全年预算数", "预警金额"], percent=["预警率"], total=True,
-                caption="表5 预警项目按支出类别（金额单位：万元）")
+        _monitoring_table(a, "category", "支出类别", "表5 预警项目按支出类别（金额单位：万元）")
     if "evaluation" in f:
         D.heading("（二）加强绩效监控应用", 3)
         D.sentence("evaluation", f["evaluation"])

@@ -19,7 +19,7 @@ from perfkit.io.values import format_wan
 from perfkit.reporting.fonts import set_theme
 
 _ENV = jinja2.Environment(loader=jinja2.PackageLoader("perfkit.reporting", "templates"), autoescape=True)
-_SENTENCES = _ENV.get_template("annual.html.j2").module
+ANNUAL = "annual.html.j2"
 
 
 def _show(markup: str) -> None:
@@ -40,13 +40,13 @@ def note(text: str) -> None:
     _show(f'<p class="noindent figure-caption">{html.escape(text)}</p>')
 
 
-def sentence(name: str, facts: dict[str, Any]) -> None:
-    """A templated sentence (templates/annual.html.j2), its figures escaped."""
-    _show(str(getattr(_SENTENCES, name)(facts)))
+def render_sentence(name: str, facts: dict[str, Any], template: str = ANNUAL) -> str:
+    """A sentence from a template of ``templates/`` (a jinja2 macro), its figures escaped."""
+    return str(getattr(_ENV.get_template(template).module, name)(facts))
 
 
-def render_sentence(name: str, facts: dict[str, Any]) -> str:
-    return str(getattr(_SENTENCES, name)(facts))
+def sentence(name: str, facts: dict[str, Any], template: str = ANNUAL) -> None:
+    _show(render_sentence(name, facts, template))
 
 
 def format_table(frame: pd.DataFrame, money: list[str] = (), percent: list[str] = (),

@@ -79,15 +79,24 @@ def qualitative_score(tier: ArrayLike, weight: ArrayLike, points: dict[str, floa
     return share * np.asarray(weight, dtype=float)
 
 
-def completion(actual: ArrayLike, target: ArrayLike, kind: ArrayLike) -> np.ndarray:
-    """完成率 of an indicator: A/T forward, T/A reverse (1 when within the cap), 1/0 for = 0 targets."""
+def completion(actual: ArrayLike, target: ArrayLike, kind: ArrayLike | str) -> np.ndarray:
+    """完成率 of an indicator: A/T forward, T/A reverse (1 when within the cap), 1/0 for = 0 targets.
+
+    ``kind`` is one comparator per row, or a single one (a str) for a whole slice of the same kind.
+    """
     a, t = np.asarray(actual, dtype=float), np.asarray(target, dtype=float)
-    k = np.asarray(kind, dtype=object)
+
+    def forward() -> np.ndarray:
+        return np.where(t > 0, a / t, np.where(a >= t, 1.0, 0.0))
+
+    rules = {"≥": forward,
+             "≤": lambda: np.where(a <= t, 1.0, np.where(a > 0, t / a, 0.0)),
+             "=": lambda: np.where(t == 0, np.where(a <= 0, 1.0, 0.0), forward())}
     with np.errstate(divide="ignore", invalid="ignore"):
-        fwd = np.where(t > 0, a / t, np.where(a >= t, 1.0, 0.0))
-        rev = np.where(a <= t, 1.0, np.where(a > 0, t / a, 0.0))
-        eq = np.where(t == 0, np.where(a <= 0, 1.0, 0.0), fwd)
-    return np.select([k == "≥", k == "≤", k == "="], [fwd, rev, eq], np.nan)
+        if isinstance(kind, str):
+            return rules[kind]() if kind in rules else np.full(a.shape, np.nan)
+        k = np.asarray(kind, dtype=object)
+        return np.select([k == c for c in rules], [rule() for rule in rules.values()], np.nan)
 
 
 def grade(total: ArrayLike, bands: dict[str, float]) -> np.ndarray:
