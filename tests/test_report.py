@@ -130,9 +130,9 @@ def test_failed_run_keeps_earlier_reports_and_names_the_cell(tmp_path: Path, dem
     (out / "old.html").write_text("earlier", encoding="utf-8")
     nb = tmp_path / "broken.ipynb"
     nb.write_text(json.dumps({"cells": [
-        {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": "x = 1", "outputs": [],
-         "execution_count": None},
-        {"cell_type": "code", "metadata": {}, "source": "1 / 0", "outputs": [], "execution_count": None}],
+        {"cell_type": "code", "id": "params", "metadata": {"tags": ["parameters"]}, "source": "x = 1",
+         "outputs": [], "execution_count": None},
+        {"cell_type": "code", "id": "boom", "metadata": {}, "source": "1 / 0", "outputs": [], "execution_count": None}],
         "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
         "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
     with pytest.raises(ReportError, match="ZeroDivisionError"):

@@ -224,13 +224,7 @@ def score_projects(ds: Dataset, rules: Rulebook, indicators: pd.DataFrame | None
 
 
 def _weighted_completion(ind: pd.DataFrame) -> pd.Series:
-    """Overall target completion: weight-averaged indicator completion, each capped at 100%."""
-    c = np.minimum(ind["completion"].to_numpy(float), 1.0)
-    w = ind["weight"].fillna(1.0).to_numpy(float)
-    ok = ~np.isnan(c)
-    num = pd.Series(np.where(ok, c * w, 0.0)).groupby(ind["project_id"].to_numpy(), sort=False).sum()
-    den = pd.Series(np.where(ok, w, 0.0)).groupby(ind["project_id"].to_numpy(), sort=False).sum()
-    return (num / den.replace(0, np.nan)).rename("completion")
+    return F.overall_completion(ind["completion"], ind["weight"], ind["project_id"]).rename("completion")
 
 
 def explain_projects(per: pd.DataFrame, rules: Rulebook) -> pd.Series:

@@ -96,14 +96,9 @@ def monitor(ds: Dataset, rules: Rulebook, month: int) -> Monitoring:
     ex["exec_light"] = F.traffic_light(ex["exec_ratio"], el["red"], el["yellow"])
     if ds.has("ind_monitor") and ds.has("targets"):
         ind = indicator_pace(ds, rules, month)
-        capped = np.minimum(ind["pace"].to_numpy(float), 1.0)
-        w = ind["weight"].fillna(1.0).to_numpy(float)
-        ok = ~np.isnan(capped)
         key = ind["project_id"].to_numpy()
-        num = pd.Series(np.where(ok, capped * w, 0.0)).groupby(key).sum()
-        den = pd.Series(np.where(ok, w, 0.0)).groupby(key).sum()
         per = pd.DataFrame({
-            "target_completion": num / den.replace(0, np.nan),
+            "target_completion": F.overall_completion(ind["pace"], ind["weight"], key),
             "indicator_light": F.worst_light(ind["light"], ind["project_id"]),
             "impossible": ind["likelihood"].eq("完全不可能").groupby(key).any(),
             "n_red_indicators": pd.Series(ind["light"].eq("红").to_numpy()).groupby(key).sum(),

@@ -99,6 +99,18 @@ def completion(actual: ArrayLike, target: ArrayLike, kind: ArrayLike | str) -> n
         return np.select([k == c for c in rules], [rule() for rule in rules.values()], np.nan)
 
 
+def overall_completion(completion: ArrayLike, weight: ArrayLike, key: ArrayLike) -> pd.Series:
+    """绩效目标总体完成率 per key: the weight-averaged indicator completion, each capped at 100%
+    (DOMAIN.md §2, design choice). Rows without a completion are left out; a missing weight counts 1."""
+    c = np.minimum(np.asarray(completion, dtype=float), 1.0)
+    w = pd.Series(weight).fillna(1.0).to_numpy(float)
+    ok = ~np.isnan(c)
+    key = np.asarray(key)
+    num = pd.Series(np.where(ok, c * w, 0.0)).groupby(key, sort=False).sum()
+    den = pd.Series(np.where(ok, w, 0.0)).groupby(key, sort=False).sum()
+    return num / den.replace(0, np.nan)
+
+
 def grade(total: ArrayLike, bands: dict[str, float]) -> np.ndarray:
     """等级 by inclusive lower bounds, highest first (优 ≥ 90, 良 ≥ 80, 中 ≥ 60, else 差)."""
     t = np.asarray(total, dtype=float)
