@@ -40,6 +40,7 @@ class Column:
     aliases: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
+    display: bool = False  # a name shown to people: trimmed, but its full-width characters kept as typed
 
 
 @dataclass(frozen=True)
@@ -68,13 +69,13 @@ _L3 = Column("三级指标", "indicator", required=True, hint="指标名称")
 
 UNITS = Table("单位", "units", (
     Column("单位编码", "unit_id", required=True, hint="预算单位编码，唯一"),
-    Column("单位名称", "unit_name", required=True, hint="预算单位全称"),
-    Column("主管部门", "department", hint="主管部门名称"),
+    Column("单位名称", "unit_name", required=True, hint="预算单位全称", display=True),
+    Column("主管部门", "department", hint="主管部门名称", display=True),
 ), unique=("unit_id",), description="预算单位", needs_project=False)
 
 PROJECTS = Table("项目", "projects", (
     Column("项目编码", "project_id", required=True, hint="同一年度内唯一"),
-    Column("项目名称", "project_name", required=True, hint="项目全称"),
+    Column("项目名称", "project_name", required=True, hint="项目全称", display=True),
     Column("单位编码", "unit_id", hint="须在「单位」表中"),
     Column("年度", "year", "int", hint="如 2022", minimum=2000, maximum=2100),
     Column("支出类别", "category", "enum", choices=CATEGORIES, hint="四类之一"),

@@ -267,7 +267,7 @@ def prepare_column(raw: pd.Series, col: Column) -> dict[str, object]:
     if col.kind == "bool" and pd.api.types.is_bool_dtype(raw):
         return {col.name: raw.fillna(False).astype(bool).to_numpy()}
     codes, uniques = _codes(raw)
-    cleaned_arrow = V.clean_values(uniques)
+    cleaned_arrow = V.clean_values(uniques, nfkc=not col.display)
     if col.kind in NUMERIC_KINDS:
         numbers, bad = V.numbers_of(cleaned_arrow)
         return {col.name: _broadcast(numbers, codes, np.nan, float), col.name + BAD: _broadcast(bad, codes, False, bool)}

@@ -44,10 +44,11 @@ def _as_arrow_text(uniques: object) -> pa.Array:
     return pa.array(values, type=pa.large_string())
 
 
-def clean_values(uniques: object) -> pa.Array:
-    """Vectorized :func:`normalize_text` over distinct values (pyarrow kernels): NFKC, trimmed, our export
-    apostrophe removed, blank → null."""
-    text = pc.utf8_trim_whitespace(pc.utf8_normalize(_as_arrow_text(uniques), "NFKC"))
+def clean_values(uniques: object, nfkc: bool = True) -> pa.Array:
+    """Vectorized :func:`normalize_text` over distinct values (pyarrow kernels): NFKC (unless the values
+    are names shown to people), trimmed, our export apostrophe removed, blank → null."""
+    text = _as_arrow_text(uniques)
+    text = pc.utf8_trim_whitespace(pc.utf8_normalize(text, "NFKC") if nfkc else text)
     text = pc.replace_substring_regex(text, r"^'([=+\-@])", r"\1")
     return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.large_string()), text)
 

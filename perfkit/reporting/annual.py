@@ -23,6 +23,8 @@ from perfkit.io.values import format_wan
 from perfkit.reporting import display as D
 
 POLICY_TEXT = Path(__file__).parent / "text" / "policy.yaml"
+RANKING_PARTS = {"mean_score": "自评平均分", "pass_rate": "合格率", "execution": "预算执行率",
+                 "no_warning": "非预警率", "findings": "审核问题（反向）"}
 
 
 @dataclass
@@ -229,8 +231,8 @@ def section_analysis(rep: AnnualReport) -> None:
             D.table(top.head(15), percent=["不合格率", "预算执行率", "预警率"], digits={"自评平均分": 2, "综合得分": 2},
                     caption="表6 单位综合评定排名（前 15 名；全表见附表）")
             w = a.rules["ranking.weights"]
-            D.note("综合得分 = " + " + ".join(f"{k} × {v}" for k, v in w.items())
-                   + "（各分项换算为百分制；权重见规则手册 ranking.weights，" + a.rules.cite("ranking.weights") + "）")
+            D.note("综合得分 = " + " + ".join(f"{RANKING_PARTS.get(k, k)} × {v}" for k, v in w.items())
+                   + "（各分项换算为百分制；权重见规则手册 ranking.weights，来源：" + a.rules.cite("ranking.weights") + "）")
 
 
 def section_achievements(rep: AnnualReport) -> None:

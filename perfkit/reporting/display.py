@@ -133,7 +133,10 @@ def chart_scores(projects: pd.DataFrame, bands: dict[str, float]) -> None:
 
     set_theme()
     fig, ax = plt.subplots(figsize=(7.5, 3.0))
-    sns.histplot(projects["total"].dropna(), bins=np.arange(0, 101, 2.5), ax=ax, color="#b03a2e")
+    totals = projects["total"].dropna()
+    low = max(0.0, np.floor((min(totals.min(), min(bands.values())) - 5) / 5) * 5) if len(totals) else 0.0
+    sns.histplot(totals, bins=np.arange(low, 101, 2.5), ax=ax, color="#b03a2e")
+    ax.set_xlim(low, 101)
     for g, lo in bands.items():
         ax.axvline(lo, color="#555", ls="--", lw=0.8)
         ax.text(lo, ax.get_ylim()[1] * 0.92, f" {g}≥{lo:g}", fontsize=8)
