@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from typing import Any
 
 import jinja2
@@ -18,6 +19,7 @@ import pandas as pd
 from perfkit.io.values import format_wan
 from perfkit.reporting.fonts import set_theme
 
+_NUMBER_CELL = re.compile(r"<td>([-+]?[\d,]*\.?\d+%?)</td>")  # numbers align right, text left
 _ENV = jinja2.Environment(loader=jinja2.PackageLoader("perfkit.reporting", "templates"), autoescape=True)
 ANNUAL = "annual.html.j2"
 
@@ -76,7 +78,8 @@ def table(frame: pd.DataFrame, money: list[str] = (), percent: list[str] = (), d
           total: bool = False, caption: str | None = None) -> None:
     shown = format_table(frame, money, percent, digits, total)
     cap = f'<p class="noindent figure-caption">{html.escape(caption)}</p>' if caption else ""
-    _show(cap + shown.to_html(index=False, escape=True, classes="dataframe", border=0))
+    markup = shown.to_html(index=False, escape=True, classes="dataframe", border=0)
+    _show(cap + _NUMBER_CELL.sub(r'<td class="num">\1</td>', markup))
 
 
 def _figure(fig: Any) -> None:
