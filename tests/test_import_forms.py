@@ -88,6 +88,28 @@ def make_form(ws, variant: str = "standard", name: str = "职业技能培训", m
 VARIANTS = ["standard", "score_first", "split", "exec20", "no_weight", "sub_rows", "yuan", "grade"]
 
 
+def save_as_xls(wb: Workbook, path: Path) -> Path:
+    """The same workbook in the old .xls format (values and merged cells), via xlwt."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    for ws in wb.worksheets:
+        sheet = book.add_sheet(ws.title[:31])
+        merged = {(r.min_row, r.min_col): r for r in ws.merged_cells.ranges}
+        inside = {(row, col) for r in ws.merged_cells.ranges for row in range(r.min_row, r.max_row + 1)
+                  for col in range(r.min_col, r.max_col + 1)}
+        for row in ws.iter_rows():
+            for c in row:
+                key = (c.row, c.column)
+                if key in merged:
+                    r = merged[key]
+                    sheet.write_merge(r.min_row - 1, r.max_row - 1, r.min_col - 1, r.max_col - 1, c.value)
+                elif key not in inside and c.value is not None:
+                    sheet.write(c.row - 1, c.column - 1, c.value)
+    book.save(str(path))
+    return path
+
+
 @pytest.fixture(scope="module")
 def forms(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("forms")
@@ -99,6 +121,9 @@ def forms(tmp_path_factory) -> Path:
     make_form(wb.active, "standard", name="多表项目甲")
     make_form(wb.create_sheet("第二个项目"), "split", name="多表项目乙")
     wb.save(folder / "two_sheets.xlsx")
+    wb = Workbook()  # the old .xls format, as many units still send
+    make_form(wb.active, "split", name="旧格式项目")
+    save_as_xls(wb, folder / "old_format.xls")
     # broken files
     good = (folder / "standard.xlsx").read_bytes()
     (folder / "truncated.xlsx").write_bytes(good[: len(good) // 2])
@@ -150,13 +175,20 @@ def test_one_project_per_sheet(imported) -> None:
     assert {"多表项目甲", "多表项目乙"} <= names
 
 
+def test_xls_form(imported) -> None:
+    p, rows, s = _project(imported, "旧格式项目")
+    assert p["budget"] == 120 * 1_000_000 and len(rows) == len(INDICATORS)
+    assert rows["target_text"].iloc[0] == "≥500人次" and rows["level1"].iloc[1] == "产出指标"
+    assert s["unit_total"] == 97.21
+
+
 def test_broken_files_are_reported_and_the_batch_goes_on(imported) -> None:
     report = imported.report.set_index("文件")
     assert report.loc["truncated.xlsx", "结果"] == "未导入" and "损坏" in report.loc["truncated.xlsx", "说明"]
     assert "密码" in report.loc["password.xlsx", "说明"]
     assert "空" in report.loc["empty.xlsx", "说明"]
     assert "指标表" in report.loc["no_table.xlsx", "说明"]
-    assert (imported.report["结果"] == "已导入").sum() == len(VARIANTS) + 2
+    assert (imported.report["结果"] == "已导入").sum() == len(VARIANTS) + 3
 
 
 def test_cli_writes_contract_tables_that_load_and_score(forms, tmp_path, capsys) -> None:

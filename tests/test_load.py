@@ -102,6 +102,23 @@ def test_workbook_with_bad_cells(tmp_path: Path) -> None:
     assert ds.quarantine.iloc[0]["行"] == 3 and ds.quarantine.iloc[0]["工作表"] == "项目"
 
 
+def test_xls_workbook(tmp_path: Path) -> None:
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    for sheet, frame in (("单位", UNITS), ("项目", projects(全年预算数=["100", "abc", "3"]))):
+        ws = book.add_sheet(sheet)
+        for c, h in enumerate(frame.columns):
+            ws.write(0, c, h)
+        for r, row in enumerate(frame.itertuples(index=False), start=1):
+            for c, v in enumerate(row):
+                ws.write(r, c, v)
+    book.save(str(tmp_path / "old.xls"))
+    ds = load(tmp_path / "old.xls")
+    assert len(ds.table("projects")) == 2 and reconciled(ds)
+    assert ds.quarantine.iloc[0]["行"] == 3 and ds.quarantine.iloc[0]["文件"] == "old.xls"
+
+
 @pytest.mark.parametrize(("name", "content", "expected"), [
     ("empty.xlsx", b"", "空"),
     ("broken.xlsx", b"not a zip", "不是有效的 Excel"),
