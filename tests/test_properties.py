@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from perfkit.io.values import FEN_PER_WAN, format_wan, money_to_fen
+from perfkit.io.values import FEN_PER_WAN, format_wan, to_fen
 from perfkit.rules import formulas as F
 
 pos = st.floats(min_value=0.01, max_value=1e7, allow_nan=False)
@@ -33,7 +33,7 @@ def test_forward_never_falls_and_reverse_never_rises_as_actual_rises(a1, a2, t, 
 @settings(max_examples=60)
 def test_money_totals_are_exact_to_the_cent(values) -> None:
     wan = pd.Series([float(v) for v in values])
-    fen = money_to_fen(wan, FEN_PER_WAN)
+    fen = pd.Series(to_fen(wan.to_numpy(), FEN_PER_WAN))
     # each amount is held in whole 分, and the total is the exact sum of the parts
     assert fen.sum() == sum(int(round(float(v) * FEN_PER_WAN)) for v in values)
     assert format_wan(fen.sum()).replace(",", "") == f"{fen.sum() / FEN_PER_WAN:.2f}" or abs(

@@ -85,11 +85,6 @@ def normalize_text(value: object) -> str | None:
     return text or None
 
 
-def clean_text(series: pd.Series) -> pd.Series:
-    """Text column as users typed it, normalized; blank cells become missing."""
-    if series.dtype != object and not pd.api.types.is_string_dtype(series):
-        series = series.astype(object).where(series.notna(), None)
-    return map_unique(series, normalize_text, "string")
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -136,9 +131,6 @@ def parse_bool(value: object) -> bool | None:
     return None
 
 
-def to_bool(series: pd.Series) -> pd.Series:
-    """A boolean column; unreadable values come back as None so validation can name them."""
-    return map_unique(series, parse_bool)
 
 
 def to_fen(amounts: np.ndarray, per_unit_fen: int) -> pd.arrays.IntegerArray:
@@ -166,23 +158,8 @@ def decode(values: pd.Series | pd.Categorical) -> pd.Series:
     return pd.Series(out, index=values.index if isinstance(values, pd.Series) else None)
 
 
-def money_to_fen(wan_or_yuan: pd.Series, per_unit_fen: int) -> pd.Series:
-    """Amounts → integer 分 (Int64), so that every total is exact to the cent.
-
-    ``per_unit_fen`` is 1,000,000 when the column is in 万元 and 100 when its header says 元. Values are
-    rounded half-up at the cent via their decimal text, never by binary floating point.
-    """
-    def fen(value: object) -> object:
-        if value is None or (isinstance(value, float) and np.isnan(value)):
-            return pd.NA
-        return int((Decimal(repr(float(value))) * per_unit_fen).quantize(Decimal(1), ROUND_HALF_UP))
-
-    return map_unique(wan_or_yuan, fen, "Int64")
 
 
-def fen_to_wan(fen: pd.Series | int) -> pd.Series | float:
-    """分 → 万元 for display (the exact figure stays in 分)."""
-    return fen / FEN_PER_WAN
 
 
 def format_wan(fen: int | float | None, digits: int = 2) -> str:
