@@ -4,7 +4,7 @@ Excel workbook formatted for finance staff."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -26,6 +26,7 @@ class Allocation:
     month: int
     cuts: list[float]
     thresholds: list[float]
+    facts: dict[str, dict] = field(default_factory=dict)  # every printed figure, computed once in build()
 
 
 def build(data: str | Path, year: int, month: int, profile: str = "mof2020", district: str = "高新区（新市区）",
@@ -34,7 +35,9 @@ def build(data: str | Path, year: int, month: int, profile: str = "mof2020", dis
     if a.proposal is None:
         from perfkit.io.load import MissingTableError
         raise MissingTableError("预算安排分析需要「项目」与「绩效自评」表")
-    return Allocation(a, district, year, month, cuts or [0.1, 0.2, 0.3], thresholds or [15, 20, 25])
+    al = Allocation(a, district, year, month, cuts or [0.1, 0.2, 0.3], thresholds or [15, 20, 25])
+    al.facts = allocation_facts(al)
+    return al
 
 
 def allocation_facts(al: Allocation) -> dict[str, dict]:
@@ -58,14 +61,14 @@ def allocation_facts(al: Allocation) -> dict[str, dict]:
 
 def title(al: Allocation) -> None:
     D.heading(f"{al.district}{al.year + 1}年度预算安排与绩效评价结果挂钩分析", 1)
-    D.sentence("intro", allocation_facts(al)["intro"], ALLOCATION)
+    D.sentence("intro", al.facts["intro"], ALLOCATION)
 
 
 def section_proposal(al: Allocation) -> None:
     a = al.analysis
     p = a.proposal
     D.heading("一、按评价等级的安排建议", 2)
-    D.sentence("actions", allocation_facts(al)["actions"], ALLOCATION)
+    D.sentence("actions", al.facts["actions"], ALLOCATION)
     by_action = p.groupby("action").agg(项目数=("project_id", "size"), 本年预算=("budget", "sum"),
                                         建议安排=("proposal", "sum")).reset_index().rename(columns={"action": "安排建议"})
     D.table(by_action, money=["本年预算", "建议安排"], total=True, caption="表1 安排建议汇总（金额单位：万元）")
@@ -81,7 +84,7 @@ def section_recovery(al: Allocation) -> None:
     p = a.proposal
     rec = p[p["recover"]]
     D.heading("二、低效无效资金收回与民生统筹", 2)
-    D.sentence("recovery", allocation_facts(al)["recovery"], ALLOCATION)
+    D.sentence("recovery", al.facts["recovery"], ALLOCATION)
     shown = rec[~rec["classified"]].sort_values("recovered", ascending=False).head(15)
     cols = {"project_name": "项目", "grade": "等级", "completion": "目标完成率", "budget": "全年预算",
             "spent": "执行数", "recovered": "收回资金"}
@@ -92,7 +95,7 @@ def section_recovery(al: Allocation) -> None:
 def section_gate(al: Allocation) -> None:
     g = al.analysis.gate
     D.heading("三、事前绩效评估关口", 2)
-    D.sentence("gate", allocation_facts(al)["gate"], ALLOCATION)
+    D.sentence("gate", al.facts["gate"], ALLOCATION)
     cols = {"project_name": "项目", "exante_total": "评估得分", "conclusion": "评估结论", "budget": "申请金额",
             "gate": "安排"}
     D.table(g.loc[~g["classified"], list(cols)].rename(columns=cols), money=["申请金额"],

@@ -103,7 +103,7 @@ class Explorer:
         frame = self.base(f.profile, f.month)
         rules = load_rules(f.profile, self.year)
         mon = frame.attrs["monitoring"]
-        warned = warned_at(replace_projects(mon, frame), f.threshold, rules)
+        warned = warned_at(replace(mon, projects=frame), f.threshold, rules)
         mask = pd.Series(True, index=frame.index)
         for column, value in (("unit_name", f.unit), ("department", f.department), ("category", f.category),
                               ("monitor_class", f.monitor_class), ("grade", f.grade), ("light", f.light)):
@@ -147,10 +147,6 @@ class Explorer:
             ws.freeze_panes(1, 2)
             ws.set_column(0, len(out.columns) - 1, 14)
         return path
-
-
-def replace_projects(mon: monitoring.Monitoring, frame: pd.DataFrame) -> monitoring.Monitoring:
-    return replace(mon, projects=frame)
 
 
 def html_table(frame: pd.DataFrame, limit: int = 200) -> str:

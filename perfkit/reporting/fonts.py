@@ -66,14 +66,11 @@ def subset_font(text: str) -> bytes:
     return buffer.getvalue()
 
 
-def font_face_css(text: str | None = None) -> str:
-    """``@font-face`` for the CJK font: a subset for ``text`` inlined as a data: URI (the page opens
-    offline and WeasyPrint embeds only what is used), or the font file itself."""
-    if text is None:
-        src = f"url('{font_path().as_uri()}') format('opentype')"
-    else:
-        data = base64.b64encode(subset_font(text)).decode("ascii")
-        src = f"url(data:font/otf;base64,{data}) format('opentype')"
+def font_face_css(text: str) -> str:
+    """``@font-face`` for the CJK font: a subset for ``text`` inlined as a data: URI, so the page opens
+    offline and WeasyPrint embeds only what is used."""
+    data = base64.b64encode(subset_font(text)).decode("ascii")
+    src = f"url(data:font/otf;base64,{data}) format('opentype')"
     # no font-weight range here: with one, WeasyPrint embeds the face with a "Custom" encoding whose text
     # some PDF readers cannot extract
     return f"@font-face {{ font-family: '{FAMILY}'; src: {src}; }}"
