@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from perfkit.io.load import Dataset
-from perfkit.io.values import map_unique
+from perfkit.io.values import lookup, map_unique
 from perfkit.rules import formulas as F
 from perfkit.rules.rulebook import Rulebook
 from perfkit.rules.targets import BAD, DATE, EMPTY, EQ, GE, LE, QUAL, RANGE, parse_texts, resolve_direction
@@ -104,7 +104,7 @@ def score_indicators(self_eval: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
         in_range = np.where((a >= t) & (a <= hi), 1.0, np.where(a < t, a / t, hi / a))
     comp = np.where(cases["range"], in_range, comp)
     comp = np.where(cases["date"], (a <= t).astype(float), comp)
-    tier_share = r["a_tier"].map(points).to_numpy(dtype=float)
+    tier_share = lookup(r["a_tier"], points, float)
     comp = np.where(cases["qual"] | cases["date_qual"], tier_share, comp)
 
     case = np.select(list(cases.values()), list(cases), "none").astype(object)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from perfkit.analyses.evaluation import read_indicators
 from perfkit.io.load import Dataset, InputError
+from perfkit.io.values import group_key, lookup
 from perfkit.rules import formulas as F
 from perfkit.rules.rulebook import Rulebook
 from perfkit.rules.targets import DATE, EQ, GE, LE, QUAL, RANGE
@@ -72,9 +73,9 @@ def indicator_pace(ds: Dataset, rules: Rulebook, month: int) -> pd.DataFrame:
     light = np.where(capped, np.where(pace >= 1.0, "绿", "红"), light)
     tier = r["a_tier"]
     qual = (r["a_kind"] == QUAL).to_numpy()
-    light = np.where(qual, tier.map(TIER_LIGHT).to_numpy(dtype=object), light)
+    light = np.where(qual, lookup(tier, TIER_LIGHT), light)
     points = rules["evaluation.qualitative_points"]
-    pace = np.where(qual, tier.map(points).to_numpy(dtype=float), pace)
+    pace = np.where(qual, lookup(tier, points, float), pace)
     deadline = ((d == DATE) & (r["a_kind"] == DATE)).to_numpy()
     pace = np.where(deadline, (a <= t).astype(float), pace)
     light = np.where(deadline, np.where(a <= t, "绿", "红"), light)
@@ -96,12 +97,12 @@ def monitor(ds: Dataset, rules: Rulebook, month: int) -> Monitoring:
     ex["exec_light"] = F.traffic_light(ex["exec_ratio"], el["red"], el["yellow"])
     if ds.has("ind_monitor") and ds.has("targets"):
         ind = indicator_pace(ds, rules, month)
-        key = ind["project_id"].to_numpy()
+        key = group_key(ind["project_id"])
         per = pd.DataFrame({
             "target_completion": F.overall_completion(ind["pace"], ind["weight"], key),
             "indicator_light": F.worst_light(ind["light"], ind["project_id"]),
             "impossible": ind["likelihood"].eq("完全不可能").groupby(key).any(),
-            "n_red_indicators": pd.Series(ind["light"].eq("红").to_numpy()).groupby(key).sum(),
+            "n_red_indicators": ind["light"].eq("红").groupby(key).sum(),
         })
         ex = ex.merge(per, left_on="project_id", right_index=True, how="left")
     else:
@@ -121,9 +122,8 @@ def monitor(ds: Dataset, rules: Rulebook, month: int) -> Monitoring:
                            + ex["deviation_pp"].round(1).astype("string") + " 个百分点（>" + str(limit) + "）；")
     reasons = reasons.mask(impossible, reasons + "自报完成目标「完全不可能」；")
     ex["warning_reason"] = reasons.str.rstrip("；")
-    lights = pd.concat([ex["exec_light"], ex["indicator_light"]], axis=1)
-    rank = lights.apply(lambda s: s.map(F.LIGHT_ORDER)).max(axis=1)
-    ex["light"] = rank.map({v: k for k, v in F.LIGHT_ORDER.items()})
+    rank = np.fmax(lookup(ex["exec_light"], F.LIGHT_ORDER, float), lookup(ex["indicator_light"], F.LIGHT_ORDER, float))
+    ex["light"] = pd.Series(rank, index=ex.index).map({v: k for k, v in F.LIGHT_ORDER.items()})
     return Monitoring(int(month), ex, ind)
 
 

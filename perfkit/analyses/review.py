@@ -15,7 +15,7 @@ import pandas as pd
 from perfkit.analyses.evaluation import explain_indicators
 from perfkit.io.contract import ARCHIVE_ITEMS
 from perfkit.io.load import Dataset
-from perfkit.io.values import matches, squashed
+from perfkit.io.values import lookup, matches, plain_text, same_text
 from perfkit.rules.rulebook import Rulebook
 from perfkit.rules.targets import BAD, DATE, EMPTY, QUAL, parse_texts
 
@@ -29,7 +29,7 @@ FINDING_TYPES = (
 def _findings(mask: pd.Series | np.ndarray, frame: pd.DataFrame, finding: str,
               explain: Callable[[pd.DataFrame], pd.Series] | str) -> pd.DataFrame:
     """Rows of ``frame`` where ``mask`` holds, as findings; the explanation is built for those rows only."""
-    sub = frame.loc[np.asarray(mask, dtype=bool)]
+    sub = plain_text(frame.loc[np.asarray(mask, dtype=bool)])
     exp = explain if isinstance(explain, str) else explain(sub)
     return pd.DataFrame({
         "project_id": sub["project_id"].astype("str").to_numpy(),
@@ -58,14 +58,14 @@ def review_self_evaluation(ind: pd.DataFrame, projects: pd.DataFrame, ds: Datase
     differs = (us - s).abs() > tol
     out.append(_findings(differs & ~missed_full, ind, "得分与规则不符", lambda f: "单位得分 " + _s(f["unit_score"])
                          + "，复算 " + _s(f["score"]) + "：" + explain_indicators(f, rules)))
-    copied_text = quantitative & ind["actual_text"].eq(ind["target_text"]) & \
+    copied_text = quantitative & same_text(ind["actual_text"], ind["target_text"]) & \
         matches(ind["actual_text"], r"^\s*[≥≤=<>≧≦]")
     copied = ind["actual_has_comparator"].astype(bool) | copied_text
     out.append(_findings(copied, ind, "实际值照抄目标值", lambda f: "实际完成值「" + f["actual_text"].fillna("")
                          + "」与指标值「" + f["target_text"].fillna("") + "」写法相同（含比较符），不是实际测量值"))
     tiers = rules["evaluation.qualitative_tiers"]
-    lo = ind["tier"].map({k: v[0] for k, v in tiers.items()})
-    hi = ind["tier"].map({k: v[1] for k, v in tiers.items()})
+    lo = pd.Series(lookup(ind["tier"], {k: v[0] for k, v in tiers.items()}, float), index=ind.index)
+    hi = pd.Series(lookup(ind["tier"], {k: v[1] for k, v in tiers.items()}, float), index=ind.index)
     share = us / w
     top = ind["tier"].eq("达成")
     outside = ind["actual_kind"].eq(QUAL) & w.gt(0) & ((share < lo - 1e-9) | (share > hi + 1e-9)
@@ -91,14 +91,13 @@ def review_self_evaluation(ind: pd.DataFrame, projects: pd.DataFrame, ds: Datase
     # 指标与目标不一致: self-evaluation against the declared targets
     if ds.has("targets"):
         tg = ds.table("targets")[["project_id", "indicator", "target_text"]].drop_duplicates(["project_id", "indicator"])
-        scored = set(ind["project_id"])
+        scored = ind["project_id"].unique()
         tg = tg[tg["project_id"].isin(scored)]
         m = ind[["project_id", "indicator", "target_text"]].merge(tg, on=["project_id", "indicator"], how="left",
                                                                    suffixes=("", "_declared"), indicator=True)
         absent = m["_merge"].eq("left_only").to_numpy()
         out.append(_findings(absent, m, "指标与目标不一致", "自评指标不在已批复的绩效目标中"))
-        changed = (~absent) & (squashed(m["target_text"].fillna("")) != squashed(m["target_text_declared"].fillna(""))
-                               ).to_numpy()
+        changed = (~absent) & ~same_text(m["target_text"], m["target_text_declared"], squash=True)
         out.append(_findings(changed, m, "指标与目标不一致", lambda f: "自评所列指标值「" + f["target_text"].fillna("")
                              + "」与绩效目标「" + f["target_text_declared"].fillna("") + "」不同"))
         back = tg.merge(ind[["project_id", "indicator"]].drop_duplicates(), on=["project_id", "indicator"],

@@ -63,16 +63,55 @@ def numbers_of(cleaned: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return numbers, unreadable.astype(bool)
 
 
-def squashed(series: pd.Series) -> pd.Series:
-    """Text with all white space removed (arrow kernel), for comparing two spellings of one value."""
-    arr = pa.array(series.astype("str").array, type=pa.large_string())
-    return pd.Series(pd.arrays.ArrowStringArray(pc.replace_substring_regex(arr, r"\s+", "")), index=series.index)
+def _codes_and_keys(series: pd.Series, squash: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct texts + a final "" for missing); with ``squash`` the texts lose all white space."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes, uniques = series.cat.codes.to_numpy(), series.cat.categories
+    else:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    keys = pa.array(pd.Index(uniques).astype("str").array, type=pa.large_string())
+    if squash:
+        keys = pc.replace_substring_regex(keys, r"\s+", "")
+    return codes, np.append(keys.to_numpy(zero_copy_only=False), "")
+
+
+def same_text(a: pd.Series, b: pd.Series, squash: bool = False) -> np.ndarray:
+    """Row-wise: do two text columns hold the same text (missing counts as empty; with ``squash``, white
+    space is ignored)? Works on the distinct values of each column — two columns of millions of rows with
+    different category sets are compared by their codes, never by materializing the strings."""
+    ca, ka = _codes_and_keys(a, squash)
+    cb, kb = _codes_and_keys(b, squash)
+    ids, _ = pd.factorize(np.concatenate([ka, kb]))
+    return ids[: len(ka)][ca] == ids[len(ka):][cb]  # code −1 (missing) picks the final "" key
 
 
 def matches(series: pd.Series, pattern: str) -> np.ndarray:
-    """Boolean array: does the text match the RE2 ``pattern`` (missing → False)? Arrow kernel, no Python loop."""
-    arr = pa.array(series.astype("str").array, type=pa.large_string())
-    return pc.fill_null(pc.match_substring_regex(arr, pattern), False).to_numpy(zero_copy_only=False)
+    """Boolean array: does the text match the RE2 ``pattern`` (missing → False)? One arrow regex over the
+    distinct values, broadcast by codes."""
+    codes, keys = _codes_and_keys(series, squash=False)
+    hit = pc.fill_null(pc.match_substring_regex(pa.array(keys[:-1], type=pa.large_string()), pattern), False)
+    return np.append(hit.to_numpy(zero_copy_only=False), False)[codes]
+
+
+def group_key(key: object) -> object:
+    """A key to group by: a categorical column groups by its codes (fast; only the values present come
+    out, in the categorical's dtype so that results of several group-bys align); anything else as an array."""
+    if isinstance(key, pd.Series) and isinstance(key.dtype, pd.CategoricalDtype):
+        return key.array
+    return np.asarray(key)
+
+
+def lookup(series: pd.Series, mapping: dict, dtype: object = object) -> np.ndarray:
+    """``series.map(mapping)`` looked up once per distinct value (missing or unmapped → None/NaN).
+
+    Series.map on millions of strings runs Python per row; this runs it per distinct value."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes, uniques = series.cat.codes.to_numpy(), series.cat.categories
+    else:
+        codes, uniques = pd.factorize(np.asarray(series, dtype=object), use_na_sentinel=True)
+    missing = np.nan if np.dtype(dtype).kind == "f" else None
+    table = np.array([mapping.get(u, missing) for u in uniques] + [missing], dtype=dtype)
+    return table[codes]
 
 
 def normalize_text(value: object) -> str | None:
@@ -160,6 +199,19 @@ def decode(values: pd.Series | pd.Categorical) -> pd.Series:
 
 
 
+
+
+def plain_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame with its categorical text columns decoded to plain strings, for building sentences.
+
+    Loaded text stays dictionary-encoded (codes + distinct values) through the analyses — at province
+    scale that is the difference between 1 GB and 4 GB — and becomes plain text only for the rows a
+    sentence is written for.
+    """
+    cats = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    if not cats:
+        return frame
+    return frame.assign(**{c: decode(frame[c]) for c in cats})
 
 
 def format_wan(fen: int | float | None, digits: int = 2) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from perfkit.io.values import group_key, lookup
+
 ArrayLike = np.ndarray | pd.Series
 
 
@@ -75,7 +77,7 @@ def deadline_score(actual_date: ArrayLike, deadline: ArrayLike, weight: ArrayLik
 
 def qualitative_score(tier: ArrayLike, weight: ArrayLike, points: dict[str, float]) -> np.ndarray:
     """定性指标: 达成 / 部分达成 / 未达成 → the rulebook's point in each tier's range × W."""
-    share = pd.Series(np.asarray(tier, dtype=object)).map(points).to_numpy(dtype=float)
+    share = lookup(pd.Series(tier), points, float)
     return share * np.asarray(weight, dtype=float)
 
 
@@ -105,7 +107,7 @@ def overall_completion(completion: ArrayLike, weight: ArrayLike, key: ArrayLike)
     c = np.minimum(np.asarray(completion, dtype=float), 1.0)
     w = pd.Series(weight).fillna(1.0).to_numpy(float)
     ok = ~np.isnan(c)
-    key = np.asarray(key)
+    key = group_key(key)
     num = pd.Series(np.where(ok, c * w, 0.0)).groupby(key, sort=False).sum()
     den = pd.Series(np.where(ok, w, 0.0)).groupby(key, sort=False).sum()
     return num / den.replace(0, np.nan)
@@ -138,7 +140,7 @@ LIGHT_ORDER = {"红": 3, "黄": 2, "蓝": 1, "绿": 0}
 
 def worst_light(lights: pd.Series, by: pd.Series) -> pd.Series:
     """A project takes its worst light (红 > 黄 > 蓝 > 绿)."""
-    rank = lights.map(LIGHT_ORDER)
-    worst = rank.groupby(by.to_numpy()).max()
+    rank = pd.Series(lookup(lights, LIGHT_ORDER, float), index=lights.index)
+    worst = rank.groupby(group_key(by)).max()
     inverse = {v: k for k, v in LIGHT_ORDER.items()}
     return worst.map(inverse)
