@@ -71,26 +71,33 @@ def main() -> None:
         return
     rules = load_rules("mof2020", 2022)
     times: dict[str, float] = {}
+    peaks: dict[str, float] = {}
     t0 = time.perf_counter()
     ds = load(folder, month=args.month)
     times["load"] = time.perf_counter() - t0
+    peaks["load"] = peak_mb()
     t = time.perf_counter()
     scores = score_projects(ds, rules)
     times["score"] = time.perf_counter() - t
+    peaks["score"] = peak_mb()
     t = time.perf_counter()
     mon = monitoring.monitor(ds, rules, args.month)
     times["monitor"] = time.perf_counter() - t
+    peaks["monitor"] = peak_mb()
     t = time.perf_counter()
     findings = review.review_self_evaluation(scores.indicators, scores.projects, ds, rules)
     times["review"] = time.perf_counter() - t
+    peaks["review"] = peak_mb()
     t = time.perf_counter()
     ranking = application.unit_ranking(ds, scores.projects, mon, findings, rules)
     times["rank"] = time.perf_counter() - t
+    peaks["rank"] = peak_mb()
     total = time.perf_counter() - t0
     rows = {name: len(frame) for name, frame in ds.tables.items()}
     print(f"projects={args.projects:,} indicators={rows['self_eval']:,} monitoring rows="
           f"{rows['ind_monitor'] + rows['exec_monitor']:,}")
     print("  ".join(f"{k}={v:.1f}s" for k, v in times.items()))
+    print("peak RSS after each stage: " + "  ".join(f"{k}={v:,.0f}MB" for k, v in peaks.items()))
     print(f"total={total:.1f}s  peak_rss={peak_mb():,.0f} MB  "
           f"findings={len(findings):,} warned={int(mon.projects['warning'].sum()):,} units={len(ranking)}")
     assert np.isfinite(scores.projects["total"]).all()

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from perfkit.io.load import Dataset
-from perfkit.io.values import lookup, map_unique
+from perfkit.io.values import lookup, map_unique, pick, same_text
 from perfkit.rules import formulas as F
 from perfkit.rules.rulebook import Rulebook
 from perfkit.rules.targets import BAD, DATE, EMPTY, EQ, GE, LE, QUAL, RANGE, parse_texts, resolve_direction
@@ -61,9 +61,9 @@ def read_indicators(frame: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
     bare_pct = numeric_t & numeric_a & out["t_unit"].eq("%") & out["a_unit"].eq("")
     frac_max = rules["evaluation.percent_bare_fraction_max"]
     out.loc[bare_pct & (out["a_value"] <= frac_max), "a_value"] *= 100
-    out["a_unit"] = out["a_unit"].mask(out["a_unit"].eq(""), out["t_unit"])
-    out["unit"] = out["t_unit"].mask(out["t_unit"].eq(""), out["a_unit"])
-    out["unit_mismatch"] = numeric_t & numeric_a & out["t_unit"].ne("") & out["a_unit"].ne(out["t_unit"])
+    out["a_unit"] = pick(out["a_unit"].eq(""), out["t_unit"], out["a_unit"])
+    out["unit"] = pick(out["t_unit"].eq(""), out["a_unit"], out["t_unit"])
+    out["unit_mismatch"] = numeric_t & numeric_a & out["t_unit"].ne("") & ~same_text(out["a_unit"], out["t_unit"])
     out["actual_has_comparator"] = numeric_a & out["a_has_comparator"]
     return out
 

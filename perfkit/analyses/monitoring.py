@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from perfkit.analyses.evaluation import read_indicators
+from perfkit.io.keys import left_lookup
 from perfkit.io.load import Dataset, InputError
 from perfkit.io.values import group_key, lookup
 from perfkit.rules import formulas as F
@@ -50,10 +51,8 @@ def indicator_pace(ds: Dataset, rules: Rulebook, month: int) -> pd.DataFrame:
     """Each indicator's progress at the month against its declared target, with its pace light."""
     im = ds.table("ind_monitor")
     im = im.loc[im["month"] == month]
-    targets = ds.table("targets")[["project_id", "indicator", "target_text", "weight"]]
-    targets = targets.drop_duplicates(["project_id", "indicator"])
-    frame = im.merge(targets, on=["project_id", "indicator"], how="left")
-    frame = frame.rename(columns={"done_text": "actual_text"}).reset_index(drop=True)
+    declared, _ = left_lookup(im, ds.table("targets"), ["project_id", "indicator"], ["target_text", "weight"])
+    frame = pd.concat([im, declared], axis=1).rename(columns={"done_text": "actual_text"}).reset_index(drop=True)
     r = read_indicators(frame, rules)
     a, t, d = r["a_value"].to_numpy(float), r["t_value"].to_numpy(float), r["direction"]
     numeric_a = r["a_kind"].isin(["", GE, LE, EQ]) & ~r["unit_mismatch"]

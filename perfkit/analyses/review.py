@@ -14,6 +14,7 @@ import pandas as pd
 
 from perfkit.analyses.evaluation import explain_indicators
 from perfkit.io.contract import ARCHIVE_ITEMS
+from perfkit.io.keys import first_rows, left_lookup, present_in
 from perfkit.io.load import Dataset
 from perfkit.io.values import lookup, matches, plain_text, same_text
 from perfkit.rules.rulebook import Rulebook
@@ -90,19 +91,17 @@ def review_self_evaluation(ind: pd.DataFrame, projects: pd.DataFrame, ds: Datase
     out.append(_findings(unread, ind, "无法解析", lambda f: explain_indicators(f, rules)))
     # 指标与目标不一致: self-evaluation against the declared targets
     if ds.has("targets"):
-        tg = ds.table("targets")[["project_id", "indicator", "target_text"]].drop_duplicates(["project_id", "indicator"])
-        scored = ind["project_id"].unique()
-        tg = tg[tg["project_id"].isin(scored)]
-        m = ind[["project_id", "indicator", "target_text"]].merge(tg, on=["project_id", "indicator"], how="left",
-                                                                   suffixes=("", "_declared"), indicator=True)
-        absent = m["_merge"].eq("left_only").to_numpy()
-        out.append(_findings(absent, m, "指标与目标不一致", "自评指标不在已批复的绩效目标中"))
-        changed = (~absent) & ~same_text(m["target_text"], m["target_text_declared"], squash=True)
+        key = ["project_id", "indicator"]
+        tg = ds.table("targets")[[*key, "target_text"]]
+        tg = first_rows(tg.loc[present_in(tg, ind, ["project_id"])], key)
+        m = ind[[*key, "target_text"]]
+        declared, found = left_lookup(m, tg, key, ["target_text"], suffix="_declared")
+        m = pd.concat([m, declared], axis=1)
+        out.append(_findings(~found, m, "指标与目标不一致", "自评指标不在已批复的绩效目标中"))
+        changed = found & ~same_text(m["target_text"], m["target_text_declared"], squash=True)
         out.append(_findings(changed, m, "指标与目标不一致", lambda f: "自评所列指标值「" + f["target_text"].fillna("")
                              + "」与绩效目标「" + f["target_text_declared"].fillna("") + "」不同"))
-        back = tg.merge(ind[["project_id", "indicator"]].drop_duplicates(), on=["project_id", "indicator"],
-                        how="left", indicator=True)
-        out.append(_findings(back["_merge"].eq("left_only"), back, "指标与目标不一致", "绩效目标中的指标未在自评中填报"))
+        out.append(_findings(~present_in(tg, ind, key), tg, "指标与目标不一致", "绩效目标中的指标未在自评中填报"))
     # project level: totals and execution
     p = projects
     decimals = rules["evaluation.decimals"]

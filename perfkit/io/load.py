@@ -12,14 +12,16 @@ import html
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pa_
+import pyarrow.compute as pc_
 
 from perfkit.io import values as V
 from perfkit.io.contract import BY_SHEET, TABLES, Column, Table
@@ -188,7 +190,6 @@ MONTHLY_SHEETS = ("执行监控", "指标监控")
 def _read_parquet(file: Path, month: int | None) -> pd.DataFrame:
     """Parquet with every text column dictionary-encoded (categorical: codes + distinct values, which is
     what validation works on), and monthly tables filtered to ``month`` while reading."""
-    import pyarrow as pa_
     import pyarrow.parquet as pq
 
     schema = pq.read_schema(file)
@@ -197,7 +198,31 @@ def _read_parquet(file: Path, month: int | None) -> pd.DataFrame:
     if month is not None and file.stem in MONTHLY_SHEETS and "月份" in schema.names and \
             pa_.types.is_integer(schema.field("月份").type):
         filters = [("月份", "==", int(month))]
-    return pq.read_table(file, read_dictionary=text, filters=filters).to_pandas()
+    return arrow_to_frame(pq.read_table(file, read_dictionary=text, filters=filters))
+
+
+def arrow_to_frame(table: pa_.Table) -> pd.DataFrame:
+    """An arrow table → pandas, dictionary columns as categoricals whose categories stay arrow strings.
+
+    ``Table.to_pandas`` turns every dictionary into Python string objects (a million 项目编码 is a million
+    objects, and each later parse of the distinct values would loop over them); codes and an arrow-backed
+    category index cost a fraction of that."""
+    table = table.unify_dictionaries()
+    out: dict[str, object] = {}
+    for name in table.column_names:
+        col = table.column(name)
+        if not pa_.types.is_dictionary(col.type):
+            out[name] = col.to_pandas()
+            continue
+        if col.num_chunks:
+            indices = pa_.chunked_array([c.indices for c in col.chunks], type=col.type.index_type)
+            dictionary = col.chunk(0).dictionary
+        else:
+            indices, dictionary = pa_.chunked_array([], type=pa_.int32()), pa_.array([], type=col.type.value_type)
+        codes = pc_.fill_null(indices, -1).to_numpy()
+        categories = pd.Index(pd.arrays.ArrowStringArray(dictionary.cast(pa_.large_string())))
+        out[name] = pd.Categorical.from_codes(codes, categories=categories, validate=False)
+    return pd.DataFrame(out)
 
 
 def only_month(frame: pd.DataFrame, sheet: str, month: int | None) -> pd.DataFrame:
@@ -210,23 +235,28 @@ def only_month(frame: pd.DataFrame, sheet: str, month: int | None) -> pd.DataFra
     return frame.loc[V.to_number(frame[header]).to_numpy() == month]
 
 
-def read_folder(path: Path, month: int | None = None) -> dict[str, tuple[pd.DataFrame, str]]:
-    """A folder of ``<sheet>.csv`` / ``<sheet>.parquet`` files → raw frames with their file names."""
-    found: dict[str, tuple[pd.DataFrame, str]] = {}
+def read_folder(path: Path, month: int | None = None) -> dict[str, tuple[Callable[[], pd.DataFrame], str]]:
+    """A folder of ``<sheet>.csv`` / ``<sheet>.parquet`` files → a reader per sheet, with its file name.
+
+    Files are read when their table is validated, one at a time, so that a province's raw tables are
+    never all in memory at once next to the validated ones."""
+    found: dict[str, tuple[Callable[[], pd.DataFrame], str]] = {}
     for file in sorted(path.iterdir()):
         if file.suffix.lower() not in FOLDER_SUFFIXES or file.stem not in BY_SHEET:
             continue
         if file.stat().st_size == 0:
             raise InputError(f"{file.name}：文件是空的（0 字节）")
-        if file.suffix.lower() == ".csv":
-            frame = _read_csv(file)
-        else:
-            try:
-                frame = _read_parquet(file, month)
-            except Exception as exc:
-                raise InputError(f"{file.name}：无法读取 Parquet 文件（{_first_line(exc)}）") from exc
-        found[file.stem] = (frame, file.name)
+        found[file.stem] = (partial(_read_file, file, month), file.name)
     return found
+
+
+def _read_file(file: Path, month: int | None) -> pd.DataFrame:
+    if file.suffix.lower() == ".csv":
+        return _read_csv(file)
+    try:
+        return _read_parquet(file, month)
+    except Exception as exc:
+        raise InputError(f"{file.name}：无法读取 Parquet 文件（{_first_line(exc)}）") from exc
 
 
 # ---------------------------------------------------------------------------------------------- validation
@@ -254,7 +284,9 @@ def _text_categorical(cleaned: object, codes: np.ndarray) -> pd.Categorical:
     encoded = cleaned.dictionary_encode()
     new_codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
     categories = pd.Index(pd.arrays.ArrowStringArray(encoded.dictionary.cast(pa_.large_string())))
-    return pd.Categorical.from_codes(_broadcast(new_codes, codes, -1, np.int64), categories=categories)
+    dtype = np.int8 if len(categories) < 127 else np.int16 if len(categories) < 32_767 else np.int32
+    return pd.Categorical.from_codes(_broadcast(new_codes, codes, -1, dtype), categories=categories,
+                                     validate=False)
 
 
 def prepare_column(raw: pd.Series, col: Column) -> dict[str, object]:
@@ -416,7 +448,7 @@ def validate_table(raw: pd.DataFrame, table: Table, file: str, known: dict[str, 
         bad["说明"] = bad["列"] + "：期望" + bad["期望"] + "，实际为「" + bad["实际"] + "」"
         bad = bad.drop_duplicates().sort_values(["行", "列"], kind="stable").reset_index(drop=True)
         bad_index = np.unique(idx)
-    good = frame.drop(index=bad_index)
+    good = frame.drop(index=bad_index) if len(bad_index) else frame
     typed = _convert(good, table, units)
     typed["_row"] = (good.index.to_numpy() + 2).astype("int64")
     counts = {"读入": n, "载入": len(typed), "隔离": int(len(bad_index))}
@@ -444,7 +476,7 @@ def load(path: str | Path, month: int | None = None) -> Dataset:
             raise InputError(f"{path}：文件夹中没有合同规定的表（如 项目.csv、绩效自评.csv）")
         kind = "folder"
     elif path.suffix.lower() in EXCEL_SUFFIXES:
-        raw = {k: (v, path.name) for k, v in read_workbook(path).items()}
+        raw = {k: ((lambda v=v: v), path.name) for k, v in read_workbook(path).items()}
         kind = "workbook"
     else:
         raise InputError(f"{path.name}：不支持的文件类型（应为 .xlsx/.xls 工作簿，或含 .csv/.parquet 的文件夹）")
@@ -459,7 +491,8 @@ def load(path: str | Path, month: int | None = None) -> Dataset:
     for table in TABLES:
         if table.sheet not in raw:
             continue
-        frame, file = raw[table.sheet]
+        reader, file = raw.pop(table.sheet)
+        frame = reader()
         if month is not None and table.sheet in MONTHLY_SHEETS:
             frame = only_month(frame, table.sheet, month)
             dataset.notes.append(f"{file}「{table.sheet}」：只读取 {month} 月数据（监控截至月份）")
@@ -469,6 +502,7 @@ def load(path: str | Path, month: int | None = None) -> Dataset:
         if table.needs_project and "project_id" in known:
             refs["project_id"] = known["project_id"]
         typed, bad, count, notes = validate_table(frame, table, file, refs)
+        del frame  # the raw table is not needed once validated
         quarantines.append(bad)
         counts.append({"表": table.sheet, "文件": file, **count})
         dataset.notes.extend(notes)

@@ -93,6 +93,32 @@ def matches(series: pd.Series, pattern: str) -> np.ndarray:
     return np.append(hit.to_numpy(zero_copy_only=False), False)[codes]
 
 
+def as_categorical(series: pd.Series) -> pd.Categorical:
+    """Any text column as a categorical (free for one that already is)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.array
+    codes, uniques = pd.factorize(np.asarray(series, dtype=object), use_na_sentinel=True)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object), validate=False)
+
+
+def pick(condition: object, yes: pd.Series, no: pd.Series) -> pd.Series:
+    """Row-wise ``yes`` where ``condition`` holds, else ``no``, for text columns, done on the codes of
+    the two columns' joint categories (np.where on millions of strings would copy every one)."""
+    a, b = as_categorical(yes), as_categorical(no)
+    categories = a.categories.append(b.categories.difference(a.categories, sort=False))
+    to_joint = np.append(categories.get_indexer(b.categories), -1)
+    codes = np.where(np.asarray(condition, dtype=bool), a.codes, to_joint[b.codes])
+    return pd.Series(pd.Categorical.from_codes(codes, categories=categories, validate=False), index=yes.index)
+
+
+def with_values(series: pd.Series, values: list[str]) -> pd.Series:
+    """A categorical column that can also hold ``values`` (so ``mask``/``where`` may set them)."""
+    if not isinstance(series.dtype, pd.CategoricalDtype):
+        return series
+    new = [v for v in values if v not in series.cat.categories]
+    return series.cat.add_categories(new) if new else series
+
+
 def group_key(key: object) -> object:
     """A key to group by: a categorical column groups by its codes (fast; only the values present come
     out, in the categorical's dtype so that results of several group-bys align); anything else as an array."""

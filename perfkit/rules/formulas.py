@@ -97,8 +97,9 @@ def completion(actual: ArrayLike, target: ArrayLike, kind: ArrayLike | str) -> n
     with np.errstate(divide="ignore", invalid="ignore"):
         if isinstance(kind, str):
             return rules[kind]() if kind in rules else np.full(a.shape, np.nan)
-        k = np.asarray(kind, dtype=object)
-        return np.select([k == c for c in rules], [rule() for rule in rules.values()], np.nan)
+        codes, uniques = pd.factorize(np.asarray(kind, dtype=object))  # compare integers, not strings
+        position = {u: i for i, u in enumerate(uniques)}
+        return np.select([codes == position.get(c, -2) for c in rules], [rule() for rule in rules.values()], np.nan)
 
 
 def overall_completion(completion: ArrayLike, weight: ArrayLike, key: ArrayLike) -> pd.Series:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from perfkit.io.values import matches
+from perfkit.io.values import matches, with_values
 
 GE, LE, EQ, RANGE, DATE, QUAL, BAD, EMPTY = "≥", "≤", "=", "区间", "日期", "定性", "无法解析", "空"
 
@@ -199,15 +199,25 @@ def parse_texts(texts: pd.Series, phrases: dict[str, list[str]], year: int) -> p
         table = pd.DataFrame(columns=columns)
     empty = parse_text(None, phrases, year)
     table.loc[len(table)] = [getattr(empty, c) for c in columns]
-    out = table.iloc[codes].reset_index(drop=True)  # code -1 takes the last row: the empty reading
-    out.index = texts.index
-    return out
+    # code −1 takes the last row: the empty reading. Text readings (kind, unit, tier, note) come out
+    # categorical — one small integer per row over the few distinct readings — numbers as float arrays.
+    out = {}
+    for c in columns:
+        values = table[c].to_numpy()
+        if values.dtype == object or pd.api.types.is_string_dtype(table[c].dtype):
+            reading_codes, readings = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+            small = np.int8 if len(readings) < 127 else np.int16 if len(readings) < 32_767 else np.int32
+            out[c] = pd.Categorical.from_codes(reading_codes.astype(small)[codes],
+                                               categories=pd.Index(readings, dtype=object), validate=False)
+        else:
+            out[c] = values[codes]
+    return pd.DataFrame(out, index=texts.index)
 
 
 def resolve_direction(target: pd.DataFrame, indicator: pd.Series, reverse_keywords: list[str]) -> pd.Series:
     """The comparison a target asks for. A bare number is forward unless the indicator's name marks it
     as less-is-better (成本, 投诉, 事故 … from the rulebook)."""
-    kind = target["kind"].copy()
+    kind = with_values(target["kind"].copy(), [LE, GE])
     bare = kind.eq("")
     if bare.any():
         pattern = "|".join(map(re.escape, reverse_keywords)) or "(?!)"
