@@ -66,23 +66,22 @@ def indicator_pace(ds: Dataset, rules: Rulebook, month: int) -> pd.DataFrame:
             [fwd, fwd, np.where(a <= 0, 1.0, 0.0), np.where(a <= t, 1.0, t / a), np.where(a <= r["t_value_hi"], 1.0, 0)],
             np.nan)
     pl = rules["monitoring.pace_light"]
-    light = F.traffic_light(pace, pl["red"], pl["yellow"], pl["blue"])
+    rank = F.light_rank(pace, pl["red"], pl["yellow"], pl["blue"])  # 3 红 … 0 绿, as numbers until the end
+    red, green = F.LIGHT_ORDER["红"], F.LIGHT_ORDER["绿"]
     # reverse and equal targets: green while within the cap, red once over it
     capped = ((d == LE) | ((d == EQ) & (t == 0))).to_numpy() & numeric_a.to_numpy()
-    light = np.where(capped, np.where(pace >= 1.0, "绿", "红"), light)
+    rank = np.where(capped, np.where(pace >= 1.0, green, red), rank)
     tier = r["a_tier"]
     qual = (r["a_kind"] == QUAL).to_numpy()
-    light = np.where(qual, lookup(tier, TIER_LIGHT), light)
+    rank = np.where(qual, lookup(tier, {k: F.LIGHT_ORDER[v] for k, v in TIER_LIGHT.items()}, float), rank)
     points = rules["evaluation.qualitative_points"]
     pace = np.where(qual, lookup(tier, points, float), pace)
     deadline = ((d == DATE) & (r["a_kind"] == DATE)).to_numpy()
     pace = np.where(deadline, (a <= t).astype(float), pace)
-    light = np.where(deadline, np.where(a <= t, "绿", "红"), light)
-    frame["pace"] = pace
-    frame["light"] = light
-    frame["unread"] = pd.isna(light) & frame["target_text"].notna()
-    frame["unknown_indicator"] = frame["target_text"].isna()
-    return frame
+    rank = np.where(deadline, np.where(a <= t, green, red), rank)
+    return frame.assign(pace=pace, light=F.lights_of(rank),
+                        unread=np.isnan(rank) & frame["target_text"].notna().to_numpy(),
+                        unknown_indicator=frame["target_text"].isna())
 
 
 def monitor(ds: Dataset, rules: Rulebook, month: int) -> Monitoring:

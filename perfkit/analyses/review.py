@@ -95,7 +95,7 @@ def review_self_evaluation(ind: pd.DataFrame, projects: pd.DataFrame, ds: Datase
         tg = ds.table("targets")[[*key, "target_text"]]
         tg = first_rows(tg.loc[present_in(tg, ind, ["project_id"])], key)
         m = ind[[*key, "target_text"]]
-        declared, found = left_lookup(m, tg, key, ["target_text"], suffix="_declared")
+        declared, found = left_lookup(m, tg, key, ["target_text"], suffix="_declared", right_unique=True)
         m = pd.concat([m, declared], axis=1)
         out.append(_findings(~found, m, "指标与目标不一致", "自评指标不在已批复的绩效目标中"))
         changed = found & ~same_text(m["target_text"], m["target_text_declared"], squash=True)

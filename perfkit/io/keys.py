@@ -45,14 +45,18 @@ def first_rows(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 
 def left_lookup(left: pd.DataFrame, right: pd.DataFrame, on: list[str], columns: list[str],
-                suffix: str = "") -> tuple[pd.DataFrame, np.ndarray]:
-    """Columns of ``right`` for each row of ``left`` matched on ``on`` (the first match; right keys are
-    expected unique), plus a boolean ``found`` per left row. Left rows are kept in order, none dropped."""
+                suffix: str = "", right_unique: bool = False) -> tuple[pd.DataFrame, np.ndarray]:
+    """Columns of ``right`` for each row of ``left`` matched on ``on`` (the first match of a repeated
+    right key; say ``right_unique`` when the keys are known unique), plus a boolean ``found`` per left
+    row. Left rows are kept in order, none dropped."""
     right_key = composite_key(right, on)
-    keep = ~pd.Series(right_key).duplicated().to_numpy()
-    pos = pd.Index(right_key[keep]).get_indexer(composite_key(left, on, like=right))
-    rows = np.flatnonzero(keep)
-    pos = np.where(pos >= 0, rows[np.maximum(pos, 0)], -1)
+    if right_unique:
+        pos = pd.Index(right_key).get_indexer(composite_key(left, on, like=right))
+    else:
+        keep = ~pd.Series(right_key).duplicated().to_numpy()
+        pos = pd.Index(right_key[keep]).get_indexer(composite_key(left, on, like=right))
+        rows = np.flatnonzero(keep)
+        pos = np.where(pos >= 0, rows[np.maximum(pos, 0)], -1)
     out = {}
     for col in columns:
         arr = right[col].array

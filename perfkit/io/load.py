@@ -207,7 +207,12 @@ def arrow_to_frame(table: pa_.Table) -> pd.DataFrame:
     ``Table.to_pandas`` turns every dictionary into Python string objects (a million 项目编码 is a million
     objects, and each later parse of the distinct values would loop over them); codes and an arrow-backed
     category index cost a fraction of that."""
-    table = table.unify_dictionaries()
+    chunked = [n for n in table.column_names
+               if pa_.types.is_dictionary(table.column(n).type) and table.column(n).num_chunks > 1]
+    if chunked:  # one dictionary per row group → one for the column
+        unified = table.select(chunked).unify_dictionaries()
+        for n in chunked:
+            table = table.set_column(table.column_names.index(n), n, unified.column(n))
     out: dict[str, object] = {}
     for name in table.column_names:
         col = table.column(name)
@@ -307,7 +312,17 @@ def prepare_column(raw: pd.Series, col: Column) -> dict[str, object]:
         parsed = [V.parse_bool(c) for c in cleaned_arrow.to_pylist()]
         return {col.name: _broadcast([bool(p) for p in parsed], codes, False, bool),
                 col.name + BAD: _broadcast([p is None for p in parsed], codes, False, bool)}
+    if isinstance(raw.dtype, pd.CategoricalDtype) and _unchanged(uniques, cleaned_arrow):
+        return {col.name: raw.array}  # already distinct, clean text (a Parquet dictionary): nothing to redo
     return {col.name: _text_categorical(cleaned_arrow, codes)}
+
+
+def _unchanged(uniques: pd.Index, cleaned: object) -> bool:
+    """Did cleaning leave every distinct value as it was (none blank, none respelled)?"""
+    if not pd.api.types.is_string_dtype(uniques.dtype) or cleaned.null_count:
+        return False
+    original = pa_.array(uniques.array, type=pa_.large_string())
+    return bool(pc_.all(pc_.equal(original, cleaned)).as_py())
 
 
 def _checks(col: Column, known: dict[str, pd.Index]) -> list[pa.Check]:

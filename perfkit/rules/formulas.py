@@ -123,20 +123,27 @@ def grade(total: ArrayLike, bands: dict[str, float]) -> np.ndarray:
     return out
 
 
-def traffic_light(ratio: ArrayLike, red: float, yellow: float, blue: float | None = None) -> np.ndarray:
-    """红/黄/绿(/蓝) by thresholds on a progress ratio; NaN ratio → no light (None)."""
-    r = np.asarray(ratio, dtype=float)
-    conds = [r < red, r < yellow]
-    choices = ["红", "黄"]
-    if blue is not None:
-        conds.append(r >= blue)
-        choices.append("蓝")
-    out = np.select(conds, choices, "绿").astype(object)
-    out[np.isnan(r)] = None
-    return out
-
-
 LIGHT_ORDER = {"红": 3, "黄": 2, "蓝": 1, "绿": 0}
+LIGHTS = sorted(LIGHT_ORDER, key=LIGHT_ORDER.get)  # 绿 蓝 黄 红: a light's code is its rank
+
+
+def light_rank(ratio: ArrayLike, red: float, yellow: float, blue: float | None = None) -> np.ndarray:
+    """The light of a progress ratio as its rank (3 红, 2 黄, 1 蓝, 0 绿; NaN ratio → NaN, no light)."""
+    r = np.asarray(ratio, dtype=float)
+    conds = [r < red, r < yellow] + ([r >= blue] if blue is not None else [])
+    rank = np.select(conds, [3.0, 2.0, 1.0][: len(conds)], 0.0)
+    return np.where(np.isnan(r), np.nan, rank)
+
+
+def lights_of(rank: ArrayLike) -> pd.Categorical:
+    """Ranks → 红/黄/蓝/绿 (categorical: one byte per row; NaN → no light)."""
+    rank = np.asarray(rank, dtype=float)
+    return pd.Categorical.from_codes(np.where(np.isnan(rank), -1, rank).astype(np.int8), categories=LIGHTS)
+
+
+def traffic_light(ratio: ArrayLike, red: float, yellow: float, blue: float | None = None) -> pd.Categorical:
+    """红/黄/绿(/蓝) by thresholds on a progress ratio; NaN ratio → no light."""
+    return lights_of(light_rank(ratio, red, yellow, blue))
 
 
 def worst_light(lights: pd.Series, by: pd.Series) -> pd.Series:
