@@ -139,3 +139,14 @@ def test_failed_run_keeps_earlier_reports_and_names_the_cell(tmp_path: Path, dem
         render_all([(nb, "broken", {})], out, lambda s: s, "mof2020", progress=lambda s: None)
     assert (out / "old.html").read_text(encoding="utf-8") == "earlier"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".r-")] == []
+
+
+def test_pdf_worker_reports_its_failure_in_one_line(tmp_path: Path) -> None:
+    """The PDF is laid out in a worker process; when it fails, the user gets one line naming the file."""
+    from perfkit.reporting.render import PdfWorker, ReportError
+
+    worker = PdfWorker()
+    worker.make(tmp_path / "不存在.html", tmp_path / "annual_report.pdf", tmp_path)
+    with pytest.raises(ReportError, match=r"^annual_report\.pdf 生成失败：.*(No such file|FileNotFoundError)"):
+        worker.wait("annual_report")
+    assert not (tmp_path / "annual_report.pdf").exists()

@@ -12,9 +12,11 @@ import datetime as dt
 import html as html_module
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +25,7 @@ import nbformat
 
 from perfkit.io.load import InputError
 from perfkit.reporting.fonts import FAMILY, font_face_css
+from perfkit.reporting.pdf import to_pdf
 
 TEMPLATES = Path(__file__).parent / "templates"
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
@@ -83,20 +86,6 @@ def _strip_papermill_noise(body: str) -> str:
     return re.sub(r'<div class="cell border-box-sizing code_cell rendered"[^>]*>\s*</div>', "", body)
 
 
-def to_pdf(html: str, path: Path, base_url: Path) -> Path:
-    """HTML (with its CJK font subset inlined by :func:`to_html`) → A4 PDF with WeasyPrint.
-
-    The FontConfiguration must be passed to the writer or the @font-face rule is silently ignored
-    (TECH_NOTES.md). Handing WeasyPrint the small subset rather than the 8 MB font file cuts the PDF
-    time about threefold: it would otherwise subset the full font itself.
-    """
-    from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
-
-    HTML(string=html, base_url=str(base_url)).write_pdf(str(path), font_config=FontConfiguration())
-    return path
-
-
 def render_all(jobs: list[tuple[Path, str, dict]], out: Path, title_of: Callable[[str], str], profile: str,
                progress: Callable[[str], None] = print) -> list[Rendered]:
     """Execute each ``(notebook, stem, parameters)`` and export HTML and PDF into ``out`` atomically.
@@ -107,29 +96,66 @@ def render_all(jobs: list[tuple[Path, str, dict]], out: Path, title_of: Callable
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
 
-    def run(job: tuple[Path, str, dict]) -> nbformat.NotebookNode:
+    def run_and_export(job: tuple[Path, str, dict], worker: PdfWorker) -> None:
         notebook, stem, params = job
         progress(f"[{stem}] 执行 {notebook.name} …")
-        return execute(notebook, staging / f"{stem}.ipynb", {**params, "output_dir": str(staging)})
-
-    def export(stem: str, nb: nbformat.NotebookNode) -> Rendered:
+        nb = execute(notebook, staging / f"{stem}.ipynb", {**params, "output_dir": str(staging)})
         progress(f"[{stem}] 导出 HTML、PDF …")
         html = to_html(nb, title_of(stem), profile)
         (staging / f"{stem}.html").write_text(html, encoding="utf-8")
-        to_pdf(html, staging / f"{stem}.pdf", staging)
-        return Rendered(out / f"{stem}.ipynb", out / f"{stem}.html", out / f"{stem}.pdf")
+        worker.make(staging / f"{stem}.html", staging / f"{stem}.pdf", staging)
 
+    # kernels run in parallel (threads in one process: TECH_NOTES.md). WeasyPrint holds the GIL, so each
+    # PDF is laid out by a worker process started now (importing WeasyPrint while the kernels run) and
+    # handed its HTML as soon as that notebook is done
+    workers = [PdfWorker() for _ in jobs]
     try:
-        # kernels run in parallel (threads in one process: TECH_NOTES.md); each notebook is exported as
-        # soon as its kernel is done, while the other kernel may still be running
         with ThreadPoolExecutor(max_workers=2) as pool:
-            futures = {pool.submit(run, job): job[1] for job in jobs}
-            done = {futures[f]: export(futures[f], f.result()) for f in as_completed(futures)}
-        results = [done[stem] for _, stem, _ in jobs]
+            futures = [pool.submit(run_and_export, job, w) for job, w in zip(jobs, workers, strict=True)]
+            for f in futures:
+                f.result()
+        for w, (_, stem, _) in zip(workers, jobs, strict=True):
+            w.wait(stem)
+        results = [Rendered(out / f"{stem}.ipynb", out / f"{stem}.html", out / f"{stem}.pdf") for _, stem, _ in jobs]
         _swap_into_place(staging, out)
     finally:
+        for w in workers:
+            w.stop()
         shutil.rmtree(staging, ignore_errors=True)
     return results
+
+
+class PdfWorker:
+    """One ``python -m perfkit.reporting.pdf`` process; where none can be started, the PDF is made here."""
+
+    def __init__(self) -> None:
+        try:
+            self.proc: subprocess.Popen | None = subprocess.Popen(
+                [sys.executable, "-m", "perfkit.reporting.pdf"], stdin=subprocess.PIPE, stderr=subprocess.PIPE,
+                stdout=subprocess.DEVNULL, text=True, encoding="utf-8", cwd=Path(__file__).resolve().parents[2])
+        except OSError:
+            self.proc = None
+
+    def make(self, html: Path, pdf: Path, base: Path) -> None:
+        if self.proc is None:
+            to_pdf(html.read_text(encoding="utf-8"), pdf, base)
+            return
+        self.proc.stdin.write(f"{html}\t{pdf}\t{base}\n")
+        self.proc.stdin.close()
+
+    def wait(self, stem: str) -> None:
+        if self.proc is None:
+            return
+        err = self.proc.stderr.read()
+        self.proc.wait()
+        if self.proc.returncode != 0:
+            last = ([line for line in err.splitlines() if line.strip()] or ["（无输出）"])[-1]
+            raise ReportError(f"{stem}.pdf 生成失败：{last}")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
 
 
 def _swap_into_place(staging: Path, out: Path) -> None:
