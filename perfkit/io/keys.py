@@ -19,6 +19,7 @@ def composite_key(frame: pd.DataFrame, columns: list[str], like: pd.DataFrame | 
     tables compare; a value ``like`` does not know gets a code of its own, equal to no key of ``like``.
     """
     key = np.zeros(len(frame), dtype=np.int64)
+    span = 1  # keys so far lie in [0, span)
     for col in columns:
         values = frame[col]
         ref = (like if like is not None else frame)[col]
@@ -30,12 +31,16 @@ def composite_key(frame: pd.DataFrame, columns: list[str], like: pd.DataFrame | 
                 codes = cats.get_indexer(pd.Index(values.astype("str"), dtype="str")).astype(np.int64)
                 codes = np.where((codes < 0) & values.notna().to_numpy(), len(cats), codes)
             size = len(cats) + 2
-        else:
-            both = pd.concat([pd.Series(values, dtype=object), pd.Series(ref, dtype=object)], ignore_index=True)
-            all_codes, uniques = pd.factorize(both, use_na_sentinel=True)
-            codes = all_codes[: len(values)].astype(np.int64)
-            size = len(uniques) + 2
+        else:  # number the values as ``ref`` numbers its own, so that two tables' keys compare
+            known = pd.Index(pd.Series(ref, dtype=object).dropna().unique(), dtype=object)
+            plain = pd.Series(values, dtype=object)
+            codes = known.get_indexer(plain).astype(np.int64)
+            codes = np.where((codes < 0) & plain.notna().to_numpy(), len(known), codes)
+            size = len(known) + 2
+        if span * size >= 2**63:  # two key columns of up to 3 billion values each always fit
+            raise ValueError(f"{'+'.join(columns)}：不同取值的组合过多，无法编成一个整数键")
         key = key * size + (codes + 1)
+        span *= size
     return key
 
 
