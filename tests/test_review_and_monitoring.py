@@ -184,3 +184,30 @@ def test_score_without_self_evaluation_is_one_line(tmp_path, demo) -> None:
 
     folder = write_tables_folder({"projects": demo.tables["projects"]}, tmp_path / "d")
     assert main(["score", str(folder), "--out", str(tmp_path / "o")]) == 2
+
+
+@pytest.mark.parametrize("categorical", [False, True])
+def test_target_setting_review_finds_each_kind(rules, categorical: bool) -> None:
+    """绩效目标设置审核 (DOMAIN.md §4), one project per finding; P1 is well set (weights 90 = 100 − 10)."""
+    from perfkit.analyses.review import review_targets
+
+    rows = [  # project, level1, level2, indicator, target, weight
+        ("P1", "产出指标", "数量指标", "培训人次", "≥500人次", 50.0),
+        ("P1", "效益指标", "社会效益指标", "群众知晓率", "≥90%", 40.0),
+        ("P2", "产出指标", "数量指标", "培训人次", "≥500人次", 90.0),          # 缺少效益指标
+        ("P3", "效益指标", "社会效益指标", "群众知晓率", "≥90%", 90.0),         # 缺少产出指标
+        ("P4", "产出指标", "数量指标", "采购设备数量", "明显提升", 50.0),       # 指标未量化
+        ("P4", "效益指标", "社会效益指标", "群众知晓率", "≥90%", 30.0),         # 分值合计不符 (80)
+        ("P5", "产出指标", "数量指标", "培训人次", "≥500人次", 45.0),
+        ("P5", "产出指标", "数量指标", "培训人次", "≥500人次", 5.0),           # 指标重复
+        ("P5", "效益指标", "社会效益指标", "群众知晓率", "≥90%", 40.0),
+    ]
+    tg = pd.DataFrame(rows, columns=["project_id", "level1", "level2", "indicator", "target_text", "weight"])
+    if categorical:
+        tg = tg.astype({c: "category" for c in ("project_id", "level1", "level2", "indicator", "target_text")})
+    ds = Dataset("t")
+    ds.tables["targets"] = tg
+    found = review_targets(ds, rules)
+    got = set(zip(found["project_id"].astype(str), found["finding"], strict=True))
+    assert got == {("P2", "缺少效益指标"), ("P3", "缺少产出指标"), ("P4", "指标未量化"), ("P4", "分值合计不符"),
+                   ("P5", "指标重复")}

@@ -16,7 +16,7 @@ from perfkit.analyses.evaluation import explain_indicators
 from perfkit.io.contract import ARCHIVE_ITEMS
 from perfkit.io.keys import first_rows, left_lookup, present_in
 from perfkit.io.load import Dataset
-from perfkit.io.values import lookup, matches, plain_text, same_text
+from perfkit.io.values import group_key, lookup, matches, plain_text, same_text
 from perfkit.rules.rulebook import Rulebook
 from perfkit.rules.targets import BAD, DATE, EMPTY, QUAL, parse_texts
 
@@ -126,11 +126,12 @@ def review_targets(ds: Dataset, rules: Rulebook) -> pd.DataFrame:
     tg = ds.table("targets")
     parsed = parse_texts(tg["target_text"], rules["evaluation.qualitative_phrases"], rules.year)
     out = []
-    blocks = tg.groupby("project_id")["level1"].agg(set)
+    by_project = group_key(tg["project_id"])
     for block in ("产出指标", "效益指标"):
-        missing = blocks[~blocks.map(lambda s, b=block: b in s)]
-        out.append(pd.DataFrame({"project_id": missing.index, "indicator": "", "finding": f"缺少{block}",
-                                 "explanation": f"绩效目标未设置{block}"}))
+        has = tg["level1"].eq(block).groupby(by_project).any()
+        missing = has.index[~has.to_numpy()]
+        out.append(pd.DataFrame({"project_id": np.asarray(missing, dtype=object), "indicator": "",
+                                 "finding": f"缺少{block}", "explanation": f"绩效目标未设置{block}"}))
     quant = tg["level2"].isin(rules["targets.quantitative_level2"])
     unquant = quant & parsed["kind"].isin([QUAL, BAD, EMPTY, DATE]).to_numpy()
     out.append(_findings(unquant, tg, "指标未量化", lambda f: "「" + f["level2"].fillna("") + "」应为量化指标，指标值为「"
