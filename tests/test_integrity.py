@@ -31,6 +31,8 @@ def hostile_dir(tmp_path_factory, demo) -> Path:
     tables["units"].loc[1, "unit_name"] = "<img src=x onerror=alert(1)>"
     se = tables["self_eval"]
     se.loc[0, "actual_text"] = "=1+1"
+    se.loc[1, "indicator"] = "@SUM(1)"  # text that reaches the score CSVs as it is (dictionary-encoded when loaded)
+    se.loc[2, "deviation_reason"] = '=HYPERLINK("http://x","原因")'
     return write_tables_folder(tables, tmp_path_factory.mktemp("hostile") / "d")
 
 
