@@ -108,6 +108,9 @@ def _year_of(ds: Dataset) -> int:
     return int(years.mode().iloc[0]) if len(years) else 2022
 
 
+ROWS_PER_CHUNK = 500_000  # 说明 text is built and written this many indicator rows at a time
+
+
 def score(data: str | Path | Dataset, out: str | Path, profile: str | Path = DEFAULT_PROFILE,
           month: int | None = None, year: int | None = None, engine: str = "pandas",
           scheduler: str | None = None) -> dict[str, Path]:
@@ -129,9 +132,11 @@ def score(data: str | Path | Dataset, out: str | Path, profile: str | Path = DEF
         from perfkit.io.load import MissingTableError
         raise MissingTableError(f"{a.data.source} 中没有「绩效自评」表，无法计分")
     projects = a.scores.projects.assign(explanation=explain_projects(a.scores.projects, a.rules))
-    indicators = a.scores.indicators.assign(explanation=explain_indicators(a.scores.indicators, a.rules))
+    ind = a.scores.indicators
+    indicators = (_chinese(part.assign(explanation=explain_indicators(part, a.rules)), INDICATOR_COLUMNS)
+                  for part in (ind.iloc[i:i + ROWS_PER_CHUNK] for i in range(0, max(len(ind), 1), ROWS_PER_CHUNK)))
     written["projects"] = write_csv(_chinese(projects, PROJECT_COLUMNS), out / "项目得分.csv")
-    written["indicators"] = write_csv(_chinese(indicators, INDICATOR_COLUMNS), out / "指标得分.csv")
+    written["indicators"] = write_csv(indicators, out / "指标得分.csv")
     written["findings"] = write_csv(_chinese(a.findings, FINDING_COLUMNS), out / "审核发现.csv")
     written["quarantine"] = write_csv(a.data.quarantine, out / "隔离记录.csv")
     if a.target_findings is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -77,10 +77,16 @@ def excel_writer(path: Path) -> pd.ExcelWriter:
         "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}})
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    """UTF-8 with BOM (Excel opens it as Chinese), inert text, written atomically."""
-    with atomic_path(path) as tmp:
-        inert_frame(frame).to_csv(tmp, index=False, encoding="utf-8-sig")
+def write_csv(frame: pd.DataFrame | Iterable[pd.DataFrame], path: Path) -> Path:
+    """UTF-8 with BOM (Excel opens it as Chinese), inert text, written atomically.
+
+    ``frame`` may also be an iterable of frames with the same columns, written one after the other
+    under one header — so a table of millions of rows whose text is built per chunk never has all of
+    that text in memory at once."""
+    chunks = [frame] if isinstance(frame, pd.DataFrame) else frame
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+        for i, chunk in enumerate(chunks):
+            inert_frame(chunk).to_csv(fh, index=False, header=i == 0)
     return path
 
 
