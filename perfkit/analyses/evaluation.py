@@ -107,7 +107,9 @@ def score_indicators(self_eval: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
     tier_share = lookup(r["a_tier"], points, float)
     comp = np.where(cases["qual"] | cases["date_qual"], tier_share, comp)
 
-    case = np.select(list(cases.values()), list(cases), "none").astype(object)
+    # which rule scored the row, one byte per row (categorical: fwd, rev, … , none)
+    case = pd.Categorical.from_codes(np.select(list(cases.values()), range(len(cases)), len(cases)).astype(np.int8),
+                                     categories=[*cases, "none"])
     cmp_out = d.replace({DATE: LE, "": BAD}).where(~r["t_kind"].isin([BAD, EMPTY]), BAD)
     keep = self_eval.reset_index(drop=True)
     r = r.reset_index(drop=True)

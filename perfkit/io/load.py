@@ -465,7 +465,7 @@ def validate_table(raw: pd.DataFrame, table: Table, file: str, known: dict[str, 
         bad_index = np.unique(idx)
     good = frame.drop(index=bad_index) if len(bad_index) else frame
     typed = _convert(good, table, units)
-    typed["_row"] = (good.index.to_numpy() + 2).astype("int64")
+    typed["_row"] = (good.index.to_numpy() + 2).astype("int32")  # row numbers up to 2.1 billion
     counts = {"读入": n, "载入": len(typed), "隔离": int(len(bad_index))}
     return typed.reset_index(drop=True), bad, counts, notes
 
