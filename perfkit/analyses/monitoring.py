@@ -121,7 +121,7 @@ def monitor(ds: Dataset, rules: Rulebook, month: int) -> Monitoring:
     reasons = reasons.mask(impossible, reasons + "自报完成目标「完全不可能」；")
     ex["warning_reason"] = reasons.str.rstrip("；")
     rank = np.fmax(lookup(ex["exec_light"], F.LIGHT_ORDER, float), lookup(ex["indicator_light"], F.LIGHT_ORDER, float))
-    ex["light"] = pd.Series(rank, index=ex.index).map({v: k for k, v in F.LIGHT_ORDER.items()})
+    ex["light"] = F.lights_of(rank)
     return Monitoring(int(month), ex, ind)
 
 

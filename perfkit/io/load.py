@@ -270,14 +270,6 @@ NUMERIC_KINDS = ("number", "money", "int", "percent")
 BAD = "__unreadable"  # suffix of the flag column that marks a cell whose text could not be read
 
 
-def _codes(raw: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """A raw column as (codes, distinct values); −1 marks a missing cell. Free for Parquet dictionaries."""
-    if isinstance(raw.dtype, pd.CategoricalDtype):
-        return raw.cat.codes.to_numpy(), raw.cat.categories
-    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    return codes, pd.Index(uniques)
-
-
 def _broadcast(per_value: list | np.ndarray, codes: np.ndarray, missing: object, dtype: object) -> np.ndarray:
     """Per-distinct-value results → one per row (code −1 takes ``missing``)."""
     table = np.asarray(list(per_value) + [missing], dtype=dtype)
@@ -303,7 +295,7 @@ def prepare_column(raw: pd.Series, col: Column) -> dict[str, object]:
         return {col.name: raw.astype("float64").to_numpy()}
     if col.kind == "bool" and pd.api.types.is_bool_dtype(raw):
         return {col.name: raw.fillna(False).astype(bool).to_numpy()}
-    codes, uniques = _codes(raw)
+    codes, uniques = V.codes_of(raw)  # free for Parquet dictionaries
     cleaned_arrow = V.clean_values(uniques, nfkc=not col.display)
     if col.kind in NUMERIC_KINDS:
         numbers, bad = V.numbers_of(cleaned_arrow)

@@ -22,12 +22,19 @@ FEN_PER_WAN = 1_000_000  # 1 万元 = 10,000 元 = 1,000,000 分
 FEN_PER_YUAN = 100
 
 
+def codes_of(values: pd.Series | np.ndarray) -> tuple[np.ndarray, pd.Index]:
+    """A column as (codes, distinct values); code −1 marks a missing cell. Free for a categorical (its
+    own codes), one hash pass otherwise — every per-distinct-value helper below starts here."""
+    cat = values.array if isinstance(values, pd.Series) else values
+    if isinstance(cat, pd.Categorical):
+        return np.asarray(cat.codes), cat.categories
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, pd.Index(uniques)
+
+
 def map_unique(series: pd.Series, func: Callable[[object], object], dtype: str | None = None) -> pd.Series:
     """Apply ``func`` to each distinct value of ``series`` once and broadcast the results back."""
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        codes, uniques = series.cat.codes.to_numpy(), series.cat.categories
-    else:
-        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    codes, uniques = codes_of(series)
     mapped = np.array([func(u) for u in uniques] + [func(None)], dtype=object)
     out = pd.Series(mapped[codes], index=series.index)  # code -1 (NA) picks the last entry: func(None)
     return out.astype(dtype) if dtype else out
@@ -65,10 +72,7 @@ def numbers_of(cleaned: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 
 def _codes_and_keys(series: pd.Series, squash: bool) -> tuple[np.ndarray, np.ndarray]:
     """(codes, distinct texts + a final "" for missing); with ``squash`` the texts lose all white space."""
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        codes, uniques = series.cat.codes.to_numpy(), series.cat.categories
-    else:
-        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    codes, uniques = codes_of(series)
     keys = pa.array(pd.Index(uniques).astype("str").array, type=pa.large_string())
     if squash:
         keys = pc.replace_substring_regex(keys, r"\s+", "")
@@ -97,8 +101,8 @@ def as_categorical(series: pd.Series) -> pd.Categorical:
     """Any text column as a categorical (free for one that already is)."""
     if isinstance(series.dtype, pd.CategoricalDtype):
         return series.array
-    codes, uniques = pd.factorize(np.asarray(series, dtype=object), use_na_sentinel=True)
-    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object), validate=False)
+    codes, uniques = codes_of(series)
+    return pd.Categorical.from_codes(codes, categories=uniques.astype(object), validate=False)
 
 
 def pick(condition: object, yes: pd.Series, no: pd.Series) -> pd.Series:
@@ -131,10 +135,7 @@ def lookup(series: pd.Series, mapping: dict, dtype: object = object) -> np.ndarr
     """``series.map(mapping)`` looked up once per distinct value (missing or unmapped → None/NaN).
 
     Series.map on millions of strings runs Python per row; this runs it per distinct value."""
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        codes, uniques = series.cat.codes.to_numpy(), series.cat.categories
-    else:
-        codes, uniques = pd.factorize(np.asarray(series, dtype=object), use_na_sentinel=True)
+    codes, uniques = codes_of(series)
     missing = np.nan if np.dtype(dtype).kind == "f" else None
     table = np.array([mapping.get(u, missing) for u in uniques] + [missing], dtype=dtype)
     return table[codes]
@@ -175,10 +176,7 @@ def is_blank(series: pd.Series) -> pd.Series:
     """True where a cell holds nothing (missing, or only spaces)."""
     if pd.api.types.is_numeric_dtype(series):
         return series.isna()
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        codes, uniques = series.cat.codes.to_numpy(), series.cat.categories
-    else:
-        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    codes, uniques = codes_of(series)
     blank = pc.is_null(clean_values(uniques)).to_numpy(zero_copy_only=False)
     return pd.Series(np.append(blank, True)[codes], index=series.index)
 

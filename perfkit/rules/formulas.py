@@ -150,5 +150,4 @@ def worst_light(lights: pd.Series, by: pd.Series) -> pd.Series:
     """A project takes its worst light (红 > 黄 > 蓝 > 绿)."""
     rank = pd.Series(lookup(lights, LIGHT_ORDER, float), index=lights.index)
     worst = rank.groupby(group_key(by)).max()
-    inverse = {v: k for k, v in LIGHT_ORDER.items()}
-    return worst.map(inverse)
+    return pd.Series(lights_of(worst.to_numpy()), index=worst.index)

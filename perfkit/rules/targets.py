@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from perfkit.io.values import matches, with_values
+from perfkit.io.values import codes_of, matches, with_values
 
 GE, LE, EQ, RANGE, DATE, QUAL, BAD, EMPTY = "≥", "≤", "=", "区间", "日期", "定性", "无法解析", "空"
 
@@ -182,10 +182,7 @@ def _fast_readings(uniques: pd.Index) -> pd.DataFrame:
 
 def parse_texts(texts: pd.Series, phrases: dict[str, list[str]], year: int) -> pd.DataFrame:
     """Vectorized :func:`parse_text`: one parse per distinct string, results aligned to ``texts``."""
-    if isinstance(texts.dtype, pd.CategoricalDtype):
-        codes, uniques = texts.cat.codes.to_numpy(), texts.cat.categories
-    else:
-        codes, uniques = pd.factorize(texts, use_na_sentinel=True)
+    codes, uniques = codes_of(texts)
     columns = ["kind", "value", "value_hi", "unit", "tier", "has_comparator", "note"]
     if len(uniques):
         table = _fast_readings(pd.Index(uniques))
