@@ -75,6 +75,16 @@ def test_pdf_is_a4_with_the_cjk_font_and_chinese_text(reports: Path) -> None:
     assert fonts and all("NotoSansSC" in f.replace("-", "") for f in fonts)
 
 
+@pytest.mark.parametrize("name", ["annual_report", "budget_allocation"])
+def test_pdf_font_covers_every_character_shown(reports: Path, name: str) -> None:
+    """A character missing from the inlined font subset is drawn as a box and makes WeasyPrint switch
+    the font to a custom encoding (the allocation report's footer line once lost 由 and 根 that way)."""
+    reader = PdfReader(reports / f"{name}.pdf")
+    fonts = [f.get_object() for p in reader.pages for f in (p["/Resources"].get("/Font") or {}).values()]
+    assert fonts and all(f["/Encoding"] == "/Identity-H" for f in fonts)
+    assert "由 perfkit" in reader.pages[-1].extract_text()
+
+
 def test_allocation_report_has_scenarios_and_sweep(reports: Path) -> None:
     html = _text((reports / "budget_allocation.html").read_text(encoding="utf-8"))
     for words in ("情景比较", "预警阈值敏感性", "事前绩效评估关口", "低效无效资金收回"):

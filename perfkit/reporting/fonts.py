@@ -8,7 +8,6 @@ for HTML (a subset inlined as a data: URI, so the page opens offline) and for We
 from __future__ import annotations
 
 import base64
-import io
 from functools import cache
 from pathlib import Path
 
@@ -48,22 +47,30 @@ def set_theme() -> None:
 
 
 def subset_font(text: str) -> bytes:
-    """The font cut down to the characters of ``text`` (plus ASCII and CJK punctuation): ~200 KB instead
+    """The font cut down to the characters of ``text`` (plus ASCII and CJK punctuation): ~100 KB instead
     of 8 MB. Plain OpenType, not WOFF2: WeasyPrint embeds a WOFF2 font without a usable ToUnicode map,
-    so the PDF's text would not extract or search."""
-    from fontTools import subset
+    so the PDF's text would not extract or search.
 
-    options = subset.Options()
-    options.flavor = None
-    options.layout_features = ["*"]
-    font = subset.load_font(str(font_path()), options)
-    subsetter = subset.Subsetter(options)
-    chars = set(text) | {chr(c) for c in range(0x20, 0x7F)} | set("，。、；：？！“”‘’（）《》【】—…·％")
-    subsetter.populate(text="".join(sorted(chars)))
-    subsetter.subset(font)
-    buffer = io.BytesIO()
-    subset.save_font(font, buffer, options)
-    return buffer.getvalue()
+    HarfBuzz's subsetter (uharfbuzz wheel) takes ~10 ms where fontTools took 0.4–0.9 s on this CFF font,
+    a cost every exported notebook paid.
+    """
+    import uharfbuzz as hb
+
+    chars = set(text) | {chr(c) for c in range(0x20, 0x7F)} | set(EXTRA_CHARS)
+    plan = hb.SubsetInput()
+    for code in sorted(map(ord, chars)):
+        plan.unicode_set.add(code)
+    return bytes(hb.subset(_font_face(), plan).blob.data)
+
+
+EXTRA_CHARS = "，。、；：？！“”‘’（）《》【】—…·％"
+
+
+@cache
+def _font_face():  # noqa: ANN202 — a uharfbuzz Face, read once per process
+    import uharfbuzz as hb
+
+    return hb.Face(hb.Blob.from_file_path(str(font_path())))
 
 
 def font_face_css(text: str) -> str:

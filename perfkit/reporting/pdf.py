@@ -14,13 +14,15 @@ def to_pdf(html: str, path: Path, base_url: Path) -> Path:
     """HTML (with its CJK font subset inlined) → A4 PDF.
 
     The FontConfiguration must be passed to the writer or the @font-face rule is silently ignored
-    (TECH_NOTES.md). Handing WeasyPrint the small subset rather than the 8 MB font file cuts the PDF
-    time about threefold: it would otherwise subset the full font itself.
+    (TECH_NOTES.md). The page inlines a subset of the font already (:func:`perfkit.reporting.fonts.subset_font`),
+    so WeasyPrint embeds it as it is (``full_fonts``) instead of subsetting it again: without
+    libharfbuzz-subset (not on a fresh Debian) it does that with fontTools on the CFF outlines, which was
+    a third of the annual report's PDF time.
     """
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    HTML(string=html, base_url=str(base_url)).write_pdf(str(path), font_config=FontConfiguration())
+    HTML(string=html, base_url=str(base_url)).write_pdf(str(path), font_config=FontConfiguration(), full_fonts=True)
     return path
 
 

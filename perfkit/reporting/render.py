@@ -69,16 +69,17 @@ def to_html(nb: nbformat.NotebookNode, title: str, profile: str = "") -> str:
                             exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb)
     body = _strip_papermill_noise(body)
-    # every character the page can show, so the font subset misses none (a missing glyph makes WeasyPrint
-    # fall back to a custom PDF encoding whose text does not extract): entities decoded, footer included
-    text = html_module.unescape(re.sub(r"<[^>]+>", "", body)) + title + "第页共/ \u00a0" + profile
     import perfkit
 
-    return _ENV.get_template("page.html.j2").render(
-        title=title, running_title=title, body=jinja2.utils.markupsafe.Markup(body),
-        font_css=jinja2.utils.markupsafe.Markup(font_face_css(text)),
-        family=FAMILY, version=perfkit.__version__, profile=profile,
-        generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
+    page = {"title": title, "running_title": title, "body": jinja2.utils.markupsafe.Markup(body), "family": FAMILY,
+            "version": perfkit.__version__, "profile": profile,
+            "generated": dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
+    # the font subset must hold every character the page shows — body, footer line, page headers and
+    # footers — or WeasyPrint draws .notdef boxes and falls back to an encoding whose text does not
+    # extract: so the page is rendered once without the font and its text (entities decoded) collected
+    template = _ENV.get_template("page.html.j2")
+    text = html_module.unescape(re.sub(r"<[^>]+>", "", template.render(font_css="", **page)))
+    return template.render(font_css=jinja2.utils.markupsafe.Markup(font_face_css(text)), **page)
 
 
 def _strip_papermill_noise(body: str) -> str:
