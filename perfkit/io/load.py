@@ -16,15 +16,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 import pyarrow as pa_
 import pyarrow.compute as pc_
 
 from perfkit.io import values as V
 from perfkit.io.contract import BY_SHEET, TABLES, Column, Table
+
+if TYPE_CHECKING:  # imported where raw input is validated: a snapshot's reader (each report kernel) never needs it
+    import pandera.pandas as pa
 
 QUARANTINE_COLUMNS = ["文件", "工作表", "行", "列", "期望", "实际", "说明"]
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
@@ -319,6 +322,8 @@ def _unchanged(uniques: pd.Index, cleaned: object) -> bool:
 
 def _checks(col: Column, known: dict[str, pd.Index]) -> list[pa.Check]:
     """The pandera checks that say what a valid value of this column is, in words for the user."""
+    import pandera.pandas as pa
+
     checks: list[pa.Check] = []
     if col.kind == "int":
         checks.append(pa.Check(lambda s: s.isna() | (s == s.round()), error="应为整数"))
@@ -340,6 +345,8 @@ def _checks(col: Column, known: dict[str, pd.Index]) -> list[pa.Check]:
 
 def _schema(table: Table, present: set[str], known: dict[str, pd.Index],
             units: dict[str, str] | None = None) -> pa.DataFrameSchema:
+    import pandera.pandas as pa
+
     columns: dict[str, pa.Column] = {}
     for c in table.columns:
         if c.name not in present:
@@ -431,6 +438,8 @@ def validate_table(raw: pd.DataFrame, table: Table, file: str, known: dict[str, 
         prepared.update(prepare_column(raw[raw_header], col))
     frame = pd.DataFrame(prepared, index=raw.index)
     by_name = {c.name: h for h, c in mapping.items()}
+    import pandera.pandas as pa
+
     schema = _schema(table, set(frame.columns), known, units)
     bad = pd.DataFrame(columns=QUARANTINE_COLUMNS)
     bad_index: np.ndarray = np.array([], dtype=int)

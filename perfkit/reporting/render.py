@@ -54,11 +54,40 @@ def execute(notebook: Path, output: Path, parameters: dict) -> nbformat.Notebook
 
     try:
         return pm.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name="python3",
-                                   progress_bar=False, log_output=False)
+                                   progress_bar=False, log_output=False, kernel_manager_class=_local_kernel_manager())
     except PapermillExecutionError as exc:
         cell = exc.exec_count if exc.exec_count is not None else exc.cell_index
         reason = (str(exc.evalue).strip().splitlines() or [""])[0]
         raise ReportError(f"{notebook.name} 第 {cell} 个代码单元格出错：{exc.ename}: {reason}") from exc
+
+
+def _local_kernel_manager() -> type:
+    """A kernel manager whose kernel talks over Unix sockets instead of TCP ports on localhost.
+
+    With TCP, ipykernel 7 prints a warning about unencrypted traffic into the user's terminal for every
+    notebook, and two kernels starting at once can pick the same free port ("Address already in use"),
+    which costs a restart. Unix sockets need neither a port nor encryption (the socket files are private
+    to the user and removed when the kernel shuts down). Windows has no such sockets: TCP stays there.
+    """
+    import os
+    import uuid
+
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    if os.name == "nt":
+        return AsyncKernelManager
+
+    class LocalKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _transport_default(self) -> str:
+            return "ipc"
+
+        @default("ip")
+        def _ip_default(self) -> str:  # the socket files' prefix (a path, at most ~100 bytes for Unix sockets)
+            return os.path.join(tempfile.gettempdir(), f"perfkit-kernel-{uuid.uuid4().hex[:12]}")
+
+    return LocalKernelManager
 
 
 def to_html(nb: nbformat.NotebookNode, title: str, profile: str = "") -> str:
