@@ -160,3 +160,23 @@ def test_pdf_worker_reports_its_failure_in_one_line(tmp_path: Path) -> None:
     with pytest.raises(ReportError, match=r"^annual_report\.pdf 生成失败：.*(No such file|FileNotFoundError)"):
         worker.wait("annual_report")
     assert not (tmp_path / "annual_report.pdf").exists()
+
+
+def test_kernels_print_nothing_into_the_users_terminal(tmp_path: Path, capfd) -> None:
+    """ipykernel warns about unencrypted TCP on every start; report kernels use Unix sockets instead."""
+    import json
+    import os
+
+    from perfkit.reporting.render import execute
+
+    nb = tmp_path / "n.ipynb"
+    nb.write_text(json.dumps({"cells": [{"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": "x = 1",
+                                         "outputs": [], "execution_count": None, "id": "p"}],
+                              "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                          "language": "python"}},
+                              "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+    executed = execute(nb, tmp_path / "out.ipynb", {"x": 2})
+    assert any("x = 2" in c.source for c in executed.cells)  # papermill injected the parameter
+    captured = capfd.readouterr()
+    if os.name != "nt":
+        assert "without encryption" not in captured.err and "WARNING" not in captured.err
