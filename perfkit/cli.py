@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from perfkit.io.load import InputError
+from perfkit.io.base import InputError
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -181,7 +181,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _skip_iri_grammar() -> None:
+    """Keep jsonschema from importing rfc3987-syntax in this process: ≈ 1 s of building ~35 Earley
+    parsers (python-jsonschema/jsonschema#1428), paid by every command that loads nbformat (``report``)
+    for an ``iri`` format check that no notebook schema uses. A ``None`` entry makes the import fail, and
+    jsonschema then leaves that one format unchecked. Only the command's own process is touched, not
+    programs that import perfkit."""
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
 def main(argv: list[str] | None = None) -> int:
+    _skip_iri_grammar()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -24,6 +24,7 @@ import pyarrow as pa_
 import pyarrow.compute as pc_
 
 from perfkit.io import values as V
+from perfkit.io.base import SNAPSHOT_MARK, InputError, MissingTableError
 from perfkit.io.contract import BY_SHEET, TABLES, Column, Table
 
 if TYPE_CHECKING:  # imported where raw input is validated: a snapshot's reader (each report kernel) never needs it
@@ -32,14 +33,6 @@ if TYPE_CHECKING:  # imported where raw input is validated: a snapshot's reader 
 QUARANTINE_COLUMNS = ["文件", "工作表", "行", "列", "期望", "实际", "说明"]
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 FOLDER_SUFFIXES = (".csv", ".parquet")
-
-
-class InputError(Exception):
-    """The input cannot be read at all. The message is one line, in the user's terms."""
-
-
-class MissingTableError(InputError):
-    """A step needs a table that the input does not hold."""
 
 
 @dataclass
@@ -561,7 +554,6 @@ def unify_categories(tables: dict[str, pd.DataFrame]) -> None:
 
 # ---------------------------------------------------------------------------------------------- snapshot
 
-SNAPSHOT_MARK = "perfkit_snapshot.json"
 
 
 def save_snapshot(ds: Dataset, folder: Path) -> Path:

@@ -23,7 +23,7 @@ from pathlib import Path
 import jinja2
 import nbformat
 
-from perfkit.io.load import InputError
+from perfkit.io.base import InputError
 from perfkit.reporting.fonts import FAMILY, font_face_css
 from perfkit.reporting.pdf import to_pdf
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import perfkit
-from perfkit.io.load import SNAPSHOT_MARK, InputError, load, save_snapshot
+from perfkit.io.base import SNAPSHOT_MARK, InputError
 from perfkit.reporting.render import Rendered, render_all
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -57,6 +57,8 @@ def cached_snapshot(data: Path, month: int, cache: Path, progress: Callable[[str
     if (folder / SNAPSHOT_MARK).exists():
         progress(f"数据未变，使用已校验的快照 {folder.name}")
         return folder
+    from perfkit.io.load import load, save_snapshot
+
     progress(f"读取并校验 {data.name} …")
     ds = load(data, month=month)  # fail fast with a one-line message before any kernel starts
     for needed, sheet in (("projects", "项目"), ("self_eval", "绩效自评"), ("exec_monitor", "执行监控")):
