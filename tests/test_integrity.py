@@ -107,11 +107,17 @@ def test_killed_report_leaves_earlier_outputs_intact(tmp_path: Path, demo_dir: P
     out.mkdir(parents=True)
     (out / "annual_report.html").write_text("上一次的报告", encoding="utf-8")
     proc = subprocess.Popen([sys.executable, "-m", "perfkit", "report", "--data", str(demo_dir / "demo.xlsx"),
-                             "--year", "2022", "--out", str(out)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    time.sleep(6)  # inside the run: data validated, kernels executing
+                             "--year", "2022", "--out", str(out)], stdout=subprocess.PIPE, text=True,
+                            encoding="utf-8", stderr=subprocess.DEVNULL, start_new_session=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    for line in proc.stdout:  # killed inside the run, whatever the machine's speed: kernels executing
+        if "执行" in line:
+            break
+    time.sleep(0.5)
+    assert proc.poll() is None, "the report finished before it could be killed"
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+    proc.stdout.close()
     assert (out / "annual_report.html").read_text(encoding="utf-8") == "上一次的报告"
     assert sorted(p.name for p in out.iterdir()) == ["annual_report.html"]
 

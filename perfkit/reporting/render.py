@@ -62,7 +62,8 @@ def execute(notebook: Path, output: Path, parameters: dict) -> nbformat.Notebook
 
 
 def _local_kernel_manager() -> type:
-    """A kernel manager whose kernel talks over Unix sockets instead of TCP ports on localhost.
+    """A kernel manager whose kernel talks over Unix sockets instead of TCP ports on localhost, and is
+    not interrupted on its way out.
 
     With TCP, ipykernel 7 prints a warning about unencrypted traffic into the user's terminal for every
     notebook, and two kernels starting at once can pick the same free port ("Address already in use"),
@@ -79,6 +80,14 @@ def _local_kernel_manager() -> type:
         return AsyncKernelManager
 
     class LocalKernelManager(AsyncKernelManager):
+        async def _async_interrupt_kernel(self) -> None:
+            # jupyter_client sends SIGINT before every shutdown; a kernel still finishing its last reply
+            # then logs "ERROR | KeyboardInterrupt caught in kernel" into the user's terminal. Our kernels
+            # are idle when shut down (a hung cell is ended by the kill that follows an unanswered request)
+            if self.shutting_down:
+                return
+            await super()._async_interrupt_kernel()
+
         @default("transport")
         def _transport_default(self) -> str:
             return "ipc"
