@@ -180,3 +180,17 @@ def test_kernels_print_nothing_into_the_users_terminal(tmp_path: Path, capfd) ->
     captured = capfd.readouterr()
     if os.name != "nt":
         assert "without encryption" not in captured.err and "WARNING" not in captured.err
+
+
+def test_a_report_notebook_runs_under_the_plain_papermill_cli(tmp_path: Path, demo_dir: Path) -> None:
+    """Analysts can run a notebook without perfkit's command: papermill's own CLI, from notebooks/."""
+    import subprocess
+    import sys
+
+    notebooks = Path(__file__).resolve().parents[1] / "notebooks"
+    done = subprocess.run([sys.executable, "-m", "papermill", "budget_allocation.ipynb", str(tmp_path / "out.ipynb"),
+                           "-p", "data", str(demo_dir / "csv"), "-p", "output_dir", str(tmp_path), "-p", "year", "2022",
+                           "--no-progress-bar"], cwd=notebooks, capture_output=True, text=True, encoding="utf-8")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "2023年度预算安排建议.xlsx").exists()
+    assert "情景比较" in (tmp_path / "out.ipynb").read_text(encoding="utf-8")
