@@ -45,6 +45,7 @@ class Analysis:
     spot_checks: pd.DataFrame | None = None
     ranking: pd.DataFrame | None = None
     proposal: pd.DataFrame | None = None
+    history: pd.DataFrame | None = None  # earlier years' grades (project_id, year, grade), for escalation
     skipped: list[str] = field(default_factory=list)
 
 
@@ -54,7 +55,7 @@ def analyze(data: str | Path | Dataset, year: int | None = None, month: int | No
     ds = data if isinstance(data, Dataset) else load(data, month=month)
     year = year or _year_of(ds)
     rules = load_rules(profile, year)
-    a = Analysis(ds, rules, month)
+    a = Analysis(ds, rules, month, history=history)
 
     def need(*tables: str, stage: str) -> bool:
         missing = [t for t in tables if not ds.has(t)]

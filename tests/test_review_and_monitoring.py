@@ -131,6 +131,24 @@ def test_budget_proposal_actions_and_recovery(analysis, rules) -> None:
     assert set(p["action"]) >= {actions["优"]["action"], "事前评估未通过，不安排预算"}
 
 
+def test_scenario_at_the_rulebooks_own_settings_is_the_proposal(analysis, demo_dir) -> None:
+    """Scenarios vary only the 中 cut and the warning threshold: at the rulebook's values (and with the
+    same grade history, so the multi-year escalation applies) they reproduce the proposal to the 分."""
+    scores = analysis.scores.projects
+    weak = scores.loc[scores["grade"].isin(["中", "差"]), "project_id"]
+    history = pd.DataFrame({"project_id": pd.concat([weak, weak], ignore_index=True).astype(str),
+                            "year": [2021] * len(weak) + [2020] * len(weak), "grade": "差"})
+    a = pk.analyze(demo_dir / "csv", year=2022, month=5, history=history)
+    rules = a.rules
+    assert a.proposal["action"].str.startswith("连续").any()  # the history changes the proposal
+    cut = abs(rules["application.actions"]["中"]["change"])
+    s = A.scenarios(a.data, a.scores.projects, a.monitoring, rules, [cut], [rules["monitoring.warning_deviation"]],
+                    a.history)
+    p = a.proposal
+    assert s.loc[0, "proposal"] == int(p["proposal"].sum())
+    assert s.loc[0, "recovered"] == int(p["recovered"].sum()) and s.loc[0, "warned"] == int(p["warned"].sum())
+
+
 def test_consecutive_unsatisfactory_years() -> None:
     current = pd.DataFrame({"project_id": ["A", "B", "C", "D"], "grade": ["中", "差", "中", "优"]})
     history = pd.DataFrame({"project_id": ["A", "B", "B", "C", "D"], "year": [2021, 2021, 2020, 2020, 2021],

@@ -170,8 +170,11 @@ def warning_sweep(mon: Monitoring, rules: Rulebook, thresholds: list[float]) -> 
 
 
 def scenarios(ds: Dataset, scores: pd.DataFrame, mon: Monitoring | None, rules: Rulebook,
-              cuts: list[float], thresholds: list[float]) -> pd.DataFrame:
-    """Side-by-side scenarios: every (中 cut share, warning threshold) pair → proposal totals (分)."""
+              cuts: list[float], thresholds: list[float], history: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Side-by-side scenarios: every (中 cut share, warning threshold) pair → proposal totals (分).
+
+    Everything else is the proposal's own rule, the multi-year escalation from ``history`` included, so
+    the scenario at the rulebook's cut and threshold is the proposal itself."""
     rows = []
     for threshold in thresholds:
         scenario_mon = None
@@ -179,7 +182,7 @@ def scenarios(ds: Dataset, scores: pd.DataFrame, mon: Monitoring | None, rules: 
             scenario_mon = Monitoring(mon.month, mon.projects.assign(warning=warned_at(mon, threshold, rules)),
                                       mon.indicators)
         for cut in cuts:
-            p = budget_proposal(ds, scores, scenario_mon, rules, cut_share=cut)
+            p = budget_proposal(ds, scores, scenario_mon, rules, history, cut_share=cut)
             rows.append({"cut_share": cut, "threshold": threshold, "budget": int(p["budget"].sum()),
                          "proposal": int(p["proposal"].sum()), "reduction": int((p["budget"] - p["proposal"]).sum()),
                          "warned": int(p["warned"].sum()), "recovered": int(p["recovered"].sum())})

@@ -104,7 +104,7 @@ def section_gate(al: Allocation) -> None:
 
 def scenario_table(al: Allocation) -> pd.DataFrame:
     a = al.analysis
-    return scenarios(a.data, a.scores.projects, a.monitoring, a.rules, al.cuts, al.thresholds)
+    return scenarios(a.data, a.scores.projects, a.monitoring, a.rules, al.cuts, al.thresholds, a.history)
 
 
 def section_scenarios(al: Allocation) -> None:
