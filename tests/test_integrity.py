@@ -123,3 +123,31 @@ def test_killed_report_leaves_earlier_outputs_intact(tmp_path: Path, demo_dir: P
 
 
 
+
+
+def test_report_says_what_failed_validation_without_showing_rows(demo, tmp_path: Path, monkeypatch) -> None:
+    """Rows set aside at load are not silently missing from the report: the opening says how many, 附表3
+    counts them by sheet, column and rule — and shows no row contents (a 涉密 project's row may be one)."""
+    import pandas as pd
+
+    from perfkit.reporting import annual as R
+
+    folder = write_tables_folder(demo.tables, tmp_path / "d")
+    csv = folder / "项目.csv"
+    p = pd.read_csv(csv, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    secret = p.index[p["涉密"].eq("是")][0]
+    budget = "全年预算数"
+    p.loc[secret, budget] = "一百万"  # not a number → quarantined
+    p.loc[secret, "项目名称"] = "某涉密工程"
+    p.to_csv(csv, index=False, encoding="utf-8-sig")
+    shown: list[str] = []
+    monkeypatch.setattr(D, "_show", shown.append)
+    rep = R.build(folder, 2022, 5)
+    d = rep.facts["data"]
+    assert d["quarantined"] >= 1 and d["read"] == d["loaded"] + d["quarantined"]
+    R.title(rep)
+    R.data_appendix(rep)
+    markup = "".join(shown)
+    assert f"另有 {d['quarantined']} 行数据未通过校验" in markup and "附表3 数据来源与校验" in markup
+    assert f"<td>{budget}</td>" in markup  # the column is named
+    assert "某涉密工程" not in markup and "一百万" not in markup

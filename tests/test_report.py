@@ -55,8 +55,10 @@ def test_html_figures_equal_the_package_api(reports: Path, demo_dir: Path) -> No
         assert f"低于{b['threshold']}分项目{b['count']}个，涉及资金{b['amount']}万元" in html
     s = f["spotcheck"]
     assert f"{s['units']}个单位、{s['projects']}个项目，涉及金额共计{s['amount']}万元" in html
-    for section in ("coverage", "exante", "targets", "review", "application"):
-        assert _text(render_sentence(section, f[section])) in html
+    for section in ("coverage", "exante", "targets", "review", "application", "data_sources"):
+        key = "data" if section == "data_sources" else section
+        assert _text(render_sentence(section, f[key])) in html
+    assert f["data"]["read"] == f["data"]["loaded"] + f["data"]["quarantined"]
     # money is exact: the warned amount is the sum of the warned projects' budgets in 分
     p = rep.analysis.monitoring.projects
     assert m["warned_fen"] == int(p.loc[p["warning"], "budget"].sum())

@@ -141,6 +141,11 @@ def report_facts(a: Analysis, district: str, year: int, month: int, policy: dict
             "cancel": int((pr["change"] <= -1).sum()),
             "recovered": format_wan(pr["recovered"].sum()), "recovered_fen": int(pr["recovered"].sum()),
         }
+    counts = ds.counts
+    facts["data"] = {"source": Path(str(ds.source)).name, "tables": len(counts),
+                     "read": int(counts["读入"].sum()) if len(counts) else 0,
+                     "loaded": int(counts["载入"].sum()) if len(counts) else 0,
+                     "quarantined": int(counts["隔离"].sum()) if len(counts) else 0}
     return facts
 
 
@@ -150,8 +155,10 @@ def report_facts(a: Analysis, district: str, year: int, month: int, policy: dict
 def title(rep: AnnualReport) -> None:
     D.heading(f"{rep.district}{rep.year}年预算绩效管理工作情况报告", 1)
     D.paragraph(rep.policy["preamble"])
-    for note in rep.analysis.skipped + rep.analysis.data.notes[:3]:
+    for note in rep.analysis.skipped:
         D.note(note)
+    if rep.facts["data"]["quarantined"]:
+        D.sentence("quarantine_note", rep.facts["data"])
 
 
 def section_requirements(rep: AnnualReport) -> None:
@@ -248,7 +255,8 @@ def section_next_year(rep: AnnualReport) -> None:
 
 
 def appendix(rep: AnnualReport) -> None:
-    """附表: the full unit ranking with every component, and the rules in force with their sources."""
+    """附表: the full unit ranking with every component, the rules in force with their sources, and
+    the data's provenance."""
     a = rep.analysis
     if a.ranking is not None:
         D.heading("附表1 单位综合评定排名（全部单位）", 2)
@@ -261,3 +269,21 @@ def appendix(rep: AnnualReport) -> None:
     keep = rules["参数"].str.match(r"^(evaluation\.(execution_weight|grade_bands|reverse_rule|fail_below)|"
                                    r"monitoring\.|spotcheck|ranking|application\.actions|exante\.conclusion)")
     D.table(rules.loc[keep, ["参数", "值", "说明", "来源"]])
+    data_appendix(rep)
+
+
+def data_appendix(rep: AnnualReport) -> None:
+    """附表3: where the figures come from — rows read, loaded and set aside per table (they always add
+    up), what failed validation counted by sheet, column and rule (no row contents: a set-aside row may
+    belong to a 涉密 project), and every note the loader made (e.g. the monitoring month read)."""
+    ds = rep.analysis.data
+    D.heading("附表3 数据来源与校验", 2)
+    D.sentence("data_sources", rep.facts["data"])
+    if len(ds.counts):
+        D.table(ds.counts.rename(columns={"隔离": "未通过校验"}), total=True)
+    q = ds.quarantine
+    if len(q):
+        by_rule = q.groupby(["工作表", "列", "期望"], sort=False).size().reset_index(name="行数")
+        D.table(by_rule.sort_values("行数", ascending=False, kind="stable"), caption="未通过校验的数据（按表、列、规则）")
+    for note in ds.notes:
+        D.note(note)
