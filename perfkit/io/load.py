@@ -58,6 +58,14 @@ class Dataset:
     def get(self, name: str) -> pd.DataFrame | None:
         return self.tables.get(name)
 
+    def provenance(self) -> dict[str, object]:
+        """Where the figures come from, for a report to say: the source's file name, the number of
+        tables, and rows read = rows loaded + rows set aside by validation (over all tables)."""
+        c = self.counts
+        total = (lambda col: int(c[col].sum())) if len(c) else (lambda col: 0)
+        return {"source": Path(str(self.source)).name, "tables": len(c), "read": total("读入"),
+                "loaded": total("载入"), "quarantined": total("隔离")}
+
 
 # ---------------------------------------------------------------------------------------------- headers
 

@@ -141,11 +141,7 @@ def report_facts(a: Analysis, district: str, year: int, month: int, policy: dict
             "cancel": int((pr["change"] <= -1).sum()),
             "recovered": format_wan(pr["recovered"].sum()), "recovered_fen": int(pr["recovered"].sum()),
         }
-    counts = ds.counts
-    facts["data"] = {"source": Path(str(ds.source)).name, "tables": len(counts),
-                     "read": int(counts["读入"].sum()) if len(counts) else 0,
-                     "loaded": int(counts["载入"].sum()) if len(counts) else 0,
-                     "quarantined": int(counts["隔离"].sum()) if len(counts) else 0}
+    facts["data"] = ds.provenance()
     return facts
 
 
@@ -157,8 +153,7 @@ def title(rep: AnnualReport) -> None:
     D.paragraph(rep.policy["preamble"])
     for note in rep.analysis.skipped:
         D.note(note)
-    if rep.facts["data"]["quarantined"]:
-        D.sentence("quarantine_note", rep.facts["data"])
+    D.data_note(rep.facts["data"])
 
 
 def section_requirements(rep: AnnualReport) -> None:
@@ -278,7 +273,7 @@ def data_appendix(rep: AnnualReport) -> None:
     belong to a 涉密 project), and every note the loader made (e.g. the monitoring month read)."""
     ds = rep.analysis.data
     D.heading("附表3 数据来源与校验", 2)
-    D.sentence("data_sources", rep.facts["data"])
+    D.sentence("data_sources", rep.facts["data"], D.DATA)
     if len(ds.counts):
         D.table(ds.counts.rename(columns={"隔离": "未通过校验"}), total=True)
     q = ds.quarantine

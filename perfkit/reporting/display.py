@@ -22,6 +22,7 @@ from perfkit.reporting.fonts import set_theme
 _NUMBER_CELL = re.compile(r"<td>([-+]?[\d,]*\.?\d+%?)</td>")  # numbers align right, text left
 _ENV = jinja2.Environment(loader=jinja2.PackageLoader("perfkit.reporting", "templates"), autoescape=True)
 ANNUAL = "annual.html.j2"
+DATA = "data.html.j2"
 
 
 def _show(markup: str) -> None:
@@ -49,6 +50,12 @@ def render_sentence(name: str, facts: dict[str, Any], template: str = ANNUAL) ->
 
 def sentence(name: str, facts: dict[str, Any], template: str = ANNUAL) -> None:
     _show(render_sentence(name, facts, template))
+
+
+def data_note(provenance: dict[str, Any]) -> None:
+    """Under a report's title: how many rows failed validation and are in none of its figures (if any)."""
+    if provenance["quarantined"]:
+        sentence("quarantine_note", provenance, DATA)
 
 
 def format_table(frame: pd.DataFrame, money: list[str] = (), percent: list[str] = (),
