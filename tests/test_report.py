@@ -55,6 +55,7 @@ def test_html_figures_equal_the_package_api(reports: Path, demo_dir: Path) -> No
         assert f"低于{b['threshold']}分项目{b['count']}个，涉及资金{b['amount']}万元" in html
     s = f["spotcheck"]
     assert f"{s['units']}个单位、{s['projects']}个项目，涉及金额共计{s['amount']}万元" in html
+    assert _text(render_sentence("red_vs_warned", f["monitoring"])) in html  # the two counts' definitions
     for section in ("coverage", "exante", "targets", "review", "application"):
         assert _text(render_sentence(section, f[section])) in html
     assert _text(render_sentence("data_sources", f["data"], DATA)) in html

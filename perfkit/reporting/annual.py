@@ -186,6 +186,7 @@ def section_supervision(rep: AnnualReport) -> None:
         D.heading("（三）突出监控审核", 3)
         D.sentence("monitoring_review", f["monitoring"])
         _monitoring_table(a, "monitor_class", "监控分类", f"表3 1-{rep.month}月绩效监控分类汇总（金额单位：万元）")
+        D.sentence("red_vs_warned", f["monitoring"])
     if "review" in f:
         D.heading("（四）突出评价审核", 3)
         D.sentence("review", f["review"])
