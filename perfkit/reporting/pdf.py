@@ -14,15 +14,16 @@ def to_pdf(html: str, path: Path, base_url: Path) -> Path:
     """HTML (with its CJK font subset inlined) → A4 PDF.
 
     The FontConfiguration must be passed to the writer or the @font-face rule is silently ignored
-    (TECH_NOTES.md). The page inlines a subset of the font already (:func:`perfkit.reporting.fonts.subset_font`),
-    so WeasyPrint embeds it as it is (``full_fonts``) instead of subsetting it again: without
-    libharfbuzz-subset (not on a fresh Debian) it does that with fontTools on the CFF outlines, which was
-    a third of the annual report's PDF time.
+    (TECH_NOTES.md). The page inlines a small subset of the font already
+    (:func:`perfkit.reporting.fonts.subset_font`), which WeasyPrint subsets once more. Not ``full_fonts``:
+    it is faster (WeasyPrint's own subsetting uses fontTools on CFF outlines when libharfbuzz-subset is
+    absent) but its text map then covers only the font's cmap, so digits that Pango shapes to
+    alternate glyphs (e.g. "0.6" in the rules table) no longer extract or search.
     """
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    HTML(string=html, base_url=str(base_url)).write_pdf(str(path), font_config=FontConfiguration(), full_fonts=True)
+    HTML(string=html, base_url=str(base_url)).write_pdf(str(path), font_config=FontConfiguration())
     return path
 
 
