@@ -439,7 +439,7 @@ def validate_table(raw: pd.DataFrame, table: Table, file: str, known: dict[str, 
         prepared.update(prepare_column(raw[raw_header], col))
     frame = pd.DataFrame(prepared, index=raw.index)
     by_name = {c.name: h for h, c in mapping.items()}
-    import pandera.pandas as pa
+    import pandera.pandas as pa  # here, not at module level: reading a snapshot never validates
 
     schema = _schema(table, set(frame.columns), known, units)
     bad = pd.DataFrame(columns=QUARANTINE_COLUMNS)
@@ -561,7 +561,6 @@ def unify_categories(tables: dict[str, pd.DataFrame]) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- snapshot
-
 
 
 def save_snapshot(ds: Dataset, folder: Path) -> Path:

@@ -67,7 +67,8 @@ EXTRA_CHARS = "，。、；：？！“”‘’（）《》【】—…·％"
 
 
 @cache
-def _font_face():  # noqa: ANN202 — a uharfbuzz Face, read once per process
+def _font_face() -> object:
+    """The font as a uharfbuzz Face, read once per process."""
     import uharfbuzz as hb
 
     return hb.Face(hb.Blob.from_file_path(str(font_path())))
