@@ -179,7 +179,7 @@ def test_failed_run_keeps_earlier_reports_and_names_the_cell(tmp_path: Path, dem
         {"cell_type": "code", "id": "boom", "metadata": {}, "source": "1 / 0", "outputs": [], "execution_count": None}],
         "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
         "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
-    with pytest.raises(ReportError, match="ZeroDivisionError"):
+    with pytest.raises(ReportError, match=r"^broken\.ipynb 第 3 个代码单元格（1 / 0）出错：ZeroDivisionError"):
         render_all([(nb, "broken", {})], out, lambda s: s, "mof2020", progress=lambda s: None)
     assert (out / "old.html").read_text(encoding="utf-8") == "earlier"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".r-")] == []

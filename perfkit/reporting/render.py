@@ -56,9 +56,13 @@ def execute(notebook: Path, output: Path, parameters: dict) -> nbformat.Notebook
         return pm.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name="python3",
                                    progress_bar=False, log_output=False, kernel_manager_class=_local_kernel_manager())
     except PapermillExecutionError as exc:
+        # the count is the executed notebook's (papermill's injected parameters cell included), so the
+        # cell's first line is named too: that is what the user finds in the notebook they opened
         cell = exc.exec_count if exc.exec_count is not None else exc.cell_index
+        first = next((line.strip() for line in str(exc.source or "").splitlines() if line.strip()), "")
+        where = f"（{first[:40]}{'…' if len(first) > 40 else ''}）" if first else ""
         reason = (str(exc.evalue).strip().splitlines() or [""])[0]
-        raise ReportError(f"{notebook.name} 第 {cell} 个代码单元格出错：{exc.ename}: {reason}") from exc
+        raise ReportError(f"{notebook.name} 第 {cell} 个代码单元格{where}出错：{exc.ename}: {reason}") from exc
 
 
 def _local_kernel_manager() -> type:
