@@ -62,9 +62,9 @@ class Dataset:
         """Where the figures come from, for a report to say: the source's file name, the number of
         tables, and rows read = rows loaded + rows set aside by validation (over all tables)."""
         c = self.counts
-        total = (lambda col: int(c[col].sum())) if len(c) else (lambda col: 0)
-        return {"source": Path(str(self.source)).name, "tables": len(c), "read": total("读入"),
-                "loaded": total("载入"), "quarantined": total("隔离")}
+        total = {col: int(c[col].sum()) if len(c) else 0 for col in ("读入", "载入", "隔离")}
+        return {"source": Path(str(self.source)).name, "tables": len(c), "read": total["读入"],
+                "loaded": total["载入"], "quarantined": total["隔离"]}
 
 
 # ---------------------------------------------------------------------------------------------- headers

@@ -56,13 +56,14 @@ def allocation_facts(al: Allocation) -> dict[str, dict]:
                      "livelihood": int(p["livelihood"].sum()),
                      "livelihood_budget": format_wan(p.loc[p["livelihood"], "budget"].sum())},
         "gate": {"new_major": len(g), "blocked": len(blocked), "blocked_amount": format_wan(blocked["budget"].sum())},
+        "data": a.data.provenance(),
     }
 
 
 def title(al: Allocation) -> None:
     D.heading(f"{al.district}{al.year + 1}年度预算安排与绩效评价结果挂钩分析", 1)
     D.sentence("intro", al.facts["intro"], ALLOCATION)
-    D.data_note(al.analysis.data.provenance())
+    D.data_note(al.facts["data"])
 
 
 def section_proposal(al: Allocation) -> None:

@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import jinja2
@@ -65,6 +66,7 @@ def execute(notebook: Path, output: Path, parameters: dict) -> nbformat.Notebook
         raise ReportError(f"{notebook.name} 第 {cell} 个代码单元格{where}出错：{exc.ename}: {reason}") from exc
 
 
+@cache
 def _local_kernel_manager() -> type:
     """A kernel manager whose kernel talks over Unix sockets instead of TCP ports on localhost, and is
     not interrupted on its way out.
