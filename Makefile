@@ -19,6 +19,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	# notebooks are committed without outputs: a git clean filter (named in .gitattributes) strips them
+	-git rev-parse --git-dir >/dev/null 2>&1 && \
+	  git config filter.perfkit-strip-outputs.clean "$(abspath $(BIN))/python -m perfkit.reporting.notebooks" && \
+	  git config filter.perfkit-strip-outputs.smudge cat
 	touch $(STAMP)
 
 $(DEMO)/demo.xlsx: | $(STAMP)
@@ -37,7 +41,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check perfkit tests benchmarks
 
 lab: $(STAMP) $(DEMO)/demo.xlsx
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ --ContentsManager.pre_save_hook=perfkit.reporting.notebooks.strip_outputs_hook
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
 from perfkit.io.load import load
-from perfkit.reporting.explorer import ALL, Explorer, ExplorerUI, Filters
+from perfkit.reporting.explorer import (
+    ALL,
+    PAGE_SIZE,
+    Explorer,
+    ExplorerUI,
+    Filters,
+    html_bars,
+    html_table,
+    page_of,
+)
+from perfkit.reporting.notebooks import strip_outputs_hook
+
+NOTEBOOKS = Path(__file__).parents[1] / "notebooks"
 
 
 @pytest.fixture(scope="module")
@@ -27,15 +43,40 @@ def rows(html: str) -> int:
 
 
 def test_filters_narrow_the_table(ui) -> None:
-    everything = rows(ui.table.value)
+    everything = rows(ui.projects.html.value)
     ui.w["category"].value = "乡村振兴资金支出"
-    narrowed = rows(ui.table.value)
+    narrowed = rows(ui.projects.html.value)
     assert 0 < narrowed < everything and set(ui.view["category"]) == {"乡村振兴资金支出"}
     ui.w["grade"].value = "优"
-    assert set(ui.view["grade"]) <= {"优"} and rows(ui.table.value) <= narrowed
+    assert set(ui.view["grade"]) <= {"优"} and rows(ui.projects.html.value) <= narrowed
     ui.w["category"].value = ALL
     ui.w["grade"].value = ALL
-    assert rows(ui.table.value) == everything
+    assert rows(ui.projects.html.value) == everything
+
+
+def test_every_row_is_reachable_by_paging_and_sorting(ui) -> None:
+    seen = []
+    ui.projects.sort.value = "budget"
+    ui.projects.ascending.value = False
+    pages = int(re.search(r"第 1 / (\d+) 页", ui.projects.html.value).group(1))
+    assert pages == -(-len(ui.view) // PAGE_SIZE) > 1
+    for _ in range(pages):
+        seen += re.findall(r"<tr><td>([^<]+)</td>", ui.projects.html.value)
+        ui.projects.next.click()
+    assert ui.projects.next.disabled and sorted(seen) == sorted(ui.view["project_id"].astype(str))
+    ui.projects.first_page()
+    first = re.findall(r"<tr><td>([^<]+)</td>", ui.projects.html.value)[0]
+    assert first == str(ui.view.sort_values("budget", ascending=False)["project_id"].iloc[0])
+    ui.tabs.selected_index = 1  # all units too, not only the first 30
+    assert rows(ui.units.html.value) == ui.view["unit_name"].nunique() > PAGE_SIZE
+
+
+def test_table_shows_money_percent_and_yes_no(ui) -> None:
+    page = ui.projects.html.value
+    assert re.search(r"<td>\d{1,3}(,\d{3})*\.\d{2}</td>", page)  # 万元, two decimals
+    assert re.search(r"<td>\d+\.\d%</td>", page)                  # 执行进度 as a percentage
+    assert "<td>是</td>" in page or "<td>否</td>" in page
+    assert "True" not in page and "False" not in page and "e+" not in page
 
 
 def test_threshold_moves_the_warnings(ui) -> None:
@@ -44,7 +85,13 @@ def test_threshold_moves_the_warnings(ui) -> None:
     ui.w["threshold"].value = 35
     high = int(ui.view["warning"].sum())
     assert low >= high > 0
-    assert "阈值 35" in ui.chart.value
+    assert isinstance(ui.w["threshold"].value, int) and "阈值 35 个百分点" in ui.chart.value
+
+
+def test_chart_has_no_zero_bars() -> None:
+    html = html_bars(pd.Series({"部门项目支出": 3, "乡村振兴资金支出": 0}), "预警")
+    assert "部门项目支出" in html and "乡村振兴资金支出" not in html
+    assert "没有预警项目" in html_bars(pd.Series({"部门项目支出": 0}), "预警")
 
 
 def test_month_and_profile_change_the_analysis(ui, explorer) -> None:
@@ -54,40 +101,121 @@ def test_month_and_profile_change_the_analysis(ui, explorer) -> None:
     assert (sep >= may - 1e-12).all() and (sep > may).any()
     ui.w["profile"].value = "bands807060"
     assert ui.view["grade"].eq("优").sum() >= explorer.view(Filters(month=9))["grade"].eq("优").sum()
+    assert "规则口径由「mof2020」改为「bands807060」" in ui.note.value
+
+
+def test_a_profile_change_without_effect_says_so(explorer) -> None:
+    f = Filters(profile="mof2020")
+    assert "均无变化" in explorer.profile_effect(f, "mof2020") or explorer.profile_effect(f, "mof2020") == ""
+    said = explorer.profile_effect(Filters(profile="exec20"), "mof2020")
+    assert "均无变化" in said or re.search(r"\d+ 个项目复核总分变化", said)
 
 
 def test_drill_down_from_unit_to_indicator_explanations(ui) -> None:
     unit = ui.w["unit"].options[1]
     ui.w["unit"].value = unit
     assert set(ui.view["unit_name"]) == {unit}
+    ui.tabs.selected_index = 2
     project_id = ui.project.options[0][1]
     ui.project.value = project_id
     assert "说明" in ui.detail.value and ("依据" in ui.detail.value or "无法" in ui.detail.value)
+    for word in ("复核总分", "等级", "执行率", project_id):
+        assert word in ui.detail.value
+
+
+def test_selection_is_kept_while_in_view_and_cleared_when_nothing_is(ui) -> None:
+    ui.tabs.selected_index = 2
+    chosen = ui.project.options[3][1]
+    ui.project.value = chosen
+    category = str(ui.view.set_index("project_id").loc[chosen, "category"])
+    ui.w["category"].value = category
+    assert ui.project.value == chosen and chosen in ui.detail.value
+    ui.w["unit"].value = next(u for u in ui.w["unit"].options[1:]
+                              if u not in set(ui.view["unit_name"].astype(str)))
+    assert ui.view.empty and ui.project.value is None and not ui.project.options
+    assert chosen not in ui.detail.value and "没有可查看的项目" in ui.detail.value
+
+
+def test_the_project_list_says_what_it_leaves_out(ui) -> None:
+    ui.tabs.selected_index = 2
+    listed = len(ui.project.options)
+    assert listed <= 500
+    if len(ui.view) - int(ui.view["classified"].sum()) > 500:
+        assert "前 500 个" in ui.project_note.value
+    if ui.view["classified"].any():
+        assert f"另有 {int(ui.view['classified'].sum())} 个涉密项目未列出" in ui.project_note.value
 
 
 def test_export_current_view(ui, tmp_path) -> None:
     ui.w["monitor_class"].value = "转移支付项目"
     path = ui.export()
-    ws = load_workbook(path)["当前视图"]
+    assert path.parent == tmp_path and re.fullmatch(r"当前视图_\d{8}_\d{6}\.xlsx", path.name)
+    book = load_workbook(path)
+    ws = book["当前视图"]
     assert ws.max_row - 1 == len(ui.view) and ws.freeze_panes == "C2"
-    assert "已导出" in ui.status.value
+    head = [c.value for c in ws[1]]
+    progress, warned, budget = (head.index(h) + 1 for h in ("执行进度", "预警", "全年预算数（万元）"))
+    assert ws.cell(2, progress).number_format == "0.0%" and ws.cell(2, budget).number_format == "#,##0.00"
+    assert {ws.cell(r, warned).value for r in range(2, ws.max_row + 1)} <= {"是", "否"}
+    conditions = dict(row for row in book["筛选条件"].iter_rows(min_row=2, values_only=True))
+    assert conditions["监控分类"] == "转移支付项目" and conditions["截至月份"] == "5"
+    assert conditions["规则口径"] == "mof2020" and conditions["项目数"] == str(len(ui.view))
+    assert "已导出" in ui.status.value and path.name in ui.status.value and "download" in ui.status.value
+    ui.w["grade"].value = "优"
+    assert ui.status.value == ""  # the message does not outlive the view it describes
 
 
-def test_markup_in_data_is_escaped(explorer) -> None:
-    from perfkit.reporting.explorer import html_table
-
+def test_markup_in_data_is_escaped() -> None:
     html = html_table(pd.DataFrame({"project_name": ["<script>alert(1)</script>"]}))
     assert "<script>" not in html and "&lt;script&gt;" in html
 
 
+def test_page_of_sorts_blanks_last() -> None:
+    frame = pd.DataFrame({"x": [2.0, None, 1.0, 3.0]})
+    rows_, page, pages = page_of(frame, "x", True, page=0, size=2)
+    assert rows_["x"].tolist() == [1.0, 2.0] and (page, pages) == (0, 2)
+    assert page_of(frame, "x", True, page=5, size=2)[0]["x"].isna().tolist() == [False, True]
+
+
+def test_the_explorer_carries_its_own_cjk_font(ui) -> None:
+    style = ui.style.value
+    assert "@font-face" in style and "base64," in style and ".perfkit-explorer" in style
+    assert "perfkit-explorer" in ui.widget()._dom_classes
+
+
+def test_saving_a_notebook_from_the_lab_drops_outputs() -> None:
+    nb = json.loads((NOTEBOOKS / "explore.ipynb").read_text(encoding="utf-8"))
+    nb["cells"][2]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "x"}]
+    nb["cells"][2]["execution_count"] = 3
+    nb["metadata"]["widgets"] = {"application/vnd.jupyter.widget-state+json": {}}
+    model = {"type": "notebook", "content": nb}
+    strip_outputs_hook(model, path="notebooks/explore.ipynb")
+    assert nb["cells"][2]["outputs"] == [] and nb["cells"][2]["execution_count"] is None
+    assert "widgets" not in nb["metadata"]
+    mine = {"type": "notebook", "content": {"cells": [{"cell_type": "code", "outputs": [1]}], "metadata": {}}}
+    strip_outputs_hook(mine, path="my_analysis.ipynb")
+    assert mine["content"]["cells"][0]["outputs"] == [1]  # an analyst's own notebook keeps its outputs
+
+
+@pytest.mark.parametrize("name", ["annual_report.ipynb", "budget_allocation.ipynb", "explore.ipynb"])
+def test_git_clean_filter_leaves_committed_notebooks_unchanged_and_strips_outputs(name: str) -> None:
+    text = (NOTEBOOKS / name).read_text(encoding="utf-8")
+    run = [sys.executable, "-m", "perfkit.reporting.notebooks"]
+    assert subprocess.run(run, input=text, capture_output=True, text=True, check=True).stdout == text
+    nb = json.loads(text)
+    code = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    code["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "x"}]
+    dirty = json.dumps(nb, ensure_ascii=False)
+    assert subprocess.run(run, input=dirty, capture_output=True, text=True, check=True).stdout == text
+    assert (Path(__file__).parents[1] / ".gitattributes").read_text().count("perfkit-strip-outputs") == 1
+
+
 def test_explore_notebook_runs_under_papermill(tmp_path, demo_dir) -> None:
     """The notebook an analyst opens: executed end to end (widgets are built, nothing raises)."""
-    from pathlib import Path
-
     import papermill as pm
 
-    nb = Path(__file__).parents[1] / "notebooks" / "explore.ipynb"
-    out = pm.execute_notebook(str(nb), str(tmp_path / "explore.ipynb"), kernel_name="python3", progress_bar=False,
+    out = pm.execute_notebook(str(NOTEBOOKS / "explore.ipynb"), str(tmp_path / "explore.ipynb"),
+                              kernel_name="python3", progress_bar=False,
                               parameters={"data": str(demo_dir / "csv"), "export_dir": str(tmp_path)})
     outputs = [o for c in out.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
