@@ -1,9 +1,10 @@
-"""Update latency of the analyst explorer on the demo district (a benchmark, not a test).
+"""The kernel's own time per explorer update on the demo district (a benchmark, not a test).
 
     python benchmarks/bench_explorer.py [--data data/demo/demo.xlsx]
 
 Times each kind of widget change (filters, threshold, month, profile, drill-down) after the background
-warm-up, the way an analyst meets them, and prints median and worst milliseconds. Target: ≤ 200 ms.
+warm-up, the way an analyst meets them, and prints median and worst milliseconds of kernel time
+(target ≤ 50 ms). What the browser shows end to end: benchmarks/bench_explorer_browser.py (≤ 200 ms).
 """
 
 from __future__ import annotations
@@ -49,14 +50,15 @@ def main() -> None:
             times.append((time.perf_counter() - t) * 1000)
         worst_all = max(worst_all, max(times))
         print(f"{name:10s} median {statistics.median(times):6.1f} ms   worst {max(times):6.1f} ms")
+    ui.tabs.selected_index = 2
     times = []
-    for _label, pid in ui.project.options[:5]:
+    for _label, pid in ui.project.options[1:6]:
         t = time.perf_counter()
         ui.project.value = pid
         times.append((time.perf_counter() - t) * 1000)
     worst_all = max(worst_all, max(times))
     print(f"{'drill-down':10s} median {statistics.median(times):6.1f} ms   worst {max(times):6.1f} ms")
-    print(f"worst update {worst_all:.0f} ms (target ≤ 200 ms)")
+    print(f"worst update {worst_all:.0f} ms of kernel time (target ≤ 50 ms)")
 
 
 if __name__ == "__main__":

@@ -395,6 +395,8 @@ class ExplorerUI:
                                     W.VBox([self.project, self.project_note, self.detail])])
         for i, title in enumerate(["项目", "单位汇总", "项目指标（说明）"]):
             self.tabs.set_title(i, title)
+        for out in (self.chart, self.projects.html, self.units.html, self.detail, self.project_note, self.note):
+            out.add_class("pk-out")  # what an update redraws (benchmarks/bench_explorer_browser.py watches these)
         self._stale: set[int] = set()
         self._quiet = False
         for name, widget in self.w.items():
