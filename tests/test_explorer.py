@@ -181,6 +181,20 @@ def test_the_explorer_carries_its_own_cjk_font(ui) -> None:
     style = ui.style.value
     assert "@font-face" in style and "base64," in style and ".perfkit-explorer" in style
     assert "perfkit-explorer" in ui.widget()._dom_classes
+    shown = []
+    ui.w["profile"].value = "exec20"
+    shown.append(ui.note.value)
+    ui.tabs.selected_index = 2
+    shown += [ui.project_note.value, ui.detail.value, ui.chart.value]
+    ui.export()
+    shown.append(ui.status.value)
+    ui.w["unit"].value = ui.w["unit"].options[1]
+    ui.w["grade"].value = next(g for g in ui.w["grade"].options[1:] if g not in set(ui.view["grade"].astype(str)))
+    shown += [ui.detail.value, ui.projects.html.value]
+    for widget in ui.w.values():
+        shown.append(widget.description)
+    missing = {c for c in re.sub(r"<[^>]+>", "", "".join(shown)) if ord(c) > 0x2000} - set(ui.font_chars)
+    assert not missing  # no character the explorer shows falls outside its font (boxes on a bare machine)
 
 
 def test_saving_a_notebook_from_the_lab_drops_outputs() -> None:

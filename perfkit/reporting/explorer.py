@@ -47,10 +47,6 @@ FILTER_LABELS = {"unit": "单位", "department": "主管部门", "category": "�
                  "profile": "规则口径"}
 PAGE_SIZE = 50          # rows per table page: one page of HTML per update, whatever the district's size
 PROJECT_LIST_LIMIT = 500  # entries in the 项目 drop-down; the note under it says when more are in view
-UI_TEXT = ("绩效数据浏览器筛选条件截至月份预警阈值规则口径项目单位汇总指标说明导出当前视图上一页下一页第页共行排序升序降序"
-           "没有符合当前筛选的项目请放宽计算中后台预计算已完成组合涉密未列出下拉框列出前个按缩小范围复核总分等级执行率"
-           "得分变化无与相同已导出文件夹可在左侧文件浏览器中找到下载百分点万元是否全部红黄绿蓝灰未报送")
-
 
 @dataclass(frozen=True)
 class Filters:
@@ -312,7 +308,8 @@ def font_style(text: str) -> str:
     from perfkit.reporting.fonts import FAMILY, font_face_css
 
     return (f"<style>{font_face_css(text)} .perfkit-explorer, .perfkit-explorer * "
-            f"{{ font-family: '{FAMILY}', var(--jp-ui-font-family), sans-serif !important; }}</style>")
+            f"{{ font-family: '{FAMILY}', var(--jp-ui-font-family), sans-serif !important; }}"
+            " .perfkit-explorer th { white-space: nowrap; }</style>")
 
 
 class Pager:
@@ -381,7 +378,8 @@ class ExplorerUI:
             "profile": W.Dropdown(options=available_profiles(), value=profile, description="规则口径", layout=wide,
                                   style=label),
         }
-        self.style = W.HTML(font_style(UI_TEXT + _dataset_text(explorer)))
+        self.font_chars = _ui_text() + _dataset_text(explorer)
+        self.style = W.HTML(font_style(self.font_chars))
         self.projects = Pager(VIEW_COLUMNS, "warning", False)
         self.units = Pager(UNIT_COLUMNS, "warned", False)
         self.project = W.Dropdown(options=[], description="项目", layout=W.Layout(width="48em"), style=label)
@@ -511,6 +509,11 @@ class ExplorerUI:
         return box
 
 
+def _ui_text() -> str:
+    """Every character of the explorer's own labels and sentences: those of this module's source."""
+    return "".join(set(Path(__file__).read_text(encoding="utf-8")))
+
+
 def _dataset_text(explorer: Explorer) -> str:
     """Every character the explorer may show from the data, for the font subset (computed once)."""
     parts = []
@@ -521,10 +524,10 @@ def _dataset_text(explorer: Explorer) -> str:
                 parts.append("".join(map(str, col.cat.categories)))
             elif col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
                 parts.append("".join(map(str, col.dropna().unique())))
-    rules = explorer.rules("mof2020")
-    parts.append("".join(rules.table().astype(str).to_numpy().ravel()))
+    for profile in available_profiles():  # 说明 cite each profile's sources
+        parts.append("".join(explorer.rules(profile).table().astype(str).to_numpy().ravel()))
     ind = explorer.scores("mof2020").indicators
-    parts.append("".join(explain_indicators(ind, rules).unique()))
+    parts.append("".join(explain_indicators(ind, explorer.rules("mof2020")).unique()))
     return "".join(set("".join(parts)))
 
 
