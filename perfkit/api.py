@@ -50,11 +50,19 @@ class Analysis:
 
 
 def analyze(data: str | Path | Dataset, year: int | None = None, month: int | None = None,
-            profile: str | Path = DEFAULT_PROFILE, history: pd.DataFrame | None = None) -> Analysis:
-    """Run every stage the data allows. A stage whose table is absent is skipped with a one-line note."""
+            profile: str | Path = DEFAULT_PROFILE, history: pd.DataFrame | None = None,
+            archive: str | Path | None = None) -> Analysis:
+    """Run every stage the data allows. A stage whose table is absent is skipped with a one-line note.
+
+    Earlier years' grades (for the multi-year rule) come from ``history`` or, when it is not given, from
+    the ``archive`` file (:mod:`perfkit.io.archive`), project codes carried through the 编码变更 table."""
     ds = data if isinstance(data, Dataset) else load(data, month=month)
     year = year or _year_of(ds)
     rules = load_rules(profile, year)
+    if history is None and archive is not None and Path(archive).exists():
+        from perfkit.io import archive as arc
+
+        history = arc.grade_history(archive, before=year, code_map=ds.get("code_changes"))
     a = Analysis(ds, rules, month, history=history)
 
     def need(*tables: str, stage: str) -> bool:
@@ -101,6 +109,38 @@ def analyze_distributed(data: str | Path | Dataset, year: int | None = None, mon
     if r.monitoring is not None:
         a.monitoring = monitoring.Monitoring(month, r.monitoring, pd.DataFrame())
     a.ranking = application.unit_ranking(ds, a.scores.projects, a.monitoring, a.findings, rules)
+    return a
+
+
+def archive_results(a: Analysis) -> dict[str, pd.DataFrame]:
+    """What the archive keeps of one year's run: scores, findings, monitoring at every month the data
+    has, ranking and proposal (internal column names; money in 分)."""
+    out: dict[str, pd.DataFrame] = {}
+    if a.scores is not None:
+        out["projects"], out["indicators"] = a.scores.projects, a.scores.indicators
+        out["findings"] = a.findings
+    if a.target_findings is not None:
+        out["target_findings"] = a.target_findings
+    if a.data.has("projects") and a.data.has("exec_monitor"):
+        months = sorted({int(m) for m in a.data.table("exec_monitor")["month"].dropna().unique() if 1 <= m <= 12})
+        out["monitoring"] = pd.concat([monitoring.monitor(a.data, a.rules, m).projects.assign(month=m)
+                                       for m in months], ignore_index=True) if months else None
+    for kind in ("ranking", "proposal"):
+        if getattr(a, kind) is not None:
+            out[kind] = getattr(a, kind)
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def archive_add(data: str | Path | Dataset, year: int | None = None, archive: str | Path = "data/perfkit.duckdb",
+                month: int | None = None, profile: str | Path = DEFAULT_PROFILE) -> Analysis:
+    """``perfkit archive add``: analyse one year and store its validated input and results in the
+    archive, replacing that year if it is there (one transaction)."""
+    from perfkit.io import archive as arc
+
+    ds = data if isinstance(data, Dataset) else load(data)  # every month, for monitoring by month
+    a = analyze(ds, year=year, month=month, profile=profile, archive=archive)
+    arc.add_year(archive, a.rules.year, a.data.tables, archive_results(a), profile=a.rules.profile,
+                 profile_version=a.rules.fingerprint(), source=str(a.data.source), as_of_month=month)
     return a
 
 

@@ -114,6 +114,33 @@ def _cmd_import_forms(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_archive(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from perfkit.io import archive as arc
+
+    if args.action == "add":
+        if not args.data:
+            raise InputError("perfkit archive add 需要数据：perfkit archive add DATA --year Y")
+        from perfkit.api import archive_add
+
+        a = archive_add(args.data, year=args.year, archive=args.db, month=args.month, profile=args.profile)
+        print(f"已存入 {a.rules.year} 年度（规则口径 {a.rules.profile}）→ {args.db}")
+    elif args.action == "drop":
+        if args.year is None:
+            raise InputError("perfkit archive drop 需要 --year")
+        print(f"已删除 {args.year} 年度" if arc.drop_year(args.db, args.year) else f"档案中没有 {args.year} 年度")
+    else:
+        listed = arc.years(args.db)
+        if listed.empty:
+            print(f"{args.db}：尚无年度（perfkit archive add DATA --year Y）")
+        for r in listed.itertuples(index=False):
+            month = f"，监控截至 {int(r.as_of_month)} 月" if pd.notna(r.as_of_month) else ""
+            print(f"{r.year} 年度  存入 {r.added_at:%Y-%m-%d %H:%M}  规则口径 {r.profile}（{r.profile_version}）{month}"
+                  f"  来源 {r.source}")
+    return 0
+
+
 def _cmd_template(args: argparse.Namespace) -> int:
     from perfkit.io.templates import write_template
 
@@ -174,6 +201,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder")
     p.add_argument("--out", required=True, help="输出：.xlsx 工作簿或文件夹")
     p.set_defaults(func=_cmd_import_forms)
+
+    p = sub.add_parser("archive", help="年度档案（DuckDB 文件）：存入、列出、删除某年度的数据与结果")
+    p.add_argument("action", choices=["add", "list", "drop"], help="add 存入（同年度则替换）、list 列出、drop 删除")
+    p.add_argument("data", nargs="?", help="add 时：该年度的工作簿或文件夹")
+    p.add_argument("--year", type=int, default=None)
+    p.add_argument("--db", default="data/perfkit.duckdb", help="档案文件（内部资料，含涉密项目，不得公开）")
+    p.add_argument("--month", type=int, default=None, help="监控截至月份")
+    p.add_argument("--profile", default="mof2020")
+    p.set_defaults(func=_cmd_archive)
 
     p = sub.add_parser("template", help="写出空白 Excel 填报模板")
     p.add_argument("--out", default="data/templates/perfkit_模板.xlsx")

@@ -144,8 +144,14 @@ ARCHIVE = Table("评价档案", "archive", (
     *(Column(a, f"archive_{i}", "bool", hint="是/否") for i, a in enumerate(ARCHIVE_ITEMS, start=1)),
 ), unique=("project_id",), description="绩效评价档案清单")
 
+CODE_CHANGES = Table("编码变更", "code_changes", (
+    Column("原项目编码", "old_id", required=True, hint="以前年度使用的项目编码"),
+    Column("新项目编码", "new_id", required=True, hint="本年度的项目编码"),
+    Column("变更年度", "year", "int", hint="启用新编码的年度，如 2023", minimum=2000, maximum=2100),
+), unique=("old_id",), description="项目编码变更（跨年度比较与连续评级按新编码衔接）", needs_project=False)
+
 TABLES: tuple[Table, ...] = (
-    UNITS, PROJECTS, TARGETS, EXEC_MONITOR, IND_MONITOR, SELF_EVAL, SELF_SUMMARY, EXANTE, ARCHIVE,
+    UNITS, PROJECTS, TARGETS, EXEC_MONITOR, IND_MONITOR, SELF_EVAL, SELF_SUMMARY, EXANTE, ARCHIVE, CODE_CHANGES,
 )
 BY_SHEET: dict[str, Table] = {t.sheet: t for t in TABLES}
 BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}

@@ -65,6 +65,13 @@ class Rulebook:
         """'财预〔2020〕10号…' — the source of a rule, for each score's 说明."""
         return self.parameters[key].source
 
+    def fingerprint(self) -> str:
+        """A short digest of every rule in force: two runs with the same fingerprint used the same rules
+        (the archive records it beside the profile's name)."""
+        import hashlib
+
+        return hashlib.sha256(self.table().to_csv(index=False).encode("utf-8")).hexdigest()[:12]
+
     def table(self) -> pd.DataFrame:
         """The active rules as a table with their sources (what ``perfkit rules`` prints)."""
         when = dt.date(self.year, 1, 1)

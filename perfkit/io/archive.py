@@ -1,0 +1,234 @@
+"""The archive: every year's validated input and results in one embedded DuckDB file (no server).
+
+The bureau runs perfkit every year; the second year it wants last year beside this year, and the
+rulebook's multi-year rule (unsatisfactory two years running → redesign, a third → cancel) needs
+earlier years' grades. This module only stores and reads frames — it imports nothing from the analyses
+(io → rules → analyses → reporting): :mod:`perfkit.api` decides what a year's results are.
+
+Layout of the file (default ``data/perfkit.duckdb``):
+- ``archive_meta`` (key, value): the schema version, so a newer perfkit can migrate an older file;
+- ``archive_years``: one row per archived year (when, rulebook profile and its version, source, perfkit);
+- ``input_<table>``: the validated contract tables (internal names, money in 分), a ``year`` column added;
+- ``result_<kind>``: project scores, indicator scores, findings, monitoring by month, ranking, proposal.
+A year is replaced in one transaction: a run killed half-way leaves the previous content (DuckDB's
+write-ahead log drops an uncommitted transaction on the next open). The file holds 涉密 rows — the
+bureau needs them — so it is internal and never written into a publication folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+from perfkit import __version__
+from perfkit.io.base import InputError
+
+DEFAULT_ARCHIVE = Path("data/perfkit.duckdb")
+SCHEMA_VERSION = 2
+
+# schema version → statements that bring a file from the version before it to this one
+MIGRATIONS: dict[int, list[str]] = {
+    1: ["CREATE TABLE IF NOT EXISTS archive_meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+        "CREATE TABLE IF NOT EXISTS archive_years (year INTEGER PRIMARY KEY, added_at TIMESTAMP, "
+        "profile VARCHAR, source VARCHAR)"],
+    2: ["ALTER TABLE archive_years ADD COLUMN IF NOT EXISTS profile_version VARCHAR",
+        "ALTER TABLE archive_years ADD COLUMN IF NOT EXISTS perfkit_version VARCHAR",
+        "ALTER TABLE archive_years ADD COLUMN IF NOT EXISTS as_of_month INTEGER"],
+}
+
+
+def _duckdb():
+    try:
+        import duckdb
+    except ImportError as exc:  # pragma: no cover - duckdb is a dependency
+        raise InputError("年度档案需要 duckdb：pip install duckdb") from exc
+    return duckdb
+
+
+@contextmanager
+def connect(path: str | Path = DEFAULT_ARCHIVE, read_only: bool = False) -> Iterator[object]:
+    """An open archive, migrated to :data:`SCHEMA_VERSION` (created when it does not exist yet)."""
+    duckdb = _duckdb()
+    path = Path(path)
+    if read_only and not path.exists():
+        raise InputError(f"年度档案 {path} 不存在（先运行 perfkit archive add）")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        raise InputError(f"无法打开年度档案 {path}：{str(exc).splitlines()[0]}") from exc
+    try:
+        if not read_only:
+            migrate(con)
+        yield con
+    finally:
+        con.close()
+
+
+def schema_version(con) -> int:
+    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'archive_meta'").fetchone()
+    if not exists[0]:
+        return 0
+    row = con.execute("SELECT value FROM archive_meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(con) -> int:
+    """Apply the migrations a file lacks, each in its own transaction; returns the version reached."""
+    current = schema_version(con)
+    if current > SCHEMA_VERSION:
+        raise InputError(f"年度档案的结构版本为 {current}，高于本程序支持的 {SCHEMA_VERSION}，请升级 perfkit")
+    for version in range(current + 1, SCHEMA_VERSION + 1):
+        con.execute("BEGIN TRANSACTION")
+        for statement in MIGRATIONS[version]:
+            con.execute(statement)
+        con.execute("INSERT OR REPLACE INTO archive_meta VALUES ('schema_version', ?)", [str(version)])
+        con.execute("COMMIT")
+    return SCHEMA_VERSION
+
+
+def _storable(frame: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Plain columns DuckDB stores the same way every year: categoricals as text (DuckDB would make
+    them ENUMs whose members differ from year to year), a ``year`` column first."""
+    out = pd.DataFrame(index=range(len(frame)))
+    out["year"] = pd.Series([int(year)] * len(frame), dtype="int32")
+    for c in frame.columns:
+        if c == "year":
+            continue
+        col = frame[c].reset_index(drop=True)
+        if isinstance(col.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(col.dtype):
+            col = col.astype(object).where(col.notna(), None)
+        out[str(c)] = col
+    return out
+
+
+def _table_exists(con, name: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                            [name]).fetchone()[0])
+
+
+def _insert(con, name: str, frame: pd.DataFrame) -> None:
+    """Insert by column name; a table gains the columns a newer perfkit writes (schema growth), and a
+    column whose type changed is widened to text rather than refused."""
+    con.register("_incoming", frame)
+    try:
+        if not _table_exists(con, name):
+            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _incoming LIMIT 0')
+        have = {r[0]: r[1] for r in con.execute(f'DESCRIBE "{name}"').fetchall()}
+        incoming = {r[0]: r[1] for r in con.execute("DESCRIBE SELECT * FROM _incoming").fetchall()}
+        for column, kind in incoming.items():
+            if column not in have:
+                con.execute(f'ALTER TABLE "{name}" ADD COLUMN "{column}" {kind}')
+            elif have[column] != kind and "NULL" not in (kind, have[column]):
+                con.execute(f'ALTER TABLE "{name}" ALTER COLUMN "{column}" TYPE VARCHAR')
+        if len(frame):
+            con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM _incoming')
+    finally:
+        con.unregister("_incoming")
+
+
+def add_year(path: str | Path, year: int, inputs: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame],
+             profile: str = "", profile_version: str = "", source: str = "", as_of_month: int | None = None) -> None:
+    """Store (or replace) one year: its validated input tables and its results, in one transaction."""
+    year = int(year)
+    with connect(path) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            _delete_year(con, year)
+            for prefix, frames in (("input_", inputs), ("result_", results)):
+                for kind, frame in frames.items():
+                    if frame is not None:
+                        _insert(con, prefix + kind, _storable(frame, year))
+            _pause_for_tests()
+            con.execute("INSERT INTO archive_years (year, added_at, profile, source, profile_version, "
+                        "perfkit_version, as_of_month) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [year, dt.datetime.now().replace(microsecond=0), profile, source, profile_version,
+                         __version__, as_of_month])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+
+def _pause_for_tests() -> None:
+    """The kill test stops a write half-way: PERFKIT_ARCHIVE_PAUSE seconds inside the transaction."""
+    pause = os.environ.get("PERFKIT_ARCHIVE_PAUSE")
+    if pause:
+        import time
+
+        print("archive: writing", flush=True)
+        time.sleep(float(pause))
+
+
+def _archived_tables(con) -> list[str]:
+    rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'input\\_%' ESCAPE '\\' "
+                       "OR table_name LIKE 'result\\_%' ESCAPE '\\'").fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def _delete_year(con, year: int) -> bool:
+    existed = bool(con.execute("SELECT count(*) FROM archive_years WHERE year = ?", [year]).fetchone()[0])
+    for name in _archived_tables(con):
+        con.execute(f'DELETE FROM "{name}" WHERE year = ?', [year])
+    con.execute("DELETE FROM archive_years WHERE year = ?", [year])
+    return existed
+
+
+def drop_year(path: str | Path, year: int) -> bool:
+    """Remove one year; returns whether it was there."""
+    with connect(path) as con:
+        con.execute("BEGIN TRANSACTION")
+        existed = _delete_year(con, int(year))
+        con.execute("COMMIT")
+    return existed
+
+
+def years(path: str | Path = DEFAULT_ARCHIVE) -> pd.DataFrame:
+    """The archived years, oldest first (empty when the file does not exist)."""
+    if not Path(path).exists():
+        return pd.DataFrame(columns=["year", "added_at", "profile", "profile_version", "source", "as_of_month"])
+    with connect(path) as con:
+        return con.execute("SELECT year, added_at, profile, profile_version, source, as_of_month, perfkit_version "
+                           "FROM archive_years ORDER BY year").df()
+
+
+def read(path: str | Path, kind: str, only: list[int] | None = None) -> pd.DataFrame | None:
+    """An archived table (``result_projects``, ``input_self_eval`` …) for all years or ``only`` these."""
+    if not Path(path).exists():
+        return None
+    with connect(path) as con:
+        if not _table_exists(con, kind):
+            return None
+        where = f" WHERE year IN ({', '.join(str(int(y)) for y in only)})" if only else ""
+        return con.execute(f'SELECT * FROM "{kind}"{where} ORDER BY year').df()
+
+
+def grade_history(path: str | Path, before: int, code_map: pd.DataFrame | None = None) -> pd.DataFrame | None:
+    """Earlier years' recomputed grades (project_id, year, grade) for the multi-year rule, with codes
+    carried forward through ``code_map`` (old_id → new_id) so a renumbered project keeps its history."""
+    projects = read(path, "result_projects")
+    if projects is None or projects.empty:
+        return None
+    history = projects.loc[projects["year"] < int(before), ["project_id", "year", "grade"]]
+    if code_map is not None and len(code_map):
+        history = history.assign(project_id=carry_codes(history["project_id"], code_map))
+    return history.reset_index(drop=True) if len(history) else None
+
+
+def carry_codes(codes: pd.Series, code_map: pd.DataFrame) -> pd.Series:
+    """Old project codes followed through the mapping (old_id → new_id), chains included (A→B→C)."""
+    step = dict(zip(code_map["old_id"].astype(str), code_map["new_id"].astype(str), strict=True))
+    final = {}
+    for old in step:
+        seen, new = {old}, step[old]
+        while new in step and new not in seen:  # a cycle in the mapping stops where it would repeat
+            seen.add(new)
+            new = step[new]
+        final[old] = new
+    text = codes.astype(str)
+    return text.map(final).fillna(text)
