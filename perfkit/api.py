@@ -144,6 +144,19 @@ def archive_add(data: str | Path | Dataset, year: int | None = None, archive: st
     return a
 
 
+def feedback(data: str | Path | Dataset, out: str | Path, year: int | None = None, month: int | None = None,
+             profile: str | Path = DEFAULT_PROFILE, deadline: str | None = None, district: str = "高新区（新市区）",
+             archive: str | Path | None = None, progress=None):
+    """``perfkit feedback``: a Word letter (绩效评价结果反馈及整改通知) and an Excel list for every unit."""
+    from perfkit.reporting.feedback import write_feedback
+
+    a = analyze(data, year=year, month=month, profile=profile, archive=archive)
+    if a.scores is None:
+        from perfkit.io.load import MissingTableError
+        raise MissingTableError(f"{a.data.source} 中没有「绩效自评」表，无法反馈评价结果")
+    return write_feedback(a, out, deadline=deadline, district=district, progress=progress)
+
+
 def _year_of(ds: Dataset) -> int:
     years = ds.get("projects")["year"].dropna() if ds.has("projects") else pd.Series(dtype=int)
     return int(years.mode().iloc[0]) if len(years) else 2022

@@ -114,6 +114,20 @@ def _cmd_import_forms(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_feedback(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from perfkit.api import feedback
+
+    f = feedback(args.data, args.out, year=args.year, month=args.month, profile=args.profile,
+                 deadline=args.deadline, district=args.district,
+                 progress=lambda units: tqdm(units, desc="写反馈通知", unit="个单位"))
+    print(f"已为 {f.units} 个单位写出反馈通知（.docx）和明细（.xlsx）→ {f.folder}")
+    if f.unassigned_findings:
+        print(f"另有 {f.unassigned_findings} 条审核发现所属项目不在「项目」表中，见 {f.folder}/未能归属单位_审核发现.xlsx")
+    return 0
+
+
 def _cmd_archive(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -201,6 +215,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder")
     p.add_argument("--out", required=True, help="输出：.xlsx 工作簿或文件夹")
     p.set_defaults(func=_cmd_import_forms)
+
+    p = sub.add_parser("feedback", help="给每个单位写绩效评价结果反馈及整改通知（Word）与明细（Excel）")
+    p.add_argument("--data", required=True)
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--out", required=True, help="输出文件夹，如 reports/2022/反馈通知")
+    p.add_argument("--month", type=int, default=5, help="监控截至月份（预警项目）")
+    p.add_argument("--deadline", default=None, help="整改期限，如 2023年3月31日（默认次年3月31日）")
+    p.add_argument("--profile", default="mof2020")
+    p.add_argument("--district", default="高新区（新市区）")
+    p.set_defaults(func=_cmd_feedback)
 
     p = sub.add_parser("archive", help="年度档案（DuckDB 文件）：存入、列出、删除某年度的数据与结果")
     p.add_argument("action", choices=["add", "list", "drop"], help="add 存入（同年度则替换）、list 列出、drop 删除")

@@ -1,0 +1,299 @@
+"""绩效评价结果反馈及整改通知: one Word letter and one Excel list per budget unit (REPORT_STYLE.md,
+the seed's 反馈整改 / 通报).
+
+Each letter carries the unit's own projects only — its grades as the unit gave them and as recomputed,
+its warned projects with amounts, the review findings that concern it grouped by type, its rank, and
+what must be rectified by when — so a unit's 涉密 projects appear in its own letter and nowhere else.
+Every figure comes from the :class:`~perfkit.api.Analysis`; the wording lives in text/feedback.yaml.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from perfkit.io.contract import GRADES
+from perfkit.io.values import FEN_PER_WAN, format_wan, plain_text
+from perfkit.io.write import excel_writer, inert_frame
+from perfkit.rules import formulas as F
+
+TEXT = Path(__file__).parent / "text" / "feedback.yaml"
+FONTS = {"title": "方正小标宋简体", "h1": "黑体", "h2": "楷体_GB2312", "body": "仿宋_GB2312"}
+UNASSIGNED = "未能归属单位"
+
+
+@cache
+def wording() -> dict:
+    return yaml.safe_load(TEXT.read_text(encoding="utf-8"))
+
+
+@dataclass
+class Feedback:
+    folder: Path
+    units: int
+    letters: list[Path]
+    unassigned_findings: int
+
+
+def unit_tables(a) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(projects, warned, findings) of the whole district, each with unit_id, for splitting by unit."""
+    ds, rules = a.data, a.rules
+    projects = plain_text(ds.table("projects")[["project_id", "project_name", "unit_id", "category", "budget",
+                                                "spent", "classified"]])
+    if a.scores is not None:
+        s = a.scores.projects
+        cols = [c for c in ("project_id", "unit_total", "total", "grade", "difference", "status") if c in s.columns]
+        projects = projects.merge(plain_text(s[cols]), on="project_id", how="left")
+        own = ds.get("self_summary")
+        own_grade = (plain_text(own[["project_id", "unit_grade"]]).drop_duplicates("project_id")
+                     if own is not None and "unit_grade" in own.columns else None)
+        computed = pd.Series(F.grade(projects["unit_total"].astype(float), rules["evaluation.grade_bands"]),
+                             index=projects.index).where(projects["unit_total"].notna())
+        if own_grade is not None:
+            given = projects["project_id"].map(own_grade.set_index("project_id")["unit_grade"])
+            projects["unit_grade"] = given.where(given.notna() & given.ne(""), computed)
+        else:
+            projects["unit_grade"] = computed
+    if a.proposal is not None:
+        projects["action"] = projects["project_id"].map(plain_text(a.proposal[["project_id", "action"]])
+                                                        .set_index("project_id")["action"])
+    warned = pd.DataFrame(columns=["project_id", "unit_id", "budget", "warning_reason"])
+    if a.monitoring is not None:
+        m = plain_text(a.monitoring.projects)
+        warned = m.loc[m["warning"].astype(bool), ["project_id", "project_name", "unit_id", "budget",
+                                                    "exec_progress", "warning_reason"]]
+        projects["warning"] = projects["project_id"].isin(warned["project_id"])
+    findings = plain_text(a.findings).merge(projects[["project_id", "project_name", "unit_id"]], on="project_id",
+                                            how="left")
+    return projects, warned, findings
+
+
+def _rank_text(ranking: pd.DataFrame | None, unit_id: str) -> tuple[str, str, int]:
+    if ranking is None or unit_id not in set(ranking["unit_id"].astype(str)):
+        return "", "", 0
+    r = ranking.assign(unit_id=ranking["unit_id"].astype(str)).set_index("unit_id")
+    rank = int(r.loc[unit_id, "rank"])
+    tied = int((r["rank"] == rank).sum()) > 1
+    return f"{'并列' if tied else ''}第{rank}名", f"{float(r.loc[unit_id, 'composite']):.2f}", len(r)
+
+
+def _wan(fen: object) -> str:
+    return format_wan(fen) if fen is not None and not pd.isna(fen) else "—"
+
+
+def _score(v: object) -> str:
+    return "" if v is None or pd.isna(v) else f"{float(v):.2f}"
+
+
+def write_letter(path: Path, unit_name: str, year: int, month: int | None, deadline: str, district: str,
+                 projects: pd.DataFrame, warned: pd.DataFrame, findings: pd.DataFrame, rank: tuple[str, str, int],
+                 grades: Iterable[str]) -> None:
+    """One unit's letter as .docx: the official fonts named, heading styles (Word's navigation pane shows
+    the structure), real Word tables."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm, Pt
+
+    w = wording()
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.left_margin, section.right_margin, section.bottom_margin = Mm(37), Mm(28), Mm(26), Mm(35)
+    _style_font(doc.styles["Normal"], FONTS["body"], 16)
+    _style_font(doc.styles["Title"], FONTS["title"], 22)
+    _style_font(doc.styles["Heading 1"], FONTS["h1"], 16)
+    for name in ("Title", "Heading 1"):
+        doc.styles[name].font.color.rgb = None
+        doc.styles[name].font.bold = False
+    title = doc.add_paragraph(w["title"].format(year=year), style="Title")
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    doc.add_paragraph(f"{unit_name}：")
+    doc.add_paragraph(w["opening"].format(year=year).replace(" ", ""))
+
+    counts = projects["grade"].value_counts() if "grade" in projects else pd.Series(dtype=int)
+    pending = int(projects["status"].eq("待核实").sum()) if "status" in projects else 0
+    diverge = int((projects["difference"].abs() >= 5).sum()) if "difference" in projects else 0
+    doc.add_heading(w["sections"]["results"], level=1)
+    doc.add_paragraph(w["results_summary"].replace(" ", "").format(
+        projects=len(projects), budget=_wan(projects["budget"].sum()), diverge=diverge,
+        pending=w["pending"].format(n=pending) if pending else "", **{g: int(counts.get(g, 0)) for g in grades}))
+    _table(doc, ["项目名称", "单位自评分", "复核分", "复核等级"],
+           [[r.project_name, _score(r.unit_total), _score(r.total), r.grade if isinstance(r.grade, str) else ""]
+            for r in projects.itertuples()], widths=[Mm(80), Mm(25), Mm(25), Mm(26)])
+
+    doc.add_heading(w["sections"]["warnings"], level=1)
+    if warned.empty:
+        doc.add_paragraph(w["no_warnings"].format(month=month or ""))
+    else:
+        doc.add_paragraph(w["warnings_summary"].format(month=month or "", n=len(warned),
+                                                       amount=_wan(warned["budget"].sum())))
+        _table(doc, ["项目名称", "全年预算数（万元）", "预警原因"],
+               [[r.project_name, _wan(r.budget), r.warning_reason] for r in warned.itertuples()],
+               widths=[Mm(55), Mm(30), Mm(71)])
+
+    doc.add_heading(w["sections"]["findings"], level=1)
+    if findings.empty:
+        doc.add_paragraph(w["no_findings"])
+    else:
+        doc.add_paragraph(w["findings_summary"].format(n=len(findings)))
+        by_type = findings["finding"].value_counts()
+        _table(doc, ["问题类型", "处数", "涉及项目数"],
+               [[t, str(int(n)), str(int(findings.loc[findings["finding"] == t, "project_id"].nunique()))]
+                for t, n in by_type.items()], widths=[Mm(80), Mm(30), Mm(46)])
+
+    doc.add_heading(w["sections"]["rank"], level=1)
+    rank_text, composite, total = rank
+    if rank_text:
+        doc.add_paragraph(w["rank"].format(score=composite, total=total, rank=rank_text))
+
+    doc.add_heading(w["sections"]["rectify"], level=1)
+    doc.add_paragraph(w["rectify_intro"].format(deadline=deadline))
+    types = list(dict.fromkeys(findings["finding"])) if not findings.empty else []
+    for i, t in enumerate(types, start=1):
+        doc.add_paragraph(f"{i}. {t}：{w['rectify'].get(t, w['rectify_default'])}")
+    if not warned.empty:
+        doc.add_paragraph(f"{len(types) + 1}. 预警项目：加快预算执行，分析执行进度与绩效目标偏差的原因，"
+                          "确保年度绩效目标实现。")
+    doc.add_paragraph("")
+    doc.add_paragraph(f"附件：{unit_name}{year}年度绩效评价结果明细（Excel）")
+    sign = doc.add_paragraph(f"{district}{w['signature']}")
+    sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    today = dt.date.today()
+    date = doc.add_paragraph(f"{today.year}年{today.month}月{today.day}日")
+    date.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    _ = Pt  # sizes are set through the styles
+    doc.save(str(path))
+
+
+def _style_font(style, name: str, size: float) -> None:
+    """Name an East Asian font on a style (Word reads w:eastAsia for Chinese text, not the Latin name)."""
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    style.font.name = name
+    style.font.size = Pt(size)
+    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    fonts.set(qn("w:eastAsia"), name)
+
+
+def _table(doc, head: list[str], rows: list[list[str]], widths: list) -> None:
+    from docx.shared import Pt
+
+    table = doc.add_table(rows=1, cols=len(head), style="Table Grid")
+    for cell, text in zip(table.rows[0].cells, head, strict=True):
+        cell.text = text
+    for row in rows:
+        cells = table.add_row().cells
+        for cell, text in zip(cells, row, strict=True):
+            cell.text = "" if text is None or (isinstance(text, float) and np.isnan(text)) else str(text)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width
+            for p in cell.paragraphs:
+                for run in p.runs:
+                    run.font.size = Pt(12)
+
+
+PROJECT_SHEET = {"project_id": "项目编码", "project_name": "项目名称", "category": "支出类别",
+                 "budget": "全年预算数（万元）", "spent": "全年执行数（万元）", "unit_total": "单位自评分",
+                 "unit_grade": "单位自评等级", "total": "复核分", "grade": "复核等级", "difference": "差异",
+                 "status": "复算状态", "warning": "预警", "action": "下年度预算建议"}
+FINDING_SHEET = {"project_id": "项目编码", "project_name": "项目名称", "indicator": "三级指标", "finding": "问题类型",
+                 "explanation": "说明", "requirement": "整改要求"}
+WARNING_SHEET = {"project_id": "项目编码", "project_name": "项目名称", "budget": "全年预算数（万元）",
+                 "exec_progress": "执行进度", "warning_reason": "预警原因"}
+
+
+def write_list(path: Path, projects: pd.DataFrame, warned: pd.DataFrame, findings: pd.DataFrame) -> None:
+    """The letter's attachment: the row-level lists (万元, 是/否, inert text) for the unit's staff."""
+    w = wording()
+    sheets = {
+        "项目评价结果": _sheet(projects, PROJECT_SHEET),
+        "审核发现": _sheet(findings.assign(requirement=findings["finding"].map(w["rectify"]).fillna(w["rectify_default"])),
+                       FINDING_SHEET),
+        "预警项目": _sheet(warned, WARNING_SHEET),
+    }
+    with excel_writer(path) as xl:
+        for name, frame in sheets.items():
+            inert_frame(frame).to_excel(xl, sheet_name=name, index=False)
+            ws = xl.sheets[name]
+            ws.freeze_panes(1, 2)
+            ws.set_column(0, 0, 16)
+            ws.set_column(1, 1, 36)
+            ws.set_column(2, max(len(frame.columns) - 1, 2), 14)
+            ws.set_landscape()
+            ws.set_paper(9)
+            ws.repeat_rows(0)
+            ws.fit_to_pages(1, 0)
+
+
+def _sheet(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    out = frame[[c for c in columns if c in frame.columns]].copy()
+    for c in ("budget", "spent"):
+        if c in out:
+            out[c] = out[c].astype("Float64") / FEN_PER_WAN
+    if "warning" in out:
+        out["warning"] = np.where(out["warning"].fillna(False).astype(bool), "是", "否")
+    return out.rename(columns=columns)
+
+
+def _file_name(text: str, used: set[str]) -> str:
+    name = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", text).strip(" .") or "单位"
+    name = name[:60]
+    base, i = name, 2
+    while name.lower() in used:
+        name, i = f"{base}_{i}", i + 1
+    used.add(name.lower())
+    return name
+
+
+def write_feedback(a, out: str | Path, deadline: str | None = None, district: str = "高新区（新市区）",
+                   progress: Callable[[Iterable], Iterable] | None = None) -> Feedback:
+    """One .docx letter and one .xlsx list per unit into ``out`` (built aside, then swapped in whole)."""
+    year = a.rules.year
+    deadline = deadline or wording()["default_deadline"].format(next_year=year + 1)
+    projects, warned, findings = unit_tables(a)
+    units = a.data.get("units")
+    names = (plain_text(units[["unit_id", "unit_name"]]).drop_duplicates("unit_id").set_index("unit_id")["unit_name"]
+             if units is not None else pd.Series(dtype=object))
+    unit_ids = sorted(set(projects["unit_id"].dropna().astype(str)))
+    grades = list(GRADES)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    letters, used = [], set()
+    try:
+        for uid in (progress or (lambda x: x))(unit_ids):
+            name = str(names.get(uid, uid))
+            mine = projects["unit_id"].astype(str).eq(uid)
+            p, wr = projects.loc[mine], warned.loc[warned["unit_id"].astype(str).eq(uid)]
+            f = findings.loc[findings["unit_id"].astype(str).eq(uid)]
+            stem = _file_name(f"{uid}_{name}", used)
+            letter = stage / f"{stem}_绩效评价结果反馈及整改通知.docx"
+            write_letter(letter, name, year, a.month, deadline, district, p, wr, f, _rank_text(a.ranking, uid), grades)
+            write_list(stage / f"{stem}_绩效评价结果明细.xlsx", p, wr, f)
+            letters.append(out / letter.name)
+        lost = findings.loc[findings["unit_id"].isna()]
+        if len(lost):  # findings on projects absent from 项目: listed, never dropped
+            write_list(stage / f"{UNASSIGNED}_审核发现.xlsx", projects.iloc[0:0], warned.iloc[0:0], lost)
+        if out.exists():
+            old = out.with_name(f".{out.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            out.rename(old)
+            stage.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            stage.rename(out)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return Feedback(out, len(unit_ids), letters, len(lost))

@@ -1,0 +1,90 @@
+"""perfkit feedback: one letter (.docx) and one list (.xlsx) per unit; every finding reaches exactly one
+unit; a 涉密 project appears only in its own unit's files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import docx
+import pandas as pd
+import pytest
+
+from perfkit.api import analyze
+from perfkit.io.load import load
+from perfkit.reporting.feedback import FONTS, write_feedback
+
+
+@pytest.fixture(scope="module")
+def run(demo_dir, tmp_path_factory):
+    a = analyze(load(demo_dir / "csv"), year=2022, month=5)
+    out = tmp_path_factory.mktemp("feedback") / "反馈通知"
+    return a, write_feedback(a, out, deadline="2023年3月31日")
+
+
+def _lists(folder: Path) -> dict[str, dict[str, pd.DataFrame]]:
+    return {p.name: pd.read_excel(p, sheet_name=None, dtype=str) for p in sorted(folder.glob("*.xlsx"))}
+
+
+def test_one_letter_and_one_list_per_unit(run) -> None:
+    a, f = run
+    units = a.data.table("projects")["unit_id"].dropna().nunique()
+    assert f.units == units == len(list(f.folder.glob("*.docx"))) == len(list(f.folder.glob("*明细.xlsx")))
+
+
+def test_every_finding_appears_in_exactly_one_unit_list(run) -> None:
+    a, f = run
+    expected = Counter(zip(a.findings["project_id"].astype(str), a.findings["indicator"].astype(str).replace("nan", ""),
+                           a.findings["finding"].astype(str), strict=True))
+    seen: Counter = Counter()
+    for sheets in _lists(f.folder).values():
+        s = sheets["审核发现"].fillna("")
+        seen.update(zip(s["项目编码"], s["三级指标"], s["问题类型"], strict=True))
+    assert seen == expected
+
+
+def test_classified_projects_appear_only_in_their_own_units_files(run) -> None:
+    a, f = run
+    p = a.data.table("projects")
+    secret = p.loc[p["classified"].astype(bool), ["project_id", "project_name", "unit_id"]].astype(str)
+    assert len(secret), "the demo has 涉密 projects"
+    files = {path: zipfile.ZipFile(path).read("word/document.xml" if path.suffix == ".docx" else "xl/sharedStrings.xml")
+             .decode("utf-8") for path in f.folder.iterdir()}
+    for row in secret.itertuples():
+        holders = {path.name.split("_")[0] for path, text in files.items() if row.project_name in text}
+        assert holders == {row.unit_id}
+
+
+def test_the_letter_is_a_word_document_staff_can_edit(run) -> None:
+    a, f = run
+    letter = docx.Document(str(f.letters[0]))
+    headings = [p.text for p in letter.paragraphs if p.style.name == "Heading 1"]
+    assert headings[0].startswith("一、") and headings[-1].startswith("五、") and len(headings) == 5
+    assert letter.paragraphs[0].style.name == "Title" and "整改" in letter.paragraphs[0].text
+    text = "\n".join(p.text for p in letter.paragraphs)
+    assert "2023年3月31日前" in text and "财政局" in text and "排名第" in text
+    assert letter.tables and letter.tables[0].rows[0].cells[0].text == "项目名称"
+    normal = letter.styles["Normal"].element.xml
+    assert FONTS["body"] in normal and "perfkit" not in text.lower()
+
+
+def test_ties_in_the_ranking_are_said(run) -> None:
+    from perfkit.reporting.feedback import _rank_text
+
+    ranking = pd.DataFrame({"unit_id": ["a", "b", "c"], "rank": [1, 1, 3], "composite": [90.0, 90.0, 80.0]})
+    assert _rank_text(ranking, "a")[0] == "并列第1名" and _rank_text(ranking, "c")[0] == "第3名"
+
+
+def test_feedback_cli(demo_dir, tmp_path) -> None:
+    out = tmp_path / "letters"
+    done = subprocess.run([sys.executable, "-m", "perfkit", "feedback", "--data", str(demo_dir / "csv"), "--year", "2022",
+                           "--out", str(out), "--deadline", "2023年2月28日"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "个单位写出反馈通知" in done.stdout and len(list(out.glob("*.docx"))) > 100
+    again = subprocess.run([sys.executable, "-m", "perfkit", "feedback", "--data", str(tmp_path / "nope"), "--year",
+                            "2022", "--out", str(out)], capture_output=True, text=True)
+    assert again.returncode == 2 and "Traceback" not in again.stderr
+    assert len(list(out.glob("*.docx"))) > 100  # a failed run leaves the previous letters in place
