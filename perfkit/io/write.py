@@ -70,11 +70,14 @@ def atomic_path(target: Path) -> Iterator[Path]:
         tmp_path.unlink(missing_ok=True)
 
 
-def excel_writer(path: Path) -> pd.ExcelWriter:
+def excel_writer(path: Path, in_memory: bool = False) -> pd.ExcelWriter:
     """An xlsxwriter-backed writer that stores every string as text, never as a formula or a URL, so
-    data such as ``=HYPERLINK(...)`` or ``=100%`` stays inert without altering it."""
+    data such as ``=HYPERLINK(...)`` or ``=100%`` stays inert without altering it.
+
+    ``in_memory`` for many small workbooks (one per unit): no temporary file per worksheet."""
     return pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": {
-        "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}})
+        "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+        "in_memory": in_memory}})
 
 
 def write_csv(frame: pd.DataFrame | Iterable[pd.DataFrame], path: Path) -> Path:

@@ -115,7 +115,8 @@ def write_letter(path: Path, unit_name: str, year: int, month: int | None, deadl
     for name in ("Title", "Heading 1"):
         doc.styles[name].font.color.rgb = None
         doc.styles[name].font.bold = False
-    title = doc.add_paragraph(w["title"].format(year=year), style="Title")
+    h1 = doc.styles["Heading 1"]
+    title = doc.add_paragraph(w["title"].format(year=year), style=doc.styles["Title"])
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_paragraph(f"{unit_name}：")
     doc.add_paragraph(w["opening"].format(year=year).replace(" ", ""))
@@ -123,7 +124,7 @@ def write_letter(path: Path, unit_name: str, year: int, month: int | None, deadl
     counts = projects["grade"].value_counts() if "grade" in projects else pd.Series(dtype=int)
     pending = int(projects["status"].eq("待核实").sum()) if "status" in projects else 0
     diverge = int((projects["difference"].abs() >= 5).sum()) if "difference" in projects else 0
-    doc.add_heading(w["sections"]["results"], level=1)
+    doc.add_paragraph(w["sections"]["results"], style=h1)
     doc.add_paragraph(w["results_summary"].replace(" ", "").format(
         projects=len(projects), budget=_wan(projects["budget"].sum()), diverge=diverge,
         pending=w["pending"].format(n=pending) if pending else "", **{g: int(counts.get(g, 0)) for g in grades}))
@@ -131,7 +132,7 @@ def write_letter(path: Path, unit_name: str, year: int, month: int | None, deadl
            [[r.project_name, _score(r.unit_total), _score(r.total), r.grade if isinstance(r.grade, str) else ""]
             for r in projects.itertuples()], widths=[Mm(80), Mm(25), Mm(25), Mm(26)])
 
-    doc.add_heading(w["sections"]["warnings"], level=1)
+    doc.add_paragraph(w["sections"]["warnings"], style=h1)
     if warned.empty:
         doc.add_paragraph(w["no_warnings"].format(month=month or ""))
     else:
@@ -141,7 +142,7 @@ def write_letter(path: Path, unit_name: str, year: int, month: int | None, deadl
                [[r.project_name, _wan(r.budget), r.warning_reason] for r in warned.itertuples()],
                widths=[Mm(55), Mm(30), Mm(71)])
 
-    doc.add_heading(w["sections"]["findings"], level=1)
+    doc.add_paragraph(w["sections"]["findings"], style=h1)
     if findings.empty:
         doc.add_paragraph(w["no_findings"])
     else:
@@ -151,12 +152,12 @@ def write_letter(path: Path, unit_name: str, year: int, month: int | None, deadl
                [[t, str(int(n)), str(int(findings.loc[findings["finding"] == t, "project_id"].nunique()))]
                 for t, n in by_type.items()], widths=[Mm(80), Mm(30), Mm(46)])
 
-    doc.add_heading(w["sections"]["rank"], level=1)
+    doc.add_paragraph(w["sections"]["rank"], style=h1)
     rank_text, composite, total = rank
     if rank_text:
         doc.add_paragraph(w["rank"].format(score=composite, total=total, rank=rank_text))
 
-    doc.add_heading(w["sections"]["rectify"], level=1)
+    doc.add_paragraph(w["sections"]["rectify"], style=h1)
     doc.add_paragraph(w["rectify_intro"].format(deadline=deadline))
     types = list(dict.fromkeys(findings["finding"])) if not findings.empty else []
     for i, t in enumerate(types, start=1):
@@ -189,7 +190,7 @@ def _style_font(style, name: str, size: float) -> None:
 def _table(doc, head: list[str], rows: list[list[str]], widths: list) -> None:
     from docx.shared import Pt
 
-    table = doc.add_table(rows=1, cols=len(head), style="Table Grid")
+    table = doc.add_table(rows=1, cols=len(head), style=doc.styles["Table Grid"])
     for cell, text in zip(table.rows[0].cells, head, strict=True):
         cell.text = text
     for row in rows:
@@ -223,7 +224,7 @@ def write_list(path: Path, projects: pd.DataFrame, warned: pd.DataFrame, finding
                        FINDING_SHEET),
         "预警项目": _sheet(warned, WARNING_SHEET),
     }
-    with excel_writer(path) as xl:
+    with excel_writer(path, in_memory=True) as xl:
         for name, frame in sheets.items():
             inert_frame(frame).to_excel(xl, sheet_name=name, index=False)
             ws = xl.sheets[name]
