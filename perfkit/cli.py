@@ -76,7 +76,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     results = report(args.data, args.year, args.out, month=args.month, profile=args.profile,
                      district=args.district, notebooks=args.notebooks)
     for r in results:
-        print(f"已生成 {r.html}\n已生成 {r.pdf}")
+        print(f"已生成 {r.html}\n已生成 {r.pdf}\n已生成 {r.docx}")
     return 0
 
 

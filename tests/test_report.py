@@ -31,8 +31,38 @@ def _text(html: str) -> str:
 
 def test_report_writes_both_reports_and_the_excel_proposal(reports: Path) -> None:
     names = {p.name for p in reports.iterdir()}
-    assert {"annual_report.html", "annual_report.pdf", "budget_allocation.html", "budget_allocation.pdf",
-            "2023年度预算安排建议.xlsx"} <= names
+    assert {"annual_report.html", "annual_report.pdf", "annual_report.docx", "budget_allocation.html",
+            "budget_allocation.pdf", "budget_allocation.docx", "2023年度预算安排建议.xlsx"} <= names
+
+
+@pytest.mark.parametrize("stem", ["annual_report", "budget_allocation"])
+def test_word_version_carries_the_same_text_and_figures_as_the_pdf(reports: Path, stem: str) -> None:
+    from docx import Document
+
+    from perfkit.reporting.word import FONTS, docx_text
+
+    doc = Document(str(reports / f"{stem}.docx"))
+    words = re.sub(r"\s+", "", docx_text(reports / f"{stem}.docx"))
+    pdf = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(reports / f"{stem}.pdf").pages))
+    pdf = re.sub(r"—\d+—", "", pdf)  # the PDF's page numbers (Word's are a field in the footer)
+    figures = re.findall(r"\d[\d,]*\.\d+|\d{2,}", pdf)
+    assert figures and not [x for x in set(figures) if x not in words]
+    # a table running over a page repeats its header row in the PDF (Word repeats it by a row property):
+    # compare with every header row taken out of both
+    heads = sorted({"".join(c.text for c in t.rows[0].cells).replace(" ", "") for t in doc.tables}, key=len, reverse=True)
+
+    def bare(text: str) -> str:
+        for h in heads:
+            text = text.replace(h, "")
+        return text
+    words_bare = bare(words)
+    sentences = [s for s in re.split(r"[。；]", pdf) if len(s) > 12]
+    assert [s for s in sentences if bare(s) not in words_bare] == []
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    if stem == "annual_report":
+        assert headings[:5] == HEADINGS  # Word's navigation pane shows the report's outline
+    assert doc.paragraphs[0].style.name == "Title" and len(doc.inline_shapes) >= 1 and len(doc.tables) >= 3
+    assert FONTS["Normal"][0] in doc.styles["Normal"].element.xml
 
 
 def test_html_is_offline_and_has_no_code(reports: Path) -> None:
@@ -72,7 +102,7 @@ def test_pdf_is_a4_with_the_cjk_font_and_chinese_text(reports: Path) -> None:
     text = "".join(p.extract_text() for p in reader.pages)
     for heading in HEADINGS:
         assert heading.replace("、", "、") in text
-    assert "第 1 页" in text
+    assert "— 1 —" in text  # GB/T 9704 page numbers
     fonts = {str(f["/BaseFont"]) for p in reader.pages for f in (p["/Resources"].get("/Font") or {}).values()
              if "/BaseFont" in f.get_object() for f in [f.get_object()]}
     assert fonts and all("NotoSansSC" in f.replace("-", "") for f in fonts)
@@ -85,7 +115,7 @@ def test_pdf_font_covers_every_character_shown(reports: Path, name: str) -> None
     reader = PdfReader(reports / f"{name}.pdf")
     fonts = [f.get_object() for p in reader.pages for f in (p["/Resources"].get("/Font") or {}).values()]
     assert fonts and all(f["/Encoding"] == "/Identity-H" for f in fonts)
-    assert "由 perfkit" in reader.pages[-1].extract_text()
+    assert re.search(r"— \d+ —", reader.pages[-1].extract_text())  # the page number, in the inlined font too
     drawn, unmapped = _glyphs_without_text(reader)
     assert drawn > 1000 and not unmapped  # every glyph drawn can be copied and searched as text
 

@@ -27,6 +27,7 @@ import nbformat
 from perfkit.io.base import InputError
 from perfkit.reporting.fonts import FAMILY, font_face_css
 from perfkit.reporting.pdf import to_pdf
+from perfkit.reporting.word import html_to_docx
 
 TEMPLATES = Path(__file__).parent / "templates"
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
@@ -42,6 +43,7 @@ class Rendered:
     notebook: Path
     html: Path
     pdf: Path
+    docx: Path
 
 
 def execute(notebook: Path, output: Path, parameters: dict) -> nbformat.NotebookNode:
@@ -145,10 +147,11 @@ def render_all(jobs: list[tuple[Path, str, dict]], out: Path, title_of: Callable
         notebook, stem, params = job
         progress(f"[{stem}] 执行 {notebook.name} …")
         nb = execute(notebook, staging / f"{stem}.ipynb", {**params, "output_dir": str(staging)})
-        progress(f"[{stem}] 导出 HTML、PDF …")
+        progress(f"[{stem}] 导出 HTML、PDF、Word …")
         html = to_html(nb, title_of(stem), profile)
         (staging / f"{stem}.html").write_text(html, encoding="utf-8")
         worker.make(staging / f"{stem}.html", staging / f"{stem}.pdf", staging)
+        html_to_docx(html, staging / f"{stem}.docx")  # while the PDF worker lays out the same HTML
 
     # kernels run in parallel (threads in one process: TECH_NOTES.md). WeasyPrint holds the GIL, so each
     # PDF is laid out by a worker process started now (importing WeasyPrint while the kernels run) and
@@ -161,7 +164,8 @@ def render_all(jobs: list[tuple[Path, str, dict]], out: Path, title_of: Callable
                 f.result()
         for w, (_, stem, _) in zip(workers, jobs, strict=True):
             w.wait(stem)
-        results = [Rendered(out / f"{stem}.ipynb", out / f"{stem}.html", out / f"{stem}.pdf") for _, stem, _ in jobs]
+        results = [Rendered(out / f"{stem}.ipynb", out / f"{stem}.html", out / f"{stem}.pdf", out / f"{stem}.docx")
+                   for _, stem, _ in jobs]
         _swap_into_place(staging, out)
     finally:
         for w in workers:
