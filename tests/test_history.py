@@ -1,0 +1,55 @@
+"""Year over year from the archive: last year's figures read back by SQL equal what that year's analysis
+computed, ranking moves and recurring findings line up by code."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from perfkit.analyses import history as H
+from perfkit.api import archive_add
+from perfkit.io import archive as arc
+from perfkit.io.load import load
+
+
+@pytest.fixture(scope="module")
+def year_2022(demo_dir, tmp_path_factory):
+    db = tmp_path_factory.mktemp("yoy") / "perfkit.duckdb"
+    a = archive_add(load(demo_dir / "csv"), year=2022, archive=db, month=5)
+    return a, db
+
+
+def test_last_years_figures_from_the_archive_equal_that_years_analysis(year_2022) -> None:
+    a, db = year_2022
+    thresholds = a.rules["evaluation.report_thresholds"]
+    stored = H.previous_year(db, 2023, 5, thresholds)  # 2022 seen from 2023
+    computed = H.this_year(a, thresholds)
+    assert stored is not None and stored.year == 2022
+    assert (stored.warned, stored.warned_fen) == (computed.warned, computed.warned_fen)
+    assert stored.grades == computed.grades and stored.below == computed.below
+    assert H.previous_year(db, 2022, 5, thresholds) is None  # no 2021 in the archive
+
+
+def test_ranking_moves_and_recurring_findings(year_2022) -> None:
+    a, db = year_2022
+    moved = a.ranking.assign(rank=a.ranking["rank"].rank(method="min", ascending=True).astype(int))
+    moved.loc[moved.index[0], "rank"] = moved["rank"].max() + 1
+    moves = H.ranking_moves(db, 2023, moved)
+    assert len(moves) == a.ranking["rank"].notna().sum()
+    first = str(a.ranking["unit_id"].iloc[0])
+    assert int(moves.set_index("unit_id").loc[first, "move"]) < 0
+    again = H.recurring_findings(db, 2023, a.findings)
+    assert len(again) == len(a.findings[["project_id", "finding"]].drop_duplicates())
+    renamed = a.findings.assign(project_id="NEW-" + a.findings["project_id"].astype(str))
+    mapping = pd.DataFrame({"old_id": a.findings["project_id"].astype(str).unique()})
+    mapping["new_id"] = "NEW-" + mapping["old_id"]
+    assert len(H.recurring_findings(db, 2023, renamed, mapping)) == len(again)
+    assert H.recurring_findings(db, 2023, renamed).empty
+
+
+def test_sql_on_the_archive_is_what_an_analyst_would_write(year_2022) -> None:
+    a, db = year_2022
+    with arc.connect(db, read_only=True) as con:
+        by_grade = dict(con.execute("SELECT grade, count(*) FROM result_projects WHERE year = 2022 GROUP BY grade")
+                        .fetchall())
+    assert {k: v for k, v in by_grade.items() if k is not None} == H.this_year(a, [60]).grades
