@@ -13,15 +13,24 @@ from pathlib import Path
 import pandas as pd
 
 from perfkit.analyses import application, exante, monitoring, review
-from perfkit.analyses.evaluation import Scores, explain_indicators, explain_projects, score_projects
+from perfkit.analyses.evaluation import (
+    Scores,
+    explain_indicators,
+    explain_projects,
+    grade_label,
+    score_projects,
+)
 from perfkit.io.load import Dataset, InputError, load
 from perfkit.io.write import write_csv
 from perfkit.rules.rulebook import DEFAULT_PROFILE, Rulebook, load_rules
 
 # 项目得分.csv / 指标得分.csv / 审核发现.csv: the contract's columns first, then useful extras
+# 总分 is the recomputed total (for 待核实: the sum of what could be recomputed, out of 可复算分值) and
+# 等级 the recomputed grade or, for 待核实, the unit's own marked provisional (DATA_CONTRACT.md)
 PROJECT_COLUMNS = {"project_id": "项目编码", "exec_rate": "执行率", "exec_score": "执行率得分",
-                   "indicator_score": "指标得分", "total": "总分", "grade": "等级", "unit_total": "自评总分",
-                   "difference": "差异", "completion": "指标总体完成率", "explanation": "说明"}
+                   "indicator_score": "指标得分", "recomputed_total": "总分", "grade_shown": "等级",
+                   "unit_total": "自评总分", "difference": "差异", "recomputable_points": "可复算分值",
+                   "status": "复算状态", "completion": "指标总体完成率", "explanation": "说明"}
 INDICATOR_COLUMNS = {"project_id": "项目编码", "indicator": "三级指标", "cmp": "比较方式", "target": "目标值",
                      "actual": "实际值", "unit": "单位", "weight": "分值", "score": "得分", "unit_score": "自评得分",
                      "explanation": "说明", "target_text": "指标值", "actual_text": "实际完成值", "_row": "源表行号"}
@@ -185,7 +194,8 @@ def score(data: str | Path | Dataset, out: str | Path, profile: str | Path = DEF
     if a.scores is None:
         from perfkit.io.load import MissingTableError
         raise MissingTableError(f"{a.data.source} 中没有「绩效自评」表，无法计分")
-    projects = a.scores.projects.assign(explanation=explain_projects(a.scores.projects, a.rules))
+    projects = a.scores.projects.assign(explanation=explain_projects(a.scores.projects, a.rules),
+                                        grade_shown=grade_label(a.scores.projects))
     ind = a.scores.indicators
     indicators = (_chinese(part.assign(explanation=explain_indicators(part, a.rules)), INDICATOR_COLUMNS)
                   for part in (ind.iloc[i:i + ROWS_PER_CHUNK] for i in range(0, max(len(ind), 1), ROWS_PER_CHUNK)))

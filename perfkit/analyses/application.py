@@ -80,16 +80,25 @@ def unit_ranking(ds: Dataset, scores: pd.DataFrame, mon: Monitoring | None, find
     return comp.sort_values(["rank", "unit_id"]).reset_index(drop=True)
 
 
-def consecutive_unsatisfactory(history: pd.DataFrame | None, current: pd.DataFrame, year: int) -> pd.Series:
-    """Years in a row (ending with ``year``) with grade 中 or 差, per project_id."""
+def consecutive_unsatisfactory(history: pd.DataFrame | None, current: pd.DataFrame, year: int,
+                               unsatisfactory: list[str] | tuple[str, ...] = ("中", "差")) -> pd.Series:
+    """Years in a row (ending with ``year``) with an unsatisfactory grade (rulebook
+    ``application.unsatisfactory_grades``), per project_id. A year without a grade (待核实, or no
+    evaluation) breaks the run: nothing escalates on an unverified result."""
     cur = current[["project_id", "grade"]].assign(year=year)
     frames = [cur] if history is None else [history[["project_id", "year", "grade"]], cur]
     h = pd.concat(frames, ignore_index=True).drop_duplicates(["project_id", "year"], keep="last")
     h = h.sort_values(["project_id", "year"], ascending=[True, False])
-    bad = h["grade"].isin(["中", "差"])
+    bad = h["grade"].isin(list(unsatisfactory))
     h["gap"] = (year - h["year"]) != h.groupby("project_id").cumcount()  # a missing year breaks the run
     broken = (~bad | h["gap"]).groupby(h["project_id"]).cummax()
     return (bad & ~broken).groupby(h["project_id"]).sum()
+
+
+def _per_project(values: pd.Series, keys: pd.Series) -> pd.Series:
+    """A per-project flag that may come in several rows (a 项目编码 repeated across years): True only
+    where every row says so, so a repeated code never triggers a recovery on one year's word."""
+    return values.astype(bool).groupby(keys.astype(object).to_numpy()).all()
 
 
 def budget_proposal(ds: Dataset, scores: pd.DataFrame, mon: Monitoring | None, rules: Rulebook,
@@ -97,29 +106,41 @@ def budget_proposal(ds: Dataset, scores: pd.DataFrame, mon: Monitoring | None, r
     """Next year's proposal per project: grade → action and change (rulebook), recovery of unexecuted
     funds of warned projects that then failed their targets, the ex-ante gate, multi-year escalation.
 
-    ``cut_share`` overrides the rulebook's cut for 中 (scenarios); amounts stay in integer 分.
+    A project whose recomputation is 待核实 (a row or its execution score could not be recomputed) gets
+    no action beyond 维持 — no cut, no cancellation, no escalation, no recovery — until it is resolved
+    (DOMAIN.md §1: an unreadable cell never moves money). The ex-ante gate still applies: it does not
+    rest on the self-evaluation. ``cut_share`` overrides the rulebook's cut for 中 (scenarios); amounts
+    stay in integer 分. One row per 项目编码: the evaluation year's row where a code recurs.
     """
+    from perfkit.analyses.evaluation import PENDING, projects_of_year
     from perfkit.analyses.exante import gate
 
-    projects = ds.table("projects")
+    projects = projects_of_year(ds.table("projects"), rules.year)
     cols = ["project_id", "project_name", "unit_id", "category", "livelihood", "classified", "budget", "spent"]
-    p = projects[cols].merge(scores[["project_id", "total", "grade", "completion"]], on="project_id", how="left")
+    score_cols = ["project_id", "total", "grade", "completion"] + [c for c in ("status", "provisional_grade")
+                                                                    if c in scores]
+    p = projects[cols].merge(scores[score_cols].drop_duplicates("project_id"), on="project_id", how="left")
+    if "status" not in p:
+        p["status"] = None
+    pending = p["status"].eq(PENDING).to_numpy()
     actions = rules["application.actions"]
     change = p["grade"].map({g: a["change"] for g, a in actions.items()}).astype(float)
     if cut_share is not None:
         change = change.mask(p["grade"].eq("中"), -abs(cut_share))
     p["action"] = p["grade"].map({g: a["action"] for g, a in actions.items()}).fillna("无评价结果，维持")
-    change = change.fillna(0.0)
-    years = consecutive_unsatisfactory(history, p.dropna(subset=["grade"]), rules.year)
+    p.loc[pending, "action"] = "复算待核实，维持"
+    change = change.fillna(0.0).mask(pending, 0.0)
+    years = consecutive_unsatisfactory(history, p.dropna(subset=["grade"]), rules.year,
+                                       rules["application.unsatisfactory_grades"])
     p["unsatisfactory_years"] = p["project_id"].map(years).fillna(0).astype(int)
     esc = rules["application.unsatisfactory_years"]
-    redesign = p["unsatisfactory_years"] >= esc["redesign"]
-    cancel = p["unsatisfactory_years"] >= esc["cancel"]
+    redesign = (p["unsatisfactory_years"] >= esc["redesign"]) & ~pending
+    cancel = (p["unsatisfactory_years"] >= esc["cancel"]) & ~pending
     p.loc[redesign & ~cancel, "action"] = "连续" + p["unsatisfactory_years"].astype(str) + "年不理想，重新设计"
     p.loc[cancel, "action"] = "连续" + p["unsatisfactory_years"].astype(str) + "年不理想，取消"
     change = change.mask(cancel, -1.0)
     if ds.has("exante") or projects["new_major"].any():
-        g = gate(ds, rules).set_index("project_id")
+        g = gate(ds, rules).drop_duplicates("project_id").set_index("project_id")
         blocked = p["project_id"].map(g["gate"]).eq("不安排预算")
         p.loc[blocked, "action"] = "事前评估未通过，不安排预算"
         change = change.mask(blocked, -1.0)
@@ -129,12 +150,13 @@ def budget_proposal(ds: Dataset, scores: pd.DataFrame, mon: Monitoring | None, r
     p["proposal"] = budget + delta
     # recovery: warned projects whose year-end overall completion fell below the rulebook threshold
     if mon is not None:
-        warned = p["project_id"].map(mon.projects.set_index("project_id")["warning"]).fillna(False).astype(bool)
+        warned_by = _per_project(mon.projects["warning"].fillna(False), mon.projects["project_id"])
+        warned = p["project_id"].astype(object).map(warned_by).fillna(False).astype(bool)
     else:
         warned = pd.Series(False, index=p.index)
     failed = p["completion"] < rules["application.recovery_completion_below"]
     p["warned"] = warned
-    p["recover"] = warned & failed
+    p["recover"] = warned & failed & ~pending
     unspent = (budget - p["spent"].astype("Int64").fillna(0)).clip(lower=0)
     p["recovered"] = unspent.where(p["recover"], 0).astype("Int64")
     return p

@@ -1,23 +1,35 @@
 """绩效评价: recomputing each self-evaluation score from the rules (DOMAIN.md §1).
 
 Every indicator row of 绩效自评 keeps its place in the result — rows that cannot be scored carry an
-empty 得分 and a 说明 saying why — and every score says how it came about (inputs, rule, source).
+empty 得分 and a 说明 saying why — and every score says how it came about (inputs, rule, the rulebook
+parameter it used and that parameter's source).
+
+A row that cannot be recomputed (blank or unreadable value, no 分值, units that do not compare) is never
+a silent 0 (DOMAIN.md §1, binding): its points are left out of 可复算分值, the project's recomputation is
+marked 待核实, its grade is provisional (the unit's own total, where there is one) and
+:func:`perfkit.analyses.application.budget_proposal` proposes nothing beyond 维持 for it.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from perfkit.io.load import Dataset
-from perfkit.io.values import lookup, map_unique, pick, same_text
+from perfkit.io.values import decode, lookup, map_unique, pick, same_text
 from perfkit.rules import formulas as F
 from perfkit.rules.rulebook import Rulebook
 from perfkit.rules.targets import BAD, DATE, EMPTY, EQ, GE, LE, QUAL, RANGE, parse_texts, resolve_direction
 
-SRC_SCORE = "evaluation.execution_weight"  # 财预〔2020〕10号: the source cited in scoring 说明
+COMPLETE, PENDING = "完整", "待核实"  # 复算状态 (DATA_CONTRACT.md 项目得分.csv)
+# the rulebook parameter whose source each scoring case cites in its 说明
+CASE_RULE = {"fwd": "evaluation.forward_rule", "rev": "evaluation.reverse_rule", "eq": "evaluation.forward_rule",
+             "range": "evaluation.range_above_rule", "date": "evaluation.deadline_late_share",
+             "date_qual": "evaluation.qualitative_points", "qual": "evaluation.qualitative_points"}
+MONEY_BASE, WAN = "元", 1e4  # money is held in 元 by the parser; 说明 prints ≥ 1万元 in 万元 as people write it
 
 
 @dataclass
@@ -28,19 +40,51 @@ class Scores:
     projects: pd.DataFrame
 
 
-def _fmt(values: pd.Series, spec: str = ".6g") -> pd.Series:
-    """Numbers for 说明 text: 120, 96.5, 8.62 (each distinct value formatted once)."""
-    return map_unique(values, lambda v: "" if v is None or pd.isna(v) else f"{float(v):{spec}}", "string")
+def _number(v: object, decimals: int = 4) -> str:
+    """One number as people write it: 120, 96.5, 8.62, 2126100 — never 2.1261e+06, never inf/nan."""
+    if v is None or v is pd.NA:
+        return ""
+    x = float(v)
+    if not math.isfinite(x):
+        return ""
+    text = f"{round(x, decimals):.{decimals}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _fmt(values: pd.Series, decimals: int = 4) -> pd.Series:
+    """Numbers for 说明 text (each distinct value formatted once)."""
+    return map_unique(pd.Series(values), lambda v: _number(v, decimals), "string")
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """A text column (categorical or not) as plain strings, blank → "" (a categorical cannot take a new
+    "" category in ``fillna``, which is what a single blank 指标值 used to crash on)."""
+    values = pd.Series(values)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = decode(values)
+    return values.astype(object).where(values.notna(), "").astype("str")
+
+
+def short_source(source: str) -> str:
+    """The citable head of a rulebook source: '财预〔2020〕10号《…》附件2' → '财预〔2020〕10号';
+    'design choice（…）' → 'design choice'."""
+    cut = min((i for i in (source.find(c) for c in "《（(；;") if i > 0), default=len(source))
+    return source[:cut].strip()
+
+
+def cite(rules: Rulebook, key: str) -> str:
+    """'依据 财预〔2020〕10号，规则 evaluation.reverse_rule' — the source of the parameter a rule used."""
+    return f"依据 {short_source(rules.cite(key))}，规则 {key}"
 
 
 def _fmt_date(values: pd.Series) -> pd.Series:
     """yyyymmdd numbers → 2022-12-31."""
     def show(v: object) -> str:
-        if v is None or pd.isna(v):
+        if v is None or pd.isna(v) or not math.isfinite(float(v)):
             return ""
         n = int(v)
         return f"{n // 10000}-{n // 100 % 100:02d}-{n % 100:02d}"
-    return map_unique(values, show, "string")
+    return map_unique(pd.Series(values), show, "string")
 
 
 def read_indicators(frame: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
@@ -69,13 +113,18 @@ def read_indicators(frame: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
 
 
 def score_indicators(self_eval: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
-    """Recompute 得分 of every 绩效自评 row; returns the contract's 指标得分 columns (internal names)."""
+    """Recompute 得分 of every 绩效自评 row; returns the contract's 指标得分 columns (internal names).
+
+    ``score`` is NaN where the row cannot be recomputed; ``unscored`` marks those of them that carry
+    points (a blank or positive 分值), which is what makes a project's recomputation 待核实.
+    """
     r = read_indicators(self_eval, rules)
-    w = self_eval["weight"].astype(float)
+    w = pd.Series(self_eval["weight"], index=self_eval.index).astype(float)
     d = r["direction"]
     a, t, hi = r["a_value"].to_numpy(float), r["t_value"].to_numpy(float), r["t_value_hi"].to_numpy(float)
     a_kind = r["a_kind"]
     numeric_a = a_kind.isin(["", GE, LE, EQ]) & ~r["unit_mismatch"]
+    forward_rule = rules["evaluation.forward_rule"]
     reverse_rule = rules["evaluation.reverse_rule"]
     points = rules["evaluation.qualitative_points"]
     decimals = rules["evaluation.decimals"]
@@ -91,11 +140,18 @@ def score_indicators(self_eval: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
     }
     score = np.select(
         list(cases.values()),
-        [F.forward_score(a, t, w), F.reverse_score(a, t, w, reverse_rule), F.equal_score(a, t, w),
-         F.range_score(a, t, hi, w),
+        [F.forward_score(a, t, w, forward_rule), F.reverse_score(a, t, w, reverse_rule),
+         F.equal_score(a, t, w, forward_rule),
+         F.range_score(a, t, hi, w, rules["evaluation.range_above_rule"], forward_rule),
          F.deadline_score(a, t, w, rules["evaluation.deadline_late_share"]),
          F.qualitative_score(r["a_tier"], w, points), F.qualitative_score(r["a_tier"], w, points)],
         np.nan)
+    # optional, off by default: a target set clearly too low loses a share of its weight (财预〔2020〕10号)
+    penalty = float(rules["evaluation.overachievement_penalty"])
+    with np.errstate(invalid="ignore"):
+        overachieved = cases["fwd"].to_numpy() & (t > 0) & (a >= rules["evaluation.overachievement_ratio"] * t)
+    penalized = overachieved & (penalty > 0)
+    score = np.where(penalized, F.overachievement_score(w, penalty), score)
     scoreable = np.logical_or.reduce(list(cases.values()))
     score = np.where(scoreable & w.notna().to_numpy(), F.round_half_up(score, decimals), np.nan)
 
@@ -106,6 +162,7 @@ def score_indicators(self_eval: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
     comp = np.where(cases["date"], (a <= t).astype(float), comp)
     tier_share = lookup(r["a_tier"], points, float)
     comp = np.where(cases["qual"] | cases["date_qual"], tier_share, comp)
+    comp = np.where(np.isfinite(comp), comp, np.nan)  # a ratio to a zero target is no completion, never inf
 
     # which rule scored the row, one byte per row (categorical: fwd, rev, … , none)
     case = pd.Categorical.from_codes(np.select(list(cases.values()), range(len(cases)), len(cases)).astype(np.int8),
@@ -113,11 +170,15 @@ def score_indicators(self_eval: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
     cmp_out = d.replace({DATE: LE, "": BAD}).where(~r["t_kind"].isin([BAD, EMPTY]), BAD)
     keep = self_eval.reset_index(drop=True)
     r = r.reset_index(drop=True)
+    weight = w.to_numpy()
+    # a row that carries points (blank 分值: unknown points) and has no recomputed score
+    unscored = np.isnan(score) & ~(weight == 0)
     return pd.DataFrame({
         "project_id": keep["project_id"], "level1": keep["level1"], "indicator": keep["indicator"],
         "cmp": cmp_out.reset_index(drop=True), "target": r["t_value"], "actual": a, "target_hi": r["t_value_hi"],
-        "unit": r["unit"].fillna(""), "weight": w.to_numpy(), "score": score,
+        "unit": r["unit"].fillna(""), "weight": weight, "score": score,
         "unit_score": keep["unit_score"].astype(float), "completion": comp, "case": case,
+        "unscored": unscored, "penalized": penalized,
         "tier": r["a_tier"], "target_kind": r["t_kind"], "actual_kind": r["a_kind"],
         "target_note": r["t_note"], "actual_note": r["a_note"], "target_unit": r["t_unit"], "actual_unit": r["a_unit"],
         "unit_mismatch": r["unit_mismatch"], "actual_has_comparator": r["actual_has_comparator"],
@@ -127,79 +188,137 @@ def score_indicators(self_eval: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
     })
 
 
+def _display_values(ind: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Actual, target, upper bound and unit as people write them: money of 1万元 or more in 万元
+    (212.61万元, not 2126100元), everything else in the unit the parser read."""
+    unit = _text(ind["unit"])
+    a, t, hi = (ind[c].astype(float) for c in ("actual", "target", "target_hi"))
+    with np.errstate(invalid="ignore"):
+        big = np.fmax(np.fmax(a.abs(), t.abs()), hi.abs()).to_numpy() >= WAN
+    wan = unit.eq(MONEY_BASE).to_numpy() & big
+    scale = np.where(wan, WAN, 1.0)
+    return _fmt(a / scale), _fmt(t / scale), _fmt(hi / scale), unit.mask(wan, "万" + MONEY_BASE)
+
+
+def unscored_reason(ind: pd.DataFrame) -> pd.Series:
+    """Why a row could not be recomputed, in words a clerk acts on (the 无法复算 finding's reason)."""
+    w = ind["weight"].astype(float)
+    a_note, t_note = _text(ind["actual_note"]), _text(ind["target_note"])
+    why = "实际完成值与指标值类型不符，无法比较（指标值「" + _text(ind["target_text"]) + "」，实际完成值「" \
+        + _text(ind["actual_text"]) + "」）"
+    why = why.mask(ind["unit_mismatch"].to_numpy(dtype=bool), "单位不一致，无法比较：指标值单位 "
+                   + _text(ind["target_unit"]) + "，实际完成值单位 " + _text(ind["actual_unit"]))
+    a_kind, t_kind = ind["actual_kind"], ind["target_kind"]
+    why = why.mask(a_kind.eq(EMPTY).to_numpy(), pd.Series("实际完成值未填写", index=ind.index))
+    why = why.mask(a_kind.eq(BAD).to_numpy(), "实际完成值" + a_note)
+    why = why.mask(t_kind.eq(EMPTY).to_numpy(), pd.Series("指标值未填写", index=ind.index))
+    why = why.mask(t_kind.eq(BAD).to_numpy(), "指标值" + t_note)
+    no_weight = w.isna().to_numpy()
+    return why.mask(no_weight & ind["case"].ne("none").to_numpy(), "分值未填写（或表中无分值列），无法计分") \
+        .mask(no_weight & ind["case"].eq("none").to_numpy(), why + "；且分值未填写")
+
+
 def explain_indicators(ind: pd.DataFrame, rules: Rulebook) -> pd.Series:
-    """说明 for scored indicator rows (any subset): inputs, the rule applied, the result and its source.
+    """说明 for scored indicator rows (any subset): inputs, the rule applied, the result, and the source of
+    the rulebook parameter that rule used (财预〔2020〕10号 … or "design choice").
 
     Built on demand — for the rows a finding or an export needs — because text for millions of rows
     costs more than the scoring itself.
     """
     if ind.empty:
         return pd.Series([], dtype="str", index=ind.index)
-    case = ind["case"].to_numpy(dtype=object)
-    a, t, w, score = (ind[c].astype(float) for c in ("actual", "target", "weight", "score"))
-    fa, ft, fw, fs, fh = _fmt(a), _fmt(t), _fmt(w), _fmt(score), _fmt(ind["target_hi"])
-    unit = ind["unit"].fillna("").astype("str")
+    case = ind["case"].astype(object).to_numpy()
+    w, score = (ind[c].astype(float) for c in ("weight", "score"))
+    fa, ft, fh, unit = _display_values(ind)
+    fw, fs = _fmt(w), _fmt(score)
     points = rules["evaluation.qualitative_points"]
     reverse_rule = rules["evaluation.reverse_rule"]
     met = (score == w).to_numpy()
     is_ = {k: case == k for k in ("fwd", "rev", "eq", "range", "date", "date_qual", "qual", "none")}
     exp = pd.Series("", index=ind.index, dtype="str")
     exp = exp.mask(is_["fwd"] & met, "正向：实际 " + fa + unit + " ≥ 目标 " + ft + unit + " → 满分 " + fw)
-    exp = exp.mask(is_["fwd"] & ~met, "正向：实际 " + fa + unit + " < 目标 " + ft + unit + " → " + fw + "×" + fa
-                   + "/" + ft + " = " + fs)
+    fwd_partial = ("按比例 " + fw + "×" + fa + "/" + ft) if rules["evaluation.forward_rule"] == "proportional" \
+        else pd.Series("未达标不得分", index=ind.index)
+    exp = exp.mask(is_["fwd"] & ~met, "正向：实际 " + fa + unit + " < 目标 " + ft + unit + " → " + fwd_partial
+                   + " = " + fs)
+    penalized = ind["penalized"].to_numpy(dtype=bool) if "penalized" in ind else np.zeros(len(ind), bool)
+    ratio = rules["evaluation.overachievement_ratio"]
+    exp = exp.mask(penalized, "正向：实际 " + fa + unit + " 达到目标 " + ft + unit + " 的 " + _number(ratio)
+                   + " 倍及以上，目标明显偏低，按 " + fw + "×(1−" + _number(rules["evaluation.overachievement_penalty"])
+                   + ") = " + fs + "（" + cite(rules, "evaluation.overachievement_penalty") + "）")
     rev_words = ("按比例 " + fw + "×" + ft + "/" + fa) if reverse_rule == "proportional" else \
         ("线性扣减 " + fw + "×(1−(" + fa + "−" + ft + ")/" + ft + ")")
     exp = exp.mask(is_["rev"] & met, "反向：实际 " + fa + unit + " ≤ 目标 " + ft + unit + " → 满分 " + fw)
     exp = exp.mask(is_["rev"] & ~met, "反向：实际 " + fa + unit + " > 目标 " + ft + unit + " → " + rev_words + " = " + fs)
     exp = exp.mask(is_["eq"], "等于：目标 " + ft + unit + "，实际 " + fa + unit + " → " + fs)
     exp = exp.mask(is_["range"], "区间：目标 " + ft + "–" + fh + unit + "，实际 " + fa + unit + " → " + fs)
-    exp = exp.mask(is_["date"], "时效：完成日期 " + _fmt_date(a) + "，期限 " + _fmt_date(t) + " → " + fs)
-    a_note = ind["actual_note"].fillna("").astype("str")
+    exp = exp.mask(is_["date"], "时效：完成日期 " + _fmt_date(ind["actual"]) + "，期限 " + _fmt_date(ind["target"])
+                   + " → " + fs)
+    a_note = _text(ind["actual_note"])
     exp = exp.mask(is_["date_qual"], "时效：实际为定性表述（" + a_note + "）→ " + fs)
-    share = ind["tier"].map(points).astype("str")
-    exp = exp.mask(is_["qual"], "定性：" + a_note + "，按档取 " + share + "×" + fw + " = " + fs)
-    exp = exp + "（依据 " + rules.cite(SRC_SCORE).split("《")[0] + "）"
-    why = pd.Series("实际值与指标值类型不符，无法比较（指标值「", index=ind.index, dtype="str") \
-        + ind["target_text"].fillna("").astype("str") + "」，实际值「" + ind["actual_text"].fillna("").astype("str") + "」）"
-    why = why.mask(ind["unit_mismatch"].to_numpy(dtype=bool), "单位不一致：目标 " + ind["target_unit"].astype("str")
-                   + "，实际 " + ind["actual_unit"].astype("str"))
-    why = why.mask(ind["actual_kind"].isin([BAD, EMPTY]).to_numpy(), "实际完成值" + a_note)
-    why = why.mask(ind["target_kind"].isin([BAD, EMPTY]).to_numpy(),
-                   "指标值" + ind["target_note"].fillna("").astype("str"))
-    why = why.mask(w.isna().to_numpy() & ~is_["none"], "表中无分值，无法计分")
+    share = pd.Series(lookup(ind["tier"], points, float), index=ind.index)
+    exp = exp.mask(is_["qual"], "定性：" + a_note + "，按档取 " + _fmt(share) + "×" + fw + " = " + fs)
+    sources = pd.Series(lookup(ind["case"], {k: cite(rules, key) for k, key in CASE_RULE.items()}, object),
+                        index=ind.index).fillna("").astype("str")
+    exp = exp.mask(~penalized, exp + "（" + sources + "）")
+    why = "无法复算：" + unscored_reason(ind) + "；该行不计 0 分，项目复算待核实（design choice，DOMAIN.md §1）"
     out = exp.where(~score.isna(), why)
+    zero = (w == 0).to_numpy() & score.isna().to_numpy()
+    out = out.mask(zero, "分值为 0，不计分：" + unscored_reason(ind))
     flagged = ind["actual_has_comparator"].to_numpy(dtype=bool)
     return out.mask(flagged, out + "；实际值带比较符，疑照抄目标值")
+
+
+def projects_of_year(projects: pd.DataFrame, year: int) -> pd.DataFrame:
+    """One row per 项目编码: the row of the evaluation ``year`` (a code may recur across years — the
+    contract allows it), else the latest year's; rows without a 年度 count as the evaluation year."""
+    if "year" not in projects or not projects["project_id"].duplicated().any():
+        return projects
+    y = projects["year"].astype("Float64").fillna(year).to_numpy(float, na_value=year)
+    order = np.lexsort((-y, y != year))  # this year first, then the latest
+    ordered = projects.iloc[order]
+    return ordered.loc[~ordered["project_id"].duplicated().to_numpy()].sort_index()
 
 
 def score_projects(ds: Dataset, rules: Rulebook, indicators: pd.DataFrame | None = None) -> Scores:
     """Execution score + Σ indicator scores per project, its grade, and the difference to the unit's own.
 
-    Works on the self-evaluation tables alone: without 项目 amounts the unit's own execution score is
-    used and the 说明 says so.
+    ``total`` and ``grade`` are set only where the whole recomputation succeeded (复算状态 完整): a
+    project with a row that cannot be recomputed, or whose execution score cannot be (预算数据缺失), keeps
+    ``recomputed_total`` (the sum of what could be recomputed) out of ``recomputable_points`` and a
+    ``provisional_grade`` from the unit's own total — so nothing downstream grades, ranks or cuts it by
+    accident. Works on the self-evaluation tables alone: without 项目 amounts the unit's own execution
+    score is shown and the 说明 says so.
     """
     ind = indicators if indicators is not None else score_indicators(ds.table("self_eval"), rules)
     decimals = rules["evaluation.decimals"]
-    g = ind.groupby("project_id", sort=False)
+    pid = ind["project_id"]
+    g = ind.groupby("project_id", sort=False, observed=True)
+    scored = ind["score"].notna()
     per = pd.DataFrame({
         "indicator_score": g["score"].sum(min_count=1),
         "weight_sum": g["weight"].sum(min_count=1),
+        "scored_weight": ind["weight"].where(scored, 0.0).fillna(0.0).groupby(pid, sort=False, observed=True).sum(),
         "n_indicators": g.size(),
-        "n_unscored": ind["score"].isna().groupby(ind["project_id"], sort=False).sum(),
-        "has_satisfaction": ind["level1"].eq("满意度指标").groupby(ind["project_id"], sort=False).any(),
+        "n_unscored": ind["unscored"].groupby(pid, sort=False, observed=True).sum(),
+        "unscored_weight": ind["weight"].where(ind["unscored"], 0.0).fillna(0.0)
+        .groupby(pid, sort=False, observed=True).sum(),
+        "n_no_weight": ind["weight"].isna().groupby(pid, sort=False, observed=True).sum(),
+        "has_satisfaction": ind["level1"].isin(rules["evaluation.satisfaction_blocks"])
+        .groupby(pid, sort=False, observed=True).any(),
         "completion": _weighted_completion(ind),
     })
     summary = ds.get("self_summary")
+    cols = ["exec_weight", "unit_exec_score", "unit_total"]
     if summary is not None:
-        per = per.join(summary.set_index("project_id")[["exec_weight", "unit_exec_score", "unit_total"]],
-                       how="outer")
+        per = per.join(summary.drop_duplicates("project_id").set_index("project_id")[cols], how="outer")
     else:
-        per[["exec_weight", "unit_exec_score", "unit_total"]] = np.nan
-    default_w = rules["evaluation.execution_weight"]
-    per["exec_weight"] = per["exec_weight"].fillna(default_w)
+        per[cols] = np.nan
+    per["exec_weight_given"] = per["exec_weight"].notna()
+    per["exec_weight"] = per["exec_weight"].fillna(rules["evaluation.execution_weight"])
     projects = ds.get("projects")
     if projects is not None:
-        amounts = projects.drop_duplicates("project_id").set_index("project_id")[["budget", "spent"]]
+        amounts = projects_of_year(projects, rules.year).set_index("project_id")[["budget", "spent"]]
         per = per.join(amounts, how="left")
     else:
         per["budget"] = pd.array([pd.NA] * len(per), dtype="Int64")
@@ -207,22 +326,49 @@ def score_projects(ds: Dataset, rules: Rulebook, indicators: pd.DataFrame | None
     rate = F.execution_rate(per["spent"].astype("Float64").to_numpy(float, na_value=np.nan),
                             per["budget"].astype("Float64").to_numpy(float, na_value=np.nan))
     per["exec_rate"] = rate
+    exec_ok = ~np.isnan(rate)
+    per["exec_recomputed"] = exec_ok
     computed_exec = F.execution_score(rate, per["exec_weight"], decimals)
-    per["exec_score"] = np.where(np.isnan(rate), per["unit_exec_score"], computed_exec)
-    # redistribution of the missing satisfaction block (design choice, rulebook switch)
+    per["exec_score"] = np.where(exec_ok, computed_exec, per["unit_exec_score"])
+    # redistribution of the missing satisfaction block (design choice, rulebook switch) — only where every
+    # weight is known: a blank 分值 is no room to spread points into
     total_points = rules["evaluation.total_points"]
     room = total_points - per["exec_weight"]
     redistribute = (rules["evaluation.redistribute_missing_satisfaction"] & ~per["has_satisfaction"].fillna(True)
+                    & per["n_no_weight"].fillna(0).eq(0)
                     & (per["weight_sum"] > 0) & (per["weight_sum"] < room - 1e-9))
     factor = np.where(redistribute, room / per["weight_sum"], 1.0)
     per["scale"] = factor
-    per["total"] = F.round_half_up(per["exec_score"] + per["indicator_score"].fillna(0) * factor, decimals)
-    per.loc[per["indicator_score"].isna() & per["exec_score"].isna(), "total"] = np.nan
+    n_ind = per["n_indicators"].fillna(0)
+    complete = exec_ok & (n_ind > 0) & per["n_unscored"].fillna(0).eq(0)
+    per["status"] = np.where(complete, COMPLETE, PENDING)
+    # 可复算分值: the points whose score was recomputed (the execution weight only when it was)
+    per["recomputable_points"] = F.round_half_up(np.where(exec_ok, per["exec_weight"], 0.0)
+                                                 + per["scored_weight"].fillna(0) * factor, decimals)
+    parts = np.where(exec_ok, per["exec_score"], 0.0) + per["indicator_score"].fillna(0) * factor
+    per["recomputed_total"] = F.round_half_up(parts, decimals)
+    per.loc[per["indicator_score"].isna() & ~exec_ok, "recomputed_total"] = np.nan
+    per["total"] = per["recomputed_total"].where(complete)
     per["grade"] = F.grade(per["total"], rules["evaluation.grade_bands"])
+    provisional = F.grade(per["unit_total"], rules["evaluation.grade_bands"])
+    per["provisional_grade"] = np.where(complete, None, provisional)
     per["difference"] = F.round_half_up(per["unit_total"] - per["total"], decimals)
+    # Σ indicator weights + execution weight against the form's total (分值合计不符 when they differ)
+    per["points_sum"] = per["weight_sum"] + per["exec_weight"]
     per.index.name = "project_id"
     per = per.reset_index()
     return Scores(ind, per)
+
+
+def grade_label(per: pd.DataFrame) -> pd.Series:
+    """等级 as 项目得分.csv prints it: the recomputed grade; for 待核实 the unit's own grade marked
+    provisional (「良（待核实）」), or 「待核实」 where the unit gave no total."""
+    grade = per["grade"].astype(object)
+    provisional = per["provisional_grade"].astype(object)
+    pending = per["status"].eq(PENDING)
+    shown = pd.Series(np.where(provisional.notna(), provisional.astype(str) + "（" + PENDING + "）", PENDING),
+                      index=per.index)
+    return grade.where(~pending, shown)
 
 
 def _weighted_completion(ind: pd.DataFrame) -> pd.Series:
@@ -230,18 +376,34 @@ def _weighted_completion(ind: pd.DataFrame) -> pd.Series:
 
 
 def explain_projects(per: pd.DataFrame, rules: Rulebook) -> pd.Series:
-    """说明 for project totals (any subset of rows of ``Scores.projects``)."""
-    rate = _fmt(per["exec_rate"] * 100, ".2f")
-    exec_part = ("执行率 " + rate + "% × " + _fmt(per["exec_weight"]) + " 分 = " + _fmt(per["exec_score"]))
-    exec_part = exec_part.mask(per["exec_rate"].isna(),
-                               "缺少预算/执行金额，执行率得分取单位自评值 " + _fmt(per["unit_exec_score"]))
-    ind_part = "指标得分合计 " + _fmt(per["indicator_score"])
-    ind_part = ind_part.mask(per["scale"] != 1.0, ind_part + "（未设满意度指标，按 ×" + _fmt(per["scale"].round(4))
-                             + " 分摊）")
+    """说明 for project totals (any subset of rows of ``Scores.projects``), each part with the source of
+    the rule it used; for 待核实 what could not be recomputed and where the provisional grade comes from."""
+    if per.empty:
+        return pd.Series([], dtype="str", index=per.index)
+    weight_source = pd.Series(np.where(per["exec_weight_given"].to_numpy(dtype=bool), "执行率分值取自评汇总所填",
+                                       cite(rules, "evaluation.execution_weight")), index=per.index)
+    exec_part = ("执行率 " + _fmt(per["exec_rate"] * 100, 2) + "%（封顶 100%）× " + _fmt(per["exec_weight"]) + " 分 = "
+                 + _fmt(per["exec_score"]) + "（" + weight_source + "）")
+    own = _fmt(per["unit_exec_score"])
+    exec_part = exec_part.mask(~per["exec_recomputed"].to_numpy(dtype=bool),
+                               "全年预算数或全年执行数缺失，执行率得分无法复算（单位自评 "
+                               + own.mask(own.eq(""), "未填") + "，未计入复算）")
+    ind_part = "指标得分合计 " + _fmt(per["indicator_score"]).mask(per["indicator_score"].isna(), "—")
+    ind_part = ind_part.mask(per["scale"] != 1.0, ind_part + "（未设满意度指标，按 ×" + _fmt(per["scale"], 4)
+                             + " 分摊，" + cite(rules, "evaluation.redistribute_missing_satisfaction") + "）")
     unscored = per["n_unscored"].fillna(0).astype(int)
-    ind_part = ind_part.mask(unscored > 0, ind_part + "，" + unscored.astype(str) + " 个指标无法计分")
+    lost = _fmt(per["unscored_weight"]) + " 分"
+    lost = lost.mask(per["n_no_weight"].fillna(0).gt(0), lost + "及未填分值的指标")
+    ind_part = ind_part.mask(unscored > 0, ind_part + "，" + unscored.astype(str) + " 个指标无法复算（" + lost + "）")
     bands = rules["evaluation.grade_bands"]
-    band_text = "、".join(f"{k}≥{v}" for k, v in bands.items())
-    return (exec_part.fillna("") + "；" + ind_part.fillna("") + "；总分 " + _fmt(per["total"]) + "，等级 "
-            + per["grade"].fillna("—").astype("string") + "（" + band_text + "，"
-            + rules.cite("evaluation.grade_bands").split("（")[0] + "）")
+    band_text = "、".join(f"{k}≥{v}" for k, v in bands.items()) + "，" + cite(rules, "evaluation.grade_bands")
+    done = ("总分 " + _fmt(per["total"]) + "，等级 " + per["grade"].astype(object).fillna("—").astype(str)
+            + "（" + band_text + "）")
+    pending_grade = ("等级暂按单位自评总分 " + _fmt(per["unit_total"]) + " 定为 "
+                     + per["provisional_grade"].astype(object).fillna("").astype(str) + "（" + band_text + "）")
+    pending_grade = pending_grade.mask(per["unit_total"].isna(), pd.Series("无单位自评总分，等级待核实", index=per.index))
+    pending = ("可复算分值 " + _fmt(per["recomputable_points"]) + "/" + _number(rules["evaluation.total_points"])
+               + "，已复算部分合计 " + _fmt(per["recomputed_total"]).mask(per["recomputed_total"].isna(), "—")
+               + "；复算状态 待核实，" + pending_grade + "；核实前预算安排维持不变（design choice，DOMAIN.md §1）")
+    tail = done.where(per["status"].eq(COMPLETE), pending)
+    return exec_part.fillna("") + "；" + ind_part.fillna("") + "；" + tail

@@ -9,6 +9,7 @@ from perfkit.io.contract import EXANTE_DIMENSIONS
 from perfkit.io.load import Dataset
 from perfkit.rules.rulebook import Rulebook
 
+NOT_SUPPORTED = "不予支持"  # a total below every band of exante.conclusion_bands (or none at all)
 DIMENSION_COLUMNS = [f"exante_{i}" for i in range(1, len(EXANTE_DIMENSIONS) + 1)]
 
 
@@ -22,8 +23,8 @@ def assess(ds: Dataset, rules: Rulebook) -> pd.DataFrame:
     bands = rules["exante.conclusion_bands"]
     ordered = sorted(bands.items(), key=lambda kv: -kv[1])
     ex["conclusion"] = np.select([ex["exante_total"] >= lo for _, lo in ordered], [k for k, _ in ordered],
-                                 "不予支持")
-    ex["passed"] = ex["conclusion"].ne("不予支持")
+                                 NOT_SUPPORTED)
+    ex["passed"] = ex["conclusion"].isin(rules["exante.passing_conclusions"])
     return ex
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from perfkit.analyses.evaluation import explain_indicators
+from perfkit.analyses.evaluation import PENDING, _fmt, cite, explain_indicators, unscored_reason
 from perfkit.io.contract import ARCHIVE_ITEMS
 from perfkit.io.keys import first_rows, left_lookup, present_in
 from perfkit.io.load import Dataset
@@ -23,7 +23,8 @@ from perfkit.rules.targets import BAD, DATE, EMPTY, QUAL, parse_texts
 FINDING_COLUMNS = ["project_id", "indicator", "finding", "explanation"]
 FINDING_TYPES = (
     "未完成目标仍得满分", "得分与规则不符", "实际值照抄目标值", "总分与分项不符", "定性得分超出档次",
-    "缺少偏差说明", "指标与目标不一致", "执行率计算错误", "无法解析",
+    "缺少偏差说明", "指标与目标不一致", "执行率计算错误", "无法解析", "无法复算", "分值合计不符", "预算数据缺失",
+    "自评总分超过满分",
 )
 
 
@@ -41,9 +42,9 @@ def _findings(mask: pd.Series | np.ndarray, frame: pd.DataFrame, finding: str,
 
 
 def _s(values: pd.Series, digits: int | None = None) -> pd.Series:
-    """Numbers as text for explanations."""
-    v = values.astype(float)
-    return (v.round(digits) if digits is not None else v).astype("str")
+    """Numbers as text for explanations, as people write them (50, 42.3, 2126100 — no 50.0, no exponent,
+    no inf)."""
+    return _fmt(pd.Series(values).astype(float), 4 if digits is None else digits)
 
 
 def review_self_evaluation(ind: pd.DataFrame, projects: pd.DataFrame, ds: Dataset, rules: Rulebook) -> pd.DataFrame:
@@ -56,7 +57,9 @@ def review_self_evaluation(ind: pd.DataFrame, projects: pd.DataFrame, ds: Datase
     missed_full = quantitative & (comp < 1.0) & (us >= w - tol)
     out.append(_findings(missed_full, ind, "未完成目标仍得满分", lambda f: "完成率 " + _s(f["completion"] * 100, 1)
                          + "%，单位仍给满分 " + _s(f["weight"])))
-    differs = (us - s).abs() > tol
+    # a qualitative row is judged by its tier's range (定性得分超出档次 below), not by the recomputed point
+    qualitative = ind["actual_kind"].eq(QUAL) & ind["case"].isin(["qual", "date_qual"])
+    differs = ((us - s).abs() > tol) & ~qualitative
     out.append(_findings(differs & ~missed_full, ind, "得分与规则不符", lambda f: "单位得分 " + _s(f["unit_score"])
                          + "，复算 " + _s(f["score"]) + "：" + explain_indicators(f, rules)))
     copied_text = quantitative & same_text(ind["actual_text"], ind["target_text"]) & \
@@ -68,17 +71,19 @@ def review_self_evaluation(ind: pd.DataFrame, projects: pd.DataFrame, ds: Datase
     lo = pd.Series(lookup(ind["tier"], {k: v[0] for k, v in tiers.items()}, float), index=ind.index)
     hi = pd.Series(lookup(ind["tier"], {k: v[1] for k, v in tiers.items()}, float), index=ind.index)
     share = us / w
-    top = ind["tier"].eq("达成")
+    top = ind["tier"].eq(max(tiers, key=lambda k: tiers[k][1]))  # the top tier's range includes 100%
     outside = ind["actual_kind"].eq(QUAL) & w.gt(0) & ((share < lo - 1e-9) | (share > hi + 1e-9)
                                                        | (~top & (share >= hi - 1e-9)))
 
     def tier_words(f: pd.DataFrame) -> pd.Series:
         return ("「" + f["tier"].fillna("") + "」档得分区间为 " + _s(lo[f.index] * 100, 0) + "%–"
-                + _s(hi[f.index] * 100, 0) + "%，单位给分 " + _s(f["unit_score"] / f["weight"] * 100, 1) + "%")
+                + _s(hi[f.index] * 100, 0) + "%，单位给分 " + _s(f["unit_score"] / f["weight"] * 100, 1) + "%（"
+                + cite(rules, "evaluation.qualitative_tiers") + "）")
     out.append(_findings(outside, ind, "定性得分超出档次", tier_words))
     over = rules["evaluation.overachievement_ratio"]
     below = rules["review.explain_below"]
-    ratio = ind["actual"] / ind["target"]
+    target = ind["target"].astype(float)
+    ratio = (ind["actual"].astype(float) / target).where(target > 0)  # no ratio to a zero target (never inf)
     needs = (comp < below) | (quantitative & ind["cmp"].eq("≥") & (ratio >= over))
     no_reason = ~matches(ind["deviation_reason"], r"\S")
 
@@ -87,8 +92,16 @@ def review_self_evaluation(ind: pd.DataFrame, projects: pd.DataFrame, ds: Datase
         high = "实际达到目标的 " + _s(ratio[f.index], 2) + " 倍（≥" + str(over) + "），未说明"
         return low.where(f["completion"] < below, high)
     out.append(_findings(needs & no_reason, ind, "缺少偏差说明", deviation_words))
-    unread = ind["cmp"].eq(BAD) | ind["actual_kind"].isin([BAD, EMPTY]) | (ind["score"].isna() & ind["weight"].notna())
-    out.append(_findings(unread, ind, "无法解析", lambda f: explain_indicators(f, rules)))
+    # 无法解析: a text perfkit could not read; 无法复算: a row carrying points whose score could not be
+    # recomputed (blank or unreadable value, no 分值, units that do not compare) — never a silent 0
+    unread = ind["target_kind"].eq(BAD) | ind["actual_kind"].eq(BAD)
+    out.append(_findings(unread, ind, "无法解析", lambda f: unscored_reason(f)))
+    unscored = ind["unscored"].astype(bool)
+
+    def unscored_words(f: pd.DataFrame) -> pd.Series:
+        points = ("该行 " + _s(f["weight"]) + " 分").where(f["weight"].notna(), "该行分值不明")
+        return unscored_reason(f) + "；" + points + "未计入复算，项目复算" + PENDING + "，不得按 0 分处理"
+    out.append(_findings(unscored, ind, "无法复算", unscored_words))
     # 指标与目标不一致: self-evaluation against the declared targets
     if ds.has("targets"):
         key = ["project_id", "indicator"]
@@ -113,8 +126,29 @@ def review_self_evaluation(ind: pd.DataFrame, projects: pd.DataFrame, ds: Datase
     bad_exec = p["exec_rate"].notna() & p["unit_exec_score"].notna() & ((p["unit_exec_score"] - p["exec_score"]).abs() > tol)
     out.append(_findings(bad_exec, p1, "执行率计算错误", lambda f: "单位执行率得分 " + _s(f["unit_exec_score"])
                          + "，按执行率 " + _s(f["exec_rate"] * 100, 2) + "% 复算为 " + _s(f["exec_score"])))
-    no_budget = p["budget"].notna() & (p["budget"].fillna(0) <= 0)
-    out.append(_findings(no_budget, p1, "执行率计算错误", "全年预算数为 0 或缺失，无法计算执行率"))
+    total_points = rules["evaluation.total_points"]
+    over_total = p["unit_total"] > total_points + tol
+    out.append(_findings(over_total, p1, "自评总分超过满分", lambda f: "自评总分 " + _s(f["unit_total"]) + " 超过满分 "
+                         + str(total_points) + "（" + cite(rules, "evaluation.total_points") + "）"))
+    # Σ indicator weights + execution weight against the form's total; a redistributed missing 满意度
+    # block is the rulebook's own rule (said in 说明), and unknown weights are 无法复算 already
+    known = p["n_no_weight"].fillna(0).eq(0) & p["n_indicators"].fillna(0).gt(0) & p["scale"].eq(1.0)
+    off = known & ((p["points_sum"] - total_points).abs() > tol)
+    out.append(_findings(off, p1, "分值合计不符", lambda f: "指标分值合计 " + _s(f["weight_sum"]) + " + 执行率分值 "
+                         + _s(f["exec_weight"]) + " = " + _s(f["points_sum"]) + "，应为 " + str(total_points)
+                         + "；按所填分值复算，未作调整（" + cite(rules, "evaluation.total_points") + "）"))
+    no_amounts = ~p["exec_recomputed"].astype(bool)
+
+    def budget_words(f: pd.DataFrame) -> pd.Series:
+        b, sp = f["budget"].astype("Float64"), f["spent"].astype("Float64")
+        why = pd.Series("全年预算数、全年执行数均缺失（或「项目」表中没有该项目）", index=f.index)
+        why = why.mask((b.notna() & sp.isna()).to_numpy(dtype=bool), "全年执行数缺失")
+        why = why.mask((b.isna() & sp.notna()).to_numpy(dtype=bool), "全年预算数缺失")
+        why = why.mask((b.fillna(1) <= 0).to_numpy(dtype=bool), "全年预算数为 0")
+        own = ("单位自评 " + _s(f["unit_exec_score"]) + " 分").where(f["unit_exec_score"].notna(), "单位未填执行率得分")
+        return why + "，执行率得分无法复算（" + own + "，仅为单位自报），该项 " + _s(f["exec_weight"]) \
+            + " 分未计入复算，项目复算" + PENDING
+    out.append(_findings(no_amounts, p1, "预算数据缺失", budget_words))
     findings = pd.concat([f for f in out if len(f)], ignore_index=True) if any(len(f) for f in out) else \
         pd.DataFrame(columns=FINDING_COLUMNS)
     return findings[FINDING_COLUMNS]

@@ -14,7 +14,9 @@ Kind = Literal["text", "int", "number", "money", "bool", "enum", "percent"]
 
 CATEGORIES = ("部门整体支出", "部门项目支出", "专项转移支付项目支出", "乡村振兴资金支出")
 MONITOR_CLASSES = ("一般项目", "转移支付项目")
-LEVEL1 = ("产出指标", "效益指标", "满意度指标", "成本指标")
+# 决策 / 过程: the level-1 blocks of the 财预〔2020〕10号 evaluation framework, under the spellings forms use
+LEVEL1 = ("产出指标", "效益指标", "满意度指标", "成本指标", "决策指标", "过程指标",
+          "决策", "项目决策", "过程", "项目过程", "项目管理")
 LEVEL2 = (
     "数量指标", "质量指标", "时效指标", "成本指标", "经济成本指标", "社会成本指标", "生态环境成本指标",
     "经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标", "服务对象满意度指标",
@@ -63,7 +65,8 @@ class Table:
 
 
 _PID = Column("项目编码", "project_id", required=True, hint="与「项目」表一致的项目编码")
-_L1 = Column("一级指标", "level1", "enum", choices=LEVEL1, hint="产出指标/效益指标/满意度指标/成本指标")
+_L1 = Column("一级指标", "level1", "enum", choices=LEVEL1,
+             hint="产出指标/效益指标/满意度指标/成本指标/决策指标/过程指标")
 _L2 = Column("二级指标", "level2", hint="如 数量指标、质量指标、时效指标、社会效益指标、服务对象满意度指标")
 _L3 = Column("三级指标", "indicator", required=True, hint="指标名称")
 
@@ -128,7 +131,9 @@ SELF_SUMMARY = Table("自评汇总", "self_summary", (
     _PID,
     Column("执行率分值", "exec_weight", "number", hint="一般 10 分，部分省份 20 分", minimum=0, maximum=100),
     Column("执行率得分", "unit_exec_score", "number", hint="单位自评的执行率得分", minimum=0, maximum=100),
-    Column("自评总分", "unit_total", "number", hint="单位自评总分", minimum=0, maximum=100),
+    # no upper bound: a total above 100 is a review finding (自评总分超过满分), not a reason to set the
+    # row aside with its 执行率分值
+    Column("自评总分", "unit_total", "number", hint="单位自评总分", minimum=0),
     Column("自评等级", "unit_grade", "enum", choices=GRADES, hint="优/良/中/差，可空"),
 ), unique=("project_id",), description="项目自评汇总（每个项目一行）")
 

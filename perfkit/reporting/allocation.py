@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from perfkit.analyses.application import proposal_by_unit, scenarios, warning_sweep
+from perfkit.analyses.evaluation import PENDING, grade_label
 from perfkit.api import Analysis, analyze
 from perfkit.io.values import FEN_PER_WAN, format_wan
 from perfkit.io.write import atomic_path, excel_writer, inert_frame
@@ -46,10 +47,12 @@ def allocation_facts(al: Allocation) -> dict[str, dict]:
     p, g, rules = a.proposal, a.gate, a.rules
     rec = p[p["recover"]]
     blocked = g[~g["passed"]]
+    pending = p["status"].eq(PENDING)
     return {
         "intro": {"year": al.year, "next_year": al.year + 1, "month": al.month, "rules_title": rules.title,
                   "projects": len(p), "budget": format_wan(p["budget"].sum()), "proposal": format_wan(p["proposal"].sum()),
-                  "reduction": format_wan((p["budget"] - p["proposal"]).sum())},
+                  "reduction": format_wan((p["budget"] - p["proposal"]).sum()),
+                  "pending": int(pending.sum()), "pending_budget": format_wan(p.loc[pending, "budget"].sum())},
         "actions": {"actions": rules["application.actions"], "source": rules.cite("application.actions")},
         "recovery": {"month": al.month, "threshold": f"{rules['application.recovery_completion_below']:.0%}",
                      "count": len(rec), "amount": format_wan(rec["recovered"].sum()),
@@ -79,6 +82,9 @@ def section_proposal(al: Allocation) -> None:
             "proposal": "建议安排", "recovered": "收回资金", "cut": "压减/取消项目数"}
     D.table(units[list(cols)].rename(columns=cols).head(20), money=["本年预算", "建议安排", "收回资金"],
             caption="表2 按单位的安排建议（预算规模前 20 家；全部单位见 Excel 附件）")
+    from perfkit.reporting.annual import pending_table
+
+    pending_table(a, "待核实项目：数据无法复算，未评定等级，核实前维持原预算（不含涉密项目）")
 
 
 def section_recovery(al: Allocation) -> None:
@@ -142,7 +148,8 @@ def export_workbook(al: Allocation, output_dir: str | Path) -> Path:
     p = a.proposal
     proj = pd.DataFrame({
         "项目编码": p["project_id"], "项目名称": p["project_name"], "单位编码": p["unit_id"], "支出类别": p["category"],
-        "复核总分": p["total"], "等级": p["grade"], "安排建议": p["action"], "调整比例": p["change"],
+        "复核总分": p["total"], "等级": grade_label(p), "复算状态": p["status"], "安排建议": p["action"],
+        "调整比例": p["change"],
         "本年预算（万元）": p["budget"].astype("Float64") / FEN_PER_WAN,
         "执行数（万元）": p["spent"].astype("Float64") / FEN_PER_WAN,
         "建议安排（万元）": p["proposal"].astype("Float64") / FEN_PER_WAN,

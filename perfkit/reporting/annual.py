@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
 from perfkit.analyses import monitoring as M
 from perfkit.analyses.application import plan_summary
+from perfkit.analyses.evaluation import PENDING
 from perfkit.api import Analysis, analyze
-from perfkit.io.contract import CATEGORIES, MONITOR_CLASSES
+from perfkit.io.contract import CATEGORIES, GRADES, MONITOR_CLASSES
 from perfkit.io.values import format_wan
 from perfkit.reporting import display as D
 
@@ -107,13 +109,14 @@ def report_facts(a: Analysis, district: str, year: int, month: int, policy: dict
     if a.scores is not None:
         sp = a.scores.projects
         grades = sp["grade"].value_counts()
+        pending = pending_projects(a)
         below = []
         for threshold in rules["evaluation.report_thresholds"]:
             low = sp[sp["total"] < threshold]
             below.append({"threshold": threshold, "count": len(low), "amount": format_wan(low["budget"].fillna(0).sum()),
                           "amount_fen": int(low["budget"].fillna(0).sum())})
-        facts["evaluation"] = {"projects": len(sp), "grades": {g: int(grades.get(g, 0)) for g in "优良中差"},
-                               "below": below}
+        facts["evaluation"] = {"projects": len(sp), "grades": {g: int(grades.get(g, 0)) for g in GRADES},
+                               "below": below, "pending": len(pending), "graded": len(sp) - len(pending)}
         f = a.findings
         f_units = f.merge(projects[["project_id", "unit_id"]], on="project_id", how="left")["unit_id"].nunique()
         facts["review"] = {"findings": len(f), "projects": int(f["project_id"].nunique()), "units": int(f_units),
@@ -140,6 +143,7 @@ def report_facts(a: Analysis, district: str, year: int, month: int, policy: dict
             "cut": int(((pr["change"] < 0) & (pr["change"] > -1)).sum()),
             "cancel": int((pr["change"] <= -1).sum()),
             "recovered": format_wan(pr["recovered"].sum()), "recovered_fen": int(pr["recovered"].sum()),
+            "pending": int(pr["status"].eq(PENDING).sum()),
         }
     facts["data"] = ds.provenance()
     return facts
@@ -199,6 +203,50 @@ def section_supervision(rep: AnnualReport) -> None:
         D.sentence("spotcheck", f["spotcheck"])
 
 
+def pending_projects(a: Analysis) -> pd.DataFrame:
+    """Projects whose recomputation is 待核实 (a row or the execution score could not be recomputed),
+    with the project's name, unit, 可复算分值 and why — counted and listed in the reports instead of
+    being graded (DOMAIN.md §1). 涉密 projects are counted but never named."""
+    cols = ["project_id", "project_name", "unit_id", "unit_name", "classified", "recomputable_points", "reason"]
+    if a.scores is None:
+        return pd.DataFrame(columns=cols)
+    sp = a.scores.projects
+    p = sp.loc[sp["status"].eq(PENDING), ["project_id", "recomputable_points", "n_unscored", "exec_recomputed"]]
+    if a.data.has("projects"):
+        from perfkit.analyses.evaluation import projects_of_year
+
+        info = projects_of_year(a.data.table("projects"), a.rules.year)[["project_id", "project_name", "unit_id",
+                                                                         "classified"]]
+        p = p.merge(info, on="project_id", how="left")
+    else:
+        p = p.assign(project_name=p["project_id"], unit_id=pd.NA, classified=False)
+    units = a.data.get("units")
+    if units is not None:
+        p = p.merge(units[["unit_id", "unit_name"]].drop_duplicates("unit_id"), on="unit_id", how="left")
+    else:
+        p["unit_name"] = p["unit_id"]
+    n = p["n_unscored"].fillna(0).astype(int)
+    reason = pd.Series(np.where(n > 0, n.astype(str) + " 个指标无法复算", ""), index=p.index)
+    no_amounts = ~p["exec_recomputed"].astype(bool)
+    reason = reason.mask(no_amounts, reason.where(reason.eq(""), reason + "；") + "预算数据缺失")
+    reason = reason.mask(reason.eq(""), "无可复算的指标")
+    p["reason"] = reason
+    p["classified"] = p["classified"].fillna(False).astype(bool)
+    return p[cols].reset_index(drop=True)
+
+
+def pending_table(a: Analysis, caption: str, limit: int = 20) -> None:
+    """The 待核实 projects (never 涉密 ones), largest share of unverifiable points first."""
+    p = pending_projects(a)
+    shown = p[~p["classified"]].sort_values("recomputable_points", kind="stable")
+    if not len(shown):
+        return
+    cols = {"project_name": "项目", "unit_name": "单位", "recomputable_points": "可复算分值", "reason": "待核实原因"}
+    more = f"（前 {limit} 个，全部见 审核发现.csv 中「无法复算」「预算数据缺失」）" if len(shown) > limit else ""
+    D.table(shown[list(cols)].rename(columns=cols).head(limit), digits={"可复算分值": 2},
+            caption=caption + more)
+
+
 def _finding_counts(findings: pd.DataFrame) -> pd.DataFrame:
     return findings["finding"].value_counts().rename_axis("问题类型").reset_index(name="处数")
 
@@ -223,6 +271,7 @@ def section_analysis(rep: AnnualReport) -> None:
     if "evaluation" in f:
         D.heading("（二）加强绩效监控应用", 3)
         D.sentence("evaluation", f["evaluation"])
+        pending_table(a, "待核实项目：数据无法复算，未评定等级（不含涉密项目）")
         D.chart_scores(a.scores.projects, a.rules["evaluation.grade_bands"])
         if "application" in f:
             D.sentence("application", f["application"])

@@ -35,11 +35,18 @@ def execution_score(rate: ArrayLike, weight: ArrayLike, decimals: int) -> np.nda
                          decimals)
 
 
-def forward_score(actual: ArrayLike, target: ArrayLike, weight: ArrayLike) -> np.ndarray:
-    """正向指标: A ≥ T → W, else W × A/T (never below 0 nor above W)."""
+def forward_score(actual: ArrayLike, target: ArrayLike, weight: ArrayLike, rule: str = "proportional"
+                  ) -> np.ndarray:
+    """正向指标: A ≥ T → W; else ``proportional`` W × A/T (财预〔2020〕10号), or ``all_or_nothing`` 0
+    (forms that score 未完成不得分). Never below 0 nor above W."""
     a, t, w = (np.asarray(v, dtype=float) for v in (actual, target, weight))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        partial = np.where(t > 0, w * np.clip(a, 0, None) / t, np.where(a >= t, w, 0.0))
+    if rule == "proportional":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            partial = np.where(t > 0, w * np.clip(a, 0, None) / t, np.where(a >= t, w, 0.0))
+    elif rule == "all_or_nothing":
+        partial = np.zeros(np.broadcast(a, t, w).shape)
+    else:
+        raise ValueError(f"正向指标计分规则「{rule}」未实现（可用：proportional、all_or_nothing）")
     return np.clip(np.where(a >= t, w, partial), 0, w)
 
 
@@ -56,16 +63,25 @@ def reverse_score(actual: ArrayLike, target: ArrayLike, weight: ArrayLike, rule:
     return np.clip(np.where(a <= t, w, over), 0, w)
 
 
-def equal_score(actual: ArrayLike, target: ArrayLike, weight: ArrayLike) -> np.ndarray:
+def equal_score(actual: ArrayLike, target: ArrayLike, weight: ArrayLike, forward_rule: str = "proportional"
+                ) -> np.ndarray:
     """等于指标: T = 0 → W if A ≤ 0 else 0; otherwise scored as forward."""
     a, t, w = (np.asarray(v, dtype=float) for v in (actual, target, weight))
-    return np.where(t == 0, np.where(a <= 0, w, 0.0), forward_score(a, t, w))
+    return np.where(t == 0, np.where(a <= 0, w, 0.0), forward_score(a, t, w, forward_rule))
 
 
-def range_score(actual: ArrayLike, low: ArrayLike, high: ArrayLike, weight: ArrayLike) -> np.ndarray:
-    """区间指标: inside [low, high] → W; below → forward against low; above → proportional against high."""
+def range_score(actual: ArrayLike, low: ArrayLike, high: ArrayLike, weight: ArrayLike,
+                above_rule: str = "proportional", forward_rule: str = "proportional") -> np.ndarray:
+    """区间指标: inside [low, high] → W; below → forward against low; above → the rulebook's rule for
+    exceeding a cap (``evaluation.range_above_rule``: proportional W×high/A or linear deduction)."""
     a, lo, hi, w = (np.asarray(v, dtype=float) for v in (actual, low, high, weight))
-    return np.where(a < lo, forward_score(a, lo, w), reverse_score(a, hi, w, "proportional"))
+    return np.where(a < lo, forward_score(a, lo, w, forward_rule), reverse_score(a, hi, w, above_rule))
+
+
+def overachievement_score(weight: ArrayLike, penalty: float) -> np.ndarray:
+    """目标明显偏低: a forward target exceeded by the rulebook's ratio loses ``penalty`` × W (optional
+    rule of 财预〔2020〕10号, off at 0)."""
+    return np.asarray(weight, dtype=float) * (1.0 - penalty)
 
 
 def deadline_score(actual_date: ArrayLike, deadline: ArrayLike, weight: ArrayLike, late_share: float
