@@ -148,12 +148,19 @@ def test_missing_satisfaction_weight_is_redistributed(rules) -> None:
             ("P1", "效益指标", "社会效益指标", "b", "效果明显", "效果明显", 30, 30, "")]
     summary = pd.DataFrame({"project_id": ["P1"], "exec_weight": [10.0], "unit_exec_score": [10.0],
                             "unit_total": [65.0]})
-    per = score_projects(_dataset(_self_eval(rows), summary), rules).projects
+    projects = pd.DataFrame({"project_id": ["P1"], "budget": pd.array([100_000_000], "Int64"),
+                             "spent": pd.array([100_000_000], "Int64")})
+    per = score_projects(_dataset(_self_eval(rows), summary, projects), rules).projects
     p = per.assign(explanation=explain_projects(per, rules)).iloc[0]
-    # (25 + 30) × 90/80 = 61.875 → + 10 (unit's own exec score, no amounts) = 71.88
-    assert p["total"] == 71.88 and "分摊" in p["explanation"] and "单位自评值" in p["explanation"]
+    # (25 + 30) × 90/80 = 61.875 → + 10 (execution 100%) = 71.88
+    assert p["total"] == 71.88 and "分摊" in p["explanation"] and "redistribute_missing_satisfaction" in p["explanation"]
+    assert p["recomputable_points"] == 100.0
     off = load_rules("mof2020", 2022).with_value("evaluation.redistribute_missing_satisfaction", False)
-    assert score_projects(_dataset(_self_eval(rows), summary), off).projects.iloc[0]["total"] == 65.0
+    assert score_projects(_dataset(_self_eval(rows), summary, projects), off).projects.iloc[0]["total"] == 65.0
+    # without amounts the execution score is the unit's word only: 待核实, its 10 points not recomputed
+    pending = score_projects(_dataset(_self_eval(rows), summary), rules).projects
+    q = pending.assign(explanation=explain_projects(pending, rules)).iloc[0]
+    assert q["status"] == "待核实" and q["recomputable_points"] == 90.0 and "执行率得分无法复算" in q["explanation"]
 
 
 def test_profiles_have_sources_for_every_value() -> None:

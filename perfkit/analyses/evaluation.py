@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from perfkit.io.load import Dataset
-from perfkit.io.values import decode, lookup, map_unique, pick, same_text
+from perfkit.io.values import decode, lookup, map_unique, pick, same_text, with_values
 from perfkit.rules import formulas as F
 from perfkit.rules.rulebook import Rulebook
 from perfkit.rules.targets import BAD, DATE, EMPTY, EQ, GE, LE, QUAL, RANGE, parse_texts, resolve_direction
@@ -167,7 +167,8 @@ def score_indicators(self_eval: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
     # which rule scored the row, one byte per row (categorical: fwd, rev, … , none)
     case = pd.Categorical.from_codes(np.select(list(cases.values()), range(len(cases)), len(cases)).astype(np.int8),
                                      categories=[*cases, "none"])
-    cmp_out = d.replace({DATE: LE, "": BAD}).where(~r["t_kind"].isin([BAD, EMPTY]), BAD)
+    shown = with_values(d.copy(), [LE, BAD])  # a categorical takes only values it knows
+    cmp_out = shown.mask(d.eq(DATE), LE).mask(d.eq(""), BAD).mask(r["t_kind"].isin([BAD, EMPTY]), BAD)
     keep = self_eval.reset_index(drop=True)
     r = r.reset_index(drop=True)
     weight = w.to_numpy()
