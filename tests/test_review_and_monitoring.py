@@ -174,7 +174,9 @@ def test_score_command_writes_the_contract_files(tmp_path, demo_dir) -> None:
     raw = (tmp_path / "项目得分.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     proj = pd.read_csv(tmp_path / "项目得分.csv", encoding="utf-8-sig", dtype={"项目编码": str})
-    assert list(proj.columns[:8]) == ["项目编码", "执行率", "执行率得分", "指标得分", "总分", "等级", "自评总分", "差异"]
+    assert list(proj.columns[:10]) == ["项目编码", "执行率", "执行率得分", "指标得分", "总分", "等级", "自评总分", "差异",
+                                       "可复算分值", "复算状态"]
+    assert set(proj["复算状态"]) <= {"完整", "待核实"}
     ind = pd.read_csv(tmp_path / "指标得分.csv", encoding="utf-8-sig")
     assert list(ind.columns[:10]) == ["项目编码", "三级指标", "比较方式", "目标值", "实际值", "单位", "分值", "得分",
                                       "自评得分", "说明"]
@@ -182,8 +184,11 @@ def test_score_command_writes_the_contract_files(tmp_path, demo_dir) -> None:
     assert len(ind) == len(load(demo_dir / "demo.xlsx").table("self_eval"))
     find = pd.read_csv(tmp_path / "审核发现.csv", encoding="utf-8-sig")
     assert list(find.columns) == ["项目编码", "三级指标", "问题类型", "说明"]
-    diff = proj["自评总分"] - proj["总分"]
-    assert np.allclose(diff.dropna(), proj["差异"].dropna(), atol=0.011)
+    complete = proj[proj["复算状态"].eq("完整")]
+    diff = complete["自评总分"] - complete["总分"]
+    assert np.allclose(diff.dropna(), complete["差异"].dropna(), atol=0.011)
+    assert proj.loc[proj["复算状态"].eq("待核实"), "差异"].isna().all()  # no difference to a partial sum
+    assert (proj.loc[proj["复算状态"].eq("完整"), "可复算分值"] == 100).all()
 
 
 def test_self_evaluation_tables_alone_are_enough(tmp_path, demo) -> None:
@@ -193,7 +198,10 @@ def test_self_evaluation_tables_alone_are_enough(tmp_path, demo) -> None:
     written = pk.score(folder, tmp_path / "out")
     proj = pd.read_csv(written["projects"], encoding="utf-8-sig")
     assert len(proj) == demo.tables["self_summary"].shape[0] and proj["总分"].notna().all()
-    assert proj["说明"].str.contains("单位自评值").all()
+    # without 项目 amounts the execution score is the unit's word only: every project 待核实, the
+    # execution weight left out of 可复算分值, the grade provisional (the unit's own total)
+    assert (proj["复算状态"] == "待核实").all() and (proj["可复算分值"] <= 90).all()
+    assert proj["说明"].str.contains("执行率得分无法复算").all() and proj["等级"].str.endswith("（待核实）").all()
 
 
 def test_score_without_self_evaluation_is_one_line(tmp_path, demo) -> None:
@@ -229,3 +237,28 @@ def test_target_setting_review_finds_each_kind(rules, categorical: bool) -> None
     got = set(zip(found["project_id"].astype(str), found["finding"], strict=True))
     assert got == {("P2", "缺少效益指标"), ("P3", "缺少产出指标"), ("P4", "指标未量化"), ("P4", "分值合计不符"),
                    ("P5", "指标重复")}
+
+
+def test_reports_count_and_list_pending_projects_instead_of_grading_them(analysis) -> None:
+    """Issue 11 §2: 待核实 projects are counted and listed, never graded, cut or cancelled."""
+    from perfkit.analyses.evaluation import PENDING
+    from perfkit.reporting import allocation as B
+    from perfkit.reporting import annual as R
+    from perfkit.reporting.display import render_sentence
+
+    sp = analysis.scores.projects
+    pending = sp["status"].eq(PENDING)
+    assert pending.any() and sp.loc[pending, "grade"].isna().all()
+    facts = R.report_facts(analysis, "某区", 2022, 5, {})
+    ev = facts["evaluation"]
+    assert ev["pending"] == pending.sum() and sum(ev["grades"].values()) == ev["graded"] == len(sp) - ev["pending"]
+    assert f"另有{ev['pending']}个项目因数据无法复算待核实，未评定等级" in render_sentence("evaluation", ev)
+    assert f"{facts['application']['pending']}个复算待核实的项目核实前维持原预算" in \
+        render_sentence("application", facts["application"])
+    listed = R.pending_projects(analysis)
+    assert set(listed["project_id"]) == set(sp.loc[pending, "project_id"]) and listed["reason"].str.len().gt(0).all()
+    prop = analysis.proposal.set_index("project_id").loc[listed["project_id"]]
+    assert (prop["change"] == 0).all() and (prop["proposal"] == prop["budget"]).all() and not prop["recover"].any()
+    al = B.Allocation(analysis, "某区", 2022, 5, [0.1], [20])
+    intro = B.allocation_facts(al)["intro"]
+    assert f"另有{intro['pending']}个项目" in render_sentence("intro", intro, B.ALLOCATION)
