@@ -13,6 +13,7 @@ marked 待核实, its grade is provisional (the unit's own total, where there is
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -224,50 +225,63 @@ def explain_indicators(ind: pd.DataFrame, rules: Rulebook) -> pd.Series:
     the rulebook parameter that rule used (财预〔2020〕10号 … or "design choice").
 
     Built on demand — for the rows a finding or an export needs — because text for millions of rows
-    costs more than the scoring itself.
+    costs more than the scoring itself; each sentence is built on the rows of its own case only.
     """
     if ind.empty:
         return pd.Series([], dtype="str", index=ind.index)
     case = ind["case"].astype(object).to_numpy()
     w, score = (ind[c].astype(float) for c in ("weight", "score"))
-    fa, ft, fh, unit = _display_values(ind)
-    fw, fs = _fmt(w), _fmt(score)
-    points = rules["evaluation.qualitative_points"]
-    reverse_rule = rules["evaluation.reverse_rule"]
+    scored = score.notna().to_numpy()
     met = (score == w).to_numpy()
-    is_ = {k: case == k for k in ("fwd", "rev", "eq", "range", "date", "date_qual", "qual", "none")}
-    exp = pd.Series("", index=ind.index, dtype="str")
-    exp = exp.mask(is_["fwd"] & met, "正向：实际 " + fa + unit + " ≥ 目标 " + ft + unit + " → 满分 " + fw)
-    fwd_partial = ("按比例 " + fw + "×" + fa + "/" + ft) if rules["evaluation.forward_rule"] == "proportional" \
-        else pd.Series("未达标不得分", index=ind.index)
-    exp = exp.mask(is_["fwd"] & ~met, "正向：实际 " + fa + unit + " < 目标 " + ft + unit + " → " + fwd_partial
-                   + " = " + fs)
     penalized = ind["penalized"].to_numpy(dtype=bool) if "penalized" in ind else np.zeros(len(ind), bool)
-    ratio = rules["evaluation.overachievement_ratio"]
-    exp = exp.mask(penalized, "正向：实际 " + fa + unit + " 达到目标 " + ft + unit + " 的 " + _number(ratio)
-                   + " 倍及以上，目标明显偏低，按 " + fw + "×(1−" + _number(rules["evaluation.overachievement_penalty"])
-                   + ") = " + fs + "（" + cite(rules, "evaluation.overachievement_penalty") + "）")
-    rev_words = ("按比例 " + fw + "×" + ft + "/" + fa) if reverse_rule == "proportional" else \
-        ("线性扣减 " + fw + "×(1−(" + fa + "−" + ft + ")/" + ft + ")")
-    exp = exp.mask(is_["rev"] & met, "反向：实际 " + fa + unit + " ≤ 目标 " + ft + unit + " → 满分 " + fw)
-    exp = exp.mask(is_["rev"] & ~met, "反向：实际 " + fa + unit + " > 目标 " + ft + unit + " → " + rev_words + " = " + fs)
-    exp = exp.mask(is_["eq"], "等于：目标 " + ft + unit + "，实际 " + fa + unit + " → " + fs)
-    exp = exp.mask(is_["range"], "区间：目标 " + ft + "–" + fh + unit + "，实际 " + fa + unit + " → " + fs)
-    exp = exp.mask(is_["date"], "时效：完成日期 " + _fmt_date(ind["actual"]) + "，期限 " + _fmt_date(ind["target"])
-                   + " → " + fs)
-    a_note = _text(ind["actual_note"])
-    exp = exp.mask(is_["date_qual"], "时效：实际为定性表述（" + a_note + "）→ " + fs)
-    share = pd.Series(lookup(ind["tier"], points, float), index=ind.index)
-    exp = exp.mask(is_["qual"], "定性：" + a_note + "，按档取 " + _fmt(share) + "×" + fw + " = " + fs)
-    sources = pd.Series(lookup(ind["case"], {k: cite(rules, key) for k, key in CASE_RULE.items()}, object),
-                        index=ind.index).fillna("").astype("str")
-    exp = exp.mask(~penalized, exp + "（" + sources + "）")
-    why = "无法复算：" + unscored_reason(ind) + "；该行不计 0 分，项目复算待核实（design choice，DOMAIN.md §1）"
-    out = exp.where(~score.isna(), why)
-    zero = (w == 0).to_numpy() & score.isna().to_numpy()
-    out = out.mask(zero, "分值为 0，不计分：" + unscored_reason(ind))
+    fa, ft, fh, unit = _display_values(ind)
+    parts = pd.DataFrame({"a": fa, "t": ft, "hi": fh, "u": unit, "w": _fmt(w), "s": _fmt(score)}, index=ind.index)
+    out = np.full(len(ind), "", dtype=object)
+
+    def put(mask: np.ndarray, build: Callable[[pd.DataFrame, np.ndarray], pd.Series], rule: str | None) -> None:
+        pos = np.flatnonzero(mask)
+        if len(pos):
+            text = build(parts.iloc[pos], pos)
+            out[pos] = (text + f"（{cite(rules, rule)}）" if rule else text).to_numpy(dtype=object)
+
+    def is_(k: str) -> np.ndarray:
+        return (case == k) & scored & ~penalized
+
+    proportional = rules["evaluation.forward_rule"] == "proportional"
+    put(is_("fwd") & met, lambda p, _: "正向：实际 " + p["a"] + p["u"] + " ≥ 目标 " + p["t"] + p["u"] + " → 满分 " + p["w"],
+        CASE_RULE["fwd"])
+    put(is_("fwd") & ~met, lambda p, _: "正向：实际 " + p["a"] + p["u"] + " < 目标 " + p["t"] + p["u"] + " → "
+        + (("按比例 " + p["w"] + "×" + p["a"] + "/" + p["t"]) if proportional else "未达标不得分") + " = " + p["s"],
+        CASE_RULE["fwd"])
+    ratio, penalty = rules["evaluation.overachievement_ratio"], rules["evaluation.overachievement_penalty"]
+    put(penalized & scored, lambda p, _: "正向：实际 " + p["a"] + p["u"] + " 达到目标 " + p["t"] + p["u"] + " 的 "
+        + _number(ratio) + " 倍及以上，目标明显偏低，按 " + p["w"] + "×(1−" + _number(penalty) + ") = " + p["s"],
+        "evaluation.overachievement_penalty")
+    linear = rules["evaluation.reverse_rule"] != "proportional"
+    put(is_("rev") & met, lambda p, _: "反向：实际 " + p["a"] + p["u"] + " ≤ 目标 " + p["t"] + p["u"] + " → 满分 " + p["w"],
+        CASE_RULE["rev"])
+    put(is_("rev") & ~met, lambda p, _: "反向：实际 " + p["a"] + p["u"] + " > 目标 " + p["t"] + p["u"] + " → "
+        + (("线性扣减 " + p["w"] + "×(1−(" + p["a"] + "−" + p["t"] + ")/" + p["t"] + ")") if linear
+           else ("按比例 " + p["w"] + "×" + p["t"] + "/" + p["a"])) + " = " + p["s"], CASE_RULE["rev"])
+    put(is_("eq"), lambda p, _: "等于：目标 " + p["t"] + p["u"] + "，实际 " + p["a"] + p["u"] + " → " + p["s"],
+        CASE_RULE["eq"])
+    put(is_("range"), lambda p, _: "区间：目标 " + p["t"] + "–" + p["hi"] + p["u"] + "，实际 " + p["a"] + p["u"] + " → "
+        + p["s"], CASE_RULE["range"])
+    put(is_("date"), lambda p, pos: "时效：完成日期 " + _fmt_date(ind["actual"].iloc[pos]) + "，期限 "
+        + _fmt_date(ind["target"].iloc[pos]) + " → " + p["s"], CASE_RULE["date"])
+    put(is_("date_qual"), lambda p, pos: "时效：实际为定性表述（" + _text(ind["actual_note"].iloc[pos]) + "）→ " + p["s"],
+        CASE_RULE["date_qual"])
+    points = rules["evaluation.qualitative_points"]
+    put(is_("qual"), lambda p, pos: "定性：" + _text(ind["actual_note"].iloc[pos]) + "，按档取 "
+        + _fmt(pd.Series(lookup(ind["tier"].iloc[pos], points, float), index=p.index)) + "×" + p["w"] + " = "
+        + p["s"], CASE_RULE["qual"])
+    zero = (w == 0).to_numpy()
+    put(~scored & ~zero, lambda p, pos: "无法复算：" + unscored_reason(ind.iloc[pos])
+        + "；该行不计 0 分，项目复算待核实（design choice，DOMAIN.md §1）", None)
+    put(~scored & zero, lambda p, pos: "分值为 0，不计分：" + unscored_reason(ind.iloc[pos]), None)
+    result = pd.Series(out, index=ind.index, dtype="str")
     flagged = ind["actual_has_comparator"].to_numpy(dtype=bool)
-    return out.mask(flagged, out + "；实际值带比较符，疑照抄目标值")
+    return result.mask(flagged, result + "；实际值带比较符，疑照抄目标值")
 
 
 def projects_of_year(projects: pd.DataFrame, year: int) -> pd.DataFrame:
