@@ -148,13 +148,12 @@ def export_workbook(al: Allocation, output_dir: str | Path) -> Path:
     p = a.proposal
     proj = pd.DataFrame({
         "项目编码": p["project_id"], "项目名称": p["project_name"], "单位编码": p["unit_id"], "支出类别": p["category"],
-        "复核总分": p["total"], "等级": grade_label(p), "复算状态": p["status"], "安排建议": p["action"],
-        "调整比例": p["change"],
+        "复核总分": p["total"], "等级": grade_label(p), "安排建议": p["action"], "调整比例": p["change"],
         "本年预算（万元）": p["budget"].astype("Float64") / FEN_PER_WAN,
         "执行数（万元）": p["spent"].astype("Float64") / FEN_PER_WAN,
         "建议安排（万元）": p["proposal"].astype("Float64") / FEN_PER_WAN,
         "收回资金（万元）": p["recovered"].astype("Float64") / FEN_PER_WAN,
-        "涉密": p["classified"].map({True: "是", False: ""}),
+        "复算状态": p["status"], "涉密": p["classified"].map({True: "是", False: ""}),
     })
     units = proposal_by_unit(p, a.data)
     unit_sheet = pd.DataFrame({
