@@ -56,6 +56,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
                     engine=args.engine, scheduler=args.scheduler)
     for path in written.values():
         print(f"已写出 {path}")
+    _record(args)
     return 0
 
 
@@ -74,10 +75,20 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from perfkit.reporting.run import report
 
     results = report(args.data, args.year, args.out, month=args.month, profile=args.profile,
-                     district=args.district, notebooks=args.notebooks)
+                     district=args.district, notebooks=args.notebooks, archive=args.archive)
     for r in results:
         print(f"已生成 {r.html}\n已生成 {r.pdf}\n已生成 {r.docx}")
+    _record(args)
     return 0
+
+
+def _record(args: argparse.Namespace) -> None:
+    """``--record``: store this run's year in the archive (replacing it if it is there)."""
+    if getattr(args, "record", False):
+        from perfkit.api import archive_add
+
+        a = archive_add(args.data, year=args.year, archive=args.archive, month=args.month, profile=args.profile)
+        print(f"已存入年度档案 {args.archive}（{a.rules.year} 年度）")
 
 
 def _cmd_disclose(args: argparse.Namespace) -> int:
@@ -188,6 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=["pandas", "dask"], default="pandas",
                    help="dask：按单位分区在 dask.distributed 集群上计算（需 pip install -e '.[dask]'）")
     p.add_argument("--scheduler", default=None, help="dask 调度器地址，如 tcp://10.0.0.5:8786；不给则用本机 LocalCluster")
+    p.add_argument("--archive", default="data/perfkit.duckdb", help="年度档案文件（与 --record 一起用）")
+    p.add_argument("--record", action="store_true", help="计分后把本年度数据与结果存入年度档案")
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("rules", help="列出当前规则及其来源")
@@ -203,6 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", default="mof2020")
     p.add_argument("--district", default="高新区（新市区）")
     p.add_argument("--notebooks", default=None, help="notebooks 文件夹（默认仓库中的 notebooks/）")
+    p.add_argument("--archive", default="data/perfkit.duckdb",
+                   help="年度档案（存在时与上年比较、按多年结果升级处理；内部资料，不得公开）")
+    p.add_argument("--record", action="store_true", help="报告完成后把本年度数据与结果存入年度档案")
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("disclose", help="按单位生成随决算公开的项目支出绩效自评表（xlsx + html，不含涉密项目）")

@@ -53,3 +53,31 @@ def test_sql_on_the_archive_is_what_an_analyst_would_write(year_2022) -> None:
         by_grade = dict(con.execute("SELECT grade, count(*) FROM result_projects WHERE year = 2022 GROUP BY grade")
                         .fetchall())
     assert {k: v for k, v in by_grade.items() if k is not None} == H.this_year(a, [60]).grades
+
+
+def test_the_annual_report_compares_with_last_year_from_the_archive(demo_dir, tmp_path) -> None:
+    """Last year stored as the archive's 2021: the report's year-over-year figures equal SQL on the
+    archive, and projects unsatisfactory both years are escalated in the allocation analysis."""
+    from perfkit.api import analyze, archive_results
+    from perfkit.reporting import allocation as B
+    from perfkit.reporting import annual as R
+
+    ds = load(demo_dir / "csv")
+    db = tmp_path / "perfkit.duckdb"
+    arc.add_year(db, 2021, {}, archive_results(analyze(ds, year=2022, month=5)))
+    rep = R.build(ds, 2022, 5, archive=db)
+    y = rep.facts["yoy"]
+    with arc.connect(db, read_only=True) as con:
+        warned, good = con.execute(
+            "SELECT (SELECT count(*) FROM result_monitoring WHERE year = 2021 AND month = 5 AND warning), "
+            "(SELECT count(*) FROM result_projects WHERE year = 2021 AND grade IN ('优', '良'))").fetchone()
+        below = dict(con.execute("SELECT t, (SELECT count(*) FROM result_projects WHERE year = 2021 AND unit_total < t) "
+                                 "FROM (SELECT unnest([80, 60]) AS t)").fetchall())
+    assert (y["warned_prev"], y["good_prev"]) == (warned, good)
+    assert {b["threshold"]: b["count_prev"] for b in y["below"]} == below
+    assert y["warned_change"] == "持平" and y["escalated"] > 0
+    html = R.D.render_sentence("yoy", y)
+    assert "与2021年相比" in html and f"较上年（{warned}个）持平" in html
+    alloc = B.build(ds, 2022, 5, archive=db)
+    escalated = alloc.analysis.proposal["action"].astype(str).str.startswith("连续")
+    assert int(escalated.sum()) == y["escalated"]

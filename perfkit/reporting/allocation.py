@@ -31,8 +31,10 @@ class Allocation:
 
 
 def build(data: str | Path, year: int, month: int, profile: str = "mof2020", district: str = "高新区（新市区）",
-          cuts: list[float] | None = None, thresholds: list[float] | None = None) -> Allocation:
-    a = analyze(data, year=year, month=month, profile=profile)
+          cuts: list[float] | None = None, thresholds: list[float] | None = None,
+          archive: str | Path | None = None) -> Allocation:
+    """Run the analyses once (earlier years' grades from the ``archive``, for the multi-year rule)."""
+    a = analyze(data, year=year, month=month, profile=profile, archive=archive)
     if a.proposal is None:
         from perfkit.io.load import MissingTableError
         raise MissingTableError("预算安排分析需要「项目」与「绩效自评」表")
@@ -85,6 +87,27 @@ def section_proposal(al: Allocation) -> None:
     from perfkit.reporting.annual import pending_table
 
     pending_table(a, "待核实项目：数据无法复算，未评定等级，核实前维持原预算（不含涉密项目）")
+    escalation_table(al)
+
+
+def escalation_table(al: Allocation) -> None:
+    """Projects unsatisfactory several years running (grades of earlier years from the archive), with the
+    action the rulebook's multi-year rule gives them; 涉密 projects are counted, never named."""
+    a = al.analysis
+    p = a.proposal
+    esc = p.loc[p["unsatisfactory_years"] >= a.rules["application.unsatisfactory_years"]["redesign"]]
+    if a.history is None and not len(esc):
+        return
+    years = sorted(int(y) for y in a.history["year"].unique()) if a.history is not None else []
+    D.sentence("escalation", {"count": len(esc), "years": "、".join(map(str, years)),
+                              "classified": int(esc["classified"].sum()),
+                              "budget": format_wan(esc["budget"].sum())}, ALLOCATION)
+    shown = esc.loc[~esc["classified"].astype(bool)]
+    if len(shown):
+        cols = {"project_name": "项目", "unsatisfactory_years": "连续不理想年数", "grade": "本年等级",
+                "budget": "本年预算", "proposal": "建议安排", "action": "安排建议"}
+        D.table(shown[list(cols)].rename(columns=cols), money=["本年预算", "建议安排"],
+                caption="表3 连续评价不理想的项目（往年等级取自年度档案；金额单位：万元）")
 
 
 def section_recovery(al: Allocation) -> None:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from perfkit.analyses import history as H
 from perfkit.analyses import monitoring as M
 from perfkit.analyses.application import plan_summary
 from perfkit.analyses.evaluation import PENDING
@@ -56,13 +57,57 @@ def load_policy(path: str | Path | None, **fill: object) -> dict[str, Any]:
 
 
 def build(data: str | Path, year: int, month: int, profile: str = "mof2020",
-          district: str = "高新区（新市区）", policy_text: str | Path | None = None) -> AnnualReport:
-    """Run every analysis once and gather the report's figures."""
-    a = analyze(data, year=year, month=month, profile=profile)
+          district: str = "高新区（新市区）", policy_text: str | Path | None = None,
+          archive: str | Path | None = None) -> AnnualReport:
+    """Run every analysis once and gather the report's figures; with an ``archive`` holding last year,
+    the figures the seed reports are compared with last year's."""
+    a = analyze(data, year=year, month=month, profile=profile, archive=archive)
     policy = load_policy(policy_text, district=district, year=year, next_year=year + 1)
     rep = AnnualReport(a, district, year, month, policy)
     rep.facts = report_facts(a, district, year, month, policy)
+    if archive is not None and Path(archive).exists():
+        yoy = year_over_year(a, archive, month)
+        if yoy:
+            rep.facts["yoy"] = yoy
     return rep
+
+
+def _change(now: int, before: int, unit: str, money: bool = False) -> str:
+    """“增加3个” / “减少1,234.56万元” / “持平” — how a figure moved since last year."""
+    diff = now - before
+    if diff == 0:
+        return "持平"
+    amount = format_wan(abs(diff)) + "万元" if money else f"{abs(diff)}{unit}"
+    return ("增加" if diff > 0 else "减少") + amount
+
+
+def year_over_year(a: Analysis, archive: str | Path, month: int) -> dict[str, Any] | None:
+    """This year beside last year (from the archive): warned projects and amount, 优良 projects, projects
+    below the report thresholds by the unit's own score, ranking moves and recurring findings."""
+    thresholds = a.rules["evaluation.report_thresholds"]
+    before = H.previous_year(archive, a.rules.year, month, thresholds)
+    if before is None:
+        return None
+    now = H.this_year(a, thresholds)
+    out: dict[str, Any] = {"prev_year": before.year, "month": month}
+    if now.warned is not None and before.warned is not None:
+        out.update(warned=now.warned, warned_prev=before.warned, warned_change=_change(now.warned, before.warned, "个"),
+                   warned_amount_prev=format_wan(before.warned_fen),
+                   warned_amount_change=_change(now.warned_fen, before.warned_fen, "", money=True))
+    good = [g for g in GRADES[:2]]
+    out.update(good=sum(now.grades.get(g, 0) for g in good), good_prev=sum(before.grades.get(g, 0) for g in good),
+               grades_prev={g: before.grades.get(g, 0) for g in GRADES})
+    out["below"] = [{"threshold": t, "count": now.below[t][0], "count_prev": before.below[t][0]}
+                    for t in thresholds if t in now.below and t in before.below]
+    moves = H.ranking_moves(archive, a.rules.year, a.ranking)
+    if len(moves):
+        out.update(moved_units=len(moves), up=int((moves["move"] > 0).sum()), down=int((moves["move"] < 0).sum()),
+                   best=", ".join(f"{r.unit_name}（上升{r.move}位）" for r in moves.head(2).itertuples() if r.move > 0))
+    again = H.recurring_findings(archive, a.rules.year, a.findings, a.data.get("code_changes"))
+    out.update(recurring=len(again), recurring_projects=int(again["project_id"].nunique()))
+    escalated = a.proposal["action"].astype(str).str.startswith("连续") if a.proposal is not None else pd.Series([])
+    out["escalated"] = int(escalated.sum())
+    return out
 
 
 def _top(counts: pd.Series, n: int = 3) -> str:
@@ -111,10 +156,12 @@ def report_facts(a: Analysis, district: str, year: int, month: int, policy: dict
         grades = sp["grade"].value_counts()
         pending = pending_projects(a)
         below = []
-        for threshold in rules["evaluation.report_thresholds"]:
-            low = sp[sp["total"] < threshold]
+        for threshold in rules["evaluation.report_thresholds"]:  # the units' own scores, as the seed reports,
+            low = sp[sp["unit_total"] < threshold]                # and the recomputed ones beside them
+            rec = sp[sp["total"] < threshold]
             below.append({"threshold": threshold, "count": len(low), "amount": format_wan(low["budget"].fillna(0).sum()),
-                          "amount_fen": int(low["budget"].fillna(0).sum())})
+                          "amount_fen": int(low["budget"].fillna(0).sum()), "recomputed": len(rec),
+                          "recomputed_amount": format_wan(rec["budget"].fillna(0).sum())})
         facts["evaluation"] = {"projects": len(sp), "grades": {g: int(grades.get(g, 0)) for g in GRADES},
                                "below": below, "pending": len(pending), "graded": len(sp) - len(pending)}
         f = a.findings
@@ -275,6 +322,8 @@ def section_analysis(rep: AnnualReport) -> None:
         D.chart_scores(a.scores.projects, a.rules["evaluation.grade_bands"])
         if "application" in f:
             D.sentence("application", f["application"])
+        if "yoy" in f:
+            D.sentence("yoy", f["yoy"])
         if a.ranking is not None:
             cols = {"rank": "名次", "unit_name": "单位", "department": "主管部门", "projects": "项目数",
                     "mean_score": "自评平均分", "fail_rate": "不合格率", "execution": "预算执行率",

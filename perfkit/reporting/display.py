@@ -31,7 +31,23 @@ def _show(markup: str) -> None:
     display(HTML(markup))
 
 
+_COUNTERS = {"表": 0, "图": 0}
+_NUMBERED = re.compile(r"^(表|图)\s*\d*\s+")
+
+
+def numbered(caption: str) -> str:
+    """“表3 …”/“图 …” numbered in the order they appear in the report (a table or chart that a dataset
+    does not produce leaves no gap); numbering restarts with each report's title."""
+    m = _NUMBERED.match(caption)
+    if not m:
+        return caption
+    _COUNTERS[m.group(1)] += 1
+    return f"{m.group(1)}{_COUNTERS[m.group(1)]} {caption[m.end():]}"
+
+
 def heading(text: str, level: int = 2) -> None:
+    if level == 1:
+        _COUNTERS.update(dict.fromkeys(_COUNTERS, 0))
     _show(f"<h{level}>{html.escape(text)}</h{level}>")
 
 
@@ -84,7 +100,7 @@ def format_table(frame: pd.DataFrame, money: list[str] = (), percent: list[str] 
 def table(frame: pd.DataFrame, money: list[str] = (), percent: list[str] = (), digits: dict[str, int] | None = None,
           total: bool = False, caption: str | None = None) -> None:
     shown = format_table(frame, money, percent, digits, total)
-    cap = f'<p class="noindent figure-caption">{html.escape(caption)}</p>' if caption else ""
+    cap = f'<p class="noindent figure-caption">{html.escape(numbered(caption))}</p>' if caption else ""
     markup = shown.to_html(index=False, escape=True, classes="dataframe", border=0)
     _show(cap + _NUMBER_CELL.sub(r'<td class="num">\1</td>', markup))
 
@@ -113,7 +129,7 @@ def chart_categories(by_cat: pd.DataFrame) -> None:
     ax.set_xlabel("全年预算数（万元）")
     ax.invert_yaxis()
     ax.set_xlim(0, budget.max() * 1.45)
-    ax.set_title("图1 四类支出预算规模与执行率")
+    ax.set_title(numbered("图1 四类支出预算规模与执行率"))
     _figure(fig)
 
 
@@ -132,7 +148,7 @@ def chart_lights(projects: pd.DataFrame) -> None:
         left += t[light].to_numpy()
     ax.legend(ncol=4, fontsize=8, loc="lower right")
     ax.set_xlabel("项目数")
-    ax.set_title("图2 监控灯分布（按监控分类，项目取其最差的灯）")
+    ax.set_title(numbered("图2 监控灯分布（按监控分类，项目取其最差的灯）"))
     _figure(fig)
 
 
@@ -152,7 +168,7 @@ def chart_scores(projects: pd.DataFrame, bands: dict[str, float]) -> None:
         ax.text(lo, ax.get_ylim()[1] * 0.92, f" {g}≥{lo:g}", fontsize=8)
     ax.set_xlabel("复核总分")
     ax.set_ylabel("项目数")
-    ax.set_title("图3 项目自评复核得分分布")
+    ax.set_title(numbered("图3 项目自评复核得分分布"))
     _figure(fig)
 
 
@@ -169,5 +185,5 @@ def chart_sweep(sweep: pd.DataFrame) -> None:
     ax2.plot(sweep["threshold"], sweep["warned_budget"].astype(float) / 1e6, marker="s", color="#2f6db5")
     ax2.set_ylabel("预警金额（万元）")
     ax2.grid(False)
-    ax.set_title("图 预警项目数与金额随偏差阈值变化")
+    ax.set_title(numbered("图 预警项目数与金额随偏差阈值变化"))
     _figure(fig)

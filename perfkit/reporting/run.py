@@ -20,6 +20,7 @@ TITLES = {"annual_report": "{district}{year}年预算绩效管理工作情况报
 
 def report(data: str | Path, year: int, out: str | Path, month: int = 5, profile: str = "mof2020",
            district: str = "高新区（新市区）", notebooks: str | Path | None = None,
+           archive: str | Path | None = "data/perfkit.duckdb",
            progress: Callable[[str], None] = print) -> list[Rendered]:
     """Run the annual report and the allocation analysis; returns the files written."""
     data = Path(data).resolve()
@@ -33,7 +34,8 @@ def report(data: str | Path, year: int, out: str | Path, month: int = 5, profile
     snapshot = cached_snapshot(data, month, out.parent / ".perfkit-cache", progress)
     fill = {"district": district, "year": year, "next_year": int(year) + 1}
     params = {"data": str(snapshot), "year": int(year), "month": int(month), "district": district,
-              "profile": str(profile)}
+              "profile": str(profile),
+              "archive": str(Path(archive).resolve()) if archive and Path(archive).exists() else None}
     jobs = [(nb_dir / f"{name}.ipynb", name, params) for name in TITLES]
     return render_all(jobs, out, lambda stem: TITLES[stem].format(**fill), str(profile), progress)
 
