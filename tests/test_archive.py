@@ -173,3 +173,22 @@ def test_archive_cli_add_list_drop(demo_dir, tmp_path) -> None:
 def test_archive_results_cover_what_the_issue_lists(ds) -> None:
     kinds = set(archive_results(analyze(ds, year=2022, month=5)))
     assert {"projects", "indicators", "findings", "monitoring", "ranking", "proposal"} <= kinds
+
+
+def test_the_sql_notebook_runs_on_an_archive(archived, tmp_path) -> None:
+    """notebooks/archive_sql.ipynb: the analyst's SQL examples run on a real archive."""
+    import papermill as pm
+
+    nb = Path(__file__).parents[1] / "notebooks" / "archive_sql.ipynb"
+    out = pm.execute_notebook(str(nb), str(tmp_path / "out.ipynb"), kernel_name="python3", progress_bar=False,
+                              parameters={"archive": str(archived)}, cwd=str(nb.parent))
+    outputs = [o for c in out.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    assert any("年度" in str(o.get("data", {}).get("text/html", "")) for o in outputs)
+
+
+def test_archived_input_re_analyses_to_the_same_scores(ds, archived) -> None:
+    again = analyze(arc.dataset(archived, 2022), year=2022, month=5).scores.projects.set_index("project_id")
+    first = analyze(ds, year=2022, month=5).scores.projects.set_index("project_id")
+    assert (again["total"].reindex(first.index).astype(float).fillna(-1)
+            == first["total"].astype(float).fillna(-1)).all()

@@ -234,3 +234,26 @@ def test_explore_notebook_runs_under_papermill(tmp_path, demo_dir) -> None:
     outputs = [o for c in out.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+
+
+def test_year_switch_and_comparison_from_the_archive(explorer, demo_dir, tmp_path) -> None:
+    """With an archive: a 年度 drop-down (archived years re-analysed from their stored input) and last
+    year's total and grade beside each project."""
+    from perfkit.api import analyze, archive_results
+    from perfkit.io import archive as arc
+
+    ds = explorer.data
+    db = tmp_path / "perfkit.duckdb"
+    arc.add_year(db, 2021, ds.tables, archive_results(analyze(ds, year=2022, month=5)))
+    ui = ExplorerUI(explorer, month=5, export_dir=tmp_path, archive=db)
+    assert [v for _, v in ui.year_w.options] == [2021, 2022] and ui.year_w.value == 2022
+    ui.compare_w.value = True
+    assert "上年复核总分" in ui.projects.html.value and "prev_total" in ui.view
+    same = ui.view.dropna(subset=["total"])
+    assert (same["prev_total"].astype(float) - same["total"].astype(float)).abs().max() < 1e-9
+    ui.w["category"].value = "乡村振兴资金支出"
+    ui.year_w.value = 2021
+    assert ui.ex.year == 2021 and ui.w["category"].value == ALL and len(ui.view) == len(explorer.view(Filters()))
+    assert "已切换到 2021 年度" in ui.note.value or "年度档案中没有 2020 年度" in ui.note.value
+    ui.year_w.value = 2022
+    assert ui.ex is explorer

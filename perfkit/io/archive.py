@@ -94,13 +94,14 @@ def migrate(con) -> int:
 
 def _storable(frame: pd.DataFrame, year: int) -> pd.DataFrame:
     """Plain columns DuckDB stores the same way every year: categoricals as text (DuckDB would make
-    them ENUMs whose members differ from year to year), a ``year`` column first."""
+    them ENUMs whose members differ from year to year), the archived ``year`` first. A table's own
+    year column (项目.年度) is kept as ``row_year``: a code may carry rows of other years."""
     out = pd.DataFrame(index=range(len(frame)))
     out["year"] = pd.Series([int(year)] * len(frame), dtype="int32")
     for c in frame.columns:
-        if c == "year":
-            continue
         col = frame[c].reset_index(drop=True)
+        if c == "year":
+            c = "row_year"
         if isinstance(col.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(col.dtype):
             col = col.astype(object).where(col.notna(), None)
         out[str(c)] = col
@@ -206,6 +207,23 @@ def read(path: str | Path, kind: str, only: list[int] | None = None) -> pd.DataF
             return None
         where = f" WHERE year IN ({', '.join(str(int(y)) for y in only)})" if only else ""
         return con.execute(f'SELECT * FROM "{kind}"{where} ORDER BY year').df()
+
+
+def dataset(path: str | Path, year: int):
+    """The validated input of an archived year as a :class:`~perfkit.io.load.Dataset` (to re-run or
+    explore that year exactly as it was loaded)."""
+    from perfkit.io.contract import BY_NAME
+    from perfkit.io.load import Dataset
+
+    tables = {}
+    for name in BY_NAME:
+        frame = read(path, "input_" + name, only=[int(year)])
+        if frame is not None and len(frame):
+            frame = frame.drop(columns="year").rename(columns={"row_year": "year"})
+            tables[name] = frame
+    if not tables:
+        raise InputError(f"年度档案 {path} 中没有 {year} 年度的数据")
+    return Dataset(f"{Path(path).name}（{year}年度）", tables)
 
 
 def grade_history(path: str | Path, before: int, code_map: pd.DataFrame | None = None) -> pd.DataFrame | None:

@@ -35,6 +35,7 @@ from perfkit.rules.formulas import LIGHTS
 from perfkit.rules.rulebook import Rulebook, available_profiles, load_rules
 
 ALL = "（全部）"
+COMPARE_COLUMNS = {"prev_total": "上年复核总分", "prev_grade": "上年等级"}
 VIEW_COLUMNS = {"project_id": "项目编码", "project_name": "项目名称", "unit_name": "单位", "department": "主管部门",
                 "category": "支出类别", "monitor_class": "监控分类", "budget": "全年预算数（万元）",
                 "total": "复核总分", "grade": "等级", "exec_progress": "执行进度", "light": "监控灯", "warning": "预警"}
@@ -75,6 +76,7 @@ class Explorer:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     warm_done: int = 0
     warm_total: int = 0
+    previous: pd.DataFrame | None = None  # last year's total and grade per project (from the archive), to compare
 
     @classmethod
     def open(cls, data: str | Path | Dataset, year: int | None = None) -> Explorer:
@@ -156,7 +158,24 @@ class Explorer:
                               ("monitor_class", f.monitor_class), ("grade", f.grade), ("light", f.light)):
             if value != ALL:
                 mask &= frame[column].eq(value).to_numpy(dtype=bool, na_value=False)
-        return frame.loc[mask].assign(warning=self.warned(f)[mask])
+        out = frame.loc[mask].assign(warning=self.warned(f)[mask])
+        if self.previous is not None:
+            ids = out["project_id"].astype(str)
+            out = out.assign(prev_total=ids.map(self.previous["total"]), prev_grade=ids.map(self.previous["grade"]))
+        return out
+
+    def compare_with(self, archive: str | Path | None) -> bool:
+        """Show last year's recomputed total and grade beside each project (None: stop comparing);
+        returns whether the archive has last year."""
+        from perfkit.io import archive as arc
+
+        prev = arc.read(archive, "result_projects", only=[self.year - 1]) if archive else None
+        if prev is None or prev.empty:
+            self.previous = None
+            return False
+        self.previous = prev.assign(project_id=prev["project_id"].astype(str)).drop_duplicates("project_id") \
+            .set_index("project_id")[["total", "grade"]]
+        return True
 
     def options(self, f: Filters) -> dict[str, list[str]]:
         frame = self.base(f.profile, f.month)
@@ -251,7 +270,7 @@ def _percent(v: object) -> str:
 
 FORMATS: dict[str, Callable[[object], str]] = {
     "budget": format_wan, "exec_progress": _percent, "total": _number, "mean_total": _number,
-    "weight": _number, "score": _number, "unit_score": _number,
+    "weight": _number, "score": _number, "unit_score": _number, "prev_total": _number,
     "warning": lambda v: "" if v is None or pd.isna(v) else ("是" if v else "否"),
 }
 
@@ -348,7 +367,8 @@ class Pager:
 
     def render(self) -> None:
         rows, self.page, pages = page_of(self.frame, self.sort.value, self.ascending.value, self.page)
-        self.html.value = html_table(rows[list(self.columns)], self.columns, self.page, pages, len(self.frame))
+        shown = [c for c in self.columns if c in rows.columns]  # columns may change before the rows do
+        self.html.value = html_table(rows[shown], self.columns, self.page, pages, len(self.frame))
         self.prev.disabled, self.next.disabled = self.page == 0, self.page >= pages - 1
 
 
@@ -356,10 +376,13 @@ class ExplorerUI:
     """ipywidgets over an :class:`Explorer`. Every observer is synchronous: set ``.value`` and what is on
     screen is up to date when the assignment returns (tabs not on screen are redrawn when shown)."""
 
-    def __init__(self, explorer: Explorer, month: int = 5, profile: str = "mof2020", export_dir: str | Path = "."):
+    def __init__(self, explorer: Explorer, month: int = 5, profile: str = "mof2020", export_dir: str | Path = ".",
+                 archive: str | Path | None = None):
         import ipywidgets as W
 
         self.ex = explorer
+        self._explorers = {explorer.year: explorer}
+        self.archive = Path(archive) if archive and Path(archive).exists() else None
         self.export_dir = Path(export_dir)
         self.filters = Filters(month=month, profile=profile)
         opts = explorer.options(self.filters)
@@ -378,6 +401,17 @@ class ExplorerUI:
             "profile": W.Dropdown(options=available_profiles(), value=profile, description="规则口径", layout=wide,
                                   style=label),
         }
+        self.year_w = self.compare_w = None
+        if self.archive is not None:
+            from perfkit.io import archive as arc
+
+            years = sorted(set(arc.years(self.archive)["year"].astype(int)) | {explorer.year})
+            self.year_w = W.Dropdown(options=[(f"{y}年" + ("（当前数据）" if y == explorer.year else "（年度档案）"), y)
+                                              for y in years], value=explorer.year, description="年度",
+                                     layout=wide, style=label)
+            self.compare_w = W.Checkbox(value=False, description="与上年对比（年度档案）", indent=False)
+            self.year_w.observe(lambda change: self._year_changed(change["new"]), names="value")
+            self.compare_w.observe(lambda change: self._compare_changed(change["new"]), names="value")
         self.font_chars = _ui_text() + _dataset_text(explorer)
         self.style = W.HTML(font_style(self.font_chars))
         self.projects = Pager(VIEW_COLUMNS, "warning", False)
@@ -405,7 +439,45 @@ class ExplorerUI:
         self.view = pd.DataFrame()
         self.refresh()
 
+    def _year_changed(self, year: int) -> None:
+        """Another year: its explorer (the archived input, re-analysed) with every filter reset."""
+        from perfkit.io import archive as arc
+
+        if year not in self._explorers:
+            self.note.value = f"<i>读取 {year} 年度的档案数据……</i>"
+            ex = Explorer(arc.dataset(self.archive, year), year)
+            ex.warm(first=(self.filters.profile, self.filters.month))
+            self._explorers[year] = ex
+        self.ex = self._explorers[year]
+        opts = self.ex.options(replace(self.filters, month=self.filters.month))
+        self._quiet_filters = True
+        try:
+            for name, key in (("unit", "unit_name"), ("department", "department"), ("category", "category"),
+                              ("monitor_class", "monitor_class"), ("grade", "grade"), ("light", "light")):
+                self.w[name].options = opts[key]
+                self.w[name].value = ALL
+            months = self.ex.months() or [12]
+            self.w["month"].max = max(months)
+            self.w["month"].value = min(self.filters.month, max(months))
+        finally:
+            self._quiet_filters = False
+        self.filters = replace(Filters(), month=self.w["month"].value, threshold=self.filters.threshold,
+                               profile=self.filters.profile)
+        self._compare_changed(bool(self.compare_w.value))
+        self.note.value = f"已切换到 {year} 年度。"
+
+    def _compare_changed(self, on: bool) -> None:
+        has = self.ex.compare_with(self.archive if on else None)
+        columns = {**VIEW_COLUMNS, **COMPARE_COLUMNS} if has else VIEW_COLUMNS
+        self.projects.columns = columns
+        self.projects.sort.options = [(v, k) for k, v in columns.items()]
+        self.refresh()
+        if on and not has:
+            self.note.value = f"年度档案中没有 {self.ex.year - 1} 年度，无法对比。"
+
     def _changed(self, name: str, old: object, value: object) -> None:
+        if getattr(self, "_quiet_filters", False):
+            return
         self.filters = replace(self.filters, **{name: value})
         busy = not self.ex.is_ready(self.filters.profile, self.filters.month)
         if busy:
@@ -502,7 +574,8 @@ class ExplorerUI:
 
         ws = list(self.w.values())
         extra = [self.progress] if hasattr(self, "progress") else []
-        filters = W.VBox([W.HBox(ws[:3]), W.HBox(ws[3:6]), W.HBox(ws[6:]),
+        years = [W.HBox([self.year_w, self.compare_w])] if self.year_w is not None else []
+        filters = W.VBox([*years, W.HBox(ws[:3]), W.HBox(ws[3:6]), W.HBox(ws[6:]),
                           W.HBox([self.export_button, self.status]), W.HBox([self.note, *extra])])
         box = W.VBox([self.style, filters, self.chart, self.tabs])
         box.add_class("perfkit-explorer")
@@ -532,11 +605,12 @@ def _dataset_text(explorer: Explorer) -> str:
 
 
 def open_explorer(data: str | Path | Dataset, month: int = 5, profile: str = "mof2020",
-                  export_dir: str | Path = "导出") -> ExplorerUI:
+                  export_dir: str | Path = "导出", archive: str | Path | None = None) -> ExplorerUI:
     """What explore.ipynb calls: open the data, start the background warm-up (the month and profile on
-    screen first) with its progress shown, and build the UI."""
+    screen first) with its progress shown, and build the UI (with a year switch and a comparison with
+    last year when an ``archive`` file exists)."""
     explorer = Explorer.open(data)
     thread = explorer.warm(first=(profile, month))
-    ui = ExplorerUI(explorer, month=month, profile=profile, export_dir=export_dir)
+    ui = ExplorerUI(explorer, month=month, profile=profile, export_dir=export_dir, archive=archive)
     ui.warm_progress(thread)
     return ui

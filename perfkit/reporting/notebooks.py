@@ -17,7 +17,7 @@ import sys
 from pathlib import PurePosixPath
 from typing import Any
 
-TRACKED = {"annual_report.ipynb", "budget_allocation.ipynb", "explore.ipynb"}
+TRACKED = {"annual_report.ipynb", "budget_allocation.ipynb", "explore.ipynb", "archive_sql.ipynb"}
 
 
 def strip_outputs(nb: dict[str, Any]) -> dict[str, Any]:
