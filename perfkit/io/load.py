@@ -101,18 +101,146 @@ def match_headers(raw_headers: Iterable[object], table: Table) -> tuple[dict[obj
 
 # ---------------------------------------------------------------------------------------------- reading
 
+HEADER_SCAN_ROWS = 10  # real exports put a title (and a blank row, a unit line) above the header
+# A sheet whose declared used range is larger than this is not read: the Excel reader allocates the whole
+# rectangle (a stray value in XFD1048576 asks for 17 billion cells, hundreds of GB). 1M rows × 50 columns
+# of real data stays below it.
+MAX_SHEET_CELLS = 60_000_000
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    """CSV as text; UTF-8 (with or without BOM) first, then GBK/GB18030 as Chinese Excel saves it."""
+
+@dataclass
+class RawTable:
+    """One sheet or file as read: text-or-number cells under the header that was found, where that header
+    is (its Excel row number; data row i is Excel row ``header_row + 1 + i``), and what the user should
+    know about how it was read (a title row skipped, merged cells spread, …)."""
+
+    frame: pd.DataFrame
+    header_row: int = 1
+    notes: list[str] = field(default_factory=list)
+
+
+def _letters(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: the column letters Excel shows."""
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _filled(value: object) -> bool:
+    return V.normalize_text(value) is not None
+
+
+def _contract_names(table: Table | None) -> set[str]:
+    if table is None:
+        return set()
+    return {split_header(n)[0] for c in table.columns for n in (c.header, *c.aliases)}
+
+
+def find_header(rows: list[list[object]], table: Table | None) -> int:
+    """The index of the header row: among the first non-blank rows, the one naming most of the table's
+    contract headers (a title such as「2022年项目支出绩效自评表」or a unit line above it is skipped);
+    the first non-blank row when none names any."""
+    names = _contract_names(table)
+    best, best_score, first, seen = None, 0, None, 0
+    for i, row in enumerate(rows):
+        cells = {split_header(v)[0] for v in row if _filled(v)}
+        if not cells:
+            continue
+        first = i if first is None else first
+        score = len(cells & names)
+        if score > best_score:
+            best, best_score = i, score
+        seen += 1
+        if seen >= HEADER_SCAN_ROWS:
+            break
+    return best if best is not None else (first or 0)
+
+
+def _labels(header: list[object], what: str) -> tuple[list[str], list[str]]:
+    """Column labels from the header cells: as written (trimmed); a blank header is named by its column
+    letter, a repeated one by its letter too — never pandas' "Unnamed: 3" or "项目编码.1"."""
+    labels, notes, seen = [], [], {}
+    for c, v in enumerate(header):
+        text = (V.cell_text(v) or "").strip()
+        if not text:
+            labels.append(f"（{_letters(c)}列无表头）")
+            continue
+        key = split_header(text)[0]
+        if key in seen:
+            notes.append(f"{what}：表头「{text}」出现不止一次（{_letters(seen[key])}列、{_letters(c)}列），"
+                         f"只读取 {_letters(seen[key])} 列，{_letters(c)} 列已忽略")
+            labels.append(f"{text}〔{_letters(c)}列，重复〕")
+            continue
+        seen[key] = c
+        labels.append(text)
+    return labels, notes
+
+
+def frame_from_rows(rows: list[list[object]], table: Table | None, what: str, first_row: int = 1) -> RawTable:
+    """Rows of cells (``rows[0]`` is Excel row ``first_row``) → a raw table under the header found."""
+    h = find_header(rows, table)
+    header = list(rows[h]) if rows else []
+    width = max((len(r) for r in rows), default=0)
+    header += [None] * (width - len(header))
+    labels, notes = _labels(header, what)
+    body = rows[h + 1:]
+    frame = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in body] if body else None, columns=labels,
+                         dtype=object)
+    header_row = first_row + h
+    if h and any(_filled(v) for r in rows[:h] for v in r):
+        notes.append(f"{what}：表头在第 {header_row} 行，上方的标题行已跳过")
+    return RawTable(frame, header_row, notes)
+
+
+def _csv_error(exc: BaseException, header_row: int) -> str:
+    """pandas' CSV parser message, in the user's terms."""
+    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+    if m:
+        expected, line, saw = (int(g) for g in m.groups())
+        return f"第 {line + header_row - 1} 行有 {saw} 个字段，表头只有 {expected} 个（多了逗号，或文本中的逗号没有加引号）"
+    if "EOF inside string" in str(exc) or "EOF" in str(exc):
+        return "引号没有配对（某个单元格以 \" 开头却没有结束）"
+    return "格式不是有效的 CSV"
+
+
+def _read_csv(path: Path, table: Table | None = None) -> RawTable:
+    """CSV as text; UTF-8 (with or without BOM) first, then GBK/GB18030 as Chinese Excel saves it. The
+    header is found among the first lines (a title line above it is skipped) and blank lines keep their
+    place, so row numbers are the ones Excel shows when it opens the file."""
+    import csv
+
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+            with open(path, encoding=encoding, newline="") as f:
+                head = []
+                for row in csv.reader(f):
+                    head.append(row)
+                    if len(head) >= 4 * HEADER_SCAN_ROWS:
+                        break
+        except UnicodeDecodeError:
+            continue
+        except csv.Error:
+            head = []
+        h = find_header(head, table) if head else 0
+        try:
+            frame = pd.read_csv(path, header=None, skiprows=h, dtype=str, keep_default_na=False, na_values=[],
+                                skip_blank_lines=False, encoding=encoding)
         except UnicodeDecodeError:
             continue
         except pd.errors.EmptyDataError as exc:
             raise InputError(f"{path.name}：文件是空的，没有表头也没有数据") from exc
         except (pd.errors.ParserError, ValueError) as exc:
-            raise InputError(f"{path.name}：无法按 CSV 读取（{_first_line(exc)}）") from exc
+            raise InputError(f"{path.name}：无法按 CSV 读取：{_csv_error(exc, h + 1)}") from exc
+        header = frame.iloc[0].tolist() if len(frame) else []
+        labels, notes = _labels(header, path.name)
+        frame = frame.iloc[1:].reset_index(drop=True)
+        frame.columns = labels
+        if h:
+            notes.append(f"{path.name}：表头在第 {h + 1} 行，上方的标题行已跳过")
+        return RawTable(frame, h + 1, notes)
     raise InputError(f"{path.name}：编码既不是 UTF-8 也不是 GBK，无法读取")
 
 
@@ -120,7 +248,9 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
-_CELL = re.compile(r'<c r="([A-Z]+)(\d+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
+_CELL = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+_REF = re.compile(r'\br="([A-Z]+)(\d+)"')
+_DIMENSION = re.compile(r'<dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 
 
 def _column_index(letters: str) -> int:
@@ -130,62 +260,158 @@ def _column_index(letters: str) -> int:
     return n - 1
 
 
-def formulas_without_values(path: Path) -> dict[str, dict[tuple[int, int], str]]:
-    """Cells of an .xlsx that hold a formula but no calculated value (a workbook saved by a program that
-    does not calculate). Read naively they would be blank and vanish silently; the loader shows the
-    formula text instead, so validation names the cell. Returns {sheet: {(data row, column): formula}}."""
-    found: dict[str, dict[tuple[int, int], str]] = {}
-    with zipfile.ZipFile(path) as z:
-        names = z.namelist()
-        if "xl/workbook.xml" not in names:
-            return found
-        book = z.read("xl/workbook.xml").decode("utf-8", "replace")
-        rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace") if "xl/_rels/workbook.xml.rels" in names \
-            else ""
-        targets = dict(re.findall(r'<Relationship[^>]*Id="([^"]+)"[^>]*Target="([^"]+)"', rels))
-        targets.update({k: v for v, k in re.findall(r'<Relationship[^>]*Target="([^"]+)"[^>]*Id="([^"]+)"', rels)})
-        for name, rid in re.findall(r'<sheet[^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', book):
-            target = targets.get(rid, "")
-            member = "xl/" + target.lstrip("/").removeprefix("xl/")
-            if member not in names:
-                continue
-            xml = z.read(member).decode("utf-8", "replace")
-            if "<f" not in xml:
-                continue
-            cells = {}
-            for col, row, inner in _CELL.findall(xml):
-                if inner and "<f" in inner and not re.search(r"<v>[^<]+</v>", inner):
-                    formula = re.sub(r"<[^>]+>", "", re.search(r"<f[^>]*>(.*?)</f>|<f[^>]*/>", inner, re.S).group(0))
-                    cells[(int(row) - 2, _column_index(col))] = "=" + html.unescape(formula)
-            if cells:
-                found[re.sub(r"\s+", "", html.unescape(name))] = cells
-    return found
+def _sheet_members(z: zipfile.ZipFile) -> dict[str, str]:
+    """{sheet name as written: zip member of its XML} from the workbook's relationships."""
+    names = set(z.namelist())
+    if "xl/workbook.xml" not in names:
+        return {}
+    book = z.read("xl/workbook.xml").decode("utf-8", "replace")
+    rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace") if "xl/_rels/workbook.xml.rels" in names \
+        else ""
+    targets = dict(re.findall(r'<Relationship[^>]*Id="([^"]+)"[^>]*Target="([^"]+)"', rels))
+    targets.update({k: v for v, k in re.findall(r'<Relationship[^>]*Target="([^"]+)"[^>]*Id="([^"]+)"', rels)})
+    out = {}
+    for name, rid in re.findall(r'<sheet\b[^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', book):
+        member = "xl/" + targets.get(rid, "").lstrip("/").removeprefix("xl/")
+        if member in names:
+            out[html.unescape(name)] = member
+    return out
 
 
-def read_workbook(path: Path) -> dict[str, pd.DataFrame]:
-    """All sheets of an .xlsx/.xls as raw frames (python-calamine: ~10× faster than openpyxl)."""
+def check_dimension(z: zipfile.ZipFile, member: str, sheet: str, file: str) -> None:
+    """Refuse a sheet whose declared used range (``<dimension ref>``, at the start of its XML) is too
+    large to read, before the Excel reader tries to allocate it; read only the first bytes."""
+    with z.open(member) as f:
+        head = f.read(4096).decode("utf-8", "replace")
+    m = _DIMENSION.search(head)
+    if not m or not m.group(3):
+        return
+    c0, r0, c1, r1 = _column_index(m.group(1)), int(m.group(2)), _column_index(m.group(3)), int(m.group(4))
+    cells = (abs(r1 - r0) + 1) * (abs(c1 - c0) + 1)
+    if cells > MAX_SHEET_CELLS:
+        raise InputError(f"{file}「{sheet}」：已用区域为 {m.group(1)}{r0}:{m.group(3)}{r1}（约 {cells:,} 个单元格），"
+                         f"超出可读取的 {MAX_SHEET_CELLS:,} 个：远处有杂项单元格（在 Excel 中按 Ctrl+End 定位），"
+                         "删去这些行列后另存再试")
+
+
+def cells_the_reader_misses(z: zipfile.ZipFile, member: str) -> dict[tuple[int, int], str]:
+    """Cells whose value the fast reader gives as blank although Excel shows something: a formula saved
+    without its calculated value (by a program that does not calculate) — shown as its formula text —
+    and an error value (#DIV/0!, #N/A, #VALUE! …) — shown as that text. Read naively they would vanish
+    silently; shown, validation names the cell. {(row, column) 0-based: text}."""
+    xml = z.read(member).decode("utf-8", "replace")
+    if "<f" not in xml and 't="e"' not in xml:
+        return {}
+    cells = {}
+    for attrs, inner in _CELL.findall(xml):
+        if not inner:
+            continue
+        ref = _REF.search(attrs)
+        if ref is None:
+            continue
+        value = re.search(r"<v>([^<]*)</v>", inner)
+        if 't="e"' in attrs and value:
+            text = html.unescape(value.group(1))
+        elif "<f" in inner and not (value and value.group(1)):
+            formula = re.search(r"<f[^>]*>(.*?)</f>|<f[^>]*/>", inner, re.S)
+            text = "=" + html.unescape(re.sub(r"<[^>]+>", "", formula.group(0))) if formula else ""
+        else:
+            continue
+        if text:
+            cells[(int(ref.group(2)) - 1, _column_index(ref.group(1)))] = text
+    return cells
+
+
+def _spread_merges(rows: list[list[object]], merges: list | None, what: str, header: int) -> list[str]:
+    """Merged cells read as Excel shows them: the value of the merged area's first cell in every cell of
+    the area (calamine gives it in the first cell only, so the rows below a merged 单位编码 would be blank).
+    Returns a note naming the merged areas below the header row, so the user knows."""
+    spread = []
+    for (r0, c0), (r1, c1) in merges or ():
+        if r0 >= len(rows) or c0 >= len(rows[r0]):
+            continue
+        value = rows[r0][c0]
+        for r in range(r0, min(r1, len(rows) - 1) + 1):
+            row = rows[r]
+            for c in range(c0, min(c1, len(row) - 1) + 1):
+                row[c] = value
+        if r1 > header and (r1 > r0 or c1 > c0):
+            spread.append(f"{_letters(c0)}{r0 + 1}:{_letters(c1)}{r1 + 1}")
+    if not spread:
+        return []
+    shown = "、".join(spread[:5]) + (f" 等 {len(spread)} 处" if len(spread) > 5 else "")
+    return [f"{what}：合并单元格按 Excel 显示读入（合并区域的每一行都取该区域的值）：{shown}"]
+
+
+def read_workbook(path: Path) -> tuple[dict[str, RawTable], list[str]]:
+    """The contract sheets of an .xlsx/.xls as raw tables (python-calamine: ~10× faster than openpyxl).
+
+    Sheets that are not contract tables are not read (a note names them). Two sheets whose names differ only by spaces
+    (「项目」 and 「项目 」) are an error naming both: perfkit never picks one silently."""
+    from python_calamine import CalamineWorkbook
+
     if path.stat().st_size == 0:
         raise InputError(f"{path.name}：文件是空的（0 字节）")
-    if path.suffix.lower() != ".xls" and not zipfile.is_zipfile(path):
+    is_zip = zipfile.is_zipfile(path)
+    if path.suffix.lower() != ".xls" and not is_zip:
         raise InputError(f"{path.name}：不是有效的 Excel 工作簿（文件损坏、被加密，或扩展名与内容不符）")
     try:
-        sheets = pd.read_excel(path, sheet_name=None, engine="calamine", dtype=object)
+        book = CalamineWorkbook.from_path(str(path))
+        names = list(book.sheet_names)
     except Exception as exc:  # calamine raises several private types for broken files
-        raise InputError(f"{path.name}：无法读取 Excel 工作簿（{_first_line(exc)}）") from exc
-    sheets = {re.sub(r"\s+", "", str(name)): frame for name, frame in sheets.items()}
-    if path.suffix.lower() != ".xls":
-        try:
-            uncalculated = formulas_without_values(path)
-        except (zipfile.BadZipFile, KeyError, AttributeError):
-            uncalculated = {}
-        for name, cells in uncalculated.items():
-            frame = sheets.get(name)
-            if frame is None:
-                continue
-            for (r, c), formula in cells.items():
-                if 0 <= r < len(frame) and c < len(frame.columns):
-                    frame.iat[r, c] = formula
-    return sheets
+        raise InputError(f"{path.name}：无法读取 Excel 工作簿（{_calamine_reason(exc)}）") from exc
+    by_sheet: dict[str, list[str]] = {}
+    for name in names:
+        by_sheet.setdefault(re.sub(r"\s+", "", str(name)), []).append(name)
+    for key, written in by_sheet.items():
+        if key in BY_SHEET and len(written) > 1:
+            shown = "、".join(f"「{w}」" for w in written)
+            raise InputError(f"{path.name}：工作表 {shown} 都是「{key}」表，无法判断用哪一张：请删去或改名其中一张")
+    wanted = {written[0]: key for key, written in by_sheet.items() if key in BY_SHEET}
+    out: dict[str, RawTable] = {}
+    z = zipfile.ZipFile(path) if is_zip else None
+    try:
+        members = _sheet_members(z) if z else {}
+        for name, key in wanted.items():
+            what = f"{path.name}「{name}」"
+            missed: dict[tuple[int, int], str] = {}
+            if z is not None and name in members:
+                check_dimension(z, members[name], name, path.name)
+                missed = cells_the_reader_misses(z, members[name])
+            try:
+                sheet = book.get_sheet_by_name(name)
+                rows = sheet.to_python(skip_empty_area=False)
+                merges = sheet.merged_cell_ranges
+            except Exception as exc:
+                raise InputError(f"{what}：无法读取（{_calamine_reason(exc)}）") from exc
+            rows = [list(r) for r in rows]
+            for (r, c), text in missed.items():
+                if r < len(rows) and c < len(rows[r]):
+                    rows[r][c] = text
+            table = BY_SHEET[key]
+            h = find_header(rows, table)
+            notes = _spread_merges(rows, merges, what, h)
+            raw = frame_from_rows(rows, table, what)
+            raw.notes.extend(notes)
+            out[key] = raw
+    except (zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise InputError(f"{path.name}：工作簿已损坏，无法读取（{type(exc).__name__}）") from exc
+    finally:
+        if z is not None:
+            z.close()
+    unknown = [str(n) for n in names if re.sub(r"\s+", "", str(n)) not in BY_SHEET]
+    notes = [f"{path.name}：未识别的工作表已忽略：{'、'.join(unknown)}"] if unknown else []
+    return out, notes
+
+
+def _calamine_reason(exc: BaseException) -> str:
+    """The Excel reader's error, in the user's terms (its own text is English)."""
+    kind = type(exc).__name__
+    if "Password" in kind:
+        return "工作簿有密码保护，请另存为不加密的工作簿"
+    if "Zip" in kind or "Xml" in kind:
+        return "文件已损坏或不完整"
+    return "文件已损坏，或不是 Excel 能打开的格式"
 
 
 MONTHLY_SHEETS = ("执行监控", "指标监控")
@@ -193,15 +419,19 @@ MONTHLY_SHEETS = ("执行监控", "指标监控")
 
 def _read_parquet(file: Path, month: int | None) -> pd.DataFrame:
     """Parquet with every text column dictionary-encoded (categorical: codes + distinct values, which is
-    what validation works on), and monthly tables filtered to ``month`` while reading."""
+    what validation works on), and monthly tables filtered while reading to ``month`` — plus every row
+    whose 月份 is not a month at all (null, 0, 13 …), so that validation quarantines it instead of the
+    filter dropping it unseen."""
+    import pyarrow.dataset as ds_
     import pyarrow.parquet as pq
 
     schema = pq.read_schema(file)
     text = [f.name for f in schema if pa_.types.is_string(f.type) or pa_.types.is_large_string(f.type)]
     filters = None
-    if month is not None and file.stem in MONTHLY_SHEETS and "月份" in schema.names and \
+    if month is not None and _sheet_name(file) in MONTHLY_SHEETS and "月份" in schema.names and \
             pa_.types.is_integer(schema.field("月份").type):
-        filters = [("月份", "==", int(month))]
+        m = ds_.field("月份")
+        filters = (m == int(month)) | m.is_null() | (m < 1) | (m > 12)
     return arrow_to_frame(pq.read_table(file, read_dictionary=text, filters=filters))
 
 
@@ -234,43 +464,74 @@ def arrow_to_frame(table: pa_.Table) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def only_month(frame: pd.DataFrame, sheet: str, month: int | None) -> pd.DataFrame:
-    """Monthly monitoring rows of the as-of month only (the monitoring rules use cumulative values)."""
-    if month is None or sheet not in MONTHLY_SHEETS:
-        return frame
+def only_month(raw: RawTable, month: int) -> tuple[RawTable, int]:
+    """A monthly monitoring table cut to the as-of month (the monitoring rules use cumulative values):
+    rows of other months are left out and counted; a row whose 月份 is not a readable month 1–12 (「五月」
+    reads, 「第五期」 does not) stays, so that validation quarantines it by name instead of the filter
+    dropping it unseen. Rows keep their index, hence their Excel row numbers."""
+    frame = raw.frame
     header = next((h for h in frame.columns if split_header(h)[0] == "月份"), None)
     if header is None:
-        return frame
-    return frame.loc[V.to_number(frame[header]).to_numpy() == month]
+        return raw, 0
+    parsed = V.to_month(frame[header]).to_numpy()
+    with np.errstate(invalid="ignore"):
+        other = (parsed >= 1) & (parsed <= 12) & (parsed == np.floor(parsed)) & (parsed != month)
+    if not other.any():
+        return raw, 0
+    return RawTable(frame.loc[~other], raw.header_row, raw.notes), int(other.sum())
 
 
-def read_folder(path: Path, month: int | None = None) -> dict[str, tuple[Callable[[], pd.DataFrame], str]]:
-    """A folder of ``<sheet>.csv`` / ``<sheet>.parquet`` files → a reader per sheet, with its file name.
+def _sheet_name(file: Path) -> str:
+    """The table a file stands for: its name without extension, spaces dropped (「项目 .csv」 is 项目)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFC", file.stem))
+
+
+def read_folder(path: Path, month: int | None = None
+                ) -> tuple[dict[str, tuple[Callable[[], RawTable], str]], list[str]]:
+    """A folder of ``<sheet>.csv`` / ``<sheet>.parquet`` files → a reader per sheet, with its file name,
+    and notes (files that are not contract tables).
 
     Files are read when their table is validated, one at a time, so that a province's raw tables are
-    never all in memory at once next to the validated ones."""
-    found: dict[str, tuple[Callable[[], pd.DataFrame], str]] = {}
+    never all in memory at once next to the validated ones. Two files for one table (项目.csv and
+    项目.parquet) are an error naming both: perfkit never picks one silently."""
+    by_sheet: dict[str, list[Path]] = {}
+    unknown = []
     for file in sorted(path.iterdir()):
-        if file.suffix.lower() not in FOLDER_SUFFIXES or file.stem not in BY_SHEET:
+        if file.suffix.lower() not in FOLDER_SUFFIXES:
             continue
+        key = _sheet_name(file)
+        if key in BY_SHEET:
+            by_sheet.setdefault(key, []).append(file)
+        else:
+            unknown.append(file.name)
+    found: dict[str, tuple[Callable[[], RawTable], str]] = {}
+    for key, files in by_sheet.items():
+        if len(files) > 1:
+            shown = "、".join(f.name for f in files)
+            raise InputError(f"{path.name}：{shown} 都是「{key}」表，无法判断用哪一个：请删去或移走其中一个")
+        file = files[0]
+        if not file.is_file():
+            raise InputError(f"{file.name}：不是文件（是文件夹或失效的快捷方式），无法读取")
         if file.stat().st_size == 0:
             raise InputError(f"{file.name}：文件是空的（0 字节）")
-        found[file.stem] = (partial(_read_file, file, month), file.name)
-    return found
+        found[key] = (partial(_read_file, file, BY_SHEET[key], month), file.name)
+    notes = [f"{path.name}：未识别的文件已忽略：{'、'.join(unknown)}"] if unknown else []
+    return found, notes
 
 
-def _read_file(file: Path, month: int | None) -> pd.DataFrame:
+def _read_file(file: Path, table: Table, month: int | None) -> RawTable:
     if file.suffix.lower() == ".csv":
-        return _read_csv(file)
+        return _read_csv(file, table)
     try:
-        return _read_parquet(file, month)
+        return RawTable(_read_parquet(file, month))
     except Exception as exc:
-        raise InputError(f"{file.name}：无法读取 Parquet 文件（{_first_line(exc)}）") from exc
+        raise InputError(f"{file.name}：无法读取 Parquet 文件（文件已损坏，或不是 Parquet 格式）") from exc
 
 
 # ---------------------------------------------------------------------------------------------- validation
 
 NUMERIC_KINDS = ("number", "money", "int", "percent")
+MONTH_COLUMNS = ("month",)  # int columns read with the month spellings of values.parse_month
 BAD = "__unreadable"  # suffix of the flag column that marks a cell whose text could not be read
 
 
@@ -301,6 +562,10 @@ def prepare_column(raw: pd.Series, col: Column) -> dict[str, object]:
         return {col.name: raw.fillna(False).astype(bool).to_numpy()}
     codes, uniques = V.codes_of(raw)  # free for Parquet dictionaries
     cleaned_arrow = V.clean_values(uniques, nfkc=not col.display)
+    if col.name in MONTH_COLUMNS:  # 5, 05, 5月, 五月, 2022-05, 2022年5月 … (as units write the month)
+        months = np.array([V.parse_month(t) for t in cleaned_arrow.to_pylist()], dtype=float)
+        bad = pc_.is_valid(cleaned_arrow).to_numpy(zero_copy_only=False) & np.isnan(months)
+        return {col.name: _broadcast(months, codes, np.nan, float), col.name + BAD: _broadcast(bad, codes, False, bool)}
     if col.kind in NUMERIC_KINDS:
         numbers, bad = V.numbers_of(cleaned_arrow)
         return {col.name: _broadcast(numbers, codes, np.nan, float), col.name + BAD: _broadcast(bad, codes, False, bool)}
@@ -357,7 +622,8 @@ def _schema(table: Table, present: set[str], known: dict[str, pd.Index],
             c = replace(c, maximum=c.maximum * V.FEN_PER_WAN / MONEY_UNITS[units[c.name]])
         columns[c.name] = pa.Column(None, _checks(c, known), nullable=not c.required, required=False)
         if c.name + BAD in present:
-            expected = "应为 是/否（Y/N、1/0、✓/空）" if c.kind == "bool" else "应为数字"
+            expected = ("应为 是/否（Y/N、1/0、✓/空）" if c.kind == "bool" else
+                        "应为月份 1–12（如 5、5月、五月、2022-05）" if c.name in MONTH_COLUMNS else "应为数字")
             columns[c.name + BAD] = pa.Column(None, pa.Check(lambda s: ~s, error=expected), required=False)
     unique = [u for u in table.unique if u in present] or None
     return pa.DataFrameSchema(columns, unique=unique, report_duplicates="exclude_first")
@@ -393,30 +659,48 @@ def _convert(frame: pd.DataFrame, table: Table, units: dict[str, str]) -> pd.Dat
 
 
 def _shown(value: object) -> str:
-    text = V.normalize_text(value)
-    return "（空）" if text is None else str(value)
+    """A cell as the quarantine record shows it: the text Excel shows (a date as 2022-12-31, 100 not
+    100.0), 「（空）」 when blank."""
+    text = V.cell_text(value)
+    return "（空）" if V.normalize_text(text) is None else text
 
 
-def _table_failure(file: str, sheet: str, n: int, column: str, expected: str, found: str) -> pd.DataFrame:
-    rows = "全部" if n != 1 else "2"
-    return pd.DataFrame([[file, sheet, rows, column, expected, found,
-                          f"整张表无法载入，{n} 行全部隔离：{column} {expected}，实际为 {found}"]],
+def _table_failure(file: str, sheet: str, header_row: int, n: int, column: str, expected: str,
+                   found: str) -> pd.DataFrame:
+    """The one record of a table that cannot load at all; it names the header row (where the problem is)."""
+    return pd.DataFrame([[file, sheet, header_row, column, expected, found,
+                          f"表头（第 {header_row} 行）{column} {expected}，实际为 {found}；整张表无法载入，{n} 行全部隔离"]],
                         columns=QUARANTINE_COLUMNS)
 
 
-def validate_table(raw: pd.DataFrame, table: Table, file: str, known: dict[str, pd.Index] | None = None
-                   ) -> tuple[pd.DataFrame | None, pd.DataFrame, dict[str, int], list[str]]:
-    """One raw sheet → (typed valid rows, quarantine rows, counts, notes).
+PARENT_SHEETS = {"unit_id": "单位", "project_id": "项目"}
 
-    Row numbers are those Excel shows: the header is row 1, the first data row is row 2.
+
+def _ref_error(name: str, header: str) -> str:
+    return f"应是「{PARENT_SHEETS[name]}」表中已有的{header}"
+
+
+def validate_table(raw: pd.DataFrame | RawTable, table: Table, file: str, known: dict[str, pd.Index] | None = None,
+                   set_aside: dict[str, pd.Series] | None = None
+                   ) -> tuple[pd.DataFrame | None, pd.DataFrame, dict[str, int], list[str], dict[str, pd.Series]]:
+    """One raw sheet → (typed valid rows, quarantine rows, counts, notes, codes set aside).
+
+    Row numbers are those Excel shows: with the header in row 1 (or wherever it was found), the first
+    data row is row 2. ``set_aside`` holds, per reference column (单位编码, 项目编码), the codes whose
+    parent row was quarantined, with that row's number: a child row of such a code is quarantined with
+    that reason, not with "not in the table" (the code is there, its row was set aside). The last
+    element returned is the same for this table's own quarantined keys.
     """
-    known = known or {}
-    raw = raw.reset_index(drop=True)
+    known, set_aside = known or {}, set_aside or {}
+    header_row = raw.header_row if isinstance(raw, RawTable) else 1
+    raw = raw.frame if isinstance(raw, RawTable) else raw
+    if not pd.api.types.is_integer_dtype(raw.index.dtype):
+        raw = raw.reset_index(drop=True)
     blank = np.ones(len(raw), dtype=bool)
     for c in raw.columns:
         blank &= V.is_blank(raw[c]).to_numpy()
     notes: list[str] = []
-    if blank.any():
+    if blank.any() and len(raw.columns):
         notes.append(f"{file}「{table.sheet}」：{int(blank.sum())} 个空行已忽略（不计入读入行数）")
     raw = raw.loc[~blank]
     n = len(raw)
@@ -424,16 +708,18 @@ def validate_table(raw: pd.DataFrame, table: Table, file: str, known: dict[str, 
     missing = [c for c in table.columns if c.required and c.name not in units]
     if missing:
         found = "、".join(str(h) for h in raw.columns) or "（无表头）"
-        q = _table_failure(file, table.sheet, n, "、".join(c.header for c in missing), "缺少必需的列", found)
-        return None, q, {"读入": n, "载入": 0, "隔离": n}, notes
-    unknown = [str(h) for h in raw.columns if h not in mapping and not str(h).startswith("Unnamed")]
+        q = _table_failure(file, table.sheet, header_row, n, "、".join(c.header for c in missing), "缺少必需的列",
+                           found)
+        return None, q, {"读入": n, "载入": 0, "隔离": n}, notes, {}
+    unknown = [str(h) for h in raw.columns if h not in mapping and not str(h).endswith("重复〕")
+               and not (str(h).endswith("列无表头）") and V.is_blank(raw[h]).all())]
     if unknown:
         notes.append(f"{file}「{table.sheet}」：未识别的列已忽略：{'、'.join(unknown)}")
     for name, unit in units.items():
         col = table.column(name)
         if col.kind == "money" and unit not in MONEY_UNITS:
-            q = _table_failure(file, table.sheet, n, col.header, "金额单位为 万元 或 元", unit)
-            return None, q, {"读入": n, "载入": 0, "隔离": n}, notes
+            q = _table_failure(file, table.sheet, header_row, n, col.header, "金额单位为 万元 或 元", unit)
+            return None, q, {"读入": n, "载入": 0, "隔离": n}, notes, {}
     prepared: dict[str, object] = {}
     for raw_header, col in mapping.items():
         prepared.update(prepare_column(raw[raw_header], col))
@@ -449,27 +735,54 @@ def validate_table(raw: pd.DataFrame, table: Table, file: str, known: dict[str, 
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases.dropna(subset=["index"])
         cases = cases[cases["index"].isin(frame.index)]
-        name = cases["column"].astype(str).str.removesuffix(BAD)
-        headers = {c.name: c.header for c in table.columns}
-        check = cases["check"].astype(str)
-        is_dup = check.str.contains("uniqueness")
-        expected = check.mask(check.eq("not_nullable"), "必填，不能为空").where(~is_dup, "唯一，不能重复")
-        column = name.map(headers).fillna(name)
-        if is_dup.any():  # pandera names one column of a multi-column key; name the whole key
-            key = "+".join(headers[u] for u in table.unique if u in frame.columns)
-            column = column.where(~is_dup, key)
         idx = cases["index"].astype(int).to_numpy()
+        name = cases["column"].astype(str).str.removesuffix(BAD).to_numpy()
+        check = cases["check"].astype(str).to_numpy()
+        # a cell that holds unreadable text is "应为数字", not also "必填，不能为空" (its value is NaN)
+        keep = np.ones(len(cases), dtype=bool)
+        for col_name in set(name[check == "not_nullable"]):
+            if col_name + BAD in frame:
+                sel = (check == "not_nullable") & (name == col_name)
+                keep[sel] = ~frame[col_name + BAD].to_numpy()[frame.index.get_indexer(idx[sel])]
+        idx, name, check = idx[keep], name[keep], check[keep]
+        headers = {c.name: c.header for c in table.columns}
+        is_dup = np.char.find(check.astype(str), "uniqueness") >= 0
+        expected = np.where(check == "not_nullable", "必填，不能为空", check).astype(object)
+        expected[is_dup] = "唯一，不能重复"
+        column = np.array([headers.get(c, c) for c in name], dtype=object)
+        if is_dup.any():  # pandera names one column of a multi-column key; name the whole key
+            column[is_dup] = "+".join(headers[u] for u in table.unique if u in frame.columns)
+        for ref_name, parents in set_aside.items():
+            sel = (name == ref_name) & (check == _ref_error(ref_name, headers[ref_name]))
+            if not sel.any() or not len(parents):
+                continue
+            codes = np.asarray(frame[ref_name].to_numpy()[frame.index.get_indexer(idx[sel])], dtype=object)
+            where = pd.Index(parents.index).get_indexer(pd.Index(codes, dtype=object).astype(str))
+            rows = np.where(where >= 0, parents.to_numpy()[np.maximum(where, 0)], -1)
+            said = np.array([f"所属{PARENT_SHEETS[ref_name]}行（{PARENT_SHEETS[ref_name]}表第{r}行）已被隔离"
+                             if r >= 0 else e for r, e in zip(rows, expected[sel], strict=True)], dtype=object)
+            expected[sel] = said
         found_text = [_shown(raw.at[i, by_name[c]]) if c in by_name else "" for i, c in zip(idx, name, strict=True)]
-        bad = pd.DataFrame({"文件": file, "工作表": table.sheet, "行": idx + 2, "列": column.to_numpy(),
-                            "期望": expected.to_numpy(), "实际": found_text})
-        bad["说明"] = bad["列"] + "：期望" + bad["期望"] + "，实际为「" + bad["实际"] + "」"
+        bad = pd.DataFrame({"文件": file, "工作表": table.sheet, "行": idx + header_row + 1, "列": column,
+                            "期望": expected, "实际": found_text})
+        parent = bad["期望"].str.startswith("所属")
+        bad["说明"] = (bad["列"] + "：期望" + bad["期望"] + "，实际为「" + bad["实际"] + "」").where(
+            ~parent, bad["列"] + "「" + bad["实际"] + "」：" + bad["期望"] + "，本行随之隔离")
         bad = bad.drop_duplicates().sort_values(["行", "列"], kind="stable").reset_index(drop=True)
         bad_index = np.unique(idx)
     good = frame.drop(index=bad_index) if len(bad_index) else frame
     typed = _convert(good, table, units)
-    typed["_row"] = (good.index.to_numpy() + 2).astype("int32")  # row numbers up to 2.1 billion
+    typed["_row"] = (good.index.to_numpy() + header_row + 1).astype("int32")  # row numbers up to 2.1 billion
     counts = {"读入": n, "载入": len(typed), "隔离": int(len(bad_index))}
-    return typed.reset_index(drop=True), bad, counts, notes
+    rejected: dict[str, pd.Series] = {}
+    for key in PARENT_SHEETS:
+        if key in table.unique and key in frame and len(bad_index):
+            codes = pd.Series(frame.loc[bad_index, key].astype(object).to_numpy(), index=bad_index + header_row + 1)
+            codes = codes.dropna()
+            kept = pd.Index(typed[key].dropna().astype(object).unique())
+            codes = codes[~codes.isin(kept)]
+            rejected[key] = pd.Series(codes.index.to_numpy(), index=codes.astype(str).to_numpy()).groupby(level=0).min()
+    return typed.reset_index(drop=True), bad, counts, notes, rejected
 
 
 # ---------------------------------------------------------------------------------------------- entry
@@ -480,7 +793,8 @@ def load(path: str | Path, month: int | None = None) -> Dataset:
 
     Tables are validated in dependency order so that 单位编码 and 项目编码 references can be checked.
     With ``month``, the two monthly monitoring tables are read (and validated, and counted) for that
-    month only — at province scale they are the bulk of the data and the rules need one month.
+    month only — at province scale they are the bulk of the data and the rules need one month; a row
+    whose 月份 cannot be read as a month is kept and quarantined, never filtered away unseen.
     """
     path = Path(path)
     if not path.exists():
@@ -488,37 +802,35 @@ def load(path: str | Path, month: int | None = None) -> Dataset:
     if path.is_dir() and (path / SNAPSHOT_MARK).exists():
         return load_snapshot(path)
     if path.is_dir():
-        raw = read_folder(path, month)
+        raw, notes = read_folder(path, month)
         if not raw:
             raise InputError(f"{path}：文件夹中没有合同规定的表（如 项目.csv、绩效自评.csv）")
-        kind = "folder"
     elif path.suffix.lower() in EXCEL_SUFFIXES:
-        raw = {k: ((lambda v=v: v), path.name) for k, v in read_workbook(path).items()}
-        kind = "workbook"
+        sheets, notes = read_workbook(path)
+        raw = {k: ((lambda v=v: v), path.name) for k, v in sheets.items()}
+        if not raw:
+            raise InputError(f"{path.name}：没有合同规定的工作表（应有 项目、绩效自评 等；见 data/templates）")
     else:
         raise InputError(f"{path.name}：不支持的文件类型（应为 .xlsx/.xls 工作簿，或含 .csv/.parquet 的文件夹）")
-    dataset = Dataset(source=str(path))
-    unknown_sheets = [s for s in raw if s not in BY_SHEET]
-    if kind == "workbook" and unknown_sheets:
-        dataset.notes.append(f"{path.name}：未识别的工作表已忽略：{'、'.join(unknown_sheets)}")
-    if not any(s in BY_SHEET for s in raw):
-        raise InputError(f"{path.name}：没有合同规定的工作表（应有 项目、绩效自评 等；见 data/templates）")
+    dataset = Dataset(source=str(path), notes=list(notes))
     quarantines, counts = [], []
     known: dict[str, pd.Index] = {}
+    set_aside: dict[str, pd.Series] = {}
     for table in TABLES:
         if table.sheet not in raw:
             continue
         reader, file = raw.pop(table.sheet)
         frame = reader()
+        dataset.notes.extend(frame.notes)
         if month is not None and table.sheet in MONTHLY_SHEETS:
-            frame = only_month(frame, table.sheet, month)
-            dataset.notes.append(f"{file}「{table.sheet}」：只读取 {month} 月数据（监控截至月份）")
-        refs = {}
-        if table.name == "projects" and "unit_id" in known:
-            refs["unit_id"] = known["unit_id"]
-        if table.needs_project and "project_id" in known:
-            refs["project_id"] = known["project_id"]
-        typed, bad, count, notes = validate_table(frame, table, file, refs)
+            frame, other = only_month(frame, month)
+            dataset.notes.append(f"{file}「{table.sheet}」：监控截至 {month} 月，只读入 {month} 月的行"
+                                 + (f"（其他月份 {other} 行不读入）" if other else "")
+                                 + "；月份无法识别的行照常检查并隔离")
+        refs = {k: known[k] for k in ("unit_id", "project_id") if k in known and
+                ((k == "unit_id" and table.name == "projects") or (k == "project_id" and table.needs_project))}
+        typed, bad, count, notes, rejected = validate_table(frame, table, file, refs,
+                                                            {k: v for k, v in set_aside.items() if k in refs})
         del frame  # the raw table is not needed once validated
         quarantines.append(bad)
         counts.append({"表": table.sheet, "文件": file, **count})
@@ -528,8 +840,10 @@ def load(path: str | Path, month: int | None = None) -> Dataset:
         dataset.tables[table.name] = typed
         if table.name == "units":
             known["unit_id"] = pd.Index(typed["unit_id"].dropna().unique())
+            set_aside["unit_id"] = rejected.get("unit_id", pd.Series(dtype="int64"))
         elif table.name == "projects":
             known["project_id"] = pd.Index(typed["project_id"].dropna().unique())
+            set_aside["project_id"] = rejected.get("project_id", pd.Series(dtype="int64"))
     unify_categories(dataset.tables)
     nonempty = [q for q in quarantines if len(q)]
     dataset.quarantine = (pd.concat(nonempty, ignore_index=True) if nonempty

@@ -6,6 +6,7 @@ a 10-million-row table with a few thousand distinct texts costs a few thousand p
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable
@@ -40,14 +41,39 @@ def map_unique(series: pd.Series, func: Callable[[object], object], dtype: str |
     return out.astype(dtype) if dtype else out
 
 
+def cell_text(value: object) -> str | None:
+    """A cell's value as the text Excel shows for it: 100.0 → "100", 0.30000000000000004 → "0.3", a date
+    cell → "2022-12-31" (never a serial number or "00:00:00"), TRUE/FALSE; missing → None."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool | np.bool_):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float | np.floating):
+        if np.isnan(value):
+            return None
+        if np.isinf(value):
+            return "∞" if value > 0 else "-∞"
+        return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else f"{float(value):.15g}"
+    if isinstance(value, dt.datetime):
+        if (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, np.datetime64):
+        return cell_text(pd.Timestamp(value))
+    return str(value)
+
+
 def _as_arrow_text(uniques: object) -> pa.Array:
-    """Distinct cell values as an arrow string array (numbers and dates as their text)."""
+    """Distinct cell values as an arrow string array (numbers and dates as the text Excel shows)."""
     if isinstance(uniques, pd.Index | pd.Series):
         uniques = uniques.array
     values = uniques if isinstance(uniques, pd.api.extensions.ExtensionArray) else pd.array(uniques)
     if not pd.api.types.is_string_dtype(values.dtype):
-        values = pd.array([None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(v)
-                           for v in values], dtype="str")
+        values = pd.array([cell_text(v) for v in np.asarray(values, dtype=object)], dtype="str")
     return pa.array(values, type=pa.large_string())
 
 
@@ -165,11 +191,106 @@ def parse_number(value: object) -> float:
     return float(text) if _NUMBER.match(text) else np.nan
 
 
+_CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "壹": 1, "二": 2, "贰": 2, "两": 2, "三": 3, "叁": 3, "四": 4,
+              "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "七": 7, "柒": 7, "八": 8, "捌": 8, "九": 9, "玖": 9}
+_CN_SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
+_CN_BIG = {"万": 10_000, "萬": 10_000, "亿": 100_000_000}
+
+
+def chinese_number(text: str) -> float:
+    """Chinese numerals as people write amounts: '一百二十' → 120, '一千零五' → 1005, '壹佰贰拾万' →
+    1,200,000, '1.2万' → 12,000, '三点五' → 3.5. Anything else → NaN (the caller reports it)."""
+    text = (text or "").strip()
+    if not text:
+        return np.nan
+    mixed = re.fullmatch(r"([+-]?\d+(?:\.\d+)?)([万萬亿])", text.replace(",", ""))
+    if mixed:
+        return float(mixed.group(1)) * _CN_BIG[mixed.group(2)]
+    whole, _, frac = text.partition("点")
+    total, section, number, seen = 0.0, 0.0, 0.0, False
+    for ch in whole:
+        if ch in _CN_DIGITS:
+            number, seen = _CN_DIGITS[ch], True
+        elif ch in _CN_SMALL:
+            section += (number if seen and number else 1) * _CN_SMALL[ch]
+            number, seen = 0, True
+        elif ch in _CN_BIG:
+            section += number
+            total = (total + section) * _CN_BIG[ch] if ch == "亿" else total + section * _CN_BIG[ch]
+            section, number, seen = 0, 0, True
+        else:
+            return np.nan
+    if not seen:
+        return np.nan
+    value = total + section + number
+    if frac:
+        if any(ch not in _CN_DIGITS for ch in frac):
+            return np.nan
+        value += float("0." + "".join(str(_CN_DIGITS[ch]) for ch in frac))
+    return value
+
+
+def amount_in_words(value: object) -> tuple[float, bool]:
+    """An amount written in words or with its own unit, as on hand-filled forms → (amount, in_yuan).
+
+    '一百二十万' / '120万元' / '壹佰贰拾万元整' → (1,200,000, True): the text names its unit, so the amount
+    is in 元 whatever unit the form's header prints; '一百二十' → (120, False): a bare number in the
+    form's unit. Unreadable → (NaN, False)."""
+    text = normalize_text(value)
+    if text is None:
+        return np.nan, False
+    text = re.sub(r"\s+", "", text).removeprefix("人民币").removesuffix("整").removesuffix("正")
+    in_yuan = False
+    for suffix in ("元", "圆"):
+        if text.endswith(suffix):
+            text, in_yuan = text[: -len(suffix)], True
+    if text[-1:] in _CN_BIG:
+        in_yuan = True
+    number = parse_number(text)
+    if np.isnan(number):
+        number = chinese_number(text)
+    return number, in_yuan and not np.isnan(number)
+
+
+_MONTH_WORDS = {"正": 1, "冬": 11, "腊": 12}
+
+
+def parse_month(value: object) -> float:
+    """A 月份 cell as units write it → 1–12 (other numbers are returned as they are, for the range check
+    to name): 5, 05, 5.0, 5月, 5月份, 五月, 十二月, 2022-05, 2022/5, 2022年5月, 2022.05, a date cell
+    (2022-05-31). Unreadable → NaN."""
+    text = normalize_text(value)
+    if text is None:
+        return np.nan
+    text = re.sub(r"\s+", "", text)
+    m = re.fullmatch(r"(?:\d{4}(?:[-/.]|年))?(\d{1,2})(?:\.0+)?(?:月份?|月)?(?:[-/.]\d{1,2}日?)?(?:\d{2}:\d{2}:\d{2})?",
+                     text)
+    if m:
+        return float(m.group(1))
+    m = re.fullmatch(r"(?:\d{4}年)?(.{1,3}?)月份?", text)
+    if m:
+        word = m.group(1)
+        if word in _MONTH_WORDS:
+            return float(_MONTH_WORDS[word])
+        number = chinese_number(word)
+        if not np.isnan(number) and number == int(number):
+            return number
+    return np.nan
+
+
 def to_number(series: pd.Series) -> pd.Series:
     """A column of numbers as float64 (NaN where blank or unreadable)."""
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         return series.astype("float64")
     return map_unique(series, parse_number, "float64")
+
+
+def to_month(series: pd.Series) -> pd.Series:
+    """A 月份 column as float64 month numbers (:func:`parse_month` once per distinct value; NaN where
+    blank or unreadable)."""
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return series.astype("float64")
+    return map_unique(series, parse_month, "float64")
 
 
 def is_blank(series: pd.Series) -> pd.Series:
