@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from perfkit.io.base import InputError
+from perfkit.io.base import InputError, printable
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -29,16 +29,16 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from perfkit.io.load import load
 
     ds = load(args.data)
-    print(f"数据：{ds.source}")
-    print(ds.counts.to_string(index=False))
+    print(printable(f"数据：{ds.source}"))
+    print("\n".join(printable(line) for line in ds.counts.to_string(index=False).splitlines()))
     for note in ds.notes:
-        print("说明：" + note)
+        print(printable("说明：" + note))
     q = ds.quarantine
     if len(q):
         print(f"\n隔离 {len(q)} 处问题（行号与 Excel 中一致）：")
         shown = q.head(args.limit)
         for r in shown.itertuples(index=False):
-            print(f"  {r.文件}「{r.工作表}」第 {r.行} 行 {r.说明}")
+            print(printable(f"  {r.文件}「{r.工作表}」第 {r.行} 行 {r.说明}"))
         if len(q) > len(shown):
             print(f"  …… 另有 {len(q) - len(shown)} 处，用 --out 导出全部")
     if args.out:
@@ -121,7 +121,7 @@ def _cmd_import_forms(args: argparse.Namespace) -> int:
     counts = result.report["结果"].value_counts()
     print(f"已导入 {counts.get('已导入', 0)} 张自评表，未导入 {counts.get('未导入', 0)} 个 → {out}；逐个文件的结果见 {report_path}")
     for r in result.report[result.report["结果"] == "未导入"].itertuples(index=False):
-        print(f"  未导入：{r.文件} {r.工作表} — {r.说明}")
+        print(printable(f"  {r.结果}：{r.文件} {r.工作表} — {r.说明}"))
     return 0
 
 
@@ -274,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except InputError as exc:
-        print(f"perfkit: {exc}", file=sys.stderr)
+        print(printable(f"perfkit: {exc}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("perfkit: 已中断", file=sys.stderr)
@@ -282,5 +282,6 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # last resort: one line, never a traceback for users
         if os.environ.get("PERFKIT_DEBUG"):
             raise
-        print(f"perfkit: 内部错误（{type(exc).__name__}: {exc}）。设置 PERFKIT_DEBUG=1 可查看详情。", file=sys.stderr)
+        print(printable(f"perfkit: 内部错误（{type(exc).__name__}: {exc}）。设置 PERFKIT_DEBUG=1 可查看详情。"),
+              file=sys.stderr)
         return 1

@@ -74,7 +74,8 @@ def _as_arrow_text(uniques: object) -> pa.Array:
     values = uniques if isinstance(uniques, pd.api.extensions.ExtensionArray) else pd.array(uniques)
     if not pd.api.types.is_string_dtype(values.dtype):
         values = pd.array([cell_text(v) for v in np.asarray(values, dtype=object)], dtype="str")
-    return pa.array(values, type=pa.large_string())
+    out = pa.array(values, type=pa.large_string())
+    return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out  # an arrow-backed column comes chunked
 
 
 def clean_values(uniques: object, nfkc: bool = True) -> pa.Array:
@@ -263,8 +264,8 @@ def parse_month(value: object) -> float:
     if text is None:
         return np.nan
     text = re.sub(r"\s+", "", text)
-    m = re.fullmatch(r"(?:\d{4}(?:[-/.]|年))?(\d{1,2})(?:\.0+)?(?:月份?|月)?(?:[-/.]\d{1,2}日?)?(?:\d{2}:\d{2}:\d{2})?",
-                     text)
+    m = re.fullmatch(r"(\d{1,2})(?:\.0+)?(?:月份?)?", text) or \
+        re.fullmatch(r"\d{4}(?:[-/.]|年)(\d{1,2})(?:月份?)?(?:(?:[-/.]|月)\d{1,2}日?)?(?:\d{2}:\d{2}(?::\d{2})?)?", text)
     if m:
         return float(m.group(1))
     m = re.fullmatch(r"(?:\d{4}年)?(.{1,3}?)月份?", text)
