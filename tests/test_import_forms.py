@@ -204,3 +204,79 @@ def test_cli_writes_contract_tables_that_load_and_score(forms, tmp_path, capsys)
     proj = pd.read_csv(written["projects"], encoding="utf-8-sig")
     assert proj["总分"].notna().sum() >= len(VARIANTS)
     assert (tmp_path / "imported_导入报告.csv").exists()
+
+
+# ------------------------------------------------------------------------ nothing vanishes (issue 12 §2, §3)
+
+
+def _form(path: Path, name: str = "职业技能培训", code: str | None = None, money: tuple = (100, 120, 118.5)) -> Path:
+    wb = Workbook()
+    make_form(wb.active, "standard", name=name, money=money)
+    if code is not None:
+        wb.active["H4"], wb.active["I4"] = "项目编码", code
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def test_duplicate_project_code_across_forms_is_reported_never_merged(tmp_path: Path) -> None:
+    _form(tmp_path / "f" / "a.xlsx", "项目甲", code="X001")
+    _form(tmp_path / "f" / "b.xlsx", "项目乙", code="X001")
+    result = import_forms(tmp_path / "f")
+    rows = result.tables["self_eval"]
+    assert len(rows) == len(INDICATORS) and rows["weight"].sum() == sum(r[7] for r in INDICATORS)
+    assert result.tables["projects"]["project_name"].tolist() == ["项目甲"]
+    second = result.report.set_index("文件").loc["b.xlsx"]
+    assert second["结果"] == "未导入" and "X001" in second["说明"] and "a.xlsx" in second["说明"]
+
+
+@pytest.mark.parametrize(("money", "expected"), [
+    (("一百万", "一百二十万", "壹佰壹拾捌万伍仟元整"), (100, 120, 118.5)),   # words with their own unit → 元 → 万元
+    (("一百", "一百二十", "一百一十八点五"), (100, 120, 118.5)),              # bare words in the form's 万元
+    (("100万元", "120万元", "1185000元"), (100, 120, 118.5)),
+])
+def test_money_written_in_words_is_read(tmp_path: Path, money: tuple, expected: tuple) -> None:
+    _form(tmp_path / "f" / "a.xlsx", money=money)
+    result = import_forms(tmp_path / "f")
+    p = result.tables["projects"].iloc[0]
+    assert [p["budget_initial"], p["budget"], p["spent"]] == [round(x * 1_000_000) for x in expected]
+    assert not result.report["结果"].eq("注意").any()
+
+
+def test_unreadable_money_is_reported_not_silently_blank(tmp_path: Path) -> None:
+    _form(tmp_path / "f" / "a.xlsx", money=(100, "见附件", 118.5))
+    result = import_forms(tmp_path / "f")
+    assert pd.isna(result.tables["projects"]["budget"].iloc[0])
+    notes = result.report[result.report["结果"] == "注意"]
+    assert len(notes) == 1 and "全年预算数" in notes["说明"].iloc[0] and "见附件" in notes["说明"].iloc[0]
+
+
+def test_text_is_kept_as_written_apart_from_trimming(tmp_path: Path) -> None:
+    _form(tmp_path / "f" / "a.xlsx", name="  职业技能  培训 项目 ")
+    result = import_forms(tmp_path / "f")
+    assert result.tables["projects"]["project_name"].tolist() == ["职业技能  培训 项目"]
+
+
+def test_missing_folder_exits_2_with_one_line(tmp_path: Path, capsys) -> None:
+    assert main(["import-forms", str(tmp_path / "nope"), "--out", str(tmp_path / "o.xlsx")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "找不到" in err
+
+
+@pytest.mark.parametrize("kind", ["directory", "dangling", "loop"])
+def test_odd_entries_named_xlsx_are_reported_and_the_batch_goes_on(tmp_path: Path, kind: str) -> None:
+    folder = tmp_path / "f"
+    _form(folder / "good.xlsx")
+    odd = folder / "odd.xlsx"
+    if kind == "directory":
+        odd.mkdir()
+    elif kind == "dangling":
+        odd.symlink_to(folder / "missing.xlsx")
+    else:
+        odd.symlink_to(folder / "odd2.xlsx")
+        (folder / "odd2.xlsx").symlink_to(odd)
+    result = import_forms(folder)
+    report = result.report.set_index("文件")
+    assert report.loc["good.xlsx", "结果"] == "已导入"
+    assert report.loc["odd.xlsx", "结果"] == "未导入"
+    assert {"directory": "文件夹", "dangling": "不存在", "loop": "循环"}[kind] in report.loc["odd.xlsx", "说明"]

@@ -10,6 +10,7 @@ row; 自评等级. One unreadable file never stops the batch: it is reported and
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import re
 import unicodedata
@@ -21,6 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from perfkit.io import values as V
+from perfkit.io.base import InputError
 from perfkit.io.values import FEN_PER_WAN, FEN_PER_YUAN, parse_number
 
 REPORT_COLUMNS = ["文件", "工作表", "结果", "说明"]
@@ -53,9 +56,16 @@ class FormError(Exception):
 
 
 def _norm(value: object) -> str:
+    """A label as matched (项目名称, 一级指标 …): NFKC, every space dropped."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
+
+
+def _text(value: object) -> str:
+    """A value as the unit wrote it (names, indicators, free text): trimmed, nothing else changed —
+    「职业技能 培训」 keeps its space, a date cell reads 2022-12-31."""
+    return (V.cell_text(value) or "").strip()
 
 
 def _grid(frame: pd.DataFrame) -> list[list[object]]:
@@ -106,6 +116,8 @@ def _funds(grid: list[list[object]]) -> dict[str, float]:
                         out[f] = float(m.group(1)) if m and f == "exec_weight" else parse_number(text.rstrip("%分"))
                         if f == "exec_rate" and text.endswith("%"):
                             out[f] = out[f] / 100
+                        if text:
+                            out[f + "_text"] = _text(v)
                     return out
     return {}
 
@@ -150,7 +162,7 @@ def _indicator_table(grid: list[list[object]]) -> tuple[pd.DataFrame, dict[str, 
             table[merged] = table[merged].map(lambda v: _norm(v) or None).ffill()
     table = table[table.get("indicator", pd.Series(dtype=object)).map(_norm).ne("")]
     if "target_value" in table:
-        target = table["target_value"].map(_norm)
+        target = table["target_value"].map(_text)
         if "comparator" in table:
             target = table["comparator"].map(lambda c: COMPARATOR_WORDS.get(_norm(c), _norm(c))) + target
         if "unit" in table:
@@ -165,17 +177,41 @@ def _stable_id(prefix: str, *parts: str) -> str:
     return prefix + hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:10].upper()
 
 
-def read_form(frame: pd.DataFrame, file: str, sheet: str) -> dict[str, pd.DataFrame]:
-    """One project's 自评表 (one sheet) → rows of the contract tables."""
-    grid = _grid(frame)
-    # the header row of pandas' read is part of the form too
-    grid.insert(0, [None if str(c).startswith("Unnamed") else c for c in frame.columns])
-    name = _norm(_right_of(grid, "项目名称"))
+MONEY_LABELS = {"budget_initial": "年初预算数", "budget": "全年预算数", "spent": "全年执行数"}
+
+
+def _score_numbers(values: pd.Series, label: str, problems: list[str]) -> pd.Series:
+    """分值 / 得分 cells → numbers; one written in words (二十) is read, one that cannot be read is
+    reported (the row keeps its place with the value blank, so the engine flags it 无法复算)."""
+    out = []
+    for v in values:
+        text = _text(v)
+        number = parse_number(text)
+        if np.isnan(number) and text:
+            number = V.chinese_number(text.removesuffix("分"))
+            if np.isnan(number):
+                problems.append(f"{label}「{text}」无法读取为数字，已留空，请核对")
+        out.append(number)
+    return pd.Series(out, index=values.index, dtype="float64")
+
+
+def read_form(frame: pd.DataFrame | list[list[object]], file: str, sheet: str,
+              problems: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    """One project's 自评表 (one sheet, as a grid of cells or a frame read with its first row as header)
+    → rows of the contract tables. Cells that could not be read are described in ``problems``."""
+    problems = [] if problems is None else problems
+    if isinstance(frame, pd.DataFrame):
+        grid = _grid(frame)
+        # the header row of pandas' read is part of the form too
+        grid.insert(0, [None if str(c).startswith("Unnamed") else c for c in frame.columns])
+    else:
+        grid = [list(r) for r in frame]
+    name = _text(_right_of(grid, "项目名称"))
     if not name:
         raise FormError("没有找到「项目名称」")
-    dept = _norm(_right_of(grid, "主管部门"))
-    unit = _norm(_right_of(grid, "实施单位")) or dept
-    code = _norm(_right_of(grid, "项目编码")) or _stable_id("F", file, sheet, name)
+    dept = _text(_right_of(grid, "主管部门"))
+    unit = _text(_right_of(grid, "实施单位")) or dept
+    code = _text(_right_of(grid, "项目编码")) or _stable_id("F", file, sheet, name)
     year_text = next((_norm(v) for row in grid[:4] for v in row if re.search(r"\d{4}年度", _norm(v))), "")
     year = int(re.search(r"(\d{4})年度", year_text).group(1)) if year_text else None
     funds = _funds(grid)
@@ -183,16 +219,22 @@ def read_form(frame: pd.DataFrame, file: str, sheet: str) -> dict[str, pd.DataFr
     table, tail = _indicator_table(grid)
     unit_id = _stable_id("U", unit)
     project = {"project_id": code, "project_name": name, "unit_id": unit_id, "year": year}
-    for key in ("budget_initial", "budget", "spent"):
-        value = funds.get(key, np.nan)
-        project[key] = pd.NA if value is None or np.isnan(value) else int(np.floor(value * per_unit + 0.5))
+    for key, label in MONEY_LABELS.items():
+        value, fen_per = funds.get(key, np.nan), per_unit
+        text = funds.get(key + "_text", "")
+        if (value is None or np.isnan(value)) and text:  # 一百二十万, 120万元, 壹佰贰拾万元整
+            value, in_yuan = V.amount_in_words(text)
+            fen_per = FEN_PER_YUAN if in_yuan else per_unit
+            if np.isnan(value):
+                problems.append(f"{label}「{text}」无法读取为金额，已留空，请核对")
+        project[key] = pd.NA if value is None or np.isnan(value) else int(np.floor(value * fen_per + 0.5))
     self_eval = pd.DataFrame({
         "project_id": code, "level1": table.get("level1"), "level2": table.get("level2"),
-        "indicator": table["indicator"].map(_norm), "target_text": table.get("target_text"),
-        "actual_text": table["actual_text"].map(_norm) if "actual_text" in table else None,
-        "weight": table["weight"].map(parse_number) if "weight" in table else np.nan,
-        "unit_score": table["unit_score"].map(parse_number) if "unit_score" in table else np.nan,
-        "deviation_reason": table["deviation_reason"].map(_norm) if "deviation_reason" in table else "",
+        "indicator": table["indicator"].map(_text), "target_text": table.get("target_text"),
+        "actual_text": table["actual_text"].map(_text) if "actual_text" in table else None,
+        "weight": _score_numbers(table["weight"], "分值", problems) if "weight" in table else np.nan,
+        "unit_score": _score_numbers(table["unit_score"], "得分", problems) if "unit_score" in table else np.nan,
+        "deviation_reason": table["deviation_reason"].map(_text) if "deviation_reason" in table else "",
     })
     grade = tail.get("unit_grade") or (_norm(_right_of(grid, "自评等级")) or None)
     summary = pd.DataFrame([{"project_id": code, "exec_weight": funds.get("exec_weight", np.nan),
@@ -202,26 +244,72 @@ def read_form(frame: pd.DataFrame, file: str, sheet: str) -> dict[str, pd.DataFr
     return {"units": units, "projects": pd.DataFrame([project]), "self_eval": self_eval, "self_summary": summary}
 
 
-def _sheets(path: Path) -> dict[str, pd.DataFrame]:
-    head = path.read_bytes()[:8] if path.stat().st_size else b""
+def _open_problem(exc: OSError) -> str:
+    """Why a file could not be opened, in the user's terms."""
+    if isinstance(exc, IsADirectoryError):
+        return "这是一个文件夹，不是工作簿"
+    if isinstance(exc, FileNotFoundError):
+        return "快捷方式（符号链接）指向的文件不存在"
+    if exc.errno == errno.ELOOP:
+        return "快捷方式（符号链接）循环指向自身，无法打开"
+    if isinstance(exc, PermissionError):
+        return "没有读取权限"
+    return f"无法打开（系统错误 {exc.errno}）"
+
+
+def _sheets(path: Path) -> dict[str, list[list[object]]]:
+    """Every sheet of one form workbook as a grid of cells (Excel row r, column c at ``grid[r][c]``).
+
+    calamine reads a form in milliseconds; merged cells keep their value in the first cell only, which
+    is what the label lookups expect. A sheet declaring a used range too large to read is refused first."""
+    from python_calamine import CalamineWorkbook
+
+    from perfkit.io.load import _calamine_reason, _sheet_members, check_dimension
+
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "directory", str(path))
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError as exc:
+        raise FormError(_open_problem(exc)) from exc
     if not head:
         raise FormError("文件是空的（0 字节）")
     if path.suffix.lower() == ".xlsx" and head == CFB_MAGIC:
         raise FormError("文件有密码保护（已加密），请另存为不加密的工作簿后再导入")
-    if path.suffix.lower() == ".xlsx" and not zipfile.is_zipfile(path):
+    is_zip = zipfile.is_zipfile(path)
+    if path.suffix.lower() == ".xlsx" and not is_zip:
         raise FormError("文件已损坏或不完整（不是有效的 .xlsx）")
     try:
-        return pd.read_excel(path, sheet_name=None, engine="calamine", header=0)
+        if is_zip:
+            with zipfile.ZipFile(path) as z:
+                for name, member in _sheet_members(z).items():
+                    check_dimension(z, member, name, path.name)
+        book = CalamineWorkbook.from_path(str(path))
+        return {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names}
+    except InputError as exc:
+        raise FormError(str(exc).split("：", 1)[-1]) from exc
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise FormError("文件已损坏或不完整") from exc
     except Exception as exc:  # calamine's error types are private
-        raise FormError(f"无法读取：{(str(exc).splitlines() or [type(exc).__name__])[0][:120]}") from exc
+        raise FormError(f"无法读取：{_calamine_reason(exc)}") from exc
 
 
 def import_forms(folder: str | Path, progress: Callable[[Iterable], Iterable] | None = None) -> Imported:
-    """Every .xlsx/.xls in ``folder`` (one project per sheet or per file) → the contract tables."""
+    """Every .xlsx/.xls in ``folder`` (one project per sheet or per file) → the contract tables.
+
+    One file that cannot be read (broken, encrypted, a folder or a dead link named *.xlsx) is reported
+    and the batch goes on. A 项目编码 already imported from another form is reported and that form left
+    out — two forms' indicators are never merged under one code (their weights would add up to 160)."""
     folder = Path(folder)
+    if not folder.exists():
+        raise InputError(f"找不到文件夹：{folder}")
+    if not folder.is_dir():
+        raise InputError(f"{folder}：不是文件夹（请给出存放自评表的文件夹）")
     files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".xlsx", ".xls") and not p.name.startswith("~$"))
     parts: dict[str, list[pd.DataFrame]] = {"units": [], "projects": [], "self_eval": [], "self_summary": []}
     report = []
+    seen: dict[str, str] = {}  # 项目编码 → where it was first imported
     for path in (progress or (lambda x: x))(files):
         rel = str(path.relative_to(folder))
         try:
@@ -229,27 +317,31 @@ def import_forms(folder: str | Path, progress: Callable[[Iterable], Iterable] | 
         except FormError as exc:
             report.append([rel, "", "未导入", str(exc)])
             continue
-        for sheet, frame in sheets.items():
-            if frame.empty and len(frame.columns) == 0:
+        for sheet, grid in sheets.items():
+            if not any(_norm(v) for row in grid for v in row):
                 report.append([rel, sheet, "跳过", "空工作表"])
                 continue
+            problems: list[str] = []
             try:
-                rows = read_form(frame, rel, sheet)
+                rows = read_form(grid, rel, sheet, problems)
             except FormError as exc:
                 report.append([rel, sheet, "未导入", str(exc)])
                 continue
+            code = str(rows["projects"]["project_id"].iloc[0])
+            if code in seen:
+                report.append([rel, sheet, "未导入", f"项目编码 {code} 已在 {seen[code]} 导入：两张表的指标不合并，"
+                                                      "请核对项目编码后单独导入"])
+                continue
+            seen[code] = f"{rel}「{sheet}」"
             for k, v in rows.items():
                 parts[k].append(v)
             n = len(rows["self_eval"])
             report.append([rel, sheet, "已导入", f"项目「{rows['projects']['project_name'].iloc[0]}」，{n} 个指标"])
+            report.extend([rel, sheet, "注意", p] for p in problems)
     tables = {k: pd.concat(v, ignore_index=True) for k, v in parts.items() if v}
     if "units" in tables:
         tables["units"] = tables["units"].drop_duplicates("unit_id")
     if "projects" in tables:
-        dup = tables["projects"].duplicated("project_id", keep="first")
-        for pid in tables["projects"].loc[dup, "project_id"]:
-            report.append(["", "", "注意", f"项目编码 {pid} 在多个表中出现，保留第一次"])
-        tables["projects"] = tables["projects"].loc[~dup]
         for c in ("budget_initial", "budget", "spent"):
             tables["projects"][c] = tables["projects"][c].astype("Int64")
         tables["projects"]["year"] = tables["projects"]["year"].astype("Int64")
