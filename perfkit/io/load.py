@@ -244,10 +244,6 @@ def _read_csv(path: Path, table: Table | None = None) -> RawTable:
     raise InputError(f"{path.name}：编码既不是 UTF-8 也不是 GBK，无法读取")
 
 
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-
-
 _CELL = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _REF = re.compile(r'\br="([A-Z]+)(\d+)"')
 _DIMENSION = re.compile(r'<dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
