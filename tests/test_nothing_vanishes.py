@@ -16,6 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from perfkit.cli import main
@@ -425,3 +427,50 @@ def test_control_characters_are_not_echoed(tmp_path: Path) -> None:
     with redirect_stdout(out), redirect_stderr(io.StringIO()):
         assert main(["validate", str(path)]) == 0
     assert "\x1b" not in out.getvalue() and "红" in out.getvalue()
+
+
+# ------------------------------------------------------------------------------------ generated sheets
+
+
+TITLES = ["2022年度项目支出绩效自评汇总表", "单位：万元", "填报单位（盖章）：", None, "某某区财政局  2023年3月"]
+
+
+@st.composite
+def sheets_with_noise(draw) -> tuple[list[list[object]], dict[int, str], int]:
+    """A 项目 sheet with 0–4 title/blank rows above the header, blank rows between data rows, NA words and
+    other unreadable text in amount cells, NA-like words in text cells. Returns the rows, the Excel rows
+    that must be quarantined (→ the bad text) and the number of data rows."""
+    above = [[draw(st.sampled_from(TITLES))] for _ in range(draw(st.integers(0, 4)))]
+    n = draw(st.integers(0, 12))
+    rows = [list(r) for r in above] + [["项目编码", "项目名称", "全年预算数", "全年执行数"]]
+    bad: dict[int, str] = {}
+    for i in range(n):
+        if draw(st.integers(0, 5)) == 0:
+            rows.append([None, None, None, None])  # a blank row keeps its Excel row number
+        budget: object = draw(st.sampled_from([1.5, 100, "80,178.66", "１００"]))
+        if draw(st.booleans()):
+            budget = draw(st.sampled_from([*NA_WORDS, "一百万", "见附件", "2022/12/31前"]))
+            bad[len(rows) + 1] = budget
+        name = draw(st.sampled_from(["甲", "NA", "None", "null", "N/A", "#N/A"]))
+        rows.append([f"P{i}", name, budget, 1.0])
+    return rows, bad, n
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(case=sheets_with_noise(), fmt=st.sampled_from(["xlsx", "csv"]))
+def test_generated_sheets_account_for_every_row(tmp_path_factory, case, fmt: str) -> None:
+    rows, bad, n = case
+    base = tmp_path_factory.mktemp("gen")
+    if fmt == "xlsx":
+        path = book(base / "b.xlsx", {"项目": rows})
+    else:
+        path = base / "d"
+        path.mkdir()
+        pd.DataFrame(rows).to_csv(path / "项目.csv", header=False, index=False, encoding="utf-8-sig")
+    ds = load(path)
+    c = accounted(ds)
+    assert (c.loc["项目", "读入"], c.loc["项目", "隔离"]) == (n, len(bad))
+    q = ds.quarantine
+    assert dict(zip(q["行"], q["实际"], strict=True)) == bad
+    assert set(q["列"]) <= {"全年预算数"}
