@@ -119,7 +119,9 @@ def _cmd_import_forms(args: argparse.Namespace) -> int:
         report_path = (out.parent if out.suffix else out) / "导入报告.csv"
     write_csv(result.report, report_path)
     counts = result.report["结果"].value_counts()
-    print(f"已导入 {counts.get('已导入', 0)} 张自评表，未导入 {counts.get('未导入', 0)} 个 → {out}；逐个文件的结果见 {report_path}")
+    check = f"，{counts.get('注意', 0)} 处需核对" if counts.get("注意", 0) else ""
+    print(printable(f"已导入 {counts.get('已导入', 0)} 张自评表，未导入 {counts.get('未导入', 0)} 个{check} → {out}；"
+                    f"逐个文件的结果见 {report_path}"))
     for r in result.report[result.report["结果"].isin(["未导入", "注意"])].itertuples(index=False):
         print(printable(f"  {r.结果}：{r.文件} {r.工作表} — {r.说明}"))
     return 0

@@ -474,3 +474,21 @@ def test_generated_sheets_account_for_every_row(tmp_path_factory, case, fmt: str
     q = ds.quarantine
     assert dict(zip(q["行"], q["实际"], strict=True)) == bad
     assert set(q["列"]) <= {"全年预算数"}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
+def test_month_without_rows_loads_an_empty_table(tmp_path: Path, fmt: str) -> None:
+    frame = pd.DataFrame({"项目编码": ["P1", "P1", "P2"], "月份": [1, 4, 3], "累计执行数": [1.0, 2.0, 3.0]})
+    ind = pd.DataFrame({"项目编码": ["P1"], "月份": [4], "三级指标": ["人数"], "累计完成值": ["5人"]})
+    tables = {"执行监控": frame, "指标监控": ind}
+    if fmt == "xlsx":
+        path = book(tmp_path / "b.xlsx", {k: rows_of(v) for k, v in tables.items()})
+    else:
+        path = tmp_path / "d"
+        path.mkdir()
+        for k, v in tables.items():
+            v.to_csv(path / f"{k}.csv", index=False) if fmt == "csv" else v.to_parquet(path / f"{k}.parquet")
+    ds = load(path, month=5)
+    c = accounted(ds)
+    assert len(ds.table("exec_monitor")) == 0 and len(ds.table("ind_monitor")) == 0
+    assert c["读入"].sum() == 0
