@@ -275,19 +275,51 @@ def _sheet_members(z: zipfile.ZipFile) -> dict[str, str]:
 
 
 def check_dimension(z: zipfile.ZipFile, member: str, sheet: str, file: str) -> None:
-    """Refuse a sheet whose declared used range (``<dimension ref>``, at the start of its XML) is too
-    large to read, before the Excel reader tries to allocate it; read only the first bytes."""
+    """Refuse a sheet whose used range is too large to read, before the Excel reader tries to allocate
+    it. The declared range (``<dimension ref>``, in the first bytes of the sheet's XML) decides; a sheet
+    that declares none (some programs omit it) has its cell references scanned instead."""
     with z.open(member) as f:
         head = f.read(4096).decode("utf-8", "replace")
     m = _DIMENSION.search(head)
-    if not m or not m.group(3):
-        return
-    c0, r0, c1, r1 = _column_index(m.group(1)), int(m.group(2)), _column_index(m.group(3)), int(m.group(4))
+    if m and m.group(3):
+        c0, r0, c1, r1 = _column_index(m.group(1)), int(m.group(2)), _column_index(m.group(3)), int(m.group(4))
+    elif m:
+        return  # a single cell
+    else:
+        extent = _scanned_extent(z, member)
+        if extent is None:
+            return
+        c0, r0, c1, r1 = extent
     cells = (abs(r1 - r0) + 1) * (abs(c1 - c0) + 1)
     if cells > MAX_SHEET_CELLS:
-        raise InputError(f"{file}「{sheet}」：已用区域为 {m.group(1)}{r0}:{m.group(3)}{r1}（约 {cells:,} 个单元格），"
+        area = f"{_letters(min(c0, c1))}{min(r0, r1)}:{_letters(max(c0, c1))}{max(r0, r1)}"
+        raise InputError(f"{file}「{sheet}」：已用区域为 {area}（约 {cells:,} 个单元格），"
                          f"超出可读取的 {MAX_SHEET_CELLS:,} 个：远处有杂项单元格（在 Excel 中按 Ctrl+End 定位），"
                          "删去这些行列后另存再试")
+
+
+_CELL_REF = re.compile(r'<c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"')
+
+
+def _scanned_extent(z: zipfile.ZipFile, member: str) -> tuple[int, int, int, int] | None:
+    """(first column, first row, last column, last row) of the cells a sheet's XML holds, streamed."""
+    rows: list[int] = []
+    cols: list[int] = []
+    tail = ""
+    with z.open(member) as f:
+        while chunk := f.read(1 << 20):
+            text = tail + chunk.decode("utf-8", "ignore")
+            found = _CELL_REF.findall(text)
+            if found:
+                letters = {c for c, _ in found}
+                cols.extend(_column_index(c) for c in (min(letters, key=lambda x: (len(x), x)),
+                                                       max(letters, key=lambda x: (len(x), x))))
+                numbers = [int(r) for _, r in found]
+                rows.extend((min(numbers), max(numbers)))
+            tail = text[-64:]
+    if not rows:
+        return None
+    return min(cols), min(rows), max(cols), max(rows)
 
 
 def cells_the_reader_misses(z: zipfile.ZipFile, member: str) -> dict[tuple[int, int], str]:
