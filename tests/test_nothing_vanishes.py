@@ -99,10 +99,14 @@ def test_formula_error_value_is_shown_not_blank(tmp_path: Path) -> None:
     ws.append(["项目编码", "项目名称", "全年预算数"])
     ws.append(["P1", "甲", 5])
     ws.append(["P2", "乙", "=1/0"])  # saved without a calculated value
+    ws["C5"] = "=A1*2"  # alone in the sheet's last row: outside the range the reader returns
     wb.save(tmp_path / "f.xlsx")
     ds = load(tmp_path / "f.xlsx")
     accounted(ds)
-    assert ds.quarantine.iloc[0][["行", "列", "实际"]].tolist() == [3, "全年预算数", "=1/0"]
+    q = ds.quarantine
+    assert q.iloc[0][["行", "列", "实际"]].tolist() == [3, "全年预算数", "=1/0"]
+    assert q[q["行"] == 5][["列", "实际"]].values.tolist() == [["全年预算数", "=A1*2"], ["项目名称", "（空）"],
+                                                          ["项目编码", "（空）"]]
 
 
 @pytest.mark.parametrize("name", ["NA", "None", "null", "N/A", "nan", "#N/A"])

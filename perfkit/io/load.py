@@ -413,9 +413,10 @@ def read_workbook(path: Path) -> tuple[dict[str, RawTable], list[str]]:
             except Exception as exc:
                 raise InputError(f"{what}：无法读取（{_calamine_reason(exc)}）") from exc
             rows = [list(r) for r in rows]
-            for (r, c), text in missed.items():
-                if r < len(rows) and c < len(rows[r]):
-                    rows[r][c] = text
+            for (r, c), text in missed.items():  # such a cell may lie outside the range calamine returns
+                rows.extend([] for _ in range(r + 1 - len(rows)))
+                rows[r].extend([None] * (c + 1 - len(rows[r])))
+                rows[r][c] = text
             table = BY_SHEET[key]
             h = find_header(rows, table)
             notes = _spread_merges(rows, merges, what, h)
@@ -423,7 +424,7 @@ def read_workbook(path: Path) -> tuple[dict[str, RawTable], list[str]]:
             raw.notes.extend(notes)
             out[key] = raw
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise InputError(f"{path.name}：工作簿已损坏，无法读取（{type(exc).__name__}）") from exc
+        raise InputError(f"{path.name}：工作簿已损坏，无法读取") from exc
     finally:
         if z is not None:
             z.close()
