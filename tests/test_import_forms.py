@@ -280,3 +280,22 @@ def test_odd_entries_named_xlsx_are_reported_and_the_batch_goes_on(tmp_path: Pat
     assert report.loc["good.xlsx", "结果"] == "已导入"
     assert report.loc["odd.xlsx", "结果"] == "未导入"
     assert {"directory": "文件夹", "dangling": "不存在", "loop": "循环"}[kind] in report.loc["odd.xlsx", "说明"]
+
+
+def test_form_declaring_a_huge_sheet_is_reported_not_read(tmp_path: Path) -> None:
+    import re
+    import zipfile
+
+    good = _form(tmp_path / "src" / "a.xlsx")
+    folder = tmp_path / "f"
+    folder.mkdir()
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(folder / "far.xlsx", "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:XFD1048576"/>', data)
+            dst.writestr(item, data)
+    _form(folder / "good.xlsx")
+    report = import_forms(folder).report.set_index("文件")
+    assert report.loc["good.xlsx", "结果"] == "已导入"
+    assert report.loc["far.xlsx", "结果"] == "未导入" and "XFD1048576" in report.loc["far.xlsx", "说明"]

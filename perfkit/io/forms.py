@@ -288,7 +288,7 @@ def _sheets(path: Path) -> dict[str, list[list[object]]]:
         book = CalamineWorkbook.from_path(str(path))
         return {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names}
     except InputError as exc:
-        raise FormError(str(exc).split("：", 1)[-1]) from exc
+        raise FormError(str(exc).removeprefix(path.name)) from exc
     except (zipfile.BadZipFile, OSError) as exc:
         raise FormError("文件已损坏或不完整") from exc
     except Exception as exc:  # calamine's error types are private
