@@ -102,13 +102,33 @@ def test_monitoring_summaries_are_exact(analysis) -> None:
 
 
 def test_spot_check_plan_follows_the_rulebook(analysis) -> None:
+    """A plan within the capacity (DOMAIN.md §5b), filled in priority order: key projects, then the lowest
+    monitoring completion, then the largest amounts."""
     plan = analysis.spot_checks
+    cap = analysis.rules["spotcheck.capacity"]
     p = analysis.monitoring.projects.set_index("project_id")
     chosen = p.loc[plan["project_id"]]
     assert (chosen["key_project"] | (chosen["target_completion"] < 0.6) | chosen["exec_light"].eq("红")).all()
-    assert set(p.index[p["key_project"]]) <= set(plan["project_id"])
     s = A.plan_summary(plan)
     assert s["budget"] == int(plan["budget"].sum()) and s["units"] == plan["unit_id"].nunique()
+    assert s["units"] <= cap["units"] and s["projects"] <= cap["projects"]
+    assert plan["candidates"].iloc[0] > s["projects"]  # the demo has more candidates than capacity
+    order = list(zip(~chosen["key_project"].astype(bool), chosen["target_completion"].fillna(0),
+                     -chosen["budget"].astype(float), strict=True))
+    assert order == sorted(order)  # priority order kept within the plan
+    candidates = p[p["key_project"] | (p["target_completion"] < 0.6) | p["exec_light"].eq("红")]
+    first_units = list(dict.fromkeys(candidates.assign(k=~candidates["key_project"].astype(bool),
+                                                       c=candidates["target_completion"].fillna(0),
+                                                       b=-candidates["budget"].astype(float))
+                                     .sort_values(["k", "c", "b"], kind="stable")["unit_id"].astype(str)))
+    assert set(plan["unit_id"].astype(str)) <= set(first_units[: cap["units"]])
+
+
+@pytest.mark.parametrize("units, projects", [(1, 1), (2, 5), (8, 21), (200, 5000)])
+def test_spot_check_capacity_is_a_rulebook_setting(analysis, units, projects) -> None:
+    rules = analysis.rules.with_value("spotcheck.capacity", {"units": units, "projects": projects})
+    plan = A.spot_check_plan(analysis.data, analysis.monitoring, rules)
+    assert plan["unit_id"].nunique() <= units and len(plan) <= projects and len(plan) > 0
 
 
 def test_unit_ranking_shows_every_component(analysis) -> None:

@@ -14,21 +14,33 @@ from perfkit.rules.rulebook import Rulebook
 
 
 def spot_check_plan(ds: Dataset, mon: Monitoring, rules: Rulebook) -> pd.DataFrame:
-    """现场抽查: key projects, plus low target completion or a red light (rulebook), with the reason."""
+    """现场抽查 (DOMAIN.md §5b): a plan within the bureau's capacity, not every flagged project.
+
+    Candidates are key projects and projects with low target completion or a red execution light
+    (``spotcheck.rules``); they are taken in priority order — key projects first, then the lowest
+    monitoring completion, then the largest amounts — the first ``units`` distinct units of that order
+    are visited, and within them the first ``projects`` candidates (``spotcheck.capacity``)."""
     spec = rules["spotcheck.rules"]
+    cap = rules["spotcheck.capacity"]
     p = mon.projects
     key = p["key_project"].fillna(False).astype(bool) & bool(spec["key_projects"])
-    low = p["target_completion"] < spec["completion_below"]
-    red = p["exec_light"].eq("红") & bool(spec["red_light"])
-    chosen = key | low | red
+    completion = p["target_completion"].astype(float)
+    low = completion < spec["completion_below"]
+    red = p["exec_light"].eq("红").fillna(False).astype(bool) & bool(spec["red_light"])
+    chosen = key | low.fillna(False) | red
     reason = pd.Series("", index=p.index, dtype="string")
     reason = reason.mask(key, reason + "重点项目；")
-    reason = reason.mask(low, reason + "监控目标完成率 " + (p["target_completion"] * 100).round(1).astype("string")
+    reason = reason.mask(low.fillna(False), reason + "监控目标完成率 " + (completion * 100).round(1).astype("string")
                          + "%；")
     reason = reason.mask(red, reason + "执行红灯；")
-    plan = p.loc[chosen, ["project_id", "project_name", "unit_id", "budget"]].copy()
-    plan["reason"] = reason[chosen].str.rstrip("；")
-    return plan.reset_index(drop=True)
+    cand = p.loc[chosen, ["project_id", "project_name", "unit_id", "budget"]].assign(
+        reason=reason[chosen].str.rstrip("；"), _key=key[chosen], _completion=completion[chosen].fillna(0.0),
+        _budget=p.loc[chosen, "budget"].astype("Float64").fillna(0))
+    cand = cand.sort_values(["_key", "_completion", "_budget"], ascending=[False, True, False], kind="stable")
+    units = pd.unique(cand["unit_id"].astype(str))[: int(cap["units"])]
+    plan = cand.loc[cand["unit_id"].astype(str).isin(units)].head(int(cap["projects"]))
+    plan = plan.assign(priority=range(1, len(plan) + 1), candidates=len(cand))
+    return plan.drop(columns=["_key", "_completion", "_budget"]).reset_index(drop=True)
 
 
 def plan_summary(plan: pd.DataFrame) -> dict:

@@ -179,6 +179,7 @@ def report_facts(a: Analysis, district: str, year: int, month: int, policy: dict
     if a.spot_checks is not None:
         s = plan_summary(a.spot_checks)
         facts["spotcheck"] = {"units": s["units"], "projects": s["projects"], "amount": format_wan(s["budget"]),
+                              "candidates": int(a.spot_checks["candidates"].iloc[0]) if len(a.spot_checks) else 0,
                               "amount_fen": s["budget"], "deadline": policy.get("spotcheck_deadline",
                                                                                f"{year + 1}年2月28日")}
     if a.proposal is not None:
