@@ -225,7 +225,8 @@ def section_supervision(rep: AnnualReport) -> None:
     by_cat = by_cat.reindex([c for c in CATEGORIES if c in by_cat.index])
     by_cat["执行率"] = by_cat["全年执行数"].astype(float) / by_cat["全年预算数"].astype(float)
     D.table(by_cat.reset_index().rename(columns={"category": "支出类别"}), money=["全年预算数", "全年执行数"],
-            percent=["执行率"], total=True, caption="表1 四类支出纳入绩效管理情况（金额单位：万元）")
+            percent=["执行率"], total=True, caption="表1 四类支出纳入绩效管理情况（金额单位：万元）",
+            rates={"执行率": ("全年执行数", "全年预算数")})
     D.chart_categories(by_cat)
     if "exante" in f:
         D.heading("（一）突出事前审核", 3)
@@ -304,7 +305,8 @@ def _monitoring_table(a: Analysis, by: str, label: str, caption: str) -> None:
     summary = M.summarize(a.monitoring, by).rename(columns={
         by: label, "projects": "项目数", "budget": "全年预算数", "warned": "预警项目数",
         "warned_budget": "预警金额", "red": "红灯项目数", "warning_rate": "预警率"})
-    D.table(summary, money=["全年预算数", "预警金额"], percent=["预警率"], total=True, caption=caption)
+    D.table(summary, money=["全年预算数", "预警金额"], percent=["预警率"], total=True, caption=caption,
+            rates={"预警率": ("预警项目数", "项目数")})
 
 
 def section_analysis(rep: AnnualReport) -> None:

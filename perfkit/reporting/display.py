@@ -75,8 +75,12 @@ def data_note(provenance: dict[str, Any]) -> None:
 
 
 def format_table(frame: pd.DataFrame, money: list[str] = (), percent: list[str] = (),
-                 digits: dict[str, int] | None = None, total: bool = False) -> pd.DataFrame:
-    """Text for display: money (分) → 万元 with separators, rates → %, a 合计 row summed in 分."""
+                 digits: dict[str, int] | None = None, total: bool = False,
+                 rates: dict[str, tuple[str, str]] | None = None) -> pd.DataFrame:
+    """Text for display: money (分) → 万元 with separators, rates → %, a 合计 row summed in 分.
+
+    A rate's total is recomputed from the summed columns named in ``rates`` (执行率 = 全年执行数 ÷
+    全年预算数 of the 合计 row), never summed or averaged."""
     digits = digits or {}
     out = frame.copy()
     if total:
@@ -84,8 +88,10 @@ def format_table(frame: pd.DataFrame, money: list[str] = (), percent: list[str] 
                                                                        and c not in percent)}
         row = {c: sums.get(c, "") for c in out.columns}
         row[out.columns[0]] = "合计"
-        for c in percent:  # a total rate is recomputed, never summed; left blank unless derivable
-            row[c] = ""
+        for c in percent:
+            num, den = (rates or {}).get(c, (None, None))
+            row[c] = (float(sums[num]) / float(sums[den]) if num in sums and den in sums and float(sums[den])
+                      else "")
         out = pd.concat([out, pd.DataFrame([row])], ignore_index=True)
     for c in out.columns:
         if c in money:
@@ -98,8 +104,8 @@ def format_table(frame: pd.DataFrame, money: list[str] = (), percent: list[str] 
 
 
 def table(frame: pd.DataFrame, money: list[str] = (), percent: list[str] = (), digits: dict[str, int] | None = None,
-          total: bool = False, caption: str | None = None) -> None:
-    shown = format_table(frame, money, percent, digits, total)
+          total: bool = False, caption: str | None = None, rates: dict[str, tuple[str, str]] | None = None) -> None:
+    shown = format_table(frame, money, percent, digits, total, rates)
     cap = f'<p class="noindent figure-caption">{html.escape(numbered(caption))}</p>' if caption else ""
     markup = shown.to_html(index=False, escape=True, classes="dataframe", border=0)
     _show(cap + _NUMBER_CELL.sub(r'<td class="num">\1</td>', markup))
