@@ -1,0 +1,27 @@
+"""Report display helpers: 合计 rows carry recomputed rates; tables and charts are numbered in order."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from perfkit.reporting import display as D
+
+
+def test_total_row_recomputes_rates_from_the_summed_columns() -> None:
+    f = pd.DataFrame({"类别": ["a", "b"], "项目数": [10, 30], "预警项目数": [1, 6], "全年预算数": [1_000_000, 3_000_000],
+                      "全年执行数": [500_000, 2_700_000], "预警率": [0.1, 0.2], "执行率": [0.5, 0.9]})
+    out = D.format_table(f, money=["全年预算数", "全年执行数"], percent=["预警率", "执行率"], total=True,
+                         rates={"预警率": ("预警项目数", "项目数"), "执行率": ("全年执行数", "全年预算数")})
+    total = out.iloc[-1]
+    assert total["类别"] == "合计" and total["预警率"] == "17.5%" and total["执行率"] == "80.0%"
+    assert total["全年预算数"] == "4.00"  # summed in 分, printed in 万元
+    plain = D.format_table(f, percent=["预警率"], total=True)
+    assert plain.iloc[-1]["预警率"] == ""  # no rule given: left blank, never summed
+
+
+def test_captions_are_numbered_in_order_of_appearance() -> None:
+    D.heading("报告", 1)  # a title restarts the numbering
+    assert D.numbered("表3 甲") == "表1 甲" and D.numbered("表5 乙") == "表2 乙" and D.numbered("图 丙") == "图1 丙"
+    assert D.numbered("附表1 全部单位") == "附表1 全部单位"
+    D.heading("另一份报告", 1)
+    assert D.numbered("表9 丁") == "表1 丁"
