@@ -94,9 +94,14 @@ def _record(args: argparse.Namespace) -> None:
 def _cmd_disclose(args: argparse.Namespace) -> int:
     from perfkit.reporting.disclosure import disclose
 
-    d = disclose(args.data, args.out, year=args.year)
+    d = disclose(args.data, args.out, year=args.year, no_classified=args.no_classified)
     print(f"公开文件：{d.units} 个单位、{d.projects} 个项目 → {d.folder / 'public'}")
     print(f"涉密项目 {d.withheld} 个未公开，统计见 {d.folder / 'internal'}（仅供财政部门，不公开）")
+    if d.held:
+        print(f"另有 {d.held} 个项目涉密标识不明或名称含涉密字样，暂不公开，请确认："
+              f"{d.folder / 'internal' / '待确认项目_不公开.csv'}")
+    for note in d.notes:
+        print("说明：" + note)
     return 0
 
 
@@ -226,7 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("disclose", help="按单位生成随决算公开的项目支出绩效自评表（xlsx + html，不含涉密项目）")
     p.add_argument("data")
     p.add_argument("--out", required=True)
-    p.add_argument("--year", type=int, default=None)
+    p.add_argument("--year", type=int, default=None, help="公开的年度（数据含多个年度时必须给出）")
+    p.add_argument("--no-classified", "--无涉密项目", dest="no_classified", action="store_true",
+                   help="确认本数据没有涉密项目。数据中没有涉密列（涉密/是否涉密/涉密项目/密级）时，不加此项则拒绝公开")
     p.set_defaults(func=_cmd_disclose)
 
     p = sub.add_parser("import-forms", help="批量读取官方格式的项目支出绩效自评表（.xlsx/.xls）")
@@ -284,6 +291,12 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # last resort: one line, never a traceback for users
         if os.environ.get("PERFKIT_DEBUG"):
             raise
+        from perfkit.io.outputs import os_error_in, os_error_text
+
+        os_exc = os_error_in(exc)
+        if os_exc is not None:  # a full disk, a missing permission …: the system's reason, in Chinese
+            print(printable(f"perfkit: {os_error_text(os_exc)}"), file=sys.stderr)
+            return 2
         print(printable(f"perfkit: 内部错误（{type(exc).__name__}: {exc}）。设置 PERFKIT_DEBUG=1 可查看详情。"),
               file=sys.stderr)
         return 1

@@ -7,6 +7,8 @@ Loading, validation, templates and exports all read this module; nothing else sp
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -27,6 +29,18 @@ EXANTE_DIMENSIONS = ("立项必要性", "投入经济性", "绩效目标合理�
 # An amount above this (in 万元: one trillion 元) is a typing error (元 entered under a 万元 header, extra zeros)
 MAX_WAN = 1e8
 ARCHIVE_ITEMS = ("政策制度文件", "资金拨付明细", "项目申报材料", "评审材料", "实施材料", "验收材料", "满意度调查")
+
+
+# The 涉密 flag's headers on real forms (DOMAIN.md §7, DATA_CONTRACT.md). A 密级 column holds a level
+# rather than 是/否: 绝密 / 机密 / 秘密 (the three levels of 《保守国家秘密法》) mean 涉密; 无 / 非密 / 公开 /
+# blank mean not.
+CLASSIFIED_ALIASES = ("是否涉密", "涉密项目", "是否涉密项目", "是否为涉密项目", "涉密情况", "涉密标识", "涉密属性",
+                      "密级", "涉密等级", "保密等级", "项目密级")
+SECRET_LEVELS = ("绝密", "机密", "秘密")
+CLASSIFIED_TRUE_WORDS = frozenset({"涉密", "是涉密", "属于涉密", *SECRET_LEVELS})
+CLASSIFIED_FALSE_WORDS = frozenset({"无", "非密", "非涉密", "不涉密", "公开", "不属于涉密", "-", "—", "/"})
+# A header that says the opposite of 涉密 ("是否非涉密"): its 是 would mean public — never guessed at
+CLASSIFIED_NEGATIONS = ("非涉密", "不涉密", "非密")
 
 
 @dataclass(frozen=True)
@@ -86,7 +100,8 @@ PROJECTS = Table("项目", "projects", (
     Column("重点项目", "key_project", "bool", hint="是/否"),
     Column("新增重大项目", "new_major", "bool", hint="是/否"),
     Column("民生项目", "livelihood", "bool", hint="是/否"),
-    Column("涉密", "classified", "bool", hint="是/否；涉密项目不进入任何公开文件"),
+    Column("涉密", "classified", "bool", hint="是/否（或密级：绝密/机密/秘密，非密填 无）；涉密项目不进入任何公开文件",
+           aliases=CLASSIFIED_ALIASES),
     Column("年初预算数", "budget_initial", "money", hint="万元；表头写（元）则按元读入", minimum=0, maximum=MAX_WAN),
     Column("全年预算数", "budget", "money", hint="万元", minimum=0, maximum=MAX_WAN),
     Column("全年执行数", "spent", "money", hint="万元；年度结束前可空", minimum=0, maximum=MAX_WAN),
@@ -164,6 +179,31 @@ BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 # Booleans as users type them (DATA_CONTRACT.md): 是/否, Y/N, 1/0, TRUE/FALSE, ✓/空.
 TRUE_WORDS = frozenset({"是", "y", "yes", "1", "1.0", "true", "✓", "√", "✔", "对"})
 FALSE_WORDS = frozenset({"否", "n", "no", "0", "0.0", "false", "", "×", "✗", "x"})
+
+
+def classified_state(value: object) -> Literal["blank", "secret", "clear", "unreadable"]:
+    """One 涉密 / 是否涉密 / 密级 cell: blank, 涉密, not 涉密, or unreadable (a word that says neither).
+
+    Reads 是/否 as every boolean does, and a 密级 as above: a value carrying 绝密 / 机密 / 秘密
+    (``秘密★5年``, ``机密级``) is 涉密 unless it negates (非涉密)."""
+    if value is None or type(value).__name__ in ("NAType", "NaTType") or (isinstance(value, float) and value != value):
+        return "blank"
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))).removeprefix("'")
+    key = text.lower()
+    if key == "":
+        return "blank"
+    if key in FALSE_WORDS or key in CLASSIFIED_FALSE_WORDS or any(n in text for n in CLASSIFIED_NEGATIONS):
+        return "clear"
+    if key in TRUE_WORDS or key in CLASSIFIED_TRUE_WORDS or any(w in text for w in SECRET_LEVELS):
+        return "secret"
+    return "unreadable"
+
+
+def classified_flag(value: object) -> bool | None:
+    """The loader's reading of a 涉密 cell: 涉密 → True, not 涉密 or blank → False, unreadable → None
+    (quarantined). Disclosure reads blank cells more strictly (perfkit.reporting.disclosure)."""
+    state = classified_state(value)
+    return None if state == "unreadable" else state == "secret"
 
 
 def headers(table: Table) -> list[str]:

@@ -25,7 +25,7 @@ import pyarrow.compute as pc_
 
 from perfkit.io import values as V
 from perfkit.io.base import SNAPSHOT_MARK, InputError, MissingTableError
-from perfkit.io.contract import BY_SHEET, TABLES, Column, Table
+from perfkit.io.contract import BY_SHEET, TABLES, Column, Table, classified_flag
 
 if TYPE_CHECKING:  # imported where raw input is validated: a snapshot's reader (each report kernel) never needs it
     import pandera.pandas as pa
@@ -599,7 +599,8 @@ def prepare_column(raw: pd.Series, col: Column) -> dict[str, object]:
         numbers, bad = V.numbers_of(cleaned_arrow)
         return {col.name: _broadcast(numbers, codes, np.nan, float), col.name + BAD: _broadcast(bad, codes, False, bool)}
     if col.kind == "bool":
-        parsed = [V.parse_bool(c) for c in cleaned_arrow.to_pylist()]
+        read = classified_flag if col.name == "classified" else V.parse_bool  # 涉密 may be a 密级 (秘密 …)
+        parsed = [read(c) for c in cleaned_arrow.to_pylist()]
         return {col.name: _broadcast([bool(p) for p in parsed], codes, False, bool),
                 col.name + BAD: _broadcast([p is None for p in parsed], codes, False, bool)}
     if isinstance(raw.dtype, pd.CategoricalDtype) and _unchanged(uniques, cleaned_arrow):

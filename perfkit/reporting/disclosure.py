@@ -1,39 +1,84 @@
 """信息公开: per unit, the 项目支出绩效自评表 in the official layout (财预〔2020〕10号 附件2) as .xlsx, and
 one HTML page, ready to publish with the final accounts (决算).
 
-涉密 projects are excluded from everything under ``public/`` and only counted in ``internal/`` for the
-finance bureau. Text that Excel would run as a formula is neutralised, all text is escaped in HTML, and
-file names made from data (unit names) cannot leave the output folder.
+Disclosure fails closed (DOMAIN.md §7; the screen is :mod:`perfkit.reporting.classified`): 涉密 projects
+— a code 涉密 in any row, table or year — are excluded from everything under ``public/`` and only counted
+in ``internal/``; projects whose flag is unclear are held back and listed in ``internal/`` for
+confirmation; only the requested year is published; with no recognisable 涉密 column nothing is. The
+whole output folder is built aside and swapped in, so ``public/`` holds exactly this run's files.
+Text that Excel would run as a formula is neutralised, all text is escaped in HTML, and file and sheet
+names made from data are valid, distinct (also on case-blind Windows disks) and stay inside the folder.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from perfkit.io.load import Dataset, load
+from perfkit.io.outputs import replaced_folder
 from perfkit.io.values import FEN_PER_WAN, format_wan
-from perfkit.io.write import FORMULA_START, atomic_path, excel_writer, write_csv
+from perfkit.io.write import FORMULA_START, excel_writer, write_csv
+from perfkit.reporting.classified import DisclosureRefused, Screen, code_key, keys_of, screen
+from perfkit.rules.rulebook import DEFAULT_PROFILE, load_rules
 
 PUBLIC, INTERNAL = "public", "internal"
+
+
+PENDING_FILE = "待确认项目_不公开.csv"
+COUNTS_FILE = "涉密项目统计_不公开.csv"
+NOTES_FILE = "公开说明_不公开.txt"
 
 
 @dataclass
 class Disclosed:
     units: int
     projects: int
-    withheld: int  # 涉密 projects left out of the public files
+    withheld: int  # 涉密 projects of the year left out of the public files
     folder: Path
+    held: int = 0  # projects of the year held back for confirmation (internal/待确认项目_不公开.csv)
+    notes: list[str] = field(default_factory=list)
+
+
+_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.I)
 
 
 def safe_name(text: str, limit: int = 60) -> str:
-    """A file name from data: no path separators, no leading dots, no control or reserved characters."""
-    name = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", str(text)).strip().lstrip(".")
-    return (name or "_")[:limit]
+    """A file name from data: no path separators, no leading dots, no control or reserved characters,
+    no trailing dot or space and no device name (Windows cannot open those)."""
+    name = re.sub(r'[\\/:*?"<>|\x00-\x1f\x7f]', "_", str(text)).strip().lstrip(".")
+    name = (name or "_")[:limit].rstrip(". ") or "_"
+    return "_" + name if _WINDOWS_RESERVED.match(name) else name
+
+
+def distinct_names(wanted: list[str], limit: int, valid: Callable[[str, int], str]) -> list[str]:
+    """Names made valid by ``valid`` and distinct without regard to case (Excel sheet names, and folder
+    names once copied to a Windows or macOS disk, are case-blind): a clash gets ``~2``, ``~3`` … so two
+    units or projects never overwrite each other. Deterministic for the same input order."""
+    used: set[str] = set()
+    out = []
+    for w in wanted:
+        base = valid(w, limit)
+        name, n = base, 1
+        while name.casefold() in used:
+            n += 1
+            tail = f"~{n}"
+            name = valid(base[: limit - len(tail)], limit) + tail
+        used.add(name.casefold())
+        out.append(name)
+    return out
+
+
+def sheet_name(text: str, limit: int = 31) -> str:
+    """A valid Excel sheet name: none of ``[ ] : * ? / \\``, at most 31 characters, no apostrophe at
+    either end, not blank, not the reserved ``History``."""
+    name = re.sub(r"[\[\]:*?/\\\x00-\x1f]", "_", str(text)).strip().strip("'")[:limit].strip("'") or "_"
+    return "_History" if name.casefold() == "history" else name
 
 
 def _cell(value: object) -> object:
@@ -131,41 +176,140 @@ def _unit_html(unit_name: str, year: int, projects: pd.DataFrame, self_eval: pd.
     return "".join(parts)
 
 
-def disclose(data: str | Path | Dataset, out: str | Path, year: int | None = None) -> Disclosed:
-    """Write ``out/public/<单位>/`` (xlsx + html per unit) and ``out/internal/涉密项目统计.csv``."""
+def _year_to_publish(projects: pd.DataFrame, year: int | None) -> tuple[int, bool]:
+    """The year to publish, and whether the 项目 table carries years at all. Several years without
+    ``--year`` is refused: publishing one of them by guess could put the wrong year online."""
+    years = sorted(int(y) for y in projects["year"].dropna().unique())
+    if year is not None:
+        return int(year), bool(years)
+    if len(years) == 1:
+        return years[0], True
+    if not years:
+        raise DisclosureRefused("「项目」表没有年度：请用 --year 指定公开哪一年度，未公开任何文件")
+    raise DisclosureRefused(f"「项目」表有 {len(years)} 个年度（{'、'.join(map(str, years))}）：请用 --year 指定公开哪一年度，"
+                            "未公开任何文件")
+
+
+def _check_screen(sc: Screen, no_classified: bool) -> list[str]:
+    """Refuse when nothing in the data says which projects are 涉密 (unless the caller declared there
+    are none); returns notes for the user."""
+    notes = list(sc.notes)
+    if not sc.columns:
+        if not no_classified:
+            raise DisclosureRefused(
+                "数据中没有可识别的涉密列（涉密 / 是否涉密 / 涉密项目 / 密级）：为防止涉密项目被公开，未公开任何文件。"
+                "请在「项目」表加「涉密」列（是/否）；确认本数据没有涉密项目时，加 --no-classified 再运行")
+        notes.append("数据中没有涉密列，按 --no-classified 的确认视为没有涉密项目（名称含涉密字样的仍不公开）")
+    elif not sc.filled:
+        if not no_classified:
+            raise DisclosureRefused(
+                f"涉密列全部为空（{sc.columns[0]}）：无法确认哪些项目涉密，未公开任何文件。请填写 是/否；"
+                "确认本数据没有涉密项目时，加 --no-classified 再运行")
+        notes.append("涉密列全部为空，按 --no-classified 的确认视为没有涉密项目")
+    elif no_classified and sc.secret:
+        notes.append("数据中有标为涉密的项目，--no-classified 不适用：这些项目仍不公开")
+    return notes
+
+
+def _held_back(projects: pd.DataFrame, keys: pd.Series, sc: Screen, words: list[str], has_years: bool,
+               declared: bool) -> pd.Series:
+    """Why each project (of any year) must wait for confirmation; "" where nothing stands in the way."""
+    why = pd.Series("", index=projects.index, dtype=object)
+    first = sc.pending.drop_duplicates("_key").set_index("_key")
+    if len(first):
+        where = first["原因"] + "（" + first["文件"] + "「" + first["工作表"] + "」第 " + first["行"].astype(str) + " 行）"
+        why = keys.map(where).fillna("").astype(object)
+    if sc.columns and not (declared and not sc.filled):
+        unflagged = ~keys.isin(sc.flagged) & ~keys.isin(sc.secret) & ~keys.isin(first.index)
+        why = why.mask(unflagged & why.eq(""), "没有任何一行标明是否涉密")
+    if words:
+        names = projects["project_name"].astype(object).fillna("").astype(str)
+        worded = names.str.contains("|".join(map(re.escape, words)), regex=True)
+        why = why.mask(worded & why.eq(""), "项目名称含涉密字样而未标为涉密")
+    if has_years:
+        why = why.mask(projects["year"].isna() & why.eq(""), "年度为空，无法确认属于公开年度")
+    return why
+
+
+def disclose(data: str | Path | Dataset, out: str | Path, year: int | None = None,
+             no_classified: bool = False) -> Disclosed:
+    """Write ``out/public/<单位>/`` (xlsx + html per unit) and ``out/internal/`` (涉密 counts, projects held
+    for confirmation, what was done), the whole folder swapped in at the end.
+
+    ``no_classified`` declares that the dataset has no 涉密 projects; it is needed only when the data has
+    no 涉密 column (or only empty ones) — without it such data is refused, nothing written."""
+    out = Path(out)
     ds = data if isinstance(data, Dataset) else load(data)
     projects = ds.table("projects")
     self_eval = ds.table("self_eval")
     summary = ds.get("self_summary")
     summary = summary if summary is not None else pd.DataFrame(columns=["project_id"])
     units = ds.get("units")
-    year = year or int(projects["year"].dropna().mode().iloc[0]) if projects["year"].notna().any() else (year or 0)
-    out = Path(out)
-    public = out / PUBLIC
-    secret = projects["classified"].astype(bool)
-    shown = projects.loc[~secret]
+    source = Path(ds.source)
+    if not source.exists():
+        raise DisclosureRefused(f"找不到原始数据 {source}，无法逐格复核涉密标识，未公开任何文件")
+    year, has_years = _year_to_publish(projects, year)
+    words = list(load_rules(DEFAULT_PROFILE, year)["disclosure.secret_name_words"])
+    sc = screen(source, words)
+    notes = _check_screen(sc, no_classified)
+
+    keys = keys_of(projects["project_id"])
+    secret = keys.isin(sc.secret)
+    why = _held_back(projects, keys, sc, words, has_years, no_classified).where(~secret, "")
+    in_year = projects["year"].eq(year).fillna(False) if has_years else pd.Series(True, index=projects.index)
+    in_year = in_year | (projects["year"].isna() & has_years)  # a blank 年度 is held, not silently dropped
+    shown_mask = in_year & ~secret & why.eq("")
+    shown = projects.loc[shown_mask]
+    other_years = int((~in_year).sum())
+    if other_years:
+        notes.append(f"只公开 {year} 年度；其他年度的 {other_years} 行未公开")
+
     unit_names = units.set_index("unit_id")["unit_name"] if units is not None else pd.Series(dtype=str)
     depts = units.set_index("unit_id")["department"] if units is not None else pd.Series(dtype=str)
     se_public = self_eval[self_eval["project_id"].isin(shown["project_id"])]
-    n_units = 0
-    for unit_id, group in shown.groupby("unit_id", sort=True):
-        unit_name = str(unit_names.get(unit_id, unit_id))
-        folder = public / safe_name(f"{unit_id}_{unit_name}")
-        folder.mkdir(parents=True, exist_ok=True)
-        assert folder.resolve().is_relative_to(public.resolve())
-        rows = se_public[se_public["project_id"].isin(group["project_id"])]
-        with atomic_path(folder / f"{year}年度项目支出绩效自评表.xlsx") as tmp, excel_writer(tmp) as xl:
-            fmt = _formats(xl.book)
-            for p in group.itertuples(index=False):
-                ws = xl.book.add_worksheet(safe_name(str(p.project_id), 31))
-                s = summary[summary["project_id"] == p.project_id]
-                _project_sheet(ws, fmt, pd.Series(p._asdict()), unit_name, str(depts.get(unit_id, "")),
-                               rows[rows["project_id"] == p.project_id], s.iloc[0] if len(s) else None, year)
-        with atomic_path(folder / f"{year}年度项目支出绩效自评结果.html") as tmp:
-            tmp.write_text(_unit_html(unit_name, year, group, rows, summary), encoding="utf-8")
-        n_units += 1
-    withheld = projects.loc[secret]
-    counts = withheld.groupby("unit_id").agg(涉密项目数=("project_id", "size"), 全年预算数_万元=("budget", "sum"))
-    counts["全年预算数_万元"] = counts["全年预算数_万元"].map(format_wan)
-    write_csv(counts.reset_index().rename(columns={"unit_id": "单位编码"}), out / INTERNAL / "涉密项目统计_不公开.csv")
-    return Disclosed(n_units, len(shown), len(withheld), out)
+    groups = [(u, g) for u, g in shown.groupby("unit_id", sort=True, observed=True) if len(g)]
+    wanted = [f"{u}_{unit_names.get(u, u)}" for u, _ in groups]
+    folders = distinct_names(wanted, 60, safe_name)
+    renamed = [f"{w} → {f}" for w, f in zip(wanted, folders, strict=True) if safe_name(w) != f]
+    if renamed:
+        notes.append(f"{len(renamed)} 个单位的文件夹名与其他单位相同（不分大小写），已加序号区分：" + "；".join(renamed[:5]))
+
+    with replaced_folder(out, "disclose", ours=lambda e: e.name in (PUBLIC, INTERNAL)) as stage:
+        public = stage / PUBLIC
+        public.mkdir()
+        for (unit_id, group), folder_name in zip(groups, folders, strict=True):
+            unit_name = str(unit_names.get(unit_id, unit_id))
+            folder = public / folder_name
+            folder.mkdir()
+            assert folder.resolve().parent == public.resolve()
+            rows = se_public[se_public["project_id"].isin(group["project_id"])]
+            sheets = distinct_names([str(p) for p in group["project_id"]], 31, sheet_name)
+            with excel_writer(folder / f"{year}年度项目支出绩效自评表.xlsx") as xl:
+                fmt = _formats(xl.book)
+                for p, name in zip(group.itertuples(index=False), sheets, strict=True):
+                    ws = xl.book.add_worksheet(name)
+                    s = summary[summary["project_id"] == p.project_id]
+                    _project_sheet(ws, fmt, pd.Series(p._asdict()), unit_name, str(depts.get(unit_id, "")),
+                                   rows[rows["project_id"] == p.project_id], s.iloc[0] if len(s) else None, year)
+            (folder / f"{year}年度项目支出绩效自评结果.html").write_text(
+                _unit_html(unit_name, year, group, rows, summary), encoding="utf-8")
+        internal = stage / INTERNAL
+        withheld = projects.loc[in_year & secret]
+        counts = withheld.groupby("unit_id", observed=True).agg(涉密项目数=("project_id", "size"),
+                                                                全年预算数_万元=("budget", "sum"))
+        counts["全年预算数_万元"] = counts["全年预算数_万元"].map(format_wan)
+        write_csv(counts.reset_index().rename(columns={"unit_id": "单位编码"}), internal / COUNTS_FILE)
+        held = projects.loc[in_year & ~secret & why.ne("")]
+        listing = pd.DataFrame({"项目编码": held["project_id"], "项目名称": held["project_name"],
+                                "单位编码": held["unit_id"], "年度": held["year"], "原因": why.loc[held.index]})
+        write_csv(listing, internal / PENDING_FILE)
+        lines = [f"公开年度：{year}", f"公开：{len(groups)} 个单位、{len(shown)} 个项目",
+                 f"涉密未公开：{len(withheld)} 个项目（按单位统计见 {COUNTS_FILE}）",
+                 f"待确认未公开：{len(held)} 个项目（清单见 {PENDING_FILE}）",
+                 "涉密标识来自：" + ("；".join(sc.columns) if sc.columns else "（无，按 --no-classified 确认）"),
+                 *notes]
+        (internal / NOTES_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    return Disclosed(len(groups), len(shown), len(withheld), out, held=len(held), notes=notes)
+
+
+__all__ = ["Disclosed", "DisclosureRefused", "code_key", "disclose", "safe_name", "sheet_name"]
