@@ -21,6 +21,7 @@ from perfkit.analyses.evaluation import (
     score_projects,
 )
 from perfkit.io.load import Dataset, InputError, load
+from perfkit.io.outputs import check_output_folder, replaced_folder
 from perfkit.io.write import write_csv
 from perfkit.rules.rulebook import DEFAULT_PROFILE, Rulebook, load_rules
 
@@ -182,6 +183,7 @@ def score(data: str | Path | Dataset, out: str | Path, profile: str | Path = DEF
     ``engine="dask"`` runs scoring, review and monitoring on a dask.distributed cluster (``scheduler``
     address, or a LocalCluster); the files written are the same.
     """
+    check_output_folder(Path(out).absolute(), "score", _score_output)  # before minutes of work, not after
     if engine == "dask":
         a = analyze_distributed(data, year=year, month=month, profile=profile, scheduler=scheduler)
     elif engine == "pandas":
@@ -189,11 +191,24 @@ def score(data: str | Path | Dataset, out: str | Path, profile: str | Path = DEF
     else:
         raise InputError(f"未知的计算引擎「{engine}」（可用：pandas、dask）")
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    written: dict[str, Path] = {}
     if a.scores is None:
         from perfkit.io.load import MissingTableError
         raise MissingTableError(f"{a.data.source} 中没有「绩效自评」表，无法计分")
+    # the output set is one unit: built aside and swapped in whole, so no file of an earlier run (another
+    # --month's 监控预警) stays behind and a killed run leaves the previous set as it was
+    with replaced_folder(out, "score", ours=_score_output) as stage:
+        written = _write_scores(a, stage)
+    return {k: out / p.name for k, p in written.items()}
+
+
+def _score_output(entry: Path) -> bool:
+    """A file an earlier ``perfkit score`` (before output folders carried a marker) may have written."""
+    return entry.is_file() and entry.suffix.lower() == ".csv"
+
+
+def _write_scores(a: Analysis, out: Path) -> dict[str, Path]:
+    """Every file of ``perfkit score`` into ``out`` (a staging folder)."""
+    written: dict[str, Path] = {}
     projects = a.scores.projects.assign(explanation=explain_projects(a.scores.projects, a.rules),
                                         grade_shown=grade_label(a.scores.projects))
     ind = a.scores.indicators

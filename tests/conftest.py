@@ -13,6 +13,14 @@ from perfkit.io.write import to_contract_frame
 from perfkit.rules.rulebook import Rulebook, load_rules
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _snapshot_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Report snapshots go to a per-worker temporary cache, not the user's ~/.cache/perfkit."""
+    import os
+
+    os.environ.setdefault("PERFKIT_CACHE_DIR", str(tmp_path_factory.mktemp("perfkit-cache")))
+
+
 @pytest.fixture(scope="session")
 def demo() -> Demo:
     return generate(seed=2022, year=2022)

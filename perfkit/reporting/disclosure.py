@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from perfkit.io.load import Dataset, load
-from perfkit.io.outputs import replaced_folder
+from perfkit.io.outputs import check_output_folder, replaced_folder
 from perfkit.io.values import FEN_PER_WAN, format_wan
 from perfkit.io.write import FORMULA_START, excel_writer, write_csv
 from perfkit.reporting.classified import DisclosureRefused, Screen, code_key, keys_of, screen
@@ -231,6 +231,11 @@ def _held_back(projects: pd.DataFrame, keys: pd.Series, sc: Screen, words: list[
     return why
 
 
+def _disclose_output(entry: Path) -> bool:
+    """What an earlier ``perfkit disclose`` (before output folders carried a marker) wrote into --out."""
+    return entry.is_dir() and entry.name in (PUBLIC, INTERNAL)
+
+
 def disclose(data: str | Path | Dataset, out: str | Path, year: int | None = None,
              no_classified: bool = False) -> Disclosed:
     """Write ``out/public/<单位>/`` (xlsx + html per unit) and ``out/internal/`` (涉密 counts, projects held
@@ -239,6 +244,7 @@ def disclose(data: str | Path | Dataset, out: str | Path, year: int | None = Non
     ``no_classified`` declares that the dataset has no 涉密 projects; it is needed only when the data has
     no 涉密 column (or only empty ones) — without it such data is refused, nothing written."""
     out = Path(out)
+    check_output_folder(out.absolute(), "disclose", _disclose_output)  # before loading, not after
     ds = data if isinstance(data, Dataset) else load(data)
     projects = ds.table("projects")
     self_eval = ds.table("self_eval")
@@ -274,7 +280,7 @@ def disclose(data: str | Path | Dataset, out: str | Path, year: int | None = Non
     if renamed:
         notes.append(f"{len(renamed)} 个单位的文件夹名与其他单位相同（不分大小写），已加序号区分：" + "；".join(renamed[:5]))
 
-    with replaced_folder(out, "disclose", ours=lambda e: e.name in (PUBLIC, INTERNAL)) as stage:
+    with replaced_folder(out, "disclose", ours=_disclose_output) as stage:
         public = stage / PUBLIC
         public.mkdir()
         for (unit_id, group), folder_name in zip(groups, folders, strict=True):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import html as html_module
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ import jinja2
 import nbformat
 
 from perfkit.io.base import InputError
+from perfkit.io.outputs import replaced_folder
 from perfkit.reporting.fonts import FAMILY, font_face_css
 from perfkit.reporting.pdf import to_pdf
 from perfkit.reporting.word import html_to_docx
@@ -133,44 +133,50 @@ def _strip_papermill_noise(body: str) -> str:
     return re.sub(r'<div class="cell border-box-sizing code_cell rendered"[^>]*>\s*</div>', "", body)
 
 
+REPORT_SUFFIXES = (".ipynb", ".html", ".pdf", ".docx", ".xlsx", ".png", ".svg", ".csv")
+
+
+def report_output(entry: Path) -> bool:
+    """A file an earlier ``perfkit report`` (before output folders carried a marker) may have written."""
+    return (entry.is_file() and entry.suffix.lower() in REPORT_SUFFIXES) or entry.name == ".ipynb_checkpoints"
+
+
 def render_all(jobs: list[tuple[Path, str, dict]], out: Path, title_of: Callable[[str], str], profile: str,
                progress: Callable[[str], None] = print) -> list[Rendered]:
     """Execute each ``(notebook, stem, parameters)`` and export HTML and PDF into ``out`` atomically.
 
-    Everything is built in a temporary folder beside ``out`` and moved into place only when every
-    notebook succeeded, so a failure leaves the previous reports as they were.
+    Everything is built in a hidden staging folder beside ``out`` and swapped in whole only when every
+    notebook succeeded (:func:`perfkit.io.outputs.replaced_folder`), so a failure or a kill leaves the
+    previous reports as they were, and the next run removes what a killed one left.
     """
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    out = Path(out).absolute()
+    with replaced_folder(out, "report", ours=report_output) as staging:
+        def run_and_export(job: tuple[Path, str, dict], worker: PdfWorker) -> None:
+            notebook, stem, params = job
+            progress(f"[{stem}] 执行 {notebook.name} …")
+            nb = execute(notebook, staging / f"{stem}.ipynb", {**params, "output_dir": str(staging)})
+            progress(f"[{stem}] 导出 HTML、PDF、Word …")
+            html = to_html(nb, title_of(stem), profile)
+            (staging / f"{stem}.html").write_text(html, encoding="utf-8")
+            worker.make(staging / f"{stem}.html", staging / f"{stem}.pdf", staging)
+            html_to_docx(html, staging / f"{stem}.docx")  # while the PDF worker lays out the same HTML
 
-    def run_and_export(job: tuple[Path, str, dict], worker: PdfWorker) -> None:
-        notebook, stem, params = job
-        progress(f"[{stem}] 执行 {notebook.name} …")
-        nb = execute(notebook, staging / f"{stem}.ipynb", {**params, "output_dir": str(staging)})
-        progress(f"[{stem}] 导出 HTML、PDF、Word …")
-        html = to_html(nb, title_of(stem), profile)
-        (staging / f"{stem}.html").write_text(html, encoding="utf-8")
-        worker.make(staging / f"{stem}.html", staging / f"{stem}.pdf", staging)
-        html_to_docx(html, staging / f"{stem}.docx")  # while the PDF worker lays out the same HTML
-
-    # kernels run in parallel (threads in one process: TECH_NOTES.md). WeasyPrint holds the GIL, so each
-    # PDF is laid out by a worker process started now (importing WeasyPrint while the kernels run) and
-    # handed its HTML as soon as that notebook is done
-    workers = [PdfWorker() for _ in jobs]
-    try:
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            futures = [pool.submit(run_and_export, job, w) for job, w in zip(jobs, workers, strict=True)]
-            for f in futures:
-                f.result()
-        for w, (_, stem, _) in zip(workers, jobs, strict=True):
-            w.wait(stem)
-        results = [Rendered(out / f"{stem}.ipynb", out / f"{stem}.html", out / f"{stem}.pdf", out / f"{stem}.docx")
-                   for _, stem, _ in jobs]
-        _swap_into_place(staging, out)
-    finally:
-        for w in workers:
-            w.stop()
-        shutil.rmtree(staging, ignore_errors=True)
+        # kernels run in parallel (threads in one process: TECH_NOTES.md). WeasyPrint holds the GIL, so each
+        # PDF is laid out by a worker process started now (importing WeasyPrint while the kernels run) and
+        # handed its HTML as soon as that notebook is done
+        workers = [PdfWorker() for _ in jobs]
+        try:
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                futures = [pool.submit(run_and_export, job, w) for job, w in zip(jobs, workers, strict=True)]
+                for f in futures:
+                    f.result()
+            for w, (_, stem, _) in zip(workers, jobs, strict=True):
+                w.wait(stem)
+        finally:
+            for w in workers:
+                w.stop()
+    results = [Rendered(out / f"{stem}.ipynb", out / f"{stem}.html", out / f"{stem}.pdf", out / f"{stem}.docx")
+               for _, stem, _ in jobs]
     return results
 
 
@@ -205,15 +211,3 @@ class PdfWorker:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-
-
-def _swap_into_place(staging: Path, out: Path) -> None:
-    """Replace ``out`` with ``staging`` by renames, keeping the old folder until the new one is in."""
-    backup = None
-    if out.exists():
-        backup = out.with_name(f".{out.name}-old-{dt.datetime.now():%Y%m%d%H%M%S%f}")
-        out.rename(backup)
-    staging.chmod(0o755)  # mkdtemp makes 0700; reports are meant to be shared
-    staging.rename(out)
-    if backup is not None:
-        shutil.rmtree(backup, ignore_errors=True)

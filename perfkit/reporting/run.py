@@ -1,17 +1,41 @@
 """``perfkit report``: both notebooks executed by papermill in one process, exported to offline HTML
-and A4 PDF, written atomically into ``reports/<year>/``."""
+and A4 PDF, written atomically into ``reports/<year>/``.
+
+The validated snapshot of the input (all rows, 涉密 ones included) is cached per user, never beside the
+reports a user might publish: ``$PERFKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/perfkit`` (``~/.cache/perfkit``;
+``%LOCALAPPDATA%\\perfkit`` on Windows, ``~/Library/Caches/perfkit`` on macOS), readable by its owner only.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import perfkit
 from perfkit.io.base import SNAPSHOT_MARK, InputError
-from perfkit.reporting.render import Rendered, render_all
+from perfkit.io.outputs import check_output_folder, written_by
+from perfkit.reporting.render import Rendered, render_all, report_output
+
+CACHE_ENV = "PERFKIT_CACHE_DIR"
+KEEP_SNAPSHOTS = 8  # the most recently used snapshots kept; older ones are deleted (design choice: disk use)
+LEGACY_CACHE = ".perfkit-cache"  # where versions before 2026-11-28 kept snapshots: beside the reports
+
+
+def cache_dir() -> Path:
+    """The per-user cache folder (see the module docstring)."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV]).expanduser().absolute()
+    if os.name == "nt":
+        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "perfkit" / "cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "perfkit"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").absolute() / "perfkit"
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 TITLES = {"annual_report": "{district}{year}年预算绩效管理工作情况报告",
@@ -30,14 +54,37 @@ def report(data: str | Path, year: int, out: str | Path, month: int = 5, profile
     missing = [n for n in TITLES if not (nb_dir / f"{n}.ipynb").exists()]
     if missing:
         raise InputError(f"找不到报告笔记本：{nb_dir}/{missing[0]}.ipynb（用 --notebooks 指定 notebooks 文件夹）")
-    out = Path(out).resolve()
-    snapshot = cached_snapshot(data, month, out.parent / ".perfkit-cache", progress)
+    out = Path(out).absolute()
+    check_output_folder(out, "report", report_output)
+    _refuse_public_folder(out)
+    _remove_legacy_cache(out.parent, progress)
+    snapshot = cached_snapshot(data, month, cache_dir() / "snapshots", progress)
     fill = {"district": district, "year": year, "next_year": int(year) + 1}
     params = {"data": str(snapshot), "year": int(year), "month": int(month), "district": district,
               "profile": str(profile),
               "archive": str(Path(archive).resolve()) if archive and Path(archive).exists() else None}
     jobs = [(nb_dir / f"{name}.ipynb", name, params) for name in TITLES]
     return render_all(jobs, out, lambda stem: TITLES[stem].format(**fill), str(profile), progress)
+
+
+def _refuse_public_folder(out: Path) -> None:
+    """The reports and the proposal workbook list 涉密 projects: never inside a ``disclose`` folder."""
+    for folder in (out, *out.parents):
+        if written_by(folder) == "disclose":
+            raise InputError(f"--out {out} 在信息公开文件夹 {folder} 之内；年度报告和预算安排建议含涉密项目，"
+                             "属内部资料，不得写入公开文件夹，请另选输出文件夹")
+
+
+def _remove_legacy_cache(folder: Path, progress: Callable[[str], None]) -> None:
+    """Earlier versions cached the snapshot (涉密 rows included) in ``.perfkit-cache/`` beside the reports,
+    where it could be published with them: removed once it is certain to hold only snapshots."""
+    legacy = folder / LEGACY_CACHE
+    if not legacy.is_dir() or legacy.is_symlink():
+        return
+    entries = list(legacy.iterdir())
+    if all(e.is_dir() and ((e / SNAPSHOT_MARK).exists() or e.name.startswith(".snapshot-")) for e in entries):
+        shutil.rmtree(legacy, ignore_errors=True)
+        progress(f"已删除旧版本放在报告旁的数据快照 {legacy}（含涉密项目；快照现存于 {cache_dir()}）")
 
 
 def _fingerprint(data: Path, month: int) -> str:
@@ -58,6 +105,7 @@ def cached_snapshot(data: Path, month: int, cache: Path, progress: Callable[[str
     folder = cache / _fingerprint(data, month)
     if (folder / SNAPSHOT_MARK).exists():
         progress(f"数据未变，使用已校验的快照 {folder.name}")
+        os.utime(folder / SNAPSHOT_MARK)  # recently used: kept by the pruning below
         return folder
     from perfkit.io.load import load, save_snapshot
 
@@ -66,9 +114,40 @@ def cached_snapshot(data: Path, month: int, cache: Path, progress: Callable[[str
     for needed, sheet in (("projects", "项目"), ("self_eval", "绩效自评"), ("exec_monitor", "执行监控")):
         if not ds.has(needed):
             raise InputError(f"{data.name} 中没有「{sheet}」表，年度报告需要它")
-    tmp = Path(tempfile.mkdtemp(prefix=".snapshot-", dir=cache.mkdir(parents=True, exist_ok=True) or cache))
-    save_snapshot(ds, tmp)
-    if folder.exists():
-        shutil.rmtree(folder)
-    tmp.rename(folder)
+    cache.mkdir(parents=True, exist_ok=True)
+    for up in (cache, cache.parent):
+        if up.name in ("snapshots", "perfkit"):
+            up.chmod(0o700)  # the snapshot holds every row, 涉密 ones included: its owner only
+    _prune(cache)
+    tmp = Path(tempfile.mkdtemp(prefix=f".snapshot-{os.getpid()}-", dir=cache))
+    try:
+        save_snapshot(ds, tmp)
+        if folder.exists():
+            shutil.rmtree(folder)
+        tmp.rename(folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return folder
+
+
+def _prune(cache: Path) -> None:
+    """Delete staging folders of killed runs and all but the :data:`KEEP_SNAPSHOTS` most recent snapshots."""
+    snapshots = []
+    for entry in cache.iterdir():
+        m = re.match(r"^\.snapshot-(\d+)-", entry.name)
+        if m:
+            pid = int(m[1])
+            try:
+                os.kill(pid, 0)
+                alive = True
+            except ProcessLookupError:
+                alive = False
+            except (PermissionError, OSError):
+                alive = True
+            if not alive:
+                shutil.rmtree(entry, ignore_errors=True)
+        elif entry.is_dir() and (entry / SNAPSHOT_MARK).exists():
+            snapshots.append(entry)
+    snapshots.sort(key=lambda p: (p / SNAPSHOT_MARK).stat().st_mtime, reverse=True)
+    for old in snapshots[KEEP_SNAPSHOTS - 1:]:
+        shutil.rmtree(old, ignore_errors=True)
