@@ -32,7 +32,7 @@ def _text(html: str) -> str:
 def test_report_writes_both_reports_and_the_excel_proposal(reports: Path) -> None:
     names = {p.name for p in reports.iterdir()}
     assert {"annual_report.html", "annual_report.pdf", "annual_report.docx", "budget_allocation.html",
-            "budget_allocation.pdf", "budget_allocation.docx", "2023年度预算安排建议.xlsx"} <= names
+            "budget_allocation.pdf", "budget_allocation.docx", "2023年度预算安排建议_内部资料_不得公开.xlsx"} <= names
 
 
 @pytest.mark.parametrize("stem", ["annual_report", "budget_allocation"])
@@ -155,7 +155,7 @@ def test_allocation_report_has_scenarios_and_sweep(reports: Path) -> None:
         assert words in html
     from openpyxl import load_workbook
 
-    wb = load_workbook(reports / "2023年度预算安排建议.xlsx")
+    wb = load_workbook(reports / "2023年度预算安排建议_内部资料_不得公开.xlsx")
     ws = wb["按项目"]
     assert ws.freeze_panes == "C3"
     last = ws.max_row
@@ -256,5 +256,5 @@ def test_a_report_notebook_runs_under_the_plain_papermill_cli(tmp_path: Path, de
                            "-p", "data", str(demo_dir / "csv"), "-p", "output_dir", str(tmp_path), "-p", "year", "2022",
                            "--no-progress-bar"], cwd=notebooks, capture_output=True, text=True, encoding="utf-8")
     assert done.returncode == 0, done.stderr[-2000:]
-    assert (tmp_path / "2023年度预算安排建议.xlsx").exists()
+    assert (tmp_path / "2023年度预算安排建议_内部资料_不得公开.xlsx").exists()
     assert "情景比较" in (tmp_path / "out.ipynb").read_text(encoding="utf-8")

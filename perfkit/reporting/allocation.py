@@ -163,11 +163,15 @@ def section_sweep(al: Allocation) -> None:
             money=["预警金额"], caption="表6 偏差阈值 10%–30% 下的预警项目数与金额（金额单位：万元）")
 
 
+INTERNAL_MARK = "内部资料_不得公开"
+
+
 def export_workbook(al: Allocation, output_dir: str | Path) -> Path:
     """预算安排建议.xlsx: per project and per unit, 万元 formats, frozen panes, totals as SUM formulas
     checked against the exact 分 totals."""
     a = al.analysis
-    path = Path(output_dir) / f"{al.year + 1}年度预算安排建议.xlsx"
+    # it lists 涉密 projects: marked internal in its name, on every sheet and on every printed page
+    path = Path(output_dir) / f"{al.year + 1}年度预算安排建议_{INTERNAL_MARK}.xlsx"
     p = a.proposal
     proj = pd.DataFrame({
         "项目编码": p["project_id"], "项目名称": p["project_name"], "单位编码": p["unit_id"], "支出类别": p["category"],
@@ -197,7 +201,8 @@ def export_workbook(al: Allocation, output_dir: str | Path) -> Path:
             frame = inert_frame(frame)
             frame.to_excel(xl, sheet_name=name, index=False, startrow=1)
             ws = xl.sheets[name]
-            ws.write_string(0, 0, f"{al.district}{al.year + 1}年度预算安排建议（{name}）  内部资料，不对外公开", head)
+            ws.write_string(0, 0, f"{al.district}{al.year + 1}年度预算安排建议（{name}）  {INTERNAL_MARK.replace('_', ' ')}（含涉密项目）", head)
+            ws.set_header(f"&C{INTERNAL_MARK.replace('_', ' ')}")
             for c, col in enumerate(frame.columns):
                 ws.write_string(1, c, col, head)
                 fmt = money if "万元" in col else pct if col == "调整比例" else None
