@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -183,7 +184,8 @@ def score(data: str | Path | Dataset, out: str | Path, profile: str | Path = DEF
     ``engine="dask"`` runs scoring, review and monitoring on a dask.distributed cluster (``scheduler``
     address, or a LocalCluster); the files written are the same.
     """
-    check_output_folder(Path(out).absolute(), "score", _score_output)  # before minutes of work, not after
+    inputs = (Path(data),) if not isinstance(data, Dataset) else (Path(data.source),)
+    check_output_folder(Path(out).absolute(), "score", _score_output, inputs)  # before minutes of work
     if engine == "dask":
         a = analyze_distributed(data, year=year, month=month, profile=profile, scheduler=scheduler)
     elif engine == "pandas":
@@ -196,14 +198,17 @@ def score(data: str | Path | Dataset, out: str | Path, profile: str | Path = DEF
         raise MissingTableError(f"{a.data.source} 中没有「绩效自评」表，无法计分")
     # the output set is one unit: built aside and swapped in whole, so no file of an earlier run (another
     # --month's 监控预警) stays behind and a killed run leaves the previous set as it was
-    with replaced_folder(out, "score", ours=_score_output) as stage:
+    with replaced_folder(out, "score", ours=_score_output, inputs=inputs) as stage:
         written = _write_scores(a, stage)
     return {k: out / p.name for k, p in written.items()}
 
 
+SCORE_FILES = re.compile(r"^(项目得分|指标得分|审核发现|隔离记录|目标设置审核|监控预警_\d+月|单位综合排名|评价档案)\.csv$")
+
+
 def _score_output(entry: Path) -> bool:
     """A file an earlier ``perfkit score`` (before output folders carried a marker) may have written."""
-    return entry.is_file() and entry.suffix.lower() == ".csv"
+    return entry.is_file() and SCORE_FILES.match(entry.name) is not None
 
 
 def _write_scores(a: Analysis, out: Path) -> dict[str, Path]:

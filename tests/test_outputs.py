@@ -253,3 +253,25 @@ def test_report_snapshot_is_cached_outside_the_reports(tmp_path: Path, monkeypat
     assert oct((cache / "snapshots").stat().st_mode & 0o777) == "0o700"
     assert not (reports.parent / ".perfkit-cache").exists()
     assert not [p for p in tmp_path.joinpath("reports").rglob("*.parquet")]
+
+
+@pytest.mark.parametrize("command", ["score", "disclose"])
+def test_out_holding_the_input_is_refused(tmp_path: Path, command: str) -> None:
+    """``--out`` = the input's own folder would be replaced whole: refused, the input untouched."""
+    data = small(tmp_path)
+    before = snapshot(data)
+    rc, _, err = run(command, str(data), "--out", str(data))
+    assert rc == 2 and "输入数据" in err and err.count("\n") == 1
+    rc, _, err = run(command, str(data / "项目.csv"), "--out", str(data))
+    assert rc == 2 and err.count("\n") == 1
+    assert snapshot(data) == before
+
+
+def test_legacy_outputs_are_recognised(tmp_path: Path) -> None:
+    """Folders written before the marker existed are replaced; anything else in them is not ours."""
+    from perfkit.reporting.render import report_output
+
+    for name, ours in [("annual_report.pdf", True), ("2023年度预算安排建议.xlsx", True), ("我的.xlsx", False),
+                       ("budget_allocation.html", True), ("notes.pdf", False)]:
+        (tmp_path / name).write_text("x")
+        assert report_output(tmp_path / name) is ours, name

@@ -44,9 +44,16 @@ def _leftover_pattern(name: str) -> re.Pattern[str]:
                       rf"|^\.{n}-(?:[a-z0-9_]{{8}}|old-\d{{20}})$")
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int, folder: Path | None = None) -> bool:
+    """Is the run that made a staging folder still going? (On Windows, where probing a process by signal
+    would interrupt it, a folder younger than a day is presumed in use.)"""
     if pid == os.getpid():
         return True
+    if os.name == "nt":
+        try:
+            return folder is not None and dt.datetime.now().timestamp() - folder.stat().st_mtime < 86_400
+        except OSError:
+            return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -69,7 +76,7 @@ def clean_leftovers(out: Path) -> list[Path]:
         m = pattern.match(entry.name)
         if not m or not entry.is_dir() or entry.is_symlink():
             continue
-        if m["pid"] and _alive(int(m["pid"])):
+        if m["pid"] and process_alive(int(m["pid"]), entry):
             continue
         if m["kind"] == "old" or "-old-" in entry.name:
             olds.append(entry)
@@ -86,11 +93,17 @@ def clean_leftovers(out: Path) -> list[Path]:
     return removed
 
 
-def check_output_folder(out: Path, command: str, ours: Callable[[Path], bool]) -> None:
-    """Refuse an ``--out`` that perfkit must not replace: a file, or a folder with someone else's files.
+def check_output_folder(out: Path, command: str, ours: Callable[[Path], bool], inputs: tuple[Path, ...] = ()
+                        ) -> None:
+    """Refuse an ``--out`` that perfkit must not replace: a file, a folder with someone else's files, or
+    the folder holding the input.
 
     ``ours`` says whether an entry of a folder written by an earlier version (no marker yet) is one of
     this command's own outputs."""
+    for data in inputs:
+        data = Path(data).absolute()
+        if data == out or out in data.parents:
+            raise InputError(f"--out {out} 是输入数据 {data.name} 所在的文件夹；输出会整体替换该文件夹，请另选一个文件夹")
     if out.is_file() or (out.exists() and not out.is_dir()):
         raise InputError(f"--out {out} 是一个已有的文件，这里应是输出文件夹（perfkit {command} 会写出一组文件）")
     for up in out.parents:
@@ -142,8 +155,8 @@ def _swap_in(staging: Path, out: Path) -> Path | None:
 
 
 @contextmanager
-def replaced_folder(out: str | Path, command: str, ours: Callable[[Path], bool] = lambda e: False
-                    ) -> Iterator[Path]:
+def replaced_folder(out: str | Path, command: str, ours: Callable[[Path], bool] = lambda e: False,
+                    inputs: tuple[Path, ...] = ()) -> Iterator[Path]:
     """Yield a hidden staging folder beside ``out``; when the block succeeds, it becomes ``out`` whole.
 
     On any failure (or a kill) the previous ``out`` is untouched; the staging folder is removed here,
@@ -151,7 +164,7 @@ def replaced_folder(out: str | Path, command: str, ours: Callable[[Path], bool] 
     out = Path(out).absolute()
     if out.is_symlink():
         out = out.resolve()
-    check_output_folder(out, command, ours)
+    check_output_folder(out, command, ours, inputs)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -244,7 +244,8 @@ def disclose(data: str | Path | Dataset, out: str | Path, year: int | None = Non
     ``no_classified`` declares that the dataset has no 涉密 projects; it is needed only when the data has
     no 涉密 column (or only empty ones) — without it such data is refused, nothing written."""
     out = Path(out)
-    check_output_folder(out.absolute(), "disclose", _disclose_output)  # before loading, not after
+    inputs = (Path(data.source) if isinstance(data, Dataset) else Path(data),)
+    check_output_folder(out.absolute(), "disclose", _disclose_output, inputs)  # before loading, not after
     ds = data if isinstance(data, Dataset) else load(data)
     projects = ds.table("projects")
     self_eval = ds.table("self_eval")
@@ -280,7 +281,7 @@ def disclose(data: str | Path | Dataset, out: str | Path, year: int | None = Non
     if renamed:
         notes.append(f"{len(renamed)} 个单位的文件夹名与其他单位相同（不分大小写），已加序号区分：" + "；".join(renamed[:5]))
 
-    with replaced_folder(out, "disclose", ours=_disclose_output) as stage:
+    with replaced_folder(out, "disclose", ours=_disclose_output, inputs=inputs) as stage:
         public = stage / PUBLIC
         public.mkdir()
         for (unit_id, group), folder_name in zip(groups, folders, strict=True):

@@ -133,12 +133,12 @@ def _strip_papermill_noise(body: str) -> str:
     return re.sub(r'<div class="cell border-box-sizing code_cell rendered"[^>]*>\s*</div>', "", body)
 
 
-REPORT_SUFFIXES = (".ipynb", ".html", ".pdf", ".docx", ".xlsx", ".png", ".svg", ".csv")
+_REPORT_FILES = re.compile(r"^(annual_report|budget_allocation)\.(ipynb|html|pdf|docx)$|^\d{4}年度预算安排建议.*\.xlsx$")
 
 
 def report_output(entry: Path) -> bool:
-    """A file an earlier ``perfkit report`` (before output folders carried a marker) may have written."""
-    return (entry.is_file() and entry.suffix.lower() in REPORT_SUFFIXES) or entry.name == ".ipynb_checkpoints"
+    """A file an earlier ``perfkit report`` (before output folders carried a marker) wrote."""
+    return (entry.is_file() and _REPORT_FILES.match(entry.name) is not None) or entry.name == ".ipynb_checkpoints"
 
 
 def render_all(jobs: list[tuple[Path, str, dict]], out: Path, title_of: Callable[[str], str], profile: str,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import perfkit
 from perfkit.io.base import SNAPSHOT_MARK, InputError
-from perfkit.io.outputs import check_output_folder, written_by
+from perfkit.io.outputs import check_output_folder, process_alive, written_by
 from perfkit.reporting.render import Rendered, render_all, report_output
 
 CACHE_ENV = "PERFKIT_CACHE_DIR"
@@ -55,7 +55,7 @@ def report(data: str | Path, year: int, out: str | Path, month: int = 5, profile
     if missing:
         raise InputError(f"找不到报告笔记本：{nb_dir}/{missing[0]}.ipynb（用 --notebooks 指定 notebooks 文件夹）")
     out = Path(out).absolute()
-    check_output_folder(out, "report", report_output)
+    check_output_folder(out, "report", report_output, (data,))
     _refuse_public_folder(out)
     _remove_legacy_cache(out.parent, progress)
     snapshot = cached_snapshot(data, month, cache_dir() / "snapshots", progress)
@@ -136,15 +136,7 @@ def _prune(cache: Path) -> None:
     for entry in cache.iterdir():
         m = re.match(r"^\.snapshot-(\d+)-", entry.name)
         if m:
-            pid = int(m[1])
-            try:
-                os.kill(pid, 0)
-                alive = True
-            except ProcessLookupError:
-                alive = False
-            except (PermissionError, OSError):
-                alive = True
-            if not alive:
+            if not process_alive(int(m[1]), entry):
                 shutil.rmtree(entry, ignore_errors=True)
         elif entry.is_dir() and (entry / SNAPSHOT_MARK).exists():
             snapshots.append(entry)
