@@ -132,15 +132,19 @@ def _tables(path: Path) -> Iterator[tuple[str, str, pd.DataFrame, Callable[[], p
 
 
 def _read_csv(file: Path, nrows: int | None) -> pd.DataFrame:
+    """A CSV's raw cells (UTF-8 or GBK, as the loader reads them); one that cannot be read stops the
+    disclosure — a table this screen cannot see might hold the 涉密 flags."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return pd.read_csv(file, header=None, dtype=object, keep_default_na=False, encoding=encoding,
                                nrows=nrows, skip_blank_lines=False)
         except UnicodeDecodeError:
             continue
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
+        except pd.errors.EmptyDataError:
             return pd.DataFrame()
-    return pd.DataFrame()
+        except (pd.errors.ParserError, ValueError) as exc:
+            raise DisclosureRefused(f"{file.name}：无法逐格复核涉密标识（不是有效的 CSV），未公开任何文件") from exc
+    raise DisclosureRefused(f"{file.name}：编码既不是 UTF-8 也不是 GBK，无法逐格复核涉密标识，未公开任何文件")
 
 
 def screen(path: str | Path, name_words: list[str]) -> Screen:
@@ -148,6 +152,21 @@ def screen(path: str | Path, name_words: list[str]) -> Screen:
     path = Path(path)
     out = Screen()
     pending: list[pd.DataFrame] = []
+    try:
+        _screen_tables(path, name_words, out, pending)
+    except DisclosureRefused:
+        raise
+    except Exception as exc:  # any table this screen cannot read might hold the flags: fail closed
+        raise DisclosureRefused(f"{path.name}：无法逐格复核涉密标识（{type(exc).__name__}），未公开任何文件") from exc
+    if pending:
+        out.pending = pd.concat(pending, ignore_index=True)
+    else:
+        out.pending = pd.DataFrame(columns=["_key", *PENDING_COLUMNS])
+    return out
+
+
+def _screen_tables(path: Path, name_words: list[str], out: Screen, pending: list[pd.DataFrame]) -> None:
+    """The body of :func:`screen`: fills ``out`` and ``pending`` table by table."""
     for file, sheet, top, read_full in _tables(path):
         h = _header_row(top)
         if h is None:
@@ -206,8 +225,3 @@ def screen(path: str | Path, name_words: list[str]) -> Screen:
                 "_key": keys[unclear], "项目编码": body.iloc[:, pid_col].to_numpy()[unclear],
                 "项目名称": names.to_numpy()[unclear] if names is not None else "",
                 "原因": unclear_why[unclear], "文件": file, "工作表": sheet, "行": rows[unclear]}))
-    if pending:
-        out.pending = pd.concat(pending, ignore_index=True)
-    else:
-        out.pending = pd.DataFrame(columns=["_key", *PENDING_COLUMNS])
-    return out
