@@ -152,10 +152,11 @@ def test_units_whose_folder_names_clash(tmp_path: Path) -> None:
     assert "已加序号区分" in out
 
 
-def test_report_refuses_a_publication_folder(tmp_path: Path, demo_dir: Path) -> None:
+def test_report_refuses_a_publication_folder(tmp_path: Path) -> None:
+    """The reports and the proposal workbook list 涉密 projects: never written into a disclose folder."""
     src = write(tables([row(A, "否")], ["涉密"]), tmp_path / "d")
     assert run("disclose", str(src), "--out", str(tmp_path / "公开"))[0] == 0
-    rc, _, err = run("report", "--data", str(demo_dir / "demo.xlsx"), "--year", "2022",
+    rc, _, err = run("report", "--data", str(src), "--year", "2022",
                      "--out", str(tmp_path / "公开" / "public" / "报告"))
     assert rc == 2 and "不得写入公开文件夹" in err and err.count("\n") == 1
 
@@ -220,3 +221,26 @@ def test_no_public_file_contains_a_classified_project(tmp_path_factory: pytest.T
             assert c.casefold() not in text and rs[0]["name"].casefold() not in text, (c, rs)
         elif not unclear and len(rs) == 1 and (flags or declared):
             assert c.casefold() in text, (c, rs)
+
+
+def test_flag_in_another_table(tmp_path: Path) -> None:
+    """A 涉密 column in 自评汇总 counts like one in 项目; a project no table flags either way waits."""
+    t = tables([row(A), row(B), row(C)], [])
+    t["自评汇总"] = pd.DataFrame({"项目编码": [A, B], "自评总分": [90, 80], "是否涉密": ["是", "否"]})
+    src = write(t, tmp_path / "d")
+    rc, out, err = run("disclose", str(src), "--out", str(tmp_path / "o"))
+    assert rc == 0, err
+    text = public_text(tmp_path / "o" / "public")
+    assert A.casefold() not in text and C.casefold() not in text and B.casefold() in text
+    listed = pd.read_csv(tmp_path / "o" / "internal" / "待确认项目_不公开.csv", encoding="utf-8-sig")
+    assert listed["项目编码"].tolist() == [C] and "没有任何一行标明" in listed["原因"].iloc[0]
+
+
+def test_legacy_publication_folder_is_replaced(tmp_path: Path) -> None:
+    """A folder an earlier version wrote (public/ and internal/, no marker) is replaced whole."""
+    out = tmp_path / "公开"
+    (out / "public" / "DW09_旧单位").mkdir(parents=True)
+    (out / "internal").mkdir()
+    src = write(tables([row(A, "否")], ["涉密"]), tmp_path / "d")
+    assert run("disclose", str(src), "--out", str(out))[0] == 0
+    assert [p.name for p in (out / "public").iterdir()] == ["DW01_单位DW01"]
