@@ -152,13 +152,23 @@ def test_units_whose_folder_names_clash(tmp_path: Path) -> None:
     assert "已加序号区分" in out
 
 
-def test_report_refuses_a_publication_folder(tmp_path: Path) -> None:
-    """The reports and the proposal workbook list 涉密 projects: never written into a disclose folder."""
+@pytest.mark.parametrize("command", ["report", "score", "disclose"])
+def test_nothing_else_is_written_into_a_publication_folder(tmp_path: Path, command: str) -> None:
+    """The reports, the proposal workbook and the score files list 涉密 projects, a disclosure's
+    internal/ lists held-back names: none of them goes inside a disclose folder."""
     src = write(tables([row(A, "否")], ["涉密"]), tmp_path / "d")
-    assert run("disclose", str(src), "--out", str(tmp_path / "公开"))[0] == 0
-    rc, _, err = run("report", "--data", str(src), "--year", "2022",
-                     "--out", str(tmp_path / "公开" / "public" / "报告"))
+    pub = tmp_path / "公开"
+    assert run("disclose", str(src), "--out", str(pub))[0] == 0
+    before = public_text(pub)
+    target = str(pub / "public" / "报告")
+    args = {"report": ["report", "--data", str(src), "--year", "2022", "--out", target],
+            "score": ["score", str(src), "--out", target], "disclose": ["disclose", str(src), "--out", target]}
+    rc, _, err = run(*args[command])
     assert rc == 2 and "不得写入公开文件夹" in err and err.count("\n") == 1
+    if command == "score":  # nor replace the publication folder itself
+        rc, _, err = run("score", str(src), "--out", str(pub))
+        assert rc == 2 and "perfkit disclose 写出的文件夹" in err
+    assert public_text(pub) == before
 
 
 # ------------------------------------------------------------------------------------------ property

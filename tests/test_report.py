@@ -201,7 +201,7 @@ def test_failed_run_keeps_earlier_reports_and_names_the_cell(tmp_path: Path, dem
 
     out = tmp_path / "r"
     out.mkdir()
-    (out / "old.html").write_text("earlier", encoding="utf-8")
+    (out / "annual_report.html").write_text("earlier", encoding="utf-8")  # an earlier run's report
     nb = tmp_path / "broken.ipynb"
     nb.write_text(json.dumps({"cells": [
         {"cell_type": "code", "id": "params", "metadata": {"tags": ["parameters"]}, "source": "x = 1",
@@ -211,8 +211,8 @@ def test_failed_run_keeps_earlier_reports_and_names_the_cell(tmp_path: Path, dem
         "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
     with pytest.raises(ReportError, match=r"^broken\.ipynb 第 3 个代码单元格（1 / 0）出错：ZeroDivisionError"):
         render_all([(nb, "broken", {})], out, lambda s: s, "mof2020", progress=lambda s: None)
-    assert (out / "old.html").read_text(encoding="utf-8") == "earlier"
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".r-")] == []
+    assert (out / "annual_report.html").read_text(encoding="utf-8") == "earlier"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".r")] == []
 
 
 def test_pdf_worker_reports_its_failure_in_one_line(tmp_path: Path) -> None:

@@ -109,7 +109,17 @@ def check_output_folder(out: Path, command: str, ours: Callable[[Path], bool], i
     for up in out.parents:
         if up.exists() and not up.is_dir():
             raise InputError(f"--out {out} 无法创建：{up} 是文件，不是文件夹")
-    if not out.is_dir() or (out / MARKER).exists():
+    for up in out.parents:  # nothing (涉密 rows, internal lists) is written into a publication folder
+        if written_by(up) == "disclose":
+            raise InputError(f"--out {out} 在信息公开文件夹 {up} 之内；perfkit {command} 的输出含涉密项目或内部资料，"
+                             "不得写入公开文件夹，请另选输出文件夹")
+    if not out.is_dir():
+        return
+    if (out / MARKER).exists():
+        other = written_by(out)
+        if other not in (None, command):
+            raise InputError(f"--out {out} 是 perfkit {other} 写出的文件夹；perfkit {command} 会整体替换它，"
+                             "请另选一个文件夹")
         return
     foreign = sorted(e.name for e in out.iterdir() if not ours(e) and not _is_temp_file(e))
     if foreign:

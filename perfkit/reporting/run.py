@@ -19,7 +19,7 @@ from pathlib import Path
 
 import perfkit
 from perfkit.io.base import SNAPSHOT_MARK, InputError
-from perfkit.io.outputs import check_output_folder, process_alive, written_by
+from perfkit.io.outputs import check_output_folder, process_alive
 from perfkit.reporting.render import Rendered, render_all, report_output
 
 CACHE_ENV = "PERFKIT_CACHE_DIR"
@@ -56,7 +56,6 @@ def report(data: str | Path, year: int, out: str | Path, month: int = 5, profile
         raise InputError(f"找不到报告笔记本：{nb_dir}/{missing[0]}.ipynb（用 --notebooks 指定 notebooks 文件夹）")
     out = Path(out).absolute()
     check_output_folder(out, "report", report_output, (data,))
-    _refuse_public_folder(out)
     _remove_legacy_cache(out.parent, progress)
     snapshot = cached_snapshot(data, month, cache_dir() / "snapshots", progress)
     fill = {"district": district, "year": year, "next_year": int(year) + 1}
@@ -65,14 +64,6 @@ def report(data: str | Path, year: int, out: str | Path, month: int = 5, profile
               "archive": str(Path(archive).resolve()) if archive and Path(archive).exists() else None}
     jobs = [(nb_dir / f"{name}.ipynb", name, params) for name in TITLES]
     return render_all(jobs, out, lambda stem: TITLES[stem].format(**fill), str(profile), progress)
-
-
-def _refuse_public_folder(out: Path) -> None:
-    """The reports and the proposal workbook list 涉密 projects: never inside a ``disclose`` folder."""
-    for folder in (out, *out.parents):
-        if written_by(folder) == "disclose":
-            raise InputError(f"--out {out} 在信息公开文件夹 {folder} 之内；年度报告和预算安排建议含涉密项目，"
-                             "属内部资料，不得写入公开文件夹，请另选输出文件夹")
 
 
 def _remove_legacy_cache(folder: Path, progress: Callable[[str], None]) -> None:
