@@ -33,7 +33,7 @@ def tables(rows: list[dict], flags: list[str]) -> dict[str, pd.DataFrame]:
     for j, header in enumerate(flags):  # duplicates allowed: built column by column
         frame = pd.concat([frame, pd.DataFrame({header: [v[j] for v in values]})], axis=1)
     codes = list(dict.fromkeys(r["code"] for r in rows))
-    units = sorted({r.get("unit", "DW01") for r in rows})
+    units = sorted({r.get("unit", "DW01") for r in rows} - {None})
     self_eval = pd.DataFrame({
         "项目编码": [c for c in codes for _ in range(2)], "一级指标": ["产出指标", "效益指标"] * len(codes),
         "二级指标": ["数量指标", "社会效益指标"] * len(codes), "三级指标": ["人数", "效果"] * len(codes),

@@ -43,6 +43,10 @@ CASES = [
      0, {A}, {B}, set(), ""),
     ("only the requested year", ["涉密"], [row(A, "否", year=2021), row(B, "否")], ["--year", "2022"], 0, {A}, {B},
      set(), ""),
+    ("a year with no projects: refused", ["涉密"], [row(A, "否")], ["--year", "2023"], 2, {A}, set(), set(),
+     "没有 2023 年度"),
+    ("blank 年度 and 单位编码 wait", ["涉密"], [row(A, "否", year=None), row(B, "否", unit=None), row(C, "否")],
+     ["--year", "2022"], 0, {A, B}, {C}, {A, B}, ""),
     ("several years, no --year: refused", ["涉密"], [row(A, "否", year=2021), row(B, "否")], [], 2, {A, B}, set(),
      set(), "--year"),
     ("duplicate code, 涉密 row second", ["涉密"], [row(A, "否"), row(A, "是", name="另一个工程"), row(B, "否")], [], 0,
@@ -53,7 +57,7 @@ CASES = [
     ("秘密 in the name, flag 否", ["涉密"], [row(A, "否", name="某绝密改造工程"), row(B, "否")], [], 0, {A}, {B}, {A}, ""),
     ("blank flag where others are filled", ["涉密"], [row(A, ""), row(B, "否"), row(C, "是")], [], 0, {A, C}, {B},
      {A}, ""),
-    ("unreadable flag", ["涉密"], [row(A, "待定"), row(B, "否")], [], 0, {A}, {B}, set(), ""),
+    ("unreadable flag", ["涉密"], [row(A, "待定"), row(B, "否")], [], 0, {A}, {B}, {A}, ""),
     ("✓/blank column: blank is 否", ["涉密"], [row(A, "✓"), row(B, "")], [], 0, {A}, {B}, set(), ""),
 ]
 

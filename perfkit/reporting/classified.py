@@ -38,7 +38,8 @@ HEADER_SEARCH_ROWS = 20  # a title block above the header row is searched this f
 _PID_NAMES = {PROJECTS.column("project_id").header, *PROJECTS.column("project_id").aliases}
 _NAME_NAMES = {PROJECTS.column("project_name").header, *PROJECTS.column("project_name").aliases}
 _FLAG_NAMES = {"涉密", *CLASSIFIED_ALIASES}
-PENDING_COLUMNS = ["项目编码", "项目名称", "原因", "文件", "工作表", "行"]
+PENDING_COLUMNS = ["项目编码", "项目名称", "年度", "原因", "文件", "工作表", "行"]
+_YEAR_NAME = PROJECTS.column("year").header
 
 
 class DisclosureRefused(InputError):
@@ -221,7 +222,11 @@ def _screen_tables(path: Path, name_words: list[str], out: Screen, pending: list
             unclear_why = np.where((unclear_why == "") & worded, "项目名称含涉密字样而未标为涉密", unclear_why)
             unclear |= worded
         if unclear.any():
+            year_col = next((i for i, v in enumerate(header) if isinstance(v, str) and split_header(v)[0] == _YEAR_NAME),
+                            None)
+            years = (V.to_number(body.iloc[:, year_col].astype(object)).to_numpy()[unclear] if year_col is not None
+                     else np.full(int(unclear.sum()), np.nan))
             pending.append(pd.DataFrame({
                 "_key": keys[unclear], "项目编码": body.iloc[:, pid_col].to_numpy()[unclear],
-                "项目名称": names.to_numpy()[unclear] if names is not None else "",
+                "项目名称": names.to_numpy()[unclear] if names is not None else "", "年度": years,
                 "原因": unclear_why[unclear], "文件": file, "工作表": sheet, "行": rows[unclear]}))

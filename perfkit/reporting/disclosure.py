@@ -181,6 +181,8 @@ def _year_to_publish(projects: pd.DataFrame, year: int | None) -> tuple[int, boo
     ``--year`` is refused: publishing one of them by guess could put the wrong year online."""
     years = sorted(int(y) for y in projects["year"].dropna().unique())
     if year is not None:
+        if years and int(year) not in years:
+            raise DisclosureRefused(f"「项目」表没有 {year} 年度的项目（有 {'、'.join(map(str, years))}），未公开任何文件")
         return int(year), bool(years)
     if len(years) == 1:
         return years[0], True
@@ -228,7 +230,7 @@ def _held_back(projects: pd.DataFrame, keys: pd.Series, sc: Screen, words: list[
         why = why.mask(worded & why.eq(""), "项目名称含涉密字样而未标为涉密")
     if has_years:
         why = why.mask(projects["year"].isna() & why.eq(""), "年度为空，无法确认属于公开年度")
-    return why
+    return why.mask(projects["unit_id"].isna() & why.eq(""), "单位编码为空，无法归入单位的公开文件")
 
 
 def _disclose_output(entry: Path) -> bool:
@@ -307,16 +309,26 @@ def disclose(data: str | Path | Dataset, out: str | Path, year: int | None = Non
         counts["全年预算数_万元"] = counts["全年预算数_万元"].map(format_wan)
         write_csv(counts.reset_index().rename(columns={"unit_id": "单位编码"}), internal / COUNTS_FILE)
         held = projects.loc[in_year & ~secret & why.ne("")]
-        listing = pd.DataFrame({"项目编码": held["project_id"], "项目名称": held["project_name"],
-                                "单位编码": held["unit_id"], "年度": held["year"], "原因": why.loc[held.index]})
+        listing = pd.DataFrame({"项目编码": held["project_id"].astype(object), "项目名称": held["project_name"].astype(object),
+                                "单位编码": held["unit_id"].astype(object), "年度": held["year"].astype("Int64"),
+                                "原因": why.loc[held.index]})
+        # rows the loader set aside (an unreadable flag, a duplicate …) are not among the projects: listed
+        # from the raw screen, for this year or of unknown year, unless 涉密 or listed already
+        raw = sc.pending[~sc.pending["_key"].isin(sc.secret) & ~sc.pending["_key"].isin(keys.loc[held.index])
+                         & (sc.pending["年度"].isna() | sc.pending["年度"].eq(year))].drop_duplicates("_key")
+        if len(raw):
+            where = raw["原因"] + "（" + raw["文件"] + "「" + raw["工作表"] + "」第 " + raw["行"].astype(str) + " 行，该行未载入）"
+            listing = pd.concat([listing, pd.DataFrame({
+                "项目编码": raw["项目编码"].astype(object), "项目名称": raw["项目名称"].astype(object), "单位编码": None,
+                "年度": raw["年度"].round().astype("Int64"), "原因": where})], ignore_index=True)
         write_csv(listing, internal / PENDING_FILE)
         lines = [f"公开年度：{year}", f"公开：{len(groups)} 个单位、{len(shown)} 个项目",
                  f"涉密未公开：{len(withheld)} 个项目（按单位统计见 {COUNTS_FILE}）",
-                 f"待确认未公开：{len(held)} 个项目（清单见 {PENDING_FILE}）",
+                 f"待确认未公开：{len(listing)} 个项目（清单见 {PENDING_FILE}）",
                  "涉密标识来自：" + ("；".join(sc.columns) if sc.columns else "（无，按 --no-classified 确认）"),
                  *notes]
         (internal / NOTES_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
-    return Disclosed(len(groups), len(shown), len(withheld), out, held=len(held), notes=notes)
+    return Disclosed(len(groups), len(shown), len(withheld), out, held=len(listing), notes=notes)
 
 
 __all__ = ["Disclosed", "DisclosureRefused", "code_key", "disclose", "safe_name", "sheet_name"]
