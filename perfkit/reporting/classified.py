@@ -57,6 +57,12 @@ def keys_of(series: pd.Series) -> pd.Series:
     return V.map_unique(series.astype("object").where(series.notna(), ""), code_key)
 
 
+def name_has(names: pd.Series, words: list[str]) -> pd.Series:
+    """Does each name carry one of ``words`` (绝密 / 机密 / 秘密)? Each distinct name is searched once."""
+    pattern = re.compile("|".join(map(re.escape, words)))
+    return V.map_unique(names, lambda n: n is not None and n == n and pattern.search(str(n)) is not None, "bool")
+
+
 @dataclass
 class Screen:
     """The outcome of the screen over the raw input."""
@@ -217,8 +223,7 @@ def _screen_tables(path: Path, name_words: list[str], out: Screen, pending: list
             out.flagged.update(keys[(state == "clear") | ((state == "blank") & ~blank_unclear)])
         names = body.iloc[:, name_col].astype(object) if name_col is not None else None
         if names is not None and name_words:
-            text = names.where(names.notna(), "").astype(str)
-            worded = text.str.contains("|".join(map(re.escape, name_words)), regex=True).to_numpy()
+            worded = name_has(names, name_words).to_numpy()
             unclear_why = np.where((unclear_why == "") & worded, "项目名称含涉密字样而未标为涉密", unclear_why)
             unclear |= worded
         if unclear.any():

@@ -24,7 +24,7 @@ from perfkit.io.load import Dataset, load
 from perfkit.io.outputs import check_output_folder, replaced_folder
 from perfkit.io.values import FEN_PER_WAN, format_wan
 from perfkit.io.write import FORMULA_START, excel_writer, write_csv
-from perfkit.reporting.classified import DisclosureRefused, Screen, code_key, keys_of, screen
+from perfkit.reporting.classified import DisclosureRefused, Screen, code_key, keys_of, name_has, screen
 from perfkit.rules.rulebook import DEFAULT_PROFILE, load_rules
 
 PUBLIC, INTERNAL = "public", "internal"
@@ -225,8 +225,7 @@ def _held_back(projects: pd.DataFrame, keys: pd.Series, sc: Screen, words: list[
         unflagged = ~keys.isin(sc.flagged) & ~keys.isin(sc.secret) & ~keys.isin(first.index)
         why = why.mask(unflagged & why.eq(""), "没有任何一行标明是否涉密")
     if words:
-        names = projects["project_name"].astype(object).fillna("").astype(str)
-        worded = names.str.contains("|".join(map(re.escape, words)), regex=True)
+        worded = name_has(projects["project_name"], words)
         why = why.mask(worded & why.eq(""), "项目名称含涉密字样而未标为涉密")
     if has_years:
         why = why.mask(projects["year"].isna() & why.eq(""), "年度为空，无法确认属于公开年度")
