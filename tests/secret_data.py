@@ -21,8 +21,8 @@ def code(i: int) -> str:
 
 def tables(rows: list[dict], flags: list[str]) -> dict[str, pd.DataFrame]:
     """Raw contract tables (Chinese headers). Each row: code, name, unit, year, and one value per header
-    in ``flags`` under the key ``flags`` (a list). Indicator text carries the code, so a leaked
-    indicator of a 涉密 project shows up in a scan for its code."""
+    in ``flags`` under the key ``flags`` (a list). Each indicator's 偏差原因 carries the code, so
+    a leaked indicator of a 涉密 project shows up in a scan for its code."""
     proj = pd.DataFrame({
         "项目编码": [r["code"] for r in rows], "项目名称": [r["name"] for r in rows],
         "单位编码": [r.get("unit", "DW01") for r in rows], "年度": [r.get("year", 2022) for r in rows],
@@ -38,9 +38,9 @@ def tables(rows: list[dict], flags: list[str]) -> dict[str, pd.DataFrame]:
         "项目编码": [c for c in codes for _ in range(2)], "一级指标": ["产出指标", "效益指标"] * len(codes),
         "二级指标": ["数量指标", "社会效益指标"] * len(codes), "三级指标": ["人数", "效果"] * len(codes),
         "指标值": ["≥100人", "效果明显"] * len(codes),
-        "实际完成值": [f"完成{c}" for c in codes for _ in range(2)],
+        "实际完成值": ["98人", "效果明显"] * len(codes),
         "分值": [50.0, 30.0] * len(codes), "得分": [49.0, 30.0] * len(codes),
-        "偏差原因分析及改进措施": "",
+        "偏差原因分析及改进措施": [f"说明{c}" for c in codes for _ in range(2)],
     })
     return {"单位": pd.DataFrame({"单位编码": units, "单位名称": [f"单位{u}" for u in units],
                                 "主管部门": "财政局"}),

@@ -29,6 +29,8 @@ def small(tmp: Path) -> Path:
     t = tables(rows, ["涉密"])
     t["执行监控"] = pd.DataFrame({"项目编码": [code(i) for i in range(1, 5) for _ in (3, 5)],
                               "月份": [m for _ in range(1, 5) for m in (3, 5)], "累计执行数": 10.0})
+    t["自评汇总"] = pd.DataFrame({"项目编码": [code(i) for i in range(1, 5)], "执行率分值": 10.0, "执行率得分": 9.0,
+                              "自评总分": 88.0})
     return write(t, tmp / "data")
 
 
