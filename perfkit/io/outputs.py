@@ -212,7 +212,7 @@ _OS_ERRORS = {
     errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "磁盘配额已用完", errno.EFBIG: "文件超出系统允许的大小（磁盘或配额限制）",
     errno.EACCES: "没有写入权限", errno.EPERM: "没有权限", errno.EROFS: "所在磁盘是只读的",
     errno.ENOTDIR: "路径中有一段是文件而不是文件夹", errno.EISDIR: "这是一个文件夹，应为文件",
-    errno.ENAMETOOLONG: "文件名或路径过长", errno.ENOENT: "找不到文件或文件夹", errno.EEXIST: "已存在",
+    errno.ENAMETOOLONG: "文件名或路径过长", errno.ENOENT: "找不到文件或文件夹", errno.EEXIST: "已有同名的文件或文件夹",
     errno.EIO: "磁盘读写错误", errno.ENOTEMPTY: "文件夹不是空的",
 }
 
