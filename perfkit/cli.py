@@ -100,8 +100,8 @@ def _cmd_disclose(args: argparse.Namespace) -> int:
     if d.held:
         print(f"另有 {d.held} 个项目涉密标识不明或名称含涉密字样，暂不公开，请确认："
               f"{d.folder / 'internal' / '待确认项目_不公开.csv'}")
-    for note in d.notes:
-        print("说明：" + note)
+    for note in d.notes:  # notes may quote unit codes and headers from the data
+        print(printable("说明：" + note))
     return 0
 
 
