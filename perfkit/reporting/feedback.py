@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -23,6 +21,7 @@ import pandas as pd
 import yaml
 
 from perfkit.io.contract import GRADES
+from perfkit.io.outputs import replaced_folder
 from perfkit.io.values import FEN_PER_WAN, format_wan, plain_text
 from perfkit.io.write import excel_writer, inert_frame
 from perfkit.rules import formulas as F
@@ -30,6 +29,7 @@ from perfkit.rules import formulas as F
 TEXT = Path(__file__).parent / "text" / "feedback.yaml"
 FONTS = {"title": "方正小标宋简体", "h1": "黑体", "h2": "楷体_GB2312", "body": "仿宋_GB2312"}
 UNASSIGNED = "未能归属单位"
+FEEDBACK_SUFFIXES = ("_绩效评价结果反馈及整改通知.docx", "_绩效评价结果明细.xlsx", "_审核发现.xlsx")
 
 
 @cache
@@ -260,7 +260,8 @@ def _file_name(text: str, used: set[str]) -> str:
 
 def write_feedback(a, out: str | Path, deadline: str | None = None, district: str = "高新区（新市区）",
                    progress: Callable[[Iterable], Iterable] | None = None) -> Feedback:
-    """One .docx letter and one .xlsx list per unit into ``out`` (built aside, then swapped in whole)."""
+    """One .docx letter and one .xlsx list per unit into ``out`` (built aside and swapped in whole:
+    perfkit.io.outputs)."""
     year = a.rules.year
     deadline = deadline or wording()["default_deadline"].format(next_year=year + 1)
     projects, warned, findings = unit_tables(a)
@@ -270,10 +271,8 @@ def write_feedback(a, out: str | Path, deadline: str | None = None, district: st
     unit_ids = sorted(set(projects["unit_id"].dropna().astype(str)))
     grades = list(GRADES)
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     letters, used = [], set()
-    try:
+    with replaced_folder(out, "feedback", ours=lambda e: e.name.endswith(FEEDBACK_SUFFIXES)) as stage:
         for uid in (progress or (lambda x: x))(unit_ids):
             name = str(names.get(uid, uid))
             mine = projects["unit_id"].astype(str).eq(uid)
@@ -287,14 +286,4 @@ def write_feedback(a, out: str | Path, deadline: str | None = None, district: st
         lost = findings.loc[findings["unit_id"].isna()]
         if len(lost):  # findings on projects absent from 项目: listed, never dropped
             write_list(stage / f"{UNASSIGNED}_审核发现.xlsx", projects.iloc[0:0], warned.iloc[0:0], lost)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            out.rename(old)
-            stage.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            stage.rename(out)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
     return Feedback(out, len(unit_ids), letters, len(lost))
