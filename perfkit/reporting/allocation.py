@@ -66,7 +66,7 @@ def allocation_facts(al: Allocation) -> dict[str, dict]:
 
 
 def title(al: Allocation) -> None:
-    D.heading(f"{al.district}{al.year + 1}年度预算安排与绩效评价结果挂钩分析", 1)
+    D.heading(f"{al.district}{al.year + 1}年度\n预算安排与绩效评价结果挂钩分析", 1)
     D.sentence("intro", al.facts["intro"], ALLOCATION)
     D.data_note(al.facts["data"])
 

@@ -201,7 +201,7 @@ def report_facts(a: Analysis, district: str, year: int, month: int, policy: dict
 
 
 def title(rep: AnnualReport) -> None:
-    D.heading(f"{rep.district}{rep.year}年预算绩效管理工作情况报告", 1)
+    D.heading(f"{rep.district}{rep.year}年\n预算绩效管理工作情况报告", 1)
     D.paragraph(rep.policy["preamble"])
     for note in rep.analysis.skipped:
         D.note(note)

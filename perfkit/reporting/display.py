@@ -46,9 +46,11 @@ def numbered(caption: str) -> str:
 
 
 def heading(text: str, level: int = 2) -> None:
+    """A heading; a title (level 1) may give its line breaks as "\n", placed between words so the
+    title never breaks inside a word (GB/T 9704: "…工作情 / 况报告" is wrong)."""
     if level == 1:
         _COUNTERS.update(dict.fromkeys(_COUNTERS, 0))
-    _show(f"<h{level}>{html.escape(text)}</h{level}>")
+    _show(f"<h{level}>" + "<br>".join(html.escape(line) for line in text.split("\n")) + f"</h{level}>")
 
 
 def paragraph(text: str) -> None:

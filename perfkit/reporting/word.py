@@ -152,7 +152,12 @@ def _walk(doc, node: Tag) -> None:
             continue
         classes = child.get("class") or []
         if child.name in HEADINGS:
-            doc.add_paragraph(_text(child), style=doc.styles[HEADINGS[child.name]])
+            lines = [re.sub(r"\s+", " ", t).strip() for t in child.get_text("\n").split("\n")]
+            p = doc.add_paragraph(style=doc.styles[HEADINGS[child.name]])
+            for i, line in enumerate(x for x in lines if x):  # a title's chosen line breaks are kept
+                if i:
+                    p.add_run().add_break()
+                p.add_run(line)
         elif child.name == "p":
             _paragraph(doc, child)
         elif child.name == "table":
