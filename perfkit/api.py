@@ -23,6 +23,7 @@ from perfkit.analyses.evaluation import (
 )
 from perfkit.io.load import Dataset, InputError, load
 from perfkit.io.outputs import check_output_folder, replaced_folder
+from perfkit.io.values import FEN_PER_WAN
 from perfkit.io.write import write_csv
 from perfkit.rules.rulebook import DEFAULT_PROFILE, Rulebook, load_rules
 
@@ -37,6 +38,22 @@ INDICATOR_COLUMNS = {"project_id": "项目编码", "indicator": "三级指标", 
                      "actual": "实际值", "unit": "单位", "weight": "分值", "score": "得分", "unit_score": "自评得分",
                      "explanation": "说明", "target_text": "指标值", "actual_text": "实际完成值", "_row": "源表行号"}
 FINDING_COLUMNS = {"project_id": "项目编码", "indicator": "三级指标", "finding": "问题类型", "explanation": "说明"}
+# 单位综合排名.csv: the rank, the composite and every weighted part (rulebook ranking.weights), money in 万元
+RANKING_COLUMNS = {"rank": "名次", "unit_id": "单位编码", "unit_name": "单位名称", "department": "主管部门",
+                   "composite": "综合得分", "projects": "项目数", "mean_score": "自评复核平均分", "fail_rate": "不合格率",
+                   "budget": "全年预算数（万元）", "spent": "全年执行数（万元）", "execution": "预算执行率",
+                   "warning_rate": "预警率", "findings": "审核问题数", "findings_per_project": "每项目审核问题数",
+                   "part_mean_score": "平均分分项", "part_pass_rate": "合格率分项", "part_execution": "执行分项",
+                   "part_no_warning": "非预警分项", "part_findings": "审核分项", "unranked_reason": "未排名原因"}
+# 监控预警_<M>月.csv: every input of the warning rule, so that an auditor re-derives it from the file alone:
+# 偏差（百分点） = |执行进度（相对序时，封顶）− 目标总体完成率| × 100, where 执行进度（相对序时，封顶）
+# = min(执行进度 ÷ 序时进度, 1); 预警 = 执行灯红 or 偏差 > the rulebook's threshold or 完全不可能 or 未报送
+MONITORING_COLUMNS = {"project_id": "项目编码", "unit_id": "单位编码",
+                      "monitor_class": "监控分类", "time_progress": "序时进度", "exec_progress": "执行进度",
+                      "exec_ratio": "执行进度÷序时进度", "exec_pace": "执行进度（相对序时，封顶）",
+                      "exec_light": "执行灯", "target_completion": "目标总体完成率", "indicator_light": "指标灯",
+                      "deviation_pp": "偏差（百分点）", "impossible": "自报完全不可能", "unreported": "未报送",
+                      "light": "项目灯", "warning": "预警", "warning_reason": "预警原因"}
 
 
 @dataclass
@@ -227,12 +244,12 @@ def _write_scores(a: Analysis, out: Path) -> dict[str, Path]:
         written["targets"] = write_csv(_chinese(a.target_findings, FINDING_COLUMNS), out / "目标设置审核.csv")
     if a.monitoring is not None:
         p = a.monitoring.projects
-        cols = {"project_id": "项目编码", "exec_progress": "执行进度", "exec_light": "执行灯",
-                "target_completion": "目标总体完成率", "indicator_light": "指标灯", "light": "项目灯",
-                "deviation_pp": "偏差（百分点）", "warning": "预警", "warning_reason": "预警原因"}
-        written["monitoring"] = write_csv(_chinese(p, cols), out / f"监控预警_{a.monitoring.month}月.csv")
+        written["monitoring"] = write_csv(_chinese(p, MONITORING_COLUMNS), out / f"监控预警_{a.monitoring.month}月.csv")
     if a.ranking is not None:
-        written["ranking"] = write_csv(a.ranking, out / "单位综合排名.csv")
+        ranking = a.ranking.assign(mean_score=a.ranking["mean_score"].round(a.rules["evaluation.decimals"]),
+                                   budget=a.ranking["budget"].astype("Float64") / FEN_PER_WAN,
+                                   spent=a.ranking["spent"].astype("Float64") / FEN_PER_WAN)
+        written["ranking"] = write_csv(_chinese(ranking, RANKING_COLUMNS), out / "单位综合排名.csv")
     if a.archive is not None:
         written["archive"] = write_csv(a.archive.rename(columns={"project_id": "项目编码", "completeness": "完整率",
                                                                   "missing": "缺少材料"}), out / "评价档案.csv")

@@ -51,25 +51,35 @@ def plan_summary(plan: pd.DataFrame) -> dict:
 
 def unit_ranking(ds: Dataset, scores: pd.DataFrame, mon: Monitoring | None, findings: pd.DataFrame,
                  rules: Rulebook) -> pd.DataFrame:
-    """单位综合评定: every component shown, weighted by the rulebook, dense-ranked (1 = best)."""
-    projects = ds.table("projects")[["project_id", "unit_id", "budget", "spent"]]
+    """单位综合评定: every component shown, weighted by the rulebook, competition-ranked (1 = best; ties
+    share a rank and the next rank skips, 并列第18名 → 第20名, as DOMAIN.md §6 asks).
+
+    A unit none of whose projects has a recomputed total (no self-evaluation rows that score, or no
+    execution data) has no composite: it is listed, unranked, with the reason — never ranked as if its
+    missing parts were zero."""
+    from perfkit.analyses.monitoring import projects_of_year
+
+    projects = projects_of_year(ds.table("projects"), rules.year)[["project_id", "unit_id", "budget", "spent"]]
     s = scores[["project_id", "total"]].merge(projects, on="project_id", how="left")
     fail = rules["evaluation.fail_below"]
-    g = s.groupby("unit_id")
+    totals = s["total"].astype(float)
+    scored = totals.notna()
+    g = s.groupby("unit_id", observed=True)
     comp = pd.DataFrame({
         "projects": g.size(),
-        "mean_score": g["total"].mean(),
-        "fail_rate": (s["total"] < fail).groupby(s["unit_id"]).mean(),
+        "mean_score": totals.groupby(s["unit_id"], observed=True).mean(),
+        # the share of scored projects below the pass mark (a project without a total is not a failure)
+        "fail_rate": (totals < fail).where(scored).astype(float).groupby(s["unit_id"], observed=True).mean(),
     })
-    amounts = projects.groupby("unit_id")[["budget", "spent"]].sum()
+    amounts = projects.groupby("unit_id", observed=True)[["budget", "spent"]].sum()
     comp = comp.join(amounts)
     comp["execution"] = np.minimum(comp["spent"].astype(float) / comp["budget"].astype(float).replace(0, np.nan), 1.0)
     if mon is not None:
-        comp["warning_rate"] = mon.projects.groupby("unit_id")["warning"].mean()
+        comp["warning_rate"] = mon.projects.groupby("unit_id", observed=True)["warning"].mean()
     else:
         comp["warning_rate"] = 0.0
     f = findings.merge(projects[["project_id", "unit_id"]], on="project_id", how="left")
-    comp["findings"] = f.groupby("unit_id").size()
+    comp["findings"] = f.groupby("unit_id", observed=True).size()
     comp["findings"] = comp["findings"].fillna(0).astype(int)
     comp["findings_per_project"] = comp["findings"] / comp["projects"]
     w = rules["ranking.weights"]
@@ -78,18 +88,24 @@ def unit_ranking(ds: Dataset, scores: pd.DataFrame, mon: Monitoring | None, find
         "mean_score": comp["mean_score"] / rules["evaluation.total_points"],
         "pass_rate": 1 - comp["fail_rate"],
         "execution": comp["execution"].fillna(0),
-        "no_warning": 1 - comp["warning_rate"].fillna(0),
+        "no_warning": 1 - comp["warning_rate"].astype(float).fillna(0),
         "findings": 1 - np.minimum(comp["findings_per_project"] / cap, 1.0),
     }
     for k, v in parts.items():
-        comp[f"part_{k}"] = (v * w[k] * 100).round(2)
-    comp["composite"] = sum(comp[f"part_{k}"] for k in parts).round(2)
-    comp["rank"] = comp["composite"].rank(method="dense", ascending=False).astype(int)
+        comp[f"part_{k}"] = (v.astype(float) * w[k] * 100).round(2)
+    composite = sum(comp[f"part_{k}"] for k in parts).round(2)
+    comp["composite"] = composite.where(comp["mean_score"].notna())
+    comp["rank"] = comp["composite"].rank(method="min", ascending=False).astype("Int64")
+    comp["unranked_reason"] = pd.Series(pd.NA, index=comp.index, dtype="string").mask(
+        comp["composite"].isna(), "无可复算的自评总分，未参与排名")
     units = ds.get("units")
     comp = comp.reset_index()
     if units is not None:
-        comp = comp.merge(units[["unit_id", "unit_name", "department"]], on="unit_id", how="left")
-    return comp.sort_values(["rank", "unit_id"]).reset_index(drop=True)
+        comp = comp.merge(units[["unit_id", "unit_name", "department"]].drop_duplicates("unit_id"), on="unit_id",
+                          how="left")
+    else:  # no 单位 table: the code stands for the name, so every listing still has its columns
+        comp["unit_name"], comp["department"] = comp["unit_id"], pd.NA
+    return comp.sort_values(["rank", "unit_id"], na_position="last").reset_index(drop=True)
 
 
 def consecutive_unsatisfactory(history: pd.DataFrame | None, current: pd.DataFrame, year: int,
@@ -188,9 +204,9 @@ def proposal_by_unit(proposal: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
 
 def warned_at(mon: Monitoring, threshold: float, rules: Rulebook) -> pd.Series:
     """The seed's warning rule re-applied at another deviation threshold (no recomputation of lights)."""
-    p = mon.projects
-    impossible = p["impossible"].fillna(False).astype(bool) & bool(rules["monitoring.impossible_is_warning"])
-    return p["exec_light"].eq("红") | (p["deviation_pp"] > threshold) | impossible
+    from perfkit.analyses.monitoring import warned
+
+    return warned(mon.projects, threshold, rules)
 
 
 def warning_sweep(mon: Monitoring, rules: Rulebook, thresholds: list[float]) -> pd.DataFrame:

@@ -1,8 +1,10 @@
 """绩效运行监控 ("双监控"): budget execution and target progress at an as-of month (DOMAIN.md §2).
 
 A project is a 预警项目 when its execution light is red, when execution progress and overall target
-completion differ by more than the rulebook's deviation (20 percentage points in the seed), or when a
-unit declared a target 完全不可能 to reach.
+completion differ by more than the rulebook's deviation (20 percentage points in the seed), when a
+unit declared a target 完全不可能 to reach, or when it did not report (未报送): no execution row, or no
+usable indicator progress, for the as-of month. No report is never a good report: such a project takes
+a light of its own (rulebook ``monitoring.unreported``), never green.
 """
 
 from __future__ import annotations
@@ -35,9 +37,28 @@ def time_progress(month: int) -> float:
     return month / 12.0
 
 
-def execution_progress(ds: Dataset, month: int) -> pd.DataFrame:
-    """Cumulative execution at the month against the full-year budget, per project."""
-    projects = ds.table("projects")
+def projects_of_year(projects: pd.DataFrame, year: int | None) -> pd.DataFrame:
+    """One row per 项目编码 for the analysis year.
+
+    The contract lets a code recur in other years (项目编码 is unique within 年度 only); monitoring,
+    ranking and every per-project join need one row per code. Rows of ``year`` are kept, and rows with
+    no 年度 count as that year (a dated row wins over an undated one of the same code). A dataset with no
+    row of ``year`` at all (the year asked for is not in the data) keeps each code's latest row."""
+    if year is None or "year" not in projects:
+        return projects.drop_duplicates("project_id")
+    y = projects["year"].astype("Float64")
+    keep = (y.isna() | y.eq(year)).fillna(True).to_numpy(bool)
+    chosen = projects.loc[keep]
+    if not len(chosen) and len(projects):
+        chosen = projects
+    undated = chosen["year"].astype("Float64").isna().to_numpy()
+    order = np.lexsort((undated, -chosen["year"].astype("Float64").fillna(0).to_numpy(float)))
+    return chosen.iloc[order].drop_duplicates("project_id").sort_index()
+
+
+def execution_progress(ds: Dataset, month: int, year: int | None = None) -> pd.DataFrame:
+    """Cumulative execution at the month against the full-year budget, per project of ``year``."""
+    projects = projects_of_year(ds.table("projects"), year)
     ex = ds.table("exec_monitor")
     at = ex.loc[ex["month"] == month, ["project_id", "spent_cum"]].drop_duplicates("project_id")
     out = projects[["project_id", "project_name", "unit_id", "category", "monitor_class", "budget",
@@ -57,13 +78,15 @@ def indicator_pace(ds: Dataset, rules: Rulebook, month: int) -> pd.DataFrame:
     a, t, d = r["a_value"].to_numpy(float), r["t_value"].to_numpy(float), r["direction"]
     numeric_a = r["a_kind"].isin(["", GE, LE, EQ]) & ~r["unit_mismatch"]
     tp = time_progress(month)
-    level = rules["monitoring.rates_are_levels"] & r["t_unit"].eq("%")
+    level = (rules["monitoring.rates_are_levels"] & r["t_unit"].eq("%")).to_numpy(bool)
+    hi = r["t_value_hi"].to_numpy(float)
+    is_range = ((d == RANGE) & numeric_a).to_numpy(bool)
     with np.errstate(divide="ignore", invalid="ignore"):
         fwd = np.where(level, a / t, a / (t * tp))
         pace = np.select(
             [(d == GE) & numeric_a, (d == EQ) & numeric_a & (t != 0), (d == EQ) & numeric_a & (t == 0),
-             (d == LE) & numeric_a, (d == RANGE) & numeric_a],
-            [fwd, fwd, np.where(a <= 0, 1.0, 0.0), np.where(a <= t, 1.0, t / a), np.where(a <= r["t_value_hi"], 1.0, 0)],
+             (d == LE) & numeric_a, is_range],
+            [fwd, fwd, np.where(a <= 0, 1.0, 0.0), np.where(a <= t, 1.0, t / a), range_pace(a, t, hi, tp, level)],
             np.nan)
     pl = rules["monitoring.pace_light"]
     rank = F.light_rank(pace, pl["red"], pl["yellow"], pl["blue"])  # 3 红 … 0 绿, as numbers until the end
@@ -71,6 +94,9 @@ def indicator_pace(ds: Dataset, rules: Rulebook, month: int) -> pd.DataFrame:
     # reverse and equal targets: green while within the cap, red once over it
     capped = ((d == LE) | ((d == EQ) & (t == 0))).to_numpy() & numeric_a.to_numpy()
     rank = np.where(capped, np.where(pace >= 1.0, green, red), rank)
+    # a range target's upper bound is a cap for the year: over it is its own light (rulebook)
+    over_cap = is_range & (a > hi)
+    rank = np.where(over_cap, F.LIGHT_ORDER[rules["monitoring.range_pacing"]["over_upper_light"]], rank)
     tier = r["a_tier"]
     qual = (r["a_kind"] == QUAL).to_numpy()
     rank = np.where(qual, lookup(tier, {k: F.LIGHT_ORDER[v] for k, v in TIER_LIGHT.items()}, float), rank)
@@ -84,13 +110,39 @@ def indicator_pace(ds: Dataset, rules: Rulebook, month: int) -> pd.DataFrame:
                         unknown_indicator=frame["target_text"].isna())
 
 
+def range_pace(a: np.ndarray, lo: np.ndarray, hi: np.ndarray, tp: float, level: np.ndarray) -> np.ndarray:
+    """A range target paced against both bounds (DOMAIN.md §2, rulebook ``monitoring.range_pacing``).
+
+    Cumulative quantities pace both bounds by 序时进度 (rates, as levels, do not): below the paced lower
+    bound the progress is actual ÷ paced lower bound (as a forward target); between the paced bounds it
+    is 100%; above the paced upper bound but within the year's upper bound it is actual ÷ paced upper
+    bound (over pace, > 100%); above the year's upper bound it is upper ÷ actual (as a reverse target
+    over its cap, whose light the caller sets)."""
+    share = np.where(level, 1.0, tp)
+    lo_p, hi_p = lo * share, hi * share
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(a < lo_p, a / lo_p,
+                        np.where(a <= hi_p, 1.0, np.where(a <= hi, a / hi_p, hi / a)))
+
+
+def warned(p: pd.DataFrame, threshold: float, rules: Rulebook) -> pd.Series:
+    """The seed's warning rule on per-project monitoring results, at a deviation ``threshold``
+    (percentage points): a red execution light, a deviation above the threshold, a target declared
+    完全不可能, or no report for the month (未报送)."""
+    impossible = p["impossible"].fillna(False).astype(bool) & bool(rules["monitoring.impossible_is_warning"])
+    unreported = p["unreported"].fillna(False).astype(bool) if "unreported" in p else False
+    unreported = unreported & bool(rules["monitoring.unreported"]["is_warning"])
+    return p["exec_light"].eq("红") | (p["deviation_pp"] > threshold) | impossible | unreported
+
+
 def monitor(ds: Dataset, rules: Rulebook, month: int) -> Monitoring:
     """Lights, overall completion and the seed's warning rule for every project at ``month``."""
     if not 1 <= int(month) <= 12:
         raise InputError(f"监控月份应为 1–12，实际为 {month}")
-    ex = execution_progress(ds, month)
+    ex = execution_progress(ds, month, rules.year)
     tp = time_progress(month)
     el = rules["monitoring.execution_light"]
+    ex["time_progress"] = tp
     ex["exec_ratio"] = ex["exec_progress"] / tp
     ex["exec_light"] = F.traffic_light(ex["exec_ratio"], el["red"], el["yellow"])
     if ds.has("ind_monitor") and ds.has("targets"):
@@ -101,19 +153,27 @@ def monitor(ds: Dataset, rules: Rulebook, month: int) -> Monitoring:
             "indicator_light": F.worst_light(ind["light"], ind["project_id"]),
             "impossible": ind["likelihood"].eq("完全不可能").groupby(key).any(),
             "n_red_indicators": ind["light"].eq("红").groupby(key).sum(),
+            "n_paced": pd.Series(~np.isnan(ind["pace"].to_numpy(float))).groupby(key).sum(),
         })
         ex = ex.merge(per, left_on="project_id", right_index=True, how="left")
     else:
         ind = pd.DataFrame()
-        ex[["target_completion", "indicator_light", "impossible", "n_red_indicators"]] = np.nan
-    exec_pace = np.minimum(ex["exec_ratio"].to_numpy(float), 1.0)
-    ex["deviation_pp"] = np.abs(exec_pace - ex["target_completion"].to_numpy(float)) * 100
+        ex[["target_completion", "indicator_light", "impossible", "n_red_indicators", "n_paced"]] = np.nan
+    # the rule's own inputs, each a column of 监控预警_<M>月.csv: 偏差 = |capped execution − completion| × 100
+    ex["exec_pace"] = np.minimum(ex["exec_ratio"].to_numpy(float), 1.0)
+    ex["deviation_pp"] = np.abs(ex["exec_pace"].to_numpy(float) - ex["target_completion"].to_numpy(float)) * 100
+    unrep = rules["monitoring.unreported"]
+    no_exec = ex["spent_cum"].isna().to_numpy(bool)
+    no_progress = ~(ex["n_paced"].fillna(0).to_numpy(float) > 0)
+    ex["unreported"] = no_exec | no_progress
     limit = rules["monitoring.warning_deviation"]
     abnormal = ex["exec_light"].eq("红")
     deviates = ex["deviation_pp"] > limit
     impossible = ex["impossible"].fillna(False).astype(bool) & bool(rules["monitoring.impossible_is_warning"])
-    ex["warning"] = abnormal | deviates | impossible
+    ex["warning"] = warned(ex, limit, rules)
     reasons = pd.Series("", index=ex.index, dtype="string")
+    reasons = reasons.mask(no_exec, reasons + unrep["execution"].format(month=int(month)) + "；")
+    reasons = reasons.mask(no_progress, reasons + unrep["indicators"].format(month=int(month)) + "；")
     reasons = reasons.mask(abnormal, reasons + "预算执行进度不正常（执行率为序时进度的 "
                            + (ex["exec_ratio"] * 100).round(1).astype("string") + "%）；")
     reasons = reasons.mask(deviates, reasons + "执行进度与目标总体完成率偏差 "
@@ -121,8 +181,10 @@ def monitor(ds: Dataset, rules: Rulebook, month: int) -> Monitoring:
     reasons = reasons.mask(impossible, reasons + "自报完成目标「完全不可能」；")
     ex["warning_reason"] = reasons.str.rstrip("；")
     rank = np.fmax(lookup(ex["exec_light"], F.LIGHT_ORDER, float), lookup(ex["indicator_light"], F.LIGHT_ORDER, float))
-    ex["light"] = F.lights_of(rank)
-    return Monitoring(int(month), ex, ind)
+    light = pd.Series(F.lights_of(rank), index=ex.index)
+    light = light.cat.add_categories([unrep["light"]]) if unrep["light"] not in F.LIGHTS else light
+    ex["light"] = light.mask(ex["unreported"], unrep["light"])
+    return Monitoring(int(month), ex.drop(columns="n_paced"), ind)
 
 
 def summarize(mon: Monitoring, by: str | list[str]) -> pd.DataFrame:
@@ -134,6 +196,7 @@ def summarize(mon: Monitoring, by: str | list[str]) -> pd.DataFrame:
         "projects": g["_one"].sum(), "budget": g["budget"].sum(),
         "warned": g["warning"].sum(), "warned_budget": g["_warned_budget"].sum(),
         "red": g["light"].agg(lambda s: int((s == "红").sum())),
+        "unreported": g["unreported"].sum(),
     })
     out["warning_rate"] = out["warned"] / out["projects"]
     return out.reset_index()

@@ -304,7 +304,7 @@ def _monitoring_table(a: Analysis, by: str, label: str, caption: str) -> None:
     """项目数、预警项目数与金额 by one dimension, money in 万元 with a 合计 row."""
     summary = M.summarize(a.monitoring, by).rename(columns={
         by: label, "projects": "项目数", "budget": "全年预算数", "warned": "预警项目数",
-        "warned_budget": "预警金额", "red": "红灯项目数", "warning_rate": "预警率"})
+        "warned_budget": "预警金额", "red": "红灯项目数", "unreported": "未报送项目数", "warning_rate": "预警率"})
     D.table(summary, money=["全年预算数", "预警金额"], percent=["预警率"], total=True, caption=caption,
             rates={"预警率": ("预警项目数", "项目数")})
 

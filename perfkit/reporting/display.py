@@ -148,11 +148,14 @@ def chart_lights(projects: pd.DataFrame) -> None:
     set_theme()
     order = ["绿", "蓝", "黄", "红"]
     colors = {"绿": "#3c8d40", "蓝": "#2f6db5", "黄": "#e0a800", "红": "#c0392b"}
+    # lights of their own (未报送, from the rulebook) follow the four colours, in grey: never left out
+    order += [str(c) for c in pd.Series(projects["light"]).astype("category").cat.categories if c not in order]
     t = pd.crosstab(projects["monitor_class"], projects["light"]).reindex(columns=order, fill_value=0)
     fig, ax = plt.subplots(figsize=(7.5, 2.6))
     left = np.zeros(len(t))
     for light in order:
-        ax.barh(t.index, t[light], left=left, color=colors[light], label=f"{light}灯")
+        ax.barh(t.index, t[light], left=left, color=colors.get(light, "#9e9e9e"),
+                label=f"{light}灯" if light in colors else light)
         left += t[light].to_numpy()
     ax.legend(ncol=4, fontsize=8, loc="lower right")
     ax.set_xlabel("项目数")

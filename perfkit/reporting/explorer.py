@@ -181,9 +181,11 @@ class Explorer:
         frame = self.base(f.profile, f.month)
         opts = {c: [ALL, *sorted(frame[c].dropna().astype(str).unique())]
                 for c in ("unit_name", "department", "category", "monitor_class")}
-        grades = self.rules(f.profile)["evaluation.grade_bands"]
+        rules = self.rules(f.profile)
+        grades = rules["evaluation.grade_bands"]
         opts["grade"] = [ALL, *grades, *sorted(set(frame["grade"].dropna().astype(str)) - set(grades))]
-        opts["light"] = [ALL, *LIGHTS, *sorted(set(frame["light"].dropna().astype(str)) - set(LIGHTS))]
+        lights = [*LIGHTS, rules["monitoring.unreported"]["light"]]  # 未报送 is a light of its own (rulebook)
+        opts["light"] = [ALL, *lights, *sorted(set(frame["light"].dropna().astype(str)) - set(lights))]
         return opts
 
     def unit_summary(self, view: pd.DataFrame) -> pd.DataFrame:
