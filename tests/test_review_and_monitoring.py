@@ -282,3 +282,122 @@ def test_reports_count_and_list_pending_projects_instead_of_grading_them(analysi
     al = B.Allocation(analysis, "某区", 2022, 5, [0.1], [20])
     intro = B.allocation_facts(al)["intro"]
     assert f"另有{intro['pending']}个项目" in render_sentence("intro", intro, B.ALLOCATION)
+
+
+# ---------------------------------------------------------------- 未报送, range pacing, the monitoring file (§5)
+
+def _monitor_case(exec_months: list[int], ind_rows: list[tuple[int, str | None]], target: str = "≥1200人",
+                  with_ind_table: bool = True) -> Dataset:
+    """One project (budget 1,200万元, 600万元 spent by every month given) with the indicator rows given as
+    (month, 累计完成值)."""
+    ds = Dataset("t")
+    ds.tables["projects"] = pd.DataFrame({
+        "project_id": ["P0"], "project_name": ["P0"], "unit_id": "U1", "category": "部门项目支出", "year": 2022,
+        "monitor_class": "一般项目", "budget": pd.array([1_200_000_000], "Int64"), "key_project": False,
+        "livelihood": False, "classified": False})
+    ds.tables["exec_monitor"] = pd.DataFrame({"project_id": ["P0"] * len(exec_months), "month": exec_months,
+                                              "spent_cum": pd.array([600_000_000] * len(exec_months), "Int64")})
+    ds.tables["targets"] = pd.DataFrame({"project_id": ["P0"], "indicator": "人数", "target_text": target,
+                                         "weight": 50.0})
+    if with_ind_table:
+        ds.tables["ind_monitor"] = pd.DataFrame({
+            "project_id": ["P0"] * len(ind_rows), "month": [m for m, _ in ind_rows], "indicator": "人数",
+            "done_text": [d for _, d in ind_rows], "likelihood": "确定能"})
+    return ds
+
+
+@pytest.mark.parametrize(("exec_months", "ind_rows", "with_ind", "unreported", "reason"), [
+    ([6], [(6, "600人")], True, False, None),
+    ([5], [(6, "600人")], True, True, "未报送6月预算执行数据"),           # execution reported for May only
+    ([], [(6, "600人")], True, True, "未报送6月预算执行数据"),            # no execution row at all
+    ([6], [(5, "500人")], True, True, "未报送6月可用的绩效目标完成情况"),  # indicators reported for May only
+    ([6], [(6, None)], True, True, "未报送6月可用的绩效目标完成情况"),     # the row is there, its value blank
+    ([6], [(6, "见附件")], True, True, "未报送6月可用的绩效目标完成情况"),  # nothing that can be paced
+    ([6], [], False, True, "未报送6月可用的绩效目标完成情况"),             # no 指标监控 table at all
+    ([], [], True, True, "未报送6月预算执行数据；未报送6月可用的绩效目标完成情况"),
+])
+def test_no_report_is_unreported_never_green(rules, exec_months, ind_rows, with_ind, unreported, reason) -> None:
+    p = M.monitor(_monitor_case(exec_months, ind_rows, with_ind_table=with_ind), rules, 6).projects.iloc[0]
+    assert bool(p["unreported"]) is unreported
+    if unreported:
+        assert p["light"] == rules["monitoring.unreported"]["light"] == "未报送"
+        assert p["warning"] and reason in p["warning_reason"]
+    else:
+        assert p["light"] == "绿" and not p["warning"]
+
+
+def test_unreported_light_and_warning_come_from_the_rulebook(rules) -> None:
+    spec = dict(rules["monitoring.unreported"], light="灰", is_warning=False)
+    p = M.monitor(_monitor_case([], [(6, "600人")]), rules.with_value("monitoring.unreported", spec), 6).projects.iloc[0]
+    assert p["light"] == "灰" and not p["warning"]
+    # and the sweep of thresholds keeps the 未报送 warning (the warning rule is one function)
+    mon = M.monitor(_monitor_case([], [(6, "600人")]), rules, 6)
+    assert A.warned_at(mon, 99, rules).iloc[0]
+
+
+@pytest.mark.parametrize(("target", "done", "pace", "light"), [
+    # a cumulative range 1000–1200人 at month 6 (序时 50%) is paced to 500–600人
+    ("1000-1200人", "300人", 300 / 500, "黄"),      # below the paced lower bound: 60% of it
+    ("1000-1200人", "250人", 250 / 500, "红"),      # 50% of the paced lower bound
+    ("1000-1200人", "550人", 1.0, "绿"),            # between the paced bounds
+    ("1000-1200人", "700人", 700 / 600, "绿"),      # over the paced upper bound by 17%
+    ("1000-1200人", "800人", 800 / 600, "蓝"),      # over the paced upper bound by 33%: over pace
+    ("1000-1200人", "1300人", 1200 / 1300, "红"),   # over the year's upper bound: the cap is broken
+    # a rate range is a level (monitoring.rates_are_levels): not paced by time
+    ("90%-95%", "93%", 1.0, "绿"),
+    ("90%~95%", "85%", 85 / 90, "绿"),
+    ("90%至95%", "50%", 50 / 90, "红"),
+    ("90%-95%", "97%", 95 / 97, "红"),
+])
+def test_range_targets_are_paced_against_both_bounds(rules, target, done, pace, light) -> None:
+    ind = M.monitor(_monitor_case([6], [(6, done)], target=target), rules, 6).indicators.iloc[0]
+    assert ind["pace"] == pytest.approx(pace) and ind["light"] == light
+
+
+def test_monitoring_file_re_derives_its_warning(tmp_path) -> None:
+    """监控预警_<M>月.csv alone is enough to re-derive 偏差 and 预警 (DOMAIN.md §2)."""
+    from tests.conftest import write_folder
+
+    ids = ["P1", "P2", "P3", "P4", "P5"]
+    folder = write_folder(tmp_path / "d", {
+        "项目": pd.DataFrame({"项目编码": ids, "项目名称": ids, "年度": 2022, "全年预算数": 1200}),
+        "执行监控": pd.DataFrame({"项目编码": ["P1", "P2", "P3", "P5"], "月份": 6, "累计执行数": [600, 300, 900, 600]}),
+        "绩效目标": pd.DataFrame({"项目编码": ids, "三级指标": "人数", "指标值": "≥1200人", "分值": 50}),
+        "指标监控": pd.DataFrame({"项目编码": ["P1", "P2", "P3", "P4"], "月份": 6, "三级指标": "人数",
+                                  "累计完成值": ["600人", "300人", "200人", "600人"]}),
+        "绩效自评": pd.DataFrame({"项目编码": ids, "三级指标": "人数", "指标值": "≥1200人", "实际完成值": "1200人",
+                                  "分值": 90}),
+    })
+    written = pk.score(folder, tmp_path / "out", month=6)
+    m = pd.read_csv(written["monitoring"], encoding="utf-8-sig", dtype={"项目编码": str}).set_index("项目编码")
+    assert written["monitoring"].name == "监控预警_6月.csv"
+    assert (m["序时进度"] == 0.5).all()
+    assert np.allclose(m["执行进度（相对序时，封顶）"], np.minimum(m["执行进度"] / m["序时进度"], 1.0), equal_nan=True)
+    deviation = (m["执行进度（相对序时，封顶）"] - m["目标总体完成率"]).abs() * 100
+    assert np.allclose(m["偏差（百分点）"], deviation, equal_nan=True)
+    rederived = m["执行灯"].eq("红") | (deviation > 20) | m["自报完全不可能"].eq(True) | m["未报送"]
+    assert (m["预警"] == rederived).all()
+    assert m["未报送"].to_dict() == {"P1": False, "P2": False, "P3": False, "P4": True, "P5": True}
+    assert m.loc["P3", "执行进度（相对序时，封顶）"] == 1.0  # 150% of pace, capped by the rule
+    assert m.loc["P2", "执行灯"] == "红" and m.loc["P3", "预警"] and not m.loc["P1", "预警"]
+    assert set(m.loc[["P4", "P5"], "项目灯"]) == {"未报送"}
+
+
+@pytest.mark.parametrize(("totals", "ranks"), [
+    ({"U1": [90], "U2": [90], "U3": [80]}, {"U1": 1, "U2": 1, "U3": 3}),   # 并列第1名, then 第3名
+    ({"U1": [90], "U2": [80], "U3": [80], "U4": [70]}, {"U1": 1, "U2": 2, "U3": 2, "U4": 4}),
+    ({"U1": [90], "U2": [None]}, {"U1": 1, "U2": None}),                   # no recomputed total: unranked
+])
+def test_unit_ranking_is_a_competition_rank(rules, totals, ranks) -> None:
+    units = [u for u, ts in totals.items() for _ in ts]
+    ids = [f"{u}-{i}" for u, ts in totals.items() for i in range(len(ts))]
+    ds = Dataset("t")
+    ds.tables["projects"] = pd.DataFrame({"project_id": ids, "unit_id": units, "year": 2022,
+                                          "budget": pd.array([100] * len(ids), "Int64"),
+                                          "spent": pd.array([100] * len(ids), "Int64")})
+    scores = pd.DataFrame({"project_id": ids, "total": [t for ts in totals.values() for t in ts]}, dtype=object)
+    scores["total"] = scores["total"].astype(float)
+    r = A.unit_ranking(ds, scores, None, pd.DataFrame(columns=["project_id"]), rules).set_index("unit_id")
+    got = {u: (None if pd.isna(v) else int(v)) for u, v in r["rank"].items()}
+    assert got == ranks
+    assert r["unranked_reason"].notna().to_dict() == {u: v is None for u, v in ranks.items()}
