@@ -572,6 +572,8 @@ def _broadcast(per_value: list | np.ndarray, codes: np.ndarray, missing: object,
 
 def _text_categorical(cleaned: object, codes: np.ndarray) -> pd.Categorical:
     """Cleaned distinct texts → a categorical over the rows (two spellings that clean alike merge)."""
+    if isinstance(cleaned, pa_.ChunkedArray):  # an empty column (header-only table) comes back chunked
+        cleaned = cleaned.combine_chunks()
     encoded = cleaned.dictionary_encode()
     new_codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
     categories = pd.Index(pd.arrays.ArrowStringArray(encoded.dictionary.cast(pa_.large_string())))
