@@ -85,6 +85,9 @@ def format_table(frame: pd.DataFrame, money: list[str] = (), percent: list[str] 
     全年预算数 of the 合计 row), never summed or averaged."""
     digits = digits or {}
     out = frame.copy()
+    for c in out.columns:  # a categorical cannot take the "" that blank cells are shown as
+        if isinstance(out[c].dtype, pd.CategoricalDtype):
+            out[c] = out[c].astype(object)
     if total:
         sums = {c: out[c].sum() for c in out.columns if c in money or (pd.api.types.is_integer_dtype(out[c])
                                                                        and c not in percent)}
@@ -128,15 +131,17 @@ def chart_categories(by_cat: pd.DataFrame) -> None:
     """Budget by 支出类别 with the execution rate."""
     import matplotlib.pyplot as plt
 
+    if not len(by_cat):  # no project carries a 支出类别: the table above says so, nothing to draw
+        return
     set_theme()
     fig, ax = plt.subplots(figsize=(7.5, 3.2))
-    budget = by_cat["全年预算数"].astype(float) / 1e6
+    budget = by_cat["全年预算数"].astype(float).fillna(0) / 1e6
     ax.barh(by_cat.index, budget, color="#b03a2e")
     for y, (b, r) in enumerate(zip(budget, by_cat["执行率"], strict=True)):
         ax.text(b, y, f"  {b:,.0f} 万元（执行率 {r:.1%}）", va="center", fontsize=8)
     ax.set_xlabel("全年预算数（万元）")
     ax.invert_yaxis()
-    ax.set_xlim(0, budget.max() * 1.45)
+    ax.set_xlim(0, max(budget.max(), 1.0) * 1.45)
     ax.set_title(numbered("图1 四类支出预算规模与执行率"))
     _figure(fig)
 
