@@ -15,7 +15,7 @@ DIMENSION_COLUMNS = [f"exante_{i}" for i in range(1, len(EXANTE_DIMENSIONS) + 1)
 
 def assess(ds: Dataset, rules: Rulebook) -> pd.DataFrame:
     """Total and conclusion per assessed project; scores above a dimension's maximum are findings."""
-    ex = ds.table("exante").copy()
+    ex = ds.table("exante").drop_duplicates("project_id").copy()
     cap = rules["exante.dimension_max"]
     dims = ex[DIMENSION_COLUMNS].astype(float)
     ex["exante_total"] = dims.sum(axis=1, min_count=1).round(2)
@@ -30,7 +30,9 @@ def assess(ds: Dataset, rules: Rulebook) -> pd.DataFrame:
 
 def gate(ds: Dataset, rules: Rulebook) -> pd.DataFrame:
     """新增重大项目 without a passed assessment gets no budget: one row per new major project."""
-    projects = ds.table("projects")
+    from perfkit.analyses.monitoring import projects_of_year
+
+    projects = projects_of_year(ds.table("projects"), rules.year)  # a code may recur in other years
     new = projects.loc[projects["new_major"], ["project_id", "project_name", "unit_id", "budget", "classified"]]
     result = assess(ds, rules)[["project_id", "exante_total", "conclusion", "passed"]] if ds.has("exante") \
         else pd.DataFrame(columns=["project_id", "exante_total", "conclusion", "passed"])
