@@ -198,7 +198,10 @@ def proposal_by_unit(proposal: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
                         "cut": (proposal["change"] < 0).groupby(proposal["unit_id"]).sum()}).reset_index()
     units = ds.get("units")
     if units is not None:
-        out = out.merge(units[["unit_id", "unit_name", "department"]], on="unit_id", how="left")
+        out = out.merge(units[["unit_id", "unit_name", "department"]].drop_duplicates("unit_id"), on="unit_id",
+                        how="left")
+    else:  # no 单位 table: the code stands for the name, so every listing still has its columns
+        out["unit_name"], out["department"] = out["unit_id"], pd.NA
     return out
 
 
