@@ -293,7 +293,8 @@ def _monitor_case(exec_months: list[int], ind_rows: list[tuple[int, str | None]]
     ds = Dataset("t")
     ds.tables["projects"] = pd.DataFrame({
         "project_id": ["P0"], "project_name": ["P0"], "unit_id": "U1", "category": "部门项目支出", "year": 2022,
-        "monitor_class": "一般项目", "budget": pd.array([1_200_000_000], "Int64"), "key_project": False,
+        "monitor_class": "一般项目", "budget": pd.array([1_200_000_000], "Int64"),
+        "spent": pd.array([1_000_000_000], "Int64"), "key_project": False,
         "livelihood": False, "classified": False})
     ds.tables["exec_monitor"] = pd.DataFrame({"project_id": ["P0"] * len(exec_months), "month": exec_months,
                                               "spent_cum": pd.array([600_000_000] * len(exec_months), "Int64")})
@@ -401,3 +402,17 @@ def test_unit_ranking_is_a_competition_rank(rules, totals, ranks) -> None:
     got = {u: (None if pd.isna(v) else int(v)) for u, v in r["rank"].items()}
     assert got == ranks
     assert r["unranked_reason"].notna().to_dict() == {u: v is None for u, v in ranks.items()}
+
+
+def test_explorer_filters_and_counts_the_unreported_light(rules) -> None:
+    from perfkit.reporting.explorer import Explorer, Filters
+
+    ds = _monitor_case([], [(6, "600人")])
+    ds.tables["self_eval"] = pd.DataFrame({"project_id": ["P0"], "level1": "产出指标", "indicator": "人数",
+                                           "target_text": "≥1200人", "actual_text": "1200人", "weight": 90.0,
+                                           "unit_score": 90.0, "deviation_reason": None})
+    ex = Explorer(ds, 2022)
+    f = Filters(month=6, light="未报送")
+    assert "未报送" in ex.options(f)["light"]
+    view = ex.view(f)
+    assert list(view["project_id"]) == ["P0"] and view["warning"].all()
