@@ -85,8 +85,8 @@ def format_table(frame: pd.DataFrame, money: list[str] = (), percent: list[str] 
     全年预算数 of the 合计 row), never summed or averaged."""
     digits = digits or {}
     out = frame.copy()
-    for c in out.columns:  # a categorical cannot take the "" that blank cells are shown as
-        if isinstance(out[c].dtype, pd.CategoricalDtype):
+    for c in out.columns:  # categoricals and nullable columns (Int64 …) cannot take the "" blank cells are shown as
+        if isinstance(out[c].dtype, pd.api.extensions.ExtensionDtype):
             out[c] = out[c].astype(object)
     if total:
         sums = {c: out[c].sum() for c in out.columns if c in money or (pd.api.types.is_integer_dtype(out[c])
@@ -100,12 +100,17 @@ def format_table(frame: pd.DataFrame, money: list[str] = (), percent: list[str] 
         out = pd.concat([out, pd.DataFrame([row])], ignore_index=True)
     for c in out.columns:
         if c in money:
-            out[c] = out[c].map(lambda v: format_wan(v) if v != "" else "")
+            out[c] = out[c].map(lambda v: "" if _blank(v) else format_wan(v))
         elif c in percent:
-            out[c] = out[c].map(lambda v: "" if v == "" or pd.isna(v) else f"{float(v):.1%}")
+            out[c] = out[c].map(lambda v: "" if _blank(v) or pd.isna(v) else f"{float(v):.1%}")
         elif c in digits:
-            out[c] = out[c].map(lambda v, d=digits[c]: "" if v == "" or pd.isna(v) else f"{float(v):,.{d}f}")
+            out[c] = out[c].map(lambda v, d=digits[c]: "" if _blank(v) or pd.isna(v) else f"{float(v):,.{d}f}")
     return out.fillna("")
+
+
+def _blank(v: object) -> bool:
+    """The 合计 row's empty cells ("") — compared without touching pd.NA, whose truth value is ambiguous."""
+    return isinstance(v, str) and v == ""
 
 
 def table(frame: pd.DataFrame, money: list[str] = (), percent: list[str] = (), digits: dict[str, int] | None = None,
