@@ -85,12 +85,12 @@ def format_table(frame: pd.DataFrame, money: list[str] = (), percent: list[str] 
     全年预算数 of the 合计 row), never summed or averaged."""
     digits = digits or {}
     out = frame.copy()
+    sums = {c: out[c].sum() for c in out.columns if c in money or (pd.api.types.is_integer_dtype(out[c])
+                                                                   and c not in percent)} if total else {}
     for c in out.columns:  # categoricals and nullable columns (Int64 …) cannot take the "" blank cells are shown as
         if isinstance(out[c].dtype, pd.api.extensions.ExtensionDtype):
             out[c] = out[c].astype(object)
     if total:
-        sums = {c: out[c].sum() for c in out.columns if c in money or (pd.api.types.is_integer_dtype(out[c])
-                                                                       and c not in percent)}
         row = {c: sums.get(c, "") for c in out.columns}
         row[out.columns[0]] = "合计"
         for c in percent:
