@@ -57,7 +57,7 @@ def unit_ranking(ds: Dataset, scores: pd.DataFrame, mon: Monitoring | None, find
     A unit none of whose projects has a recomputed total (no self-evaluation rows that score, or no
     execution data) has no composite: it is listed, unranked, with the reason — never ranked as if its
     missing parts were zero."""
-    from perfkit.analyses.monitoring import projects_of_year
+    from perfkit.analyses.evaluation import projects_of_year
 
     projects = projects_of_year(ds.table("projects"), rules.year)[["project_id", "unit_id", "budget", "spent"]]
     s = scores[["project_id", "total"]].merge(projects, on="project_id", how="left")

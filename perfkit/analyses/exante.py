@@ -30,7 +30,7 @@ def assess(ds: Dataset, rules: Rulebook) -> pd.DataFrame:
 
 def gate(ds: Dataset, rules: Rulebook) -> pd.DataFrame:
     """新增重大项目 without a passed assessment gets no budget: one row per new major project."""
-    from perfkit.analyses.monitoring import projects_of_year
+    from perfkit.analyses.evaluation import projects_of_year
 
     projects = projects_of_year(ds.table("projects"), rules.year)  # a code may recur in other years
     new = projects.loc[projects["new_major"], ["project_id", "project_name", "unit_id", "budget", "classified"]]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from perfkit.analyses.evaluation import read_indicators
+from perfkit.analyses.evaluation import projects_of_year, read_indicators
 from perfkit.io.keys import left_lookup
 from perfkit.io.load import Dataset, InputError
 from perfkit.io.values import group_key, lookup
@@ -37,28 +37,10 @@ def time_progress(month: int) -> float:
     return month / 12.0
 
 
-def projects_of_year(projects: pd.DataFrame, year: int | None) -> pd.DataFrame:
-    """One row per 项目编码 for the analysis year.
-
-    The contract lets a code recur in other years (项目编码 is unique within 年度 only); monitoring,
-    ranking and every per-project join need one row per code. Rows of ``year`` are kept, and rows with
-    no 年度 count as that year (a dated row wins over an undated one of the same code). A dataset with no
-    row of ``year`` at all (the year asked for is not in the data) keeps each code's latest row."""
-    if year is None or "year" not in projects:
-        return projects.drop_duplicates("project_id")
-    y = projects["year"].astype("Float64")
-    keep = (y.isna() | y.eq(year)).fillna(True).to_numpy(bool)
-    chosen = projects.loc[keep]
-    if not len(chosen) and len(projects):
-        chosen = projects
-    undated = chosen["year"].astype("Float64").isna().to_numpy()
-    order = np.lexsort((undated, -chosen["year"].astype("Float64").fillna(0).to_numpy(float)))
-    return chosen.iloc[order].drop_duplicates("project_id").sort_index()
-
-
 def execution_progress(ds: Dataset, month: int, year: int | None = None) -> pd.DataFrame:
     """Cumulative execution at the month against the full-year budget, per project of ``year``."""
-    projects = projects_of_year(ds.table("projects"), year)
+    projects = ds.table("projects")
+    projects = projects_of_year(projects, year) if year is not None else projects.drop_duplicates("project_id")
     ex = ds.table("exec_monitor")
     at = ex.loc[ex["month"] == month, ["project_id", "spent_cum"]].drop_duplicates("project_id")
     out = projects[["project_id", "project_name", "unit_id", "category", "monitor_class", "budget",
