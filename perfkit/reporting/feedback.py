@@ -82,6 +82,8 @@ def _rank_text(ranking: pd.DataFrame | None, unit_id: str) -> tuple[str, str, in
     if ranking is None or unit_id not in set(ranking["unit_id"].astype(str)):
         return "", "", 0
     r = ranking.assign(unit_id=ranking["unit_id"].astype(str)).set_index("unit_id")
+    if pd.isna(r.loc[unit_id, "rank"]):  # no recomputed total: listed unranked, with the ranking's reason
+        return f"未排名（{r.loc[unit_id, 'unranked_reason']}）", "—", len(r)
     rank = int(r.loc[unit_id, "rank"])
     tied = int((r["rank"] == rank).sum()) > 1
     return f"{'并列' if tied else ''}第{rank}名", f"{float(r.loc[unit_id, 'composite']):.2f}", len(r)
