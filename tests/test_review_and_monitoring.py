@@ -416,3 +416,18 @@ def test_explorer_filters_and_counts_the_unreported_light(rules) -> None:
     assert "未报送" in ex.options(f)["light"]
     view = ex.view(f)
     assert list(view["project_id"]) == ["P0"] and view["warning"].all()
+
+
+def test_whole_department_budgets_are_not_recovered_like_project_balances(analysis) -> None:
+    """Recovered funds come from project balances only (application.recovery_categories); a unit's
+    部门整体支出 is recovered only where the rulebook lists it."""
+    a = analysis
+    p = A.budget_proposal(a.data, a.scores.projects, a.monitoring, a.rules)
+    assert not p.loc[p["category"].astype(str).eq("部门整体支出"), "recover"].any()
+    assert set(p.loc[p["recover"], "category"].astype(str)) <= set(a.rules["application.recovery_categories"])
+    everything = a.rules.with_value("application.recovery_categories",
+                                    [*a.rules["application.recovery_categories"], "部门整体支出"])
+    q = A.budget_proposal(a.data, a.scores.projects, a.monitoring, everything)
+    assert q["recover"].sum() >= p["recover"].sum()
+    assert (q.loc[~q["category"].astype(str).eq("部门整体支出"), "recover"]
+            == p.loc[~p["category"].astype(str).eq("部门整体支出"), "recover"]).all()

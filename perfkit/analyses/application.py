@@ -184,7 +184,10 @@ def budget_proposal(ds: Dataset, scores: pd.DataFrame, mon: Monitoring | None, r
         warned = pd.Series(False, index=p.index)
     failed = p["completion"] < rules["application.recovery_completion_below"]
     p["warned"] = warned
-    p["recover"] = warned & failed & ~pending
+    # only project balances are recovered: a unit's whole-department budget (部门整体支出) carries its
+    # salaries and running costs, so it is recovered only where the rulebook lists its category
+    recoverable = p["category"].astype(object).isin(rules["application.recovery_categories"])
+    p["recover"] = warned & failed & ~pending & recoverable
     unspent = (budget - p["spent"].astype("Int64").fillna(0)).clip(lower=0)
     p["recovered"] = unspent.where(p["recover"], 0).astype("Int64")
     return p

@@ -58,6 +58,10 @@ def allocation_facts(al: Allocation) -> dict[str, dict]:
         "actions": {"actions": rules["application.actions"], "source": rules.cite("application.actions")},
         "recovery": {"month": al.month, "threshold": f"{rules['application.recovery_completion_below']:.0%}",
                      "count": len(rec), "amount": format_wan(rec["recovered"].sum()),
+                     "categories": "、".join(rules["application.recovery_categories"]),
+                     "by_category": "、".join(f"{c}{n}个{format_wan(v)}万元" for c, (n, v) in
+                                              rec.groupby(rec["category"].astype(str))["recovered"]
+                                              .agg(["size", "sum"]).iterrows()),
                      "livelihood": int(p["livelihood"].sum()),
                      "livelihood_budget": format_wan(p.loc[p["livelihood"], "budget"].sum())},
         "gate": {"new_major": len(g), "blocked": len(blocked), "blocked_amount": format_wan(blocked["budget"].sum())},
