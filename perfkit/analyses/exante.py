@@ -33,7 +33,10 @@ def gate(ds: Dataset, rules: Rulebook) -> pd.DataFrame:
     from perfkit.analyses.evaluation import projects_of_year
 
     projects = projects_of_year(ds.table("projects"), rules.year)  # a code may recur in other years
-    new = projects.loc[projects["new_major"], ["project_id", "project_name", "unit_id", "budget", "classified"]]
+    cols = ["project_id", "project_name", "unit_id", "budget", "classified"]
+    new = projects.loc[projects["new_major"], cols + ["requested"] * ("requested" in projects.columns)]
+    if "requested" not in new.columns:  # the gate is about next year's request; without it, say so
+        new = new.assign(requested=pd.Series(pd.NA, index=new.index, dtype="Int64"))
     result = assess(ds, rules)[["project_id", "exante_total", "conclusion", "passed"]] if ds.has("exante") \
         else pd.DataFrame(columns=["project_id", "exante_total", "conclusion", "passed"])
     out = new.merge(result, on="project_id", how="left")

@@ -105,6 +105,8 @@ PROJECTS = Table("项目", "projects", (
     Column("年初预算数", "budget_initial", "money", hint="万元；表头写（元）则按元读入", minimum=0, maximum=MAX_WAN),
     Column("全年预算数", "budget", "money", hint="万元", minimum=0, maximum=MAX_WAN),
     Column("全年执行数", "spent", "money", hint="万元；年度结束前可空", minimum=0, maximum=MAX_WAN),
+    Column("下年度申请数", "requested", "money", hint="万元；新增重大项目申请下一年度安排的预算，事前评估关口按此计",
+           minimum=0, maximum=MAX_WAN, aliases=("下年度预算申请数", "申请预算数", "申请金额")),
 ), unique=("project_id", "year"), description="项目", needs_project=False)
 
 TARGETS = Table("绩效目标", "targets", (

@@ -15,6 +15,7 @@ from perfkit.api import Analysis, analyze
 from perfkit.io.values import FEN_PER_WAN, format_wan
 from perfkit.io.write import atomic_path, excel_writer, inert_frame
 from perfkit.reporting import display as D
+from perfkit.reporting.annual import requested_facts
 
 ALLOCATION = "allocation.html.j2"
 
@@ -64,7 +65,7 @@ def allocation_facts(al: Allocation) -> dict[str, dict]:
                                               .agg(["size", "sum"]).iterrows()),
                      "livelihood": int(p["livelihood"].sum()),
                      "livelihood_budget": format_wan(p.loc[p["livelihood"], "budget"].sum())},
-        "gate": {"new_major": len(g), "blocked": len(blocked), "blocked_amount": format_wan(blocked["budget"].sum())},
+        "gate": {"new_major": len(g), "blocked": len(blocked), "blocked_amount": format_wan(blocked["budget"].sum()), **requested_facts(blocked)},
         "data": a.data.provenance(),
     }
 
@@ -131,9 +132,9 @@ def section_gate(al: Allocation) -> None:
     g = al.analysis.gate
     D.heading("三、事前绩效评估关口", 2)
     D.sentence("gate", al.facts["gate"], ALLOCATION)
-    cols = {"project_name": "项目", "exante_total": "评估得分", "conclusion": "评估结论", "budget": "申请金额",
+    cols = {"project_name": "项目", "exante_total": "评估得分", "conclusion": "评估结论", "requested": "下年度申请数",
             "gate": "安排"}
-    D.table(g.loc[~g["classified"], list(cols)].rename(columns=cols), money=["申请金额"],
+    D.table(g.loc[~g["classified"], list(cols)].rename(columns=cols), money=["下年度申请数"],
             caption="表4 新增重大项目事前评估与预算关口（不含涉密项目）")
 
 

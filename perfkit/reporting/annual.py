@@ -110,6 +110,14 @@ def year_over_year(a: Analysis, archive: str | Path, month: int) -> dict[str, An
     return out
 
 
+def requested_facts(blocked: pd.DataFrame) -> dict[str, Any]:
+    """What the ex-ante gate withholds: next year's requests (下年度申请数) of the projects it stops, and
+    how many of them gave none (their current budget is then no measure of the request)."""
+    req = blocked["requested"] if "requested" in blocked else pd.Series(dtype="Int64")
+    return {"requested_known": int(req.notna().sum()), "requested_missing": int(req.isna().sum()),
+            "blocked_requested": format_wan(req.fillna(0).sum())}
+
+
 def _top(counts: pd.Series, n: int = 3) -> str:
     return "、".join(f"{k}{v}处" for k, v in counts.head(n).items())
 
@@ -133,7 +141,7 @@ def report_facts(a: Analysis, district: str, year: int, month: int, policy: dict
         facts["exante"] = {"year": year, "assessed": len(a.exante), "support": int(conc.get("予以支持", 0)),
                            "partial": int(conc.get("部分支持", 0)), "reject": int(conc.get("不予支持", 0)),
                            "new_major": len(a.gate), "blocked": len(blocked),
-                           "blocked_amount": format_wan(blocked["budget"].sum())}
+                           "blocked_amount": format_wan(blocked["budget"].sum()), **requested_facts(blocked)}
     if a.target_findings is not None:
         tf = a.target_findings
         tg = ds.table("targets")
