@@ -23,7 +23,21 @@ from perfkit.io.load import Dataset
 from perfkit.io.values import decode, lookup, map_unique, pick, same_text, with_values
 from perfkit.rules import formulas as F
 from perfkit.rules.rulebook import Rulebook
-from perfkit.rules.targets import BAD, DATE, EMPTY, EQ, GE, LE, QUAL, RANGE, parse_texts, resolve_direction
+from perfkit.rules.targets import (
+    BAD,
+    DATE,
+    EMPTY,
+    EQ,
+    GE,
+    LE,
+    NUMERIC_KINDS,
+    QUAL,
+    RANGE,
+    Vocabulary,
+    combine_target_parts,
+    parse_texts,
+    resolve_direction,
+)
 
 COMPLETE, PENDING = "完整", "待核实"  # 复算状态 (DATA_CONTRACT.md 项目得分.csv)
 # the rulebook parameter whose source each scoring case cites in its 说明
@@ -89,28 +103,97 @@ def _fmt_date(values: pd.Series) -> pd.Series:
 
 
 def read_indicators(frame: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
-    """Parse 指标值 and 实际完成值 of a self-evaluation (or monitoring) table, reconcile their units.
+    """Parse 指标值 and 实际完成值 of a self-evaluation (or monitoring) table and reconcile the two sides.
 
-    Returns the target reading (t_*), the actual reading (a_*), the direction and a flag for actuals
-    written like a target (a comparator sign in the actual).
+    Returns the target reading (t_*), the actual reading (a_*) — kind, value, value_hi (base units), unit
+    (base), scale and shown (the unit as written: 万元 × 10000), tier, has_comparator, absence, note —
+    the direction, and per row: ``unit``/``unit_scale``/``unit_shown`` (the row's unit as written on the
+    target side, for printing 212.61万元), ``unit_mismatch``, ``actual_has_comparator``, ``a_inherited`` /
+    ``t_inherited`` (a bare number took the other side's unit and scale), ``target_read`` (the target text
+    as read: 指标性质 | 指标值 | 计量单位 cells joined) and ``read_reason`` (why a side cannot be read, in
+    a clerk's words; empty when both read).
+
+    Rules (DOMAIN.md §1): a bare number takes the unit and scale of the other side (≤90万元 vs "120" is
+    120万元; "10万人次" vs "9.5" is 9.5万人次; a bare % actual of at most
+    ``evaluation.percent_bare_fraction_max`` is a fraction); a text that states no degree of completion is
+    no actual; "未发生" / "无" against a zero ceiling is 0.
     """
-    phrases = rules["evaluation.qualitative_phrases"]
-    t = parse_texts(frame["target_text"], phrases, rules.year).add_prefix("t_")
-    a = parse_texts(frame["actual_text"], phrases, rules.year).add_prefix("a_")
+    vocab = Vocabulary.from_rules(rules)
+    target_text = combine_target_parts(frame["target_text"], frame.get("comparator_text"), frame.get("unit_text"),
+                                       vocab)
+    t = parse_texts(target_text, vocab, rules.year).add_prefix("t_")
+    a = parse_texts(frame["actual_text"], vocab, rules.year).add_prefix("a_")
     out = pd.concat([t, a], axis=1)
+    out["target_read"] = target_text
     out["direction"] = resolve_direction(t.rename(columns=lambda c: c[2:]), frame["indicator"],
-                                         rules["evaluation.reverse_keywords"])
+                                         rules["evaluation.reverse_keywords"],
+                                         bool(rules["evaluation.zero_target_is_ceiling"]))
+    numeric = list(NUMERIC_KINDS)
     numeric_t = out["direction"].isin([GE, LE, EQ, RANGE])
-    numeric_a = out["a_kind"].isin(["", GE, LE, EQ])
-    # percent actual written without % (0.98 or 98): rulebook decides
-    bare_pct = numeric_t & numeric_a & out["t_unit"].eq("%") & out["a_unit"].eq("")
+    # a bad event that did not happen ("未发生安全事故", "无") against a ceiling of 0 is the number 0
+    zero_cap = (out["direction"].eq(LE) & out["t_kind"].isin(numeric) & (out["t_value"] == 0)).to_numpy()
+    absent = zero_cap & out["a_absence"].to_numpy(bool) & out["a_kind"].isin([QUAL, EMPTY]).to_numpy()
+    if absent.any():
+        out["a_kind"] = with_values(out["a_kind"], [""]).mask(absent, "")
+        out.loc[absent, ["a_value", "a_scale"]] = [0.0, 1.0]
+        out["a_note"] = pick(absent, pd.Series("不良事件未发生，按 0 读", index=out.index), out["a_note"])
+    # an actual in words that says nothing about completion is no actual
+    wordy = out["a_kind"].eq(QUAL).to_numpy() & out["a_tier"].isna().to_numpy() | \
+        out["a_kind"].eq(QUAL).to_numpy() & out["a_tier"].eq("").to_numpy()
+    if wordy.any():
+        why = map_unique(frame["actual_text"], lambda v: "" if v is None or pd.isna(v) else
+                         "为「" + str(v).strip()[:40] + "」，未写明完成程度，不是可比较的数值或定性表述")
+        out["a_kind"] = with_values(out["a_kind"], [BAD]).mask(wordy, BAD)
+        out["a_note"] = pick(wordy, why, out["a_note"])
+    numeric_a = out["a_kind"].isin(numeric)
+    t_value, t_hi, a_value = (out[c].to_numpy(float).copy() for c in ("t_value", "t_value_hi", "a_value"))
+    t_scale, a_scale = out["t_scale"].to_numpy(float).copy(), out["a_scale"].to_numpy(float).copy()
+    t_base, a_base = out["t_unit"].astype("str").to_numpy(), out["a_unit"].astype("str").to_numpy()
+    t_has, a_has = (t_base != "") | (t_scale != 1), (a_base != "") | (a_scale != 1)
     frac_max = rules["evaluation.percent_bare_fraction_max"]
-    out.loc[bare_pct & (out["a_value"] <= frac_max), "a_value"] *= 100
-    out["a_unit"] = pick(out["a_unit"].eq(""), out["t_unit"], out["a_unit"])
-    out["unit"] = pick(out["t_unit"].eq(""), out["a_unit"], out["t_unit"])
+    # the actual: a bare number takes the target's unit and scale (a bare % of at most frac_max is a fraction)
+    inherit_a = (numeric_t & numeric_a).to_numpy() & ~a_has & t_has
+    pct = inherit_a & (t_base == "%") & (a_value <= frac_max)
+    a_value = np.where(pct, a_value * 100, np.where(inherit_a, a_value * t_scale, a_value))
+    # 125万 against ≤150万元: the scale was written, the base unit is the target's
+    only_scale_a = (numeric_t & numeric_a).to_numpy() & (a_base == "") & (a_scale != 1) & (t_base != "")
+    # the target: a bare number takes the actual's unit and scale
+    inherit_t = (numeric_t & numeric_a).to_numpy() & ~t_has & a_has & ~inherit_a
+    pct_t = inherit_t & (a_base == "%") & (np.nan_to_num(np.fmax(t_value, t_hi), nan=np.inf) <= frac_max)
+    factor_t = np.where(pct_t, 100.0, np.where(inherit_t, a_scale, 1.0))
+    t_value, t_hi = t_value * factor_t, t_hi * factor_t
+    only_scale_t = (numeric_t & numeric_a).to_numpy() & (t_base == "") & (t_scale != 1) & (a_base != "") & ~inherit_t
+    out["a_value"], out["t_value"], out["t_value_hi"] = a_value, t_value, t_hi
+    a_unit = pick(inherit_a | only_scale_a, out["t_unit"], out["a_unit"])
+    t_unit = pick(inherit_t | only_scale_t, out["a_unit"], out["t_unit"])
+    a_shown = pick(inherit_a, out["t_shown"], pick(only_scale_a, out["a_shown"].astype("str") + out["t_unit"]
+                                                   .astype("str"), out["a_shown"]))
+    t_shown = pick(inherit_t, out["a_shown"], pick(only_scale_t, out["t_shown"].astype("str") + out["a_unit"]
+                                                   .astype("str"), out["t_shown"]))
+    out["a_scale"] = np.where(inherit_a & ~pct, t_scale, a_scale)
+    out["t_scale"] = np.where(inherit_t & ~pct_t, a_scale, t_scale)
+    out["a_unit"], out["t_unit"], out["a_shown"], out["t_shown"] = a_unit, t_unit, a_shown, t_shown
+    out["a_inherited"], out["t_inherited"] = inherit_a, inherit_t
+    target_side = t_has | inherit_t | only_scale_t
+    out["unit"] = pick(target_side, out["t_unit"], out["a_unit"])
+    out["unit_shown"] = pick(target_side, out["t_shown"], out["a_shown"])
+    out["unit_scale"] = np.where(target_side, out["t_scale"], out["a_scale"])
     out["unit_mismatch"] = numeric_t & numeric_a & out["t_unit"].ne("") & ~same_text(out["a_unit"], out["t_unit"])
     out["actual_has_comparator"] = numeric_a & out["a_has_comparator"]
+    out["read_reason"] = _read_reason(out)
     return out
+
+
+def _read_reason(r: pd.DataFrame) -> pd.Series:
+    """Why a row cannot be read, in a clerk's words ("" when both sides read and their units agree)."""
+    reason = pd.Series("", index=r.index, dtype="str")
+    mism = r["unit_mismatch"].to_numpy(bool)
+    reason = reason.mask(mism, "单位不一致：指标值为 " + r["t_shown"].astype("str") + "，实际完成值为 "
+                         + r["a_shown"].astype("str") + "，无法比较")
+    bad_a = r["a_kind"].isin([BAD, EMPTY]).to_numpy()
+    reason = reason.mask(bad_a, "实际完成值" + r["a_note"].astype("str"))
+    bad_t = r["t_kind"].isin([BAD, EMPTY]).to_numpy()
+    return reason.mask(bad_t, "指标值" + r["t_note"].astype("str"))
 
 
 def score_indicators(self_eval: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:

@@ -54,7 +54,9 @@ def indicator_pace(ds: Dataset, rules: Rulebook, month: int) -> pd.DataFrame:
     """Each indicator's progress at the month against its declared target, with its pace light."""
     im = ds.table("ind_monitor")
     im = im.loc[im["month"] == month]
-    declared, _ = left_lookup(im, ds.table("targets"), ["project_id", "indicator"], ["target_text", "weight"])
+    targets = ds.table("targets")
+    split = [c for c in ("comparator_text", "unit_text") if c in targets]  # 指标性质 / 计量单位 cells
+    declared, _ = left_lookup(im, targets, ["project_id", "indicator"], ["target_text", "weight", *split])
     frame = pd.concat([im, declared], axis=1).rename(columns={"done_text": "actual_text"}).reset_index(drop=True)
     r = read_indicators(frame, rules)
     a, t, d = r["a_value"].to_numpy(float), r["t_value"].to_numpy(float), r["direction"]

@@ -142,6 +142,8 @@ SELF_EVAL = Table("绩效自评", "self_eval", (
     Column("得分", "unit_score", "number", hint="单位自评得分", minimum=0, maximum=100),
     Column("偏差原因分析及改进措施", "deviation_reason", hint="未完成或超额 30% 以上须说明",
            aliases=("偏差原因分析", "偏差原因")),
+    Column("指标性质", "comparator_text", hint="可选：≥ ≤ = 等（比较符单列的表样）"),
+    Column("计量单位", "unit_text", hint="可选：个、万元、% 等", aliases=("度量单位",)),
 ), description="项目支出绩效自评（每个三级指标一行）")
 
 SELF_SUMMARY = Table("自评汇总", "self_summary", (

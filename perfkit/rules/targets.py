@@ -1,163 +1,389 @@
-"""Reading indicator texts as printed on real forms: ``≥50个``, ``不低于95%``, ``≤90万元``, ``=0``,
-``1.2万人次``, ``90%-95%``, ``2022年12月31日前``, ``9月前``, ``效果明显``, ``部分达成年度指标…``.
+"""Reading indicator texts as units write them on real forms: ``≥50个``, ``不低于95%``, ``≤90万元``, ``=0``,
+``1.2万人次``, ``90%-95%``, ``2022年12月31日前``, ``9月前``, ``效果明显``, ``无明显提升``, ``基本达标``,
+``按规定程序执行``, ``/``, ``见附件`` …
+
+Every word list (comparators and their OCR look-alikes, suffixes, units, qualitative tiers, negation and
+degree words, placeholders) comes from the rulebook (``parsing.*`` and ``evaluation.qualitative_phrases``)
+through a :class:`Vocabulary`; nothing here is a policy word.
+
+A text ends in exactly one of: a number with its comparison (≥ ≤ = or bare ""), a range, a date, 定性
+(with its tier, or a descriptive norm with none), 空 (blank or a placeholder such as ``/`` or template hint
+text — never 0), or 无法解析 with a reason a clerk understands. Values are kept in base units (元, 米 …)
+for comparison *and* with the unit as written and its scale (``万元`` × 10000), so that explanations can
+print 212.61万元 rather than 2126100元.
 
 :func:`parse_texts` parses each distinct string once and broadcasts the result, so a table of millions
-of rows with a few thousand distinct texts costs a few thousand parses. Anything it cannot read is
-classed ``无法解析`` with the reason — never dropped and never guessed silently.
+of rows with a few thousand distinct texts costs a few thousand parses.
 """
 
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from perfkit.io.values import codes_of, matches, with_values
+from perfkit.io.values import codes_of, map_unique, matches, with_values
 
 GE, LE, EQ, RANGE, DATE, QUAL, BAD, EMPTY = "≥", "≤", "=", "区间", "日期", "定性", "无法解析", "空"
+TIERS = ("未达成", "部分达成", "达成")  # worst first
+NUMERIC_KINDS = ("", GE, LE, EQ)
+COLUMNS = ["kind", "value", "value_hi", "unit", "scale", "shown", "tier", "has_comparator", "absence", "note"]
 
-_GE_PREFIX = r"≥|≧|⩾|>=|不低于|不少于|不小于|大于等于|大于或等于|至少|达到|>|大于|高于|多于|超过"
-_LE_PREFIX = r"≤|≦|⩽|<=|不高于|不超过|不多于|不大于|小于等于|小于或等于|控制在|低于|少于|<|小于"
-_EQ_PREFIX = r"=|等于"
-_NUM = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
-_PREFIX = re.compile(rf"^(?P<le>{_LE_PREFIX})|^(?P<ge>{_GE_PREFIX})|^(?P<eq>{_EQ_PREFIX})")
-_SUFFIX = re.compile(r"(?P<ge>及以上|以上|或以上)$|(?P<le>及以内|以内|及以下|以下|或以下)$")
-_VALUE = re.compile(rf"^(?P<num>{_NUM})(?P<mag>万|亿)?(?P<unit>[^\d]*)$")
-_RANGE = re.compile(rf"^(?P<lo>{_NUM})(?P<u1>[^\d\-~至到]*)(?:-|~|至|到|—)(?P<hi>{_NUM})(?P<u2>[^\d]*)$")
-_DATE = re.compile(r"^(?:(?P<y>\d{4})?年)?(?:(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})[日号])?(?P<end>底|末|中旬|上旬|下旬)?"
-                   r"|(?P<ye>底|末))(?P<before>之?前|以前|前完成|完成)?$")
-_ISO_DATE = re.compile(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})$")
-
-# unit → (base unit, factor to base)
-_UNITS: dict[str, tuple[str, float]] = {
-    "元": ("元", 1.0), "千元": ("元", 1e3), "万元": ("元", 1e4), "亿元": ("元", 1e8),
-    "%": ("%", 1.0), "‰": ("%", 0.1), "百分比": ("%", 1.0),
-    "米": ("米", 1.0), "公里": ("米", 1e3), "千米": ("米", 1e3), "km": ("米", 1e3), "m": ("米", 1.0),
-    "平方米": ("平方米", 1.0), "㎡": ("平方米", 1.0), "m2": ("平方米", 1.0), "平方公里": ("平方米", 1e6),
-    "亩": ("亩", 1.0), "公顷": ("亩", 15.0), "吨": ("吨", 1.0), "千克": ("吨", 1e-3), "公斤": ("吨", 1e-3),
-    "天": ("天", 1.0), "日": ("天", 1.0), "个工作日": ("天", 1.0), "工作日": ("天", 1.0),
-    "月": ("月", 1.0), "个月": ("月", 1.0), "年": ("年", 1.0),
-}
+_NUM = r"(?:\d+(?:\.\d*)?|\.\d+)"
+_CJK = r"\u4e00-\u9fff"
+_SYMBOLS = set("≥≤=<>≧≦⩾⩽≮≯《》〈〉≻≺")
+_PINYIN = re.compile(r"\((?=[^)]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ])[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}\)")
+_TRADITIONAL = str.maketrans({"萬": "万", "億": "亿", "個": "个", "項": "项", "點": "点", "噸": "吨", "畝": "亩",
+                              "為": "为", "於": "于", "內": "内"})
+_RANGE_SEP = r"(?:-|~|至|到|—|–|−|－)+"
+_UNIT_TAIL = re.compile(rf"[{_CJK}A-Za-z·²³]{{1,4}}")
+_PLAIN_UNIT = re.compile(rf"[{_CJK}]{{1,3}}|个[{_CJK}]{{1,3}}|[A-Za-z]{{1,4}}")
+_DATE = re.compile(r"^(?:(?P<y>\d{4})年)?(?:(?P<m>\d{1,2})月份?(?:(?P<d>\d{1,2})[日号])?(?P<end>底|末|中旬|上旬|下旬)?"
+                   r"|(?P<ye>年?底|年?末|年内|年度内))(?P<rest>.*)$")
+_ISO_DATE = re.compile(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?P<rest>.*)$")
+_PERIOD = re.compile(rf"^(?:(?P<y1>\d{{4}})年)?(?P<m1>\d{{1,2}})月份?{_RANGE_SEP}(?:(?P<y2>\d{{4}})年)?"
+                     r"(?P<m2>\d{1,2})月份?(?P<end>底|末)?(?P<rest>.*)$")
+_DATE_MARKERS = re.compile(r"^(?:每年|每季度|于|在|截至|截止到|截止至|截止|不晚于|最迟于|最迟)")
 
 
 @dataclass(frozen=True)
 class Reading:
-    """What a text says: its comparison, value(s) in base units, unit, qualitative tier, and why."""
+    """What a text says: its comparison, value(s) in base units, unit (base, scale, as written), qualitative
+    tier, and why (``note``: for 空 / 无法解析 a phrase that reads after 「指标值」/「实际完成值」)."""
 
-    kind: str  # ≥ ≤ = 区间 日期 定性 无法解析 空
+    kind: str  # ≥ ≤ = "" 区间 日期 定性 无法解析 空
     value: float = np.nan
     value_hi: float = np.nan
-    unit: str = ""
+    unit: str = ""  # base unit: 元, 米, %, 人次 …
+    scale: float = 1.0  # the written unit in base units: 万元 → 10000
+    shown: str = ""  # the unit as written: 万元, 公里, 万人次
     tier: str = ""
     has_comparator: bool = False
+    absence: bool = False  # "未发生" / "无": a bad event that did not happen (0 against a zero ceiling)
     note: str = ""
 
 
-def normalize_unit(unit: str) -> tuple[str, float]:
-    """'万元' → ('元', 10000); '万人次' → ('人次', 10000); '元/人·月' → ('元/人·月', 1)."""
-    unit = unit.strip()
-    if not unit:
-        return "", 1.0
-    if "/" in unit:
-        head, _, tail = unit.partition("/")
-        base, factor = normalize_unit(head)
-        return f"{base}/{tail}", factor
-    if unit in _UNITS:
-        return _UNITS[unit]
-    if unit.startswith("万") and len(unit) > 1:
-        base, factor = normalize_unit(unit[1:])
-        return base, factor * 1e4
-    if unit.startswith("亿") and len(unit) > 1:
-        base, factor = normalize_unit(unit[1:])
-        return base, factor * 1e8
-    return unit, 1.0
+@dataclass(frozen=True)
+class Vocabulary:
+    """The rulebook's word lists for reading texts, with their compiled patterns."""
+
+    tier_words: tuple[tuple[str, str], ...]
+    negations: tuple[str, ...]
+    partial_degrees: tuple[str, ...]
+    absences: tuple[str, ...]
+    ignore: tuple[str, ...]
+    exact: Mapping[str, str]
+    placeholder_exact: frozenset[str]
+    placeholder_fragments: tuple[str, ...]
+    placeholder_patterns: tuple[str, ...]
+    references: tuple[str, ...]
+    comparators: Mapping[str, str]
+    ocr_comparators: Mapping[str, str]
+    suffixes: Mapping[str, str]
+    deadline_words: tuple[str, ...]
+    units: Mapping[str, tuple[str, float]]
+    descriptive_min_chars: int = 2
+    label_max_chars: int = 6
+    _compiled: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    @classmethod
+    def from_rules(cls, rules: Any, phrases: Mapping[str, list[str]] | None = None) -> Vocabulary:
+        """From a :class:`~perfkit.rules.rulebook.Rulebook` (``phrases`` may replace the tier word list)."""
+        phrases = phrases if phrases is not None else rules["evaluation.qualitative_phrases"]
+        ph = rules["parsing.placeholders"]
+        return cls(
+            tier_words=tuple((w, tier) for tier in TIERS for w in phrases.get(tier, [])),
+            negations=tuple(rules["parsing.negations"]), partial_degrees=tuple(rules["parsing.partial_degrees"]),
+            absences=tuple(rules["parsing.absence_phrases"]), ignore=tuple(rules["parsing.ignore_words"]),
+            exact=dict(rules["parsing.exact_words"]),
+            placeholder_exact=frozenset(_clean(str(w)) for w in ph.get("exact", [])),
+            placeholder_fragments=tuple(ph.get("fragments", [])), placeholder_patterns=tuple(ph.get("patterns", [])),
+            references=tuple(rules["parsing.references"]),
+            comparators={_clean(s): cmp for cmp, spellings in rules["parsing.comparators"].items() for s in spellings},
+            ocr_comparators=dict(rules["parsing.ocr_comparators"]),
+            suffixes={s: cmp for cmp, spellings in rules["parsing.comparator_suffixes"].items() for s in spellings},
+            deadline_words=tuple(rules["parsing.deadline_words"]),
+            units={k: (str(v[0]), float(v[1])) for k, v in rules["parsing.units"].items()},
+            descriptive_min_chars=int(rules["parsing.descriptive_min_chars"]),
+            label_max_chars=int(rules["parsing.label_max_chars"]),
+        )
+
+    def pattern(self, name: str) -> re.Pattern:
+        """Compiled patterns, built once per vocabulary."""
+        if name not in self._compiled:
+            self._compiled.update(self._compile())
+        return self._compiled[name]
+
+    def _compile(self) -> dict[str, re.Pattern]:
+        def alt(words: object) -> str:
+            return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True) if w) or "(?!)"
+
+        words = alt(w for w, _ in self.tier_words)
+        return {
+            "prefix": re.compile(rf"^(?:{alt(self.comparators)})"),
+            "ocr": re.compile(rf"^(?:{alt(self.ocr_comparators)})(?=\d)"),
+            "suffix": re.compile(rf"(?:{alt(self.suffixes)})$"),
+            "tier": re.compile(rf"(?:(?P<neg>{alt(self.negations)})(?P<fill>[^,;。、:]{{0,2}}?))?"
+                               rf"(?P<deg>{alt(self.partial_degrees)})?(?P<word>{words})"),
+            "absence": re.compile(alt(self.absences)),
+            "ignore": re.compile(alt(self.ignore)),
+            "negation": re.compile(alt(self.negations)),
+            "reference": re.compile(alt(self.references)),
+            "placeholder": re.compile("|".join(f"(?:{p})" for p in self.placeholder_patterns) or "(?!)"),
+        }
+
+
+@functools.lru_cache(maxsize=8)
+def _default_vocabulary() -> Vocabulary:
+    from perfkit.rules.rulebook import load_rules
+
+    return Vocabulary.from_rules(load_rules())
+
+
+def vocabulary(source: Any) -> Vocabulary:
+    """A :class:`Vocabulary` from a rulebook, an existing vocabulary, or a bare tier→phrases mapping (the
+    default profile's other word lists then apply)."""
+    if isinstance(source, Vocabulary):
+        return source
+    if isinstance(source, Mapping):
+        base = _default_vocabulary()
+        return Vocabulary(**{**{f: getattr(base, f) for f in base.__dataclass_fields__ if f != "_compiled"},
+                             "tier_words": tuple((w, t) for t in TIERS for w in source.get(t, []))})
+    return Vocabulary.from_rules(source)
 
 
 def _clean(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
-    return re.sub(r"\s+", "", text).replace(",", "").replace("，", "")
+    """NFKC (full-width digits, ＞ ＝ ％ → > = %), pinyin annotations after traditional characters
+    (``區(qū)``) dropped, 萬 → 万, no white space, thousands separators removed."""
+    text = _PINYIN.sub("", unicodedata.normalize("NFKC", text)).translate(_TRADITIONAL)
+    text = re.sub(r"\s+", "", text)
+    return re.sub(r"(?<=\d)[,，](?=\d{3}(?!\d))", "", text)
 
 
-def _date(match: re.Match, year: int, deadline: bool) -> float:
-    """yyyymmdd as a number; a month without a day means its last day, 年底 means 12月31日."""
-    y = int(match["y"]) if match["y"] else year
-    if match["ye"]:
-        m, d = 12, 31
-    else:
-        m = int(match["m"])
-        if not 1 <= m <= 12:
-            return np.nan
-        last = calendar.monthrange(y, m)[1]
-        d = int(match["d"]) if match["d"] else last
-        if match["end"] in ("上旬",):
-            d = min(d, 10)
-        elif match["end"] == "中旬":
-            d = min(d, 20)
-        if not 1 <= d <= last:
-            return np.nan
+def unit_of(text: str, units: Mapping[str, tuple[str, float]]) -> tuple[str, float, str] | None:
+    """A written unit → (base unit, factor to base, unit as shown), or None if ``text`` is not a unit.
+
+    '万元' → ('元', 10000, '万元'); '万人次' → ('人次', 10000, '万人次'); '万' → ('', 10000, '万');
+    '元/亩' → ('元/亩', 1, '元/亩'); '百分比' → ('%', 1, '%'); '%到位' → None."""
+    if text == "":
+        return "", 1.0, ""
+    if "/" in text:
+        head, _, tail = text.partition("/")
+        first = unit_of(head, units)
+        if first is None or not _UNIT_TAIL.fullmatch(tail):
+            return None
+        return f"{first[0]}/{tail}", first[1], f"{first[2]}/{tail}"
+    if text in units:
+        base, factor = units[text]
+        return base, factor, base if base == "%" else text
+    for prefix, factor in (("万", 1e4), ("亿", 1e8)):
+        if text.startswith(prefix):
+            rest = unit_of(text[len(prefix):], units)
+            if rest is not None:
+                return rest[0], rest[1] * factor, prefix + rest[2]
+    if _PLAIN_UNIT.fullmatch(text):
+        return text, 1.0, text
+    return None
+
+
+def normalize_unit(unit: str, units: Mapping[str, tuple[str, float]] | None = None) -> tuple[str, float]:
+    """'万元' → ('元', 10000); '万人次' → ('人次', 10000); '元/人·月' → ('元/人·月', 1); unknown → as is."""
+    unit = _clean(unit)
+    found = unit_of(unit, units if units is not None else _default_vocabulary().units)
+    return (found[0], found[1]) if found else (unit, 1.0)
+
+
+def _show(raw: str, limit: int = 40) -> str:
+    text = re.sub(r"\s+", " ", raw).strip()
+    return "「" + (text if len(text) <= limit else text[:limit] + "…") + "」"
+
+
+def _date_value(y: int, m: int, d: int | None, end: str | None) -> float:
+    """yyyymmdd as a number; a month without a day means its last day (上旬 10th, 中旬 20th)."""
+    if not 1 <= m <= 12:
+        return np.nan
+    last = calendar.monthrange(y, m)[1]
+    d = d if d is not None else last
+    if end == "上旬":
+        d = min(d, 10)
+    elif end == "中旬":
+        d = min(d, 20)
+    if not 1 <= d <= last:
+        return np.nan
     return float(y * 10000 + m * 100 + d)
 
 
-def parse_text(text: object, phrases: dict[str, list[str]], year: int) -> Reading:
-    """Read one indicator text. ``phrases`` maps each qualitative tier to its wordings (rulebook)."""
+def _deadline_rest(rest: str, vocab: Vocabulary) -> tuple[bool, bool]:
+    """(is a date shape, is a deadline) for what follows a date: nothing, 前/到位/完成…, or 前 + what is done."""
+    if rest == "":
+        return True, False
+    if rest in vocab.deadline_words:
+        return True, True
+    if re.match(r"^(?:之前|以前|前)", rest):
+        return True, True
+    return False, False
+
+
+def _read_date(body: str, cmp: str, vocab: Vocabulary, year: int, raw: str) -> Reading | None:
+    marker = _DATE_MARKERS.match(body)
+    if marker:
+        body = body[marker.end():]
+    p = _PERIOD.match(body)
+    if p:
+        shape, _ = _deadline_rest(p["rest"], vocab)
+        if shape:
+            y = int(p["y2"] or p["y1"] or year)
+            value = _date_value(y, int(p["m2"]), None, None)
+            if np.isnan(value):
+                return Reading(BAD, note=f"为{_show(raw)}，日期无法识别")
+            return Reading(DATE, value, unit="日期", shown="日期", has_comparator=True,
+                           note=f"期间 {_show(raw)} 按期末读")
+    d = _ISO_DATE.match(body) or _DATE.match(body)
+    if not d:
+        return None
+    shape, deadline = _deadline_rest(d["rest"], vocab)
+    if not shape:
+        return None
+    groups = d.groupdict()
+    y = int(d["y"]) if d["y"] else year
+    if groups.get("ye"):
+        value = _date_value(y, 12, 31, None)
+        deadline = True
+    else:
+        value = _date_value(y, int(d["m"]), int(d["d"]) if d["d"] else None, groups.get("end"))
+        deadline = deadline or bool(groups.get("end"))
+    if np.isnan(value):
+        return Reading(BAD, note=f"为{_show(raw)}，日期无法识别")
+    note = f"期限之后的「{d['rest']}」为完成内容" if len(d["rest"]) > 2 else ""
+    return Reading(DATE, value, unit="日期", shown="日期", has_comparator=bool(cmp) or deadline or bool(marker),
+                   note=note)
+
+
+def _read_number(body: str, cmp: str, vocab: Vocabulary) -> Reading | None:
+    """'95%' / '1.2万人次' / '90%-95%' (with the comparator already taken off)."""
+    r = re.match(rf"^(?P<lo>{_NUM})(?P<u1>[^\d]*?){_RANGE_SEP}(?P<hi>{_NUM})(?P<u2>[^\d]*)$", body)
+    if r and not cmp:
+        u1, u2 = unit_of(r["u1"], vocab.units), unit_of(r["u2"], vocab.units)
+        if u1 is not None and u2 is not None and (not r["u1"] or not r["u2"] or u1[0] == u2[0]):
+            base, factor, shown = u2 if r["u2"] else u1
+            lo, hi = float(r["lo"]) * (u1[1] if r["u1"] else factor), float(r["hi"]) * factor
+            return Reading(RANGE, min(lo, hi), max(lo, hi), base, factor, shown, has_comparator=True)
+    v = re.match(rf"^(?P<num>[+-]?{_NUM})(?P<unit>.*)$", body)
+    if v:
+        unit = unit_of(v["unit"], vocab.units)
+        if unit is not None:
+            return Reading(cmp, float(v["num"]) * unit[1], unit=unit[0], scale=unit[1], shown=unit[2],
+                           has_comparator=bool(cmp))
+    return None
+
+
+def _comparator(text: str, vocab: Vocabulary) -> tuple[str, str, str]:
+    """(comparison, rest of the text, the spelling found) for a comparator written before the value or
+    a comparison word after it."""
+    cmp, spelled = "", ""
+    m = vocab.pattern("prefix").match(text) or vocab.pattern("ocr").match(text)
+    if m:
+        spelled = m.group(0)
+        cmp = vocab.comparators.get(spelled) or vocab.ocr_comparators[spelled]
+        text = text[m.end():]
+    s = vocab.pattern("suffix").search(text)
+    if s and re.search(r"\d", text[:s.start()]):
+        cmp = cmp or vocab.suffixes[s.group(0)]
+        text = text[:s.start()]
+    return cmp, text, spelled
+
+
+def _read_quantity(text: str, vocab: Vocabulary, year: int, raw: str) -> Reading | None:
+    """A comparison, date, range or number — or None if the text is none of these."""
+    cmp, body, spelled = _comparator(text, vocab)
+    reading = _read_date(body, cmp, vocab, year, raw) or _read_number(body, cmp, vocab)
+    if reading is not None and spelled in vocab.ocr_comparators:
+        reading = Reading(**{**reading.__dict__, "note": f"「{spelled}」按 OCR 误识的「{cmp}」读"})
+    return reading
+
+
+def _read_tier(text: str, vocab: Vocabulary) -> tuple[str, bool, str]:
+    """(worst tier found, whether it is an absence of bad events, the wording that decided it).
+
+    A tier word preceded by a negation (不满意, 未达到, 无明显提升, 不及时, 不到位) is 未达成; by a degree word
+    (基本达标, 部分实现) 部分达成; several statements in one cell take the worst."""
+    if text in vocab.exact:
+        return vocab.exact[text], False, f"「{text}」"
+    found: list[tuple[int, str]] = []
+    absence = vocab.pattern("absence").search(text)
+    if absence:
+        found.append((TIERS.index("达成"), f"「{absence.group(0)}」（不良事件未发生）"))
+        text = vocab.pattern("absence").sub("，", text)
+    text = vocab.pattern("ignore").sub("，", text)
+    words = dict(vocab.tier_words[::-1])  # first listing of a word wins
+    for m in vocab.pattern("tier").finditer(text):
+        tier = words[m["word"]]
+        if m["neg"]:
+            if tier == "未达成":
+                continue
+            tier, why = "未达成", "（否定）"
+        elif m["deg"] and tier == "达成":
+            tier, why = "部分达成", "（程度）"
+        else:
+            why = ""
+        found.append((TIERS.index(tier), f"「{(m['neg'] or '') + (m['fill'] or '') + (m['deg'] or '') + m['word']}」{why}"))
+    if not found:
+        return "", False, ""
+    worst = min(found)
+    return TIERS[worst[0]], bool(absence) and worst[0] == TIERS.index("达成"), worst[1]
+
+
+def _is_placeholder(text: str, vocab: Vocabulary) -> bool:
+    return (text in vocab.placeholder_exact or any(f in text for f in vocab.placeholder_fragments)
+            or bool(vocab.pattern("placeholder").search(text)))
+
+
+def parse_text(text: object, phrases: Any, year: int) -> Reading:
+    """Read one indicator text. ``phrases``: a :class:`Vocabulary`, a rulebook, or tier → wordings."""
+    vocab = vocabulary(phrases)
     if text is None or (isinstance(text, float) and np.isnan(text)) or text is pd.NA:
         return Reading(EMPTY, note="未填写")
     raw = _clean(str(text))
     if not raw:
         return Reading(EMPTY, note="未填写")
-    body, cmp = raw, ""
-    m = _PREFIX.match(body)
-    if m:
-        cmp = LE if m["le"] else GE if m["ge"] else EQ
-        body = body[m.end():]
-    s = _SUFFIX.search(body)
-    if s and not cmp:
-        cmp = GE if s["ge"] else LE
-    if s:
-        body = body[:s.start()]
-    # deadlines and dates
-    d = _DATE.match(body) or _ISO_DATE.match(body)
-    if d and ("月" in body or "年" in body or _ISO_DATE.match(body)):
-        is_deadline = bool(d.groupdict().get("before")) or cmp == LE or bool(d.groupdict().get("end"))
-        if _ISO_DATE.match(body):
-            value = float(int(d["y"]) * 10000 + int(d["m"]) * 100 + int(d["d"]))
-        else:
-            value = _date(d, year, is_deadline)
-        if np.isnan(value):
-            return Reading(BAD, note=f"日期无法识别：{text}")
-        return Reading(DATE, value, unit="日期", has_comparator=bool(cmp) or is_deadline)
-    r = _RANGE.match(body)
-    if r and not cmp:
-        unit, factor = normalize_unit(r["u2"] or r["u1"])
-        lo, hi = float(r["lo"]) * factor, float(r["hi"]) * factor
-        return Reading(RANGE, min(lo, hi), max(lo, hi), unit, has_comparator=True)
-    v = _VALUE.match(body)
-    if v:
-        unit_text = v["unit"]
-        if unit_text and re.search(r"[\u4e00-\u9fff]{4,}", unit_text):
-            return Reading(BAD, note=f"数值后跟文字，无法判断单位：{text}")
-        unit, factor = normalize_unit(unit_text)
-        mag = {"万": 1e4, "亿": 1e8}.get(v["mag"] or "", 1.0)
-        value = float(v["num"]) * factor * mag
-        return Reading(cmp or "", value, unit=unit, has_comparator=bool(cmp))
-    for tier in ("未达成", "部分达成", "达成"):
-        for phrase in phrases.get(tier, []):
-            if phrase in raw:
-                return Reading(QUAL, tier=tier, note=f"「{phrase}」→{tier}")
-    return Reading(BAD, note=f"无法识别：{text}")
+    if _is_placeholder(raw, vocab):
+        return Reading(EMPTY, absence=raw in ("无", "零"), note=f"为{_show(str(text))}（不适用或未填写，不作 0 读）")
+    reading = _read_quantity(raw, vocab, year, str(text))
+    if reading is not None:
+        return reading
+    # a short label before the value: 年度预算220万元, 完成率98%, 于2022年12月底前完成
+    label = re.match(rf"^(?P<label>[{_CJK}:]+?)(?=[\d≥≤=<>≧≦])", raw)
+    if label and len(label["label"]) <= vocab.label_max_chars and not vocab.pattern("negation").search(label["label"]):
+        inner = _read_quantity(raw[label.end():], vocab, year, str(text))
+        if inner is not None and inner.kind != BAD:
+            return Reading(**{**inner.__dict__, "note": f"取「{label['label']}」后的{'日期' if inner.kind == DATE else '数值'}"})
+    cmp, body, spelled = _comparator(raw, vocab)
+    if spelled and set(spelled) <= _SYMBOLS:
+        rest = "，只有比较符，没有数值" if not body else f"，比较符「{spelled}」之后不是可读的数值"
+        return Reading(BAD, note=f"为{_show(str(text))}{rest}")
+    if vocab.pattern("reference").search(raw):
+        return Reading(BAD, note=f"为{_show(str(text))}，引用其他材料，不是可比较的数值或定性表述")
+    tier, absence, why = _read_tier(raw, vocab)
+    if tier:
+        return Reading(QUAL, tier=tier, absence=absence, note=f"{why}→{tier}")
+    if len(re.findall(rf"[{_CJK}]", raw)) >= vocab.descriptive_min_chars:
+        return Reading(QUAL, note=f"{_show(str(text))}为描述性表述，按定性读")
+    return Reading(BAD, note=f"为{_show(str(text))}，不是可比较的数值或定性表述")
 
 
 # The plain shape "comparator? number unit?" read by one arrow regex over all distinct texts. Units that
 # could mean something else to the full parser (dates 月/日, suffixes 以上/以内, long words) are left to it.
-_FAST = r"^(?P<cmp>≥|>=|>|≤|<=|<|=)?(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+))(?P<unit>[^\d月日号前底末旬以及或至到~\-—]{0,4})$"
-_FAST_CMP = {"≥": GE, ">=": GE, ">": GE, "≤": LE, "<=": LE, "<": LE, "=": EQ, "": ""}
+_FAST = r"^(?P<cmp>≥|>=|>|≤|<=|<|=)?(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+))(?P<unit>[^\d月日号前底末旬以及或之至到~\-—–−]{0,4})$"
 
 
-def _fast_readings(uniques: pd.Index) -> pd.DataFrame:
+def _fast_readings(uniques: pd.Index, vocab: Vocabulary) -> pd.DataFrame:
     """Readings for the distinct texts of the plain shape; ``fast`` is False where the full parser must run."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -171,53 +397,109 @@ def _fast_readings(uniques: pd.Index) -> pd.DataFrame:
     cmp = pc.fill_null(pc.struct_field(parts, "cmp"), "").to_numpy(zero_copy_only=False)
     num = pc.cast(pc.struct_field(parts, "num"), pa.float64()).to_numpy(zero_copy_only=False)
     unit_raw = pd.Series(pc.fill_null(pc.struct_field(parts, "unit"), "").to_numpy(zero_copy_only=False), dtype=object)
-    long_word = unit_raw.str.contains(r"[\u4e00-\u9fff]{4,}", regex=True).to_numpy()
-    normalized = {u: normalize_unit(u) for u in set(unit_raw)}
-    base = unit_raw.map(lambda u: normalized[u][0]).to_numpy(dtype=object)
-    factor = unit_raw.map(lambda u: normalized[u][1]).to_numpy(dtype=float)
-    kind = np.array([_FAST_CMP.get(c, "") for c in cmp], dtype=object)
-    return pd.DataFrame({"fast": ok & ~long_word, "kind": kind, "value": num * factor, "value_hi": np.nan,
-                         "unit": base, "tier": "", "has_comparator": kind != "", "note": ""})
+    suffix = vocab.pattern("suffix")
+    readings = {u: (None if u != _clean(u) or suffix.search(u) else unit_of(u, vocab.units)) for u in set(unit_raw)}
+    plain = unit_raw.map(lambda u: readings[u] is not None).to_numpy(dtype=bool)
+    base = unit_raw.map(lambda u: (readings[u] or ("",))[0]).to_numpy(dtype=object)
+    factor = unit_raw.map(lambda u: (readings[u] or ("", 1.0))[1]).to_numpy(dtype=float)
+    shown = unit_raw.map(lambda u: (readings[u] or ("", 1.0, ""))[2]).to_numpy(dtype=object)
+    kinds = {c: vocab.comparators.get(c) for c in set(cmp)} | {"": ""}
+    kind = np.array([kinds.get(c) for c in cmp], dtype=object)
+    known = np.array([k is not None for k in kind])
+    kind = np.where(known, kind, "")
+    return pd.DataFrame({"fast": ok & plain & known, "kind": kind, "value": num * factor, "value_hi": np.nan,
+                         "unit": base, "scale": factor, "shown": shown, "tier": "", "has_comparator": kind != "",
+                         "absence": False, "note": ""})
 
 
-def parse_texts(texts: pd.Series, phrases: dict[str, list[str]], year: int) -> pd.DataFrame:
-    """Vectorized :func:`parse_text`: one parse per distinct string, results aligned to ``texts``."""
+def parse_texts(texts: pd.Series, phrases: Any, year: int) -> pd.DataFrame:
+    """Vectorized :func:`parse_text`: one parse per distinct string, results aligned to ``texts``.
+
+    Columns: kind, value, value_hi (base units), unit (base), scale and shown (the unit as written),
+    tier, has_comparator, absence, note."""
+    vocab = vocabulary(phrases)
     codes, uniques = codes_of(texts)
-    columns = ["kind", "value", "value_hi", "unit", "tier", "has_comparator", "note"]
+    columns = COLUMNS
     if len(uniques):
-        table = _fast_readings(pd.Index(uniques))
+        table = _fast_readings(pd.Index(uniques), vocab)
         slow = np.flatnonzero(~table["fast"].to_numpy())
-        readings = [parse_text(uniques[i], phrases, year) for i in slow]
+        readings = [parse_text(uniques[i], vocab, year) for i in slow]
         table = table[columns]
         if len(slow):
             table.iloc[slow] = pd.DataFrame([[getattr(r, c) for c in columns] for r in readings],
                                             columns=columns, index=table.index[slow]).astype(table.dtypes.to_dict())
     else:
         table = pd.DataFrame(columns=columns)
-    empty = parse_text(None, phrases, year)
+    empty = parse_text(None, vocab, year)
     table.loc[len(table)] = [getattr(empty, c) for c in columns]
     # code −1 takes the last row: the empty reading. Text readings (kind, unit, tier, note) come out
     # categorical — one small integer per row over the few distinct readings — numbers as float arrays.
     out = {}
     for c in columns:
         values = table[c].to_numpy()
-        if values.dtype == object or pd.api.types.is_string_dtype(table[c].dtype):
+        if c in ("has_comparator", "absence"):
+            out[c] = values.astype(bool)[codes]
+        elif values.dtype == object and c not in ("value", "value_hi", "scale") \
+                or pd.api.types.is_string_dtype(table[c].dtype):
             reading_codes, readings = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
             small = np.int8 if len(readings) < 127 else np.int16 if len(readings) < 32_767 else np.int32
             out[c] = pd.Categorical.from_codes(reading_codes.astype(small)[codes],
                                                categories=pd.Index(readings, dtype=object), validate=False)
         else:
-            out[c] = values[codes]
+            out[c] = values.astype(float)[codes]
     return pd.DataFrame(out, index=texts.index)
 
 
-def resolve_direction(target: pd.DataFrame, indicator: pd.Series, reverse_keywords: list[str]) -> pd.Series:
+def combine_target_parts(target: pd.Series, comparator: pd.Series | None, unit: pd.Series | None,
+                         phrases: Any) -> pd.Series:
+    """指标性质 | 指标值 | 计量单位 in cells of their own → one target text, as if written in one cell.
+
+    The comparator cell is read through the rulebook's comparator words (≧, >=, 正向 …) and is only put
+    in front when the value has none of its own; the unit only goes after a bare number, so '%' | '≥95%'
+    stays '≥95%' (never '≥95%%') and a qualitative value keeps no unit. Done once per distinct triple."""
+    if comparator is None and unit is None:
+        return target
+    vocab = vocabulary(phrases)
+    none = pd.Series(pd.NA, index=target.index, dtype=object)
+    parts = pd.DataFrame({"t": target, "c": comparator if comparator is not None else none,
+                          "u": unit if unit is not None else none}).astype(object)
+    key = parts["t"].astype("string").fillna("\x00") + "\x1f" + parts["c"].astype("string").fillna("") + "\x1f" \
+        + parts["u"].astype("string").fillna("")
+
+    def join(k: object) -> object:
+        if k is None or k is pd.NA:
+            return None
+        t, c, u = str(k).split("\x1f")
+        if t == "\x00":
+            return None
+        value, comp, un = _clean(t), _clean(c), _clean(u)
+        if not comp or vocab.pattern("prefix").match(value) or vocab.pattern("ocr").match(value):
+            comp = ""
+        elif comp in vocab.comparators:
+            comp = vocab.comparators[comp]
+        else:  # 定性 / 定量 / 正向 / 反向 or anything else: no symbol to write
+            comp = {"正向": GE, "正向指标": GE, "反向": LE, "反向指标": LE}.get(comp, "")
+        bare = re.fullmatch(rf"[+-]?{_NUM}", value) is not None
+        if un and bare and unit_of(un, vocab.units) is not None:
+            value = value + un
+        return comp + value if bare or comp and re.match(r"[+-]?[\d.]", value) else value
+
+    return map_unique(key, join).astype(object)
+
+
+def resolve_direction(target: pd.DataFrame, indicator: pd.Series, reverse_keywords: list[str],
+                      zero_is_ceiling: bool = False) -> pd.Series:
     """The comparison a target asks for. A bare number is forward unless the indicator's name marks it
-    as less-is-better (成本, 投诉, 事故 … from the rulebook)."""
+    as less-is-better (成本, 投诉, 事故 … from the rulebook). With ``zero_is_ceiling`` a bare target of 0
+    (事故 0 起, 投诉 0 件) is the ceiling ≤ 0 — never a forward target met by anything ('=0' stays =, which
+    the rules already score as a ceiling)."""
     kind = with_values(target["kind"].copy(), [LE, GE])
     bare = kind.eq("")
     if bare.any():
         pattern = "|".join(map(re.escape, reverse_keywords)) or "(?!)"
         reverse = pd.Series(matches(indicator, pattern), index=indicator.index)
         kind = kind.mask(bare & reverse, LE).mask(bare & ~reverse, GE)
+    if zero_is_ceiling:
+        zero = bare & pd.Series(target["value"].to_numpy(float) == 0, index=kind.index)
+        kind = kind.mask(zero, LE)
     return kind
