@@ -125,7 +125,9 @@ def read_indicators(frame: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
     a = parse_texts(frame["actual_text"], vocab, rules.year).add_prefix("a_")
     out = pd.concat([t, a], axis=1)
     out["target_read"] = target_text
-    out["direction"] = resolve_direction(t.rename(columns=lambda c: c[2:]), frame["indicator"],
+    # a cost block (二级 成本指标 / 一级 成本指标) names the indicator as less-is-better too
+    named = [frame[c] for c in ("indicator", "level2", "level1") if c in frame]
+    out["direction"] = resolve_direction(t.rename(columns=lambda c: c[2:]), named,
                                          rules["evaluation.reverse_keywords"],
                                          bool(rules["evaluation.zero_target_is_ceiling"]))
     numeric = list(NUMERIC_KINDS)

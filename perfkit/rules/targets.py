@@ -164,7 +164,12 @@ def _clean(text: str) -> str:
     (``區(qū)``) dropped, 萬 → 万, no white space, thousands separators removed."""
     text = _PINYIN.sub("", unicodedata.normalize("NFKC", text)).translate(_TRADITIONAL)
     text = re.sub(r"\s+", "", text)
-    return re.sub(r"(?<=\d)[,，](?=\d{3}(?!\d))", "", text)
+    return re.sub(r"(?<=\d)[,，](?=\d{3}(?!\d))", "", text).replace("%%", "%")
+
+
+def _times(number: float, factor: float) -> float:
+    """number × factor without binary noise (46.16 × 10000 is 461600, not 461599.99999999994)."""
+    return float(f"{number * factor:.15g}")
 
 
 def unit_of(text: str, units: Mapping[str, tuple[str, float]]) -> tuple[str, float, str] | None:
@@ -182,7 +187,7 @@ def unit_of(text: str, units: Mapping[str, tuple[str, float]]) -> tuple[str, flo
         return f"{first[0]}/{tail}", first[1], f"{first[2]}/{tail}"
     if text in units:
         base, factor = units[text]
-        return base, factor, base if base == "%" else text
+        return base, factor, base if base == "%" and factor == 1 else text
     for prefix, factor in (("万", 1e4), ("亿", 1e8)):
         if text.startswith(prefix):
             rest = unit_of(text[len(prefix):], units)
@@ -273,13 +278,13 @@ def _read_number(body: str, cmp: str, vocab: Vocabulary) -> Reading | None:
         u1, u2 = unit_of(r["u1"], vocab.units), unit_of(r["u2"], vocab.units)
         if u1 is not None and u2 is not None and (not r["u1"] or not r["u2"] or u1[0] == u2[0]):
             base, factor, shown = u2 if r["u2"] else u1
-            lo, hi = float(r["lo"]) * (u1[1] if r["u1"] else factor), float(r["hi"]) * factor
+            lo, hi = _times(float(r["lo"]), u1[1] if r["u1"] else factor), _times(float(r["hi"]), factor)
             return Reading(RANGE, min(lo, hi), max(lo, hi), base, factor, shown, has_comparator=True)
     v = re.match(rf"^(?P<num>[+-]?{_NUM})(?P<unit>.*)$", body)
     if v:
         unit = unit_of(v["unit"], vocab.units)
         if unit is not None:
-            return Reading(cmp, float(v["num"]) * unit[1], unit=unit[0], scale=unit[1], shown=unit[2],
+            return Reading(cmp, _times(float(v["num"]), unit[1]), unit=unit[0], scale=unit[1], shown=unit[2],
                            has_comparator=bool(cmp))
     return None
 
@@ -407,7 +412,8 @@ def _fast_readings(uniques: pd.Index, vocab: Vocabulary) -> pd.DataFrame:
     kind = np.array([kinds.get(c) for c in cmp], dtype=object)
     known = np.array([k is not None for k in kind])
     kind = np.where(known, kind, "")
-    return pd.DataFrame({"fast": ok & plain & known, "kind": kind, "value": num * factor, "value_hi": np.nan,
+    value = np.array([_times(n, f) if f != 1 else n for n, f in zip(num, factor, strict=True)], dtype=float)
+    return pd.DataFrame({"fast": ok & plain & known, "kind": kind, "value": value, "value_hi": np.nan,
                          "unit": base, "scale": factor, "shown": shown, "tier": "", "has_comparator": kind != "",
                          "absence": False, "note": ""})
 
@@ -487,17 +493,19 @@ def combine_target_parts(target: pd.Series, comparator: pd.Series | None, unit: 
     return map_unique(key, join).astype(object)
 
 
-def resolve_direction(target: pd.DataFrame, indicator: pd.Series, reverse_keywords: list[str],
+def resolve_direction(target: pd.DataFrame, indicator: pd.Series | list[pd.Series], reverse_keywords: list[str],
                       zero_is_ceiling: bool = False) -> pd.Series:
     """The comparison a target asks for. A bare number is forward unless the indicator's name marks it
-    as less-is-better (成本, 投诉, 事故 … from the rulebook). With ``zero_is_ceiling`` a bare target of 0
+    as less-is-better (成本, 投诉, 事故 … from the rulebook; ``indicator`` may be several name columns:
+    the indicator and its 二级/一级 block, so a row under 成本指标 is a ceiling). With ``zero_is_ceiling`` a bare target of 0
     (事故 0 起, 投诉 0 件) is the ceiling ≤ 0 — never a forward target met by anything ('=0' stays =, which
     the rules already score as a ceiling)."""
-    kind = with_values(target["kind"].copy(), [LE, GE])
+    kind = with_values(target["kind"].copy(), [LE, GE, EQ, RANGE, DATE, QUAL, BAD, EMPTY, ""])
     bare = kind.eq("")
     if bare.any():
         pattern = "|".join(map(re.escape, reverse_keywords)) or "(?!)"
-        reverse = pd.Series(matches(indicator, pattern), index=indicator.index)
+        names = indicator if isinstance(indicator, list) else [indicator]  # name, and its 二级/一级 block
+        reverse = pd.Series(np.logical_or.reduce([matches(n, pattern) for n in names]), index=kind.index)
         kind = kind.mask(bare & reverse, LE).mask(bare & ~reverse, GE)
     if zero_is_ceiling:
         zero = bare & pd.Series(target["value"].to_numpy(float) == 0, index=kind.index)
