@@ -276,7 +276,7 @@ def _read_number(body: str, cmp: str, vocab: Vocabulary) -> Reading | None:
     r = re.match(rf"^(?P<lo>{_NUM})(?P<u1>[^\d]*?){_RANGE_SEP}(?P<hi>{_NUM})(?P<u2>[^\d]*)$", body)
     if r and not cmp:
         u1, u2 = unit_of(r["u1"], vocab.units), unit_of(r["u2"], vocab.units)
-        if u1 is not None and u2 is not None and (not r["u1"] or not r["u2"] or u1[0] == u2[0]):
+        if u1 is not None and u2 is not None and (not r["u1"] or not r["u2"] or u1[0] in ("", u2[0])):
             base, factor, shown = u2 if r["u2"] else u1
             lo, hi = _times(float(r["lo"]), u1[1] if r["u1"] else factor), _times(float(r["hi"]), factor)
             return Reading(RANGE, min(lo, hi), max(lo, hi), base, factor, shown, has_comparator=True)
@@ -479,16 +479,18 @@ def combine_target_parts(target: pd.Series, comparator: pd.Series | None, unit: 
         if t == "\x00":
             return None
         value, comp, un = _clean(t), _clean(c), _clean(u)
-        if not comp or vocab.pattern("prefix").match(value) or vocab.pattern("ocr").match(value):
+        own = vocab.pattern("prefix").match(value) or vocab.pattern("ocr").match(value)
+        head, number = (value[:own.end()], value[own.end():]) if own else ("", value)
+        if own or not comp:
             comp = ""
         elif comp in vocab.comparators:
             comp = vocab.comparators[comp]
         else:  # 定性 / 定量 / 正向 / 反向 or anything else: no symbol to write
             comp = {"正向": GE, "正向指标": GE, "反向": LE, "反向指标": LE}.get(comp, "")
-        bare = re.fullmatch(rf"[+-]?{_NUM}", value) is not None
+        bare = re.fullmatch(rf"[+-]?{_NUM}", number) is not None
         if un and bare and unit_of(un, vocab.units) is not None:
-            value = value + un
-        return comp + value if bare or comp and re.match(r"[+-]?[\d.]", value) else value
+            number = number + un
+        return (comp if re.match(r"[+-]?[\d.]", number) else "") + head + number
 
     return map_unique(key, join).astype(object)
 
