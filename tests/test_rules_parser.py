@@ -230,15 +230,17 @@ def test_each_distinct_string_is_parsed_once(monkeypatch: pytest.MonkeyPatch) ->
 def test_vectorized_fast_path_agrees_with_the_full_parser(demo) -> None:
     """parse_texts reads the plain shapes with one arrow regex; it must say exactly what parse_text says."""
     extra = ["≥50个", "不少于1,200人次", "1.2万人次", "7月", "≥3年", "10天以内", "90%-95%", "≥五十个项目单位都完成了",
-             "＝100%", "≦0.5亿元", "85", None, " ≥ 266 米 ", "3个工作日", "≥1,000.5万元", "<5次", "-3"]
+             "＝100%", "≦0.5亿元", "85", None, " ≥ 266 米 ", "3个工作日", "≥1,000.5万元", "<5次", "-3",
+             "46.16万元", "5之内", "3‰", "150万", "28.8萬元", ">=95%", "=0", "5万元/个", "12.5%%", "0件"]
     texts = pd.concat([demo.tables["self_eval"]["target_text"], demo.tables["self_eval"]["actual_text"],
                        pd.Series(extra)], ignore_index=True)
     fast = parse_texts(texts, PHRASES, 2022)
     for i in pd.Series(range(len(texts))).drop_duplicates().sample(3000, random_state=1, replace=True):
         slow = parse_text(texts[i], PHRASES, 2022)
         row = fast.iloc[i]
-        assert (row["kind"], row["unit"], row["tier"], bool(row["has_comparator"])) == \
-            (slow.kind, slow.unit, slow.tier, slow.has_comparator), texts[i]
+        assert (row["kind"], row["unit"], row["shown"], row["scale"], row["tier"], bool(row["has_comparator"]),
+                row["note"]) == (slow.kind, slow.unit, slow.shown, slow.scale, slow.tier, slow.has_comparator,
+                                 slow.note), texts[i]
         assert (np.isnan(row["value"]) and np.isnan(slow.value)) or math.isclose(row["value"], slow.value), texts[i]
 
 
@@ -299,7 +301,7 @@ def test_split_cells_never_double_the_unit() -> None:
     out = combine_target_parts(pd.Series(["≥95%", "95", "100", "应保尽保", None, "28.8萬元", "≥95", "95万元", "95"]),
                                pd.Series(["≥", "≥", "=", "定性", "≥", "定量", None, "≧", ">="]),
                                pd.Series(["%", "%", "%", "%", "%", "%", "%", "万元", None]), V)
-    assert out.where(out.notna(), None).tolist() == ["≥95%", "≥95%", "=100%", "应保尽保", None, "28.8万元", "≥95%",
+    assert [None if pd.isna(v) else v for v in out] == ["≥95%", "≥95%", "=100%", "应保尽保", None, "28.8万元", "≥95%",
                                                      "≥95万元", "≥95"]
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from perfkit.io.load import Dataset
-from perfkit.io.values import decode, lookup, map_unique, pick, same_text, with_values
+from perfkit.io.values import codes_of, decode, lookup, map_unique, pick, same_text, with_values
 from perfkit.rules import formulas as F
 from perfkit.rules.rulebook import Rulebook
 from perfkit.rules.targets import (
@@ -36,6 +36,7 @@ from perfkit.rules.targets import (
     Vocabulary,
     combine_target_parts,
     parse_texts,
+    per_combination,
     resolve_direction,
 )
 
@@ -143,8 +144,8 @@ def read_indicators(frame: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
     wordy = out["a_kind"].eq(QUAL).to_numpy() & out["a_tier"].isna().to_numpy() | \
         out["a_kind"].eq(QUAL).to_numpy() & out["a_tier"].eq("").to_numpy()
     if wordy.any():
-        why = map_unique(frame["actual_text"], lambda v: "" if v is None or pd.isna(v) else
-                         "为「" + str(v).strip()[:40] + "」，未写明完成程度，不是可比较的数值或定性表述")
+        why = per_combination(lambda v: "" if v is None else "为「" + str(v).strip()[:40]
+                              + "」，未写明完成程度，不是可比较的数值或定性表述", [frame["actual_text"]], out.index)
         out["a_kind"] = with_values(out["a_kind"], [BAD]).mask(wordy, BAD)
         out["a_note"] = pick(wordy, why, out["a_note"])
     numeric_a = out["a_kind"].isin(numeric)
@@ -168,10 +169,8 @@ def read_indicators(frame: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
     out["a_value"], out["t_value"], out["t_value_hi"] = a_value, t_value, t_hi
     a_unit = pick(inherit_a | only_scale_a, out["t_unit"], out["a_unit"])
     t_unit = pick(inherit_t | only_scale_t, out["a_unit"], out["t_unit"])
-    a_shown = pick(inherit_a, out["t_shown"], pick(only_scale_a, out["a_shown"].astype("str") + out["t_unit"]
-                                                   .astype("str"), out["a_shown"]))
-    t_shown = pick(inherit_t, out["a_shown"], pick(only_scale_t, out["t_shown"].astype("str") + out["a_unit"]
-                                                   .astype("str"), out["t_shown"]))
+    a_shown = pick(inherit_a, out["t_shown"], pick(only_scale_a, _concat(out["a_shown"], out["t_unit"]), out["a_shown"]))
+    t_shown = pick(inherit_t, out["a_shown"], pick(only_scale_t, _concat(out["t_shown"], out["a_unit"]), out["t_shown"]))
     out["a_scale"] = np.where(inherit_a & ~pct, t_scale, a_scale)
     out["t_scale"] = np.where(inherit_t & ~pct_t, a_scale, t_scale)
     out["a_unit"], out["t_unit"], out["a_shown"], out["t_shown"] = a_unit, t_unit, a_shown, t_shown
@@ -186,16 +185,50 @@ def read_indicators(frame: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
     return out
 
 
+def _concat(*parts: pd.Series | str) -> pd.Series:
+    """Row-wise text concatenation of categorical columns (and constant strings), done on the distinct
+    combinations of their codes: millions of rows cost as many string joins as there are combinations."""
+    series = [p for p in parts if isinstance(p, pd.Series)]
+    index = series[0].index
+    codes, keys = [], []
+    for p in parts:
+        if isinstance(p, pd.Series):
+            c, u = codes_of(p)
+            codes.append(np.asarray(c, dtype=np.int64))
+            keys.append([str(v) for v in u] + [""])  # code −1 (missing) → ""
+        else:
+            codes.append(np.zeros(len(index), dtype=np.int64))
+            keys.append([p])
+    combined = np.zeros(len(index), dtype=np.int64)
+    for c, k in zip(codes, keys, strict=True):
+        combined = combined * (len(k) + 1) + np.where(c < 0, len(k) - 1, c)
+    rows, combos = pd.factorize(combined)
+    texts = []
+    for value in combos:
+        pieces = []
+        for k in reversed(keys):
+            value, i = divmod(int(value), len(k) + 1)
+            pieces.append(k[i])
+        texts.append("".join(reversed(pieces)))
+    text_codes, categories = pd.factorize(np.asarray(texts, dtype=object))
+    return pd.Series(pd.Categorical.from_codes(text_codes[rows], categories=pd.Index(categories, dtype=object),
+                                               validate=False), index=index)
+
+
 def _read_reason(r: pd.DataFrame) -> pd.Series:
     """Why a row cannot be read, in a clerk's words ("" when both sides read and their units agree)."""
-    reason = pd.Series("", index=r.index, dtype="str")
+    reason = pd.Series(pd.Categorical.from_codes(np.zeros(len(r), dtype=np.int8), categories=[""]), index=r.index)
     mism = r["unit_mismatch"].to_numpy(bool)
-    reason = reason.mask(mism, "单位不一致：指标值为 " + r["t_shown"].astype("str") + "，实际完成值为 "
-                         + r["a_shown"].astype("str") + "，无法比较")
+    if mism.any():
+        reason = pick(mism, _concat("单位不一致：指标值为 ", r["t_shown"], "，实际完成值为 ", r["a_shown"], "，无法比较"),
+                      reason)
     bad_a = r["a_kind"].isin([BAD, EMPTY]).to_numpy()
-    reason = reason.mask(bad_a, "实际完成值" + r["a_note"].astype("str"))
+    if bad_a.any():
+        reason = pick(bad_a, _concat("实际完成值", r["a_note"]), reason)
     bad_t = r["t_kind"].isin([BAD, EMPTY]).to_numpy()
-    return reason.mask(bad_t, "指标值" + r["t_note"].astype("str"))
+    if bad_t.any():
+        reason = pick(bad_t, _concat("指标值", r["t_note"]), reason)
+    return reason
 
 
 def score_indicators(self_eval: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from perfkit.io.values import codes_of, map_unique, matches, with_values
+from perfkit.io.values import codes_of, matches, with_values
 
 GE, LE, EQ, RANGE, DATE, QUAL, BAD, EMPTY = "≥", "≤", "=", "区间", "日期", "定性", "无法解析", "空"
 TIERS = ("未达成", "部分达成", "达成")  # worst first
@@ -466,33 +466,53 @@ def combine_target_parts(target: pd.Series, comparator: pd.Series | None, unit: 
     if comparator is None and unit is None:
         return target
     vocab = vocabulary(phrases)
-    none = pd.Series(pd.NA, index=target.index, dtype=object)
-    parts = pd.DataFrame({"t": target, "c": comparator if comparator is not None else none,
-                          "u": unit if unit is not None else none}).astype(object)
-    key = parts["t"].astype("string").fillna("\x00") + "\x1f" + parts["c"].astype("string").fillna("") + "\x1f" \
-        + parts["u"].astype("string").fillna("")
+    columns = [target, comparator, unit]
 
-    def join(k: object) -> object:
-        if k is None or k is pd.NA:
+    def join(t: object, c: object, u: object) -> object:
+        if t is None:
             return None
-        t, c, u = str(k).split("\x1f")
-        if t == "\x00":
-            return None
-        value, comp, un = _clean(t), _clean(c), _clean(u)
+        value, comp, un = _clean(str(t)), _clean(str(c or "")), _clean(str(u or ""))
         own = vocab.pattern("prefix").match(value) or vocab.pattern("ocr").match(value)
         head, number = (value[:own.end()], value[own.end():]) if own else ("", value)
         if own or not comp:
             comp = ""
         elif comp in vocab.comparators:
             comp = vocab.comparators[comp]
-        else:  # 定性 / 定量 / 正向 / 反向 or anything else: no symbol to write
-            comp = {"正向": GE, "正向指标": GE, "反向": LE, "反向指标": LE}.get(comp, "")
+        else:  # 定性 / 定量 or anything else: no symbol to write
+            comp = ""
         bare = re.fullmatch(rf"[+-]?{_NUM}", number) is not None
         if un and bare and unit_of(un, vocab.units) is not None:
             number = number + un
         return (comp if re.match(r"[+-]?[\d.]", number) else "") + head + number
 
-    return map_unique(key, join).astype(object)
+    return per_combination(join, columns, target.index)
+
+
+def per_combination(func: Any, columns: list[pd.Series | None], index: pd.Index) -> pd.Series:
+    """``func(a, b, …)`` once per distinct combination of the columns' values (missing → None), broadcast
+    to the rows as a categorical: combinations are found on the integer codes, never on the strings."""
+    combined = np.zeros(len(index), dtype=np.int64)
+    keys = []
+    for col in columns:
+        if col is None:
+            keys.append([None])
+            combined = combined * 2
+            continue
+        c, u = codes_of(col)
+        k = [None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else v for v in u] + [None]
+        keys.append(k)
+        combined = combined * (len(k) + 1) + np.where(np.asarray(c) < 0, len(k) - 1, np.asarray(c))
+    rows, combos = pd.factorize(combined)
+    values = []
+    for code in combos:
+        args = []
+        for k in reversed(keys):
+            code, i = divmod(int(code), len(k) + 1)
+            args.append(k[i])
+        values.append(func(*reversed(args)))
+    value_codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    return pd.Series(pd.Categorical.from_codes(value_codes[rows], categories=pd.Index(uniques, dtype=object),
+                                               validate=False), index=index)
 
 
 def resolve_direction(target: pd.DataFrame, indicator: pd.Series | list[pd.Series], reverse_keywords: list[str],
