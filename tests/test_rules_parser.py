@@ -312,3 +312,11 @@ def test_a_value_prints_in_its_written_unit() -> None:
     frame = pd.DataFrame({"indicator": ["成本"], "target_text": ["≤300万元"], "actual_text": ["2,126,100元"]})
     r = read_indicators(frame, load_rules("mof2020", 2022)).iloc[0]
     assert f"{r['a_value'] / r['unit_scale']:g}{r['unit_shown']}" == "212.61万元"
+
+
+@pytest.mark.parametrize(("value", "shown"), [(2126100.0, "2126100"), (461599.99999999994, "461600"), (96.5, "96.5"),
+                                              (123456789.0, "123456789"), (8.615, "8.615")])
+def test_numbers_in_explanations_are_never_scientific(value: float, shown: str) -> None:
+    from perfkit.analyses.evaluation import _fmt
+
+    assert _fmt(pd.Series([value])).iloc[0] == shown

@@ -145,7 +145,8 @@ def read_indicators(frame: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
         out["a_kind"].eq(QUAL).to_numpy() & out["a_tier"].eq("").to_numpy()
     if wordy.any():
         why = per_combination(lambda v: "" if v is None else "为「" + str(v).strip()[:40]
-                              + "」，未写明完成程度，不是可比较的数值或定性表述", [frame["actual_text"]], out.index)
+                              + "」，未写明完成程度，不是可比较的数值或定性表述",
+                              [frame["actual_text"].where(wordy)], out.index)
         out["a_kind"] = with_values(out["a_kind"], [BAD]).mask(wordy, BAD)
         out["a_note"] = pick(wordy, why, out["a_note"])
     numeric_a = out["a_kind"].isin(numeric)

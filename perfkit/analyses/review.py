@@ -18,7 +18,7 @@ from perfkit.io.keys import first_rows, left_lookup, present_in
 from perfkit.io.load import Dataset
 from perfkit.io.values import group_key, lookup, matches, plain_text, same_text
 from perfkit.rules.rulebook import Rulebook
-from perfkit.rules.targets import BAD, DATE, EMPTY, QUAL, parse_texts
+from perfkit.rules.targets import BAD, DATE, EMPTY, QUAL, Vocabulary, combine_target_parts, parse_texts
 
 FINDING_COLUMNS = ["project_id", "indicator", "finding", "explanation"]
 FINDING_TYPES = (
@@ -158,7 +158,9 @@ def review_targets(ds: Dataset, rules: Rulebook) -> pd.DataFrame:
     """绩效目标设置审核: output/outcome blocks present, quantified values, readable comparators,
     weights that add up, no indicator twice."""
     tg = ds.table("targets")
-    parsed = parse_texts(tg["target_text"], rules["evaluation.qualitative_phrases"], rules.year)
+    vocab = Vocabulary.from_rules(rules)  # 指标性质 / 计量单位 cells joined to 指标值 as one target text
+    parsed = parse_texts(combine_target_parts(tg["target_text"], tg.get("comparator_text"), tg.get("unit_text"), vocab),
+                         vocab, rules.year)
     out = []
     by_project = group_key(tg["project_id"])
     for block in ("产出指标", "效益指标"):
