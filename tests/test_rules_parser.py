@@ -320,3 +320,19 @@ def test_numbers_in_explanations_are_never_scientific(value: float, shown: str) 
     from perfkit.analyses.evaluation import _fmt
 
     assert _fmt(pd.Series([value])).iloc[0] == shown
+
+
+@pytest.mark.parametrize(("done", "light"), [("600000元", "蓝"), ("60", "蓝"), ("25万元", "红"), ("见附件", None)])
+def test_monitoring_reads_split_target_cells(done: str, light: str | None) -> None:
+    """指标性质 | 指标值 | 计量单位 of 绩效目标 are used by monitoring too: ≥ | 100 | 万元 at month 6."""
+    from perfkit.analyses.monitoring import indicator_pace
+    from perfkit.io.load import Dataset
+
+    targets = pd.DataFrame({"project_id": ["P1"], "level1": ["产出指标"], "level2": ["数量指标"],
+                            "indicator": ["带动投资"], "target_text": ["100"], "weight": [10.0],
+                            "comparator_text": ["≥"], "unit_text": ["万元"]})
+    im = pd.DataFrame({"project_id": ["P1"], "month": [6], "indicator": ["带动投资"], "done_text": [done],
+                       "likelihood": [None]})
+    ds = Dataset(source="t", tables={"targets": targets, "ind_monitor": im})
+    out = indicator_pace(ds, load_rules("mof2020", 2022), 6)
+    assert (None if pd.isna(out["light"].iloc[0]) else out["light"].iloc[0]) == light
