@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from perfkit.rules.rulebook import load_rules
 from perfkit.rules.targets import GE, LE, QUAL, Vocabulary, parse_text, parse_texts
@@ -336,3 +339,34 @@ def test_monitoring_reads_split_target_cells(done: str, light: str | None) -> No
     ds = Dataset(source="t", tables={"targets": targets, "ind_monitor": im})
     out = indicator_pace(ds, load_rules("mof2020", 2022), 6)
     assert (None if pd.isna(out["light"].iloc[0]) else out["light"].iloc[0]) == light
+
+
+def test_a_real_date_cell_is_a_date() -> None:
+    import datetime as dt
+
+    for cell in (pd.Timestamp("2022-12-31"), dt.date(2022, 12, 31), dt.datetime(2022, 12, 31, 0, 0)):
+        assert (parse_text(cell, V, 2022).kind, parse_text(cell, V, 2022).value) == ("日期", 20221231)
+
+
+ALPHABET = "0123456789.,%-~≥≤=<>≧≦＞＝万元个人次年月日前底以上内不未无基本较好差满意完成达到见附件/— 　\n*()（）萬"
+
+
+@settings(max_examples=int(os.environ.get("PERFKIT_PARSER_EXAMPLES", "100")), deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=ALPHABET, max_size=14), st.floats(allow_nan=True),
+                          st.integers(-10**6, 10**9)), min_size=1, max_size=30))
+def test_any_cell_ends_in_exactly_one_class_and_the_fast_path_agrees(cells: list) -> None:
+    """Whatever a cell holds, the reader ends in one of its classes without an exception; 空 and 无法解析
+    always say why; numbers and dates carry a value; the vectorized path agrees with the full parser."""
+    texts = pd.Series(cells, dtype=object)
+    out = parse_texts(texts, V, 2022)
+    assert len(out) == len(texts)
+    for cell, (_, row) in zip(cells, out.iterrows(), strict=True):
+        one = parse_text(cell, V, 2022)
+        assert row["kind"] in {"", "≥", "≤", "=", "区间", "日期", "定性", "空", "无法解析"}
+        assert (row["kind"], row["unit"], row["shown"], row["tier"], row["note"]) == \
+            (one.kind, one.unit, one.shown, one.tier, one.note), cell
+        assert (np.isnan(row["value"]) and np.isnan(one.value)) or row["value"] == one.value
+        if row["kind"] in ("空", "无法解析"):
+            assert row["note"] and np.isnan(row["value"])
+        if row["kind"] in ("", "≥", "≤", "=", "区间", "日期"):
+            assert not np.isnan(row["value"])

@@ -47,7 +47,8 @@ _UNIT_TAIL = re.compile(rf"[{_CJK}A-Za-z·²³]{{1,4}}")
 _PLAIN_UNIT = re.compile(rf"[{_CJK}]{{1,3}}|个[{_CJK}]{{1,3}}|[A-Za-z]{{1,4}}")
 _DATE = re.compile(r"^(?:(?P<y>\d{4})年)?(?:(?P<m>\d{1,2})月份?(?:(?P<d>\d{1,2})[日号])?(?P<end>底|末|中旬|上旬|下旬)?"
                    r"|(?P<ye>年?底|年?末|年内|年度内))(?P<rest>.*)$")
-_ISO_DATE = re.compile(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?P<rest>.*)$")
+_ISO_DATE = re.compile(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?:T?\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+                       r"(?P<rest>.*)$")  # a date cell read as text: 2022-12-31 00:00:00
 _PERIOD = re.compile(rf"^(?:(?P<y1>\d{{4}})年)?(?P<m1>\d{{1,2}})月份?{_RANGE_SEP}(?:(?P<y2>\d{{4}})年)?"
                      r"(?P<m2>\d{1,2})月份?(?P<end>底|末)?(?P<rest>.*)$")
 _DATE_MARKERS = re.compile(r"^(?:每年|每季度|于|在|截至|截止到|截止至|截止|不晚于|最迟于|最迟)")
@@ -169,7 +170,7 @@ def _clean(text: str) -> str:
 
 def _times(number: float, factor: float) -> float:
     """number × factor without binary noise (46.16 × 10000 is 461600, not 461599.99999999994)."""
-    return float(f"{number * factor:.15g}")
+    return number if factor == 1 else float(f"{number * factor:.15g}")
 
 
 def unit_of(text: str, units: Mapping[str, tuple[str, float]]) -> tuple[str, float, str] | None:
@@ -395,7 +396,7 @@ def _fast_readings(uniques: pd.Index, vocab: Vocabulary) -> pd.DataFrame:
 
     from perfkit.io.values import clean_values
 
-    text = pc.replace_substring_regex(clean_values(uniques), r"[\s,，]", "")
+    text = pc.replace_substring_regex(clean_values(uniques), r"\s", "")  # texts with commas: the full parser
     text = pc.replace_substring(pc.replace_substring(text, "≧", "≥"), "≦", "≤")
     parts = pc.extract_regex(text, _FAST)
     ok = pc.fill_null(pc.is_valid(parts), False).to_numpy(zero_copy_only=False)
