@@ -299,6 +299,9 @@ def _comparator(text: str, vocab: Vocabulary) -> tuple[str, str, str]:
         spelled = m.group(0)
         cmp = vocab.comparators.get(spelled) or vocab.ocr_comparators[spelled]
         text = text[m.end():]
+        again = vocab.pattern("prefix").match(text)  # a comparator cell joined to a value that has its own: ≥≥95%
+        if again and vocab.comparators[again.group(0)] == cmp and set(spelled) <= _SYMBOLS:
+            text = text[again.end():]
     s = vocab.pattern("suffix").search(text)
     if s and re.search(r"\d", text[:s.start()]):
         cmp = cmp or vocab.suffixes[s.group(0)]
