@@ -161,6 +161,24 @@ def test_a_short_label_before_the_value(text: str, value: float, label: str) -> 
     assert (r.kind, r.value) == ("", value) and label in r.note
 
 
+# what surrounds a value: text, kind, value as written, unit as shown, words of the note
+AROUND = [
+    ("100人左右", "", 100, "人", "「左右」"), ("100%完成", "", 100, "%", "「完成」"),
+    ("3个工作日内完成", "≤", 3, "个工作日", "「完成」"), ("5日内", "≤", 5, "日", ""),
+    ("≥95%(含)", "≥", 95, "%", "括号内「含」"), ("≥90%（抽样）；", "≥", 90, "%", "括号内「抽样」"),
+    ("100(万元)", "", 100, "万元", ""), ("98%。", "", 98, "%", ""), ("力争达到95%", "≥", 95, "%", "「力争」"),
+    ("满意度≥95%", "≥", 95, "%", "「满意度」"), ("12月底到位", "日期", 20221231, "日期", "「到位」"),
+]
+
+
+@pytest.mark.parametrize(("text", "kind", "value", "shown", "words"), AROUND)
+def test_words_around_a_value_are_set_aside_and_said(text: str, kind: str, value: float, shown: str,
+                                                     words: str) -> None:
+    r = parse_text(text, V, 2022)
+    assert (r.kind, r.value / r.scale, r.shown) == (kind, value, shown)
+    assert words in r.note
+
+
 def test_a_negated_label_is_not_a_value() -> None:
     assert parse_text("未完成300公里", V, 2022).tier == "未达成"
 

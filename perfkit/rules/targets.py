@@ -89,6 +89,7 @@ class Vocabulary:
     ocr_comparators: Mapping[str, str]
     suffixes: Mapping[str, str]
     deadline_words: tuple[str, ...]
+    trailing_words: tuple[str, ...]
     units: Mapping[str, tuple[str, float]]
     descriptive_min_chars: int = 2
     label_max_chars: int = 6
@@ -111,6 +112,7 @@ class Vocabulary:
             ocr_comparators=dict(rules["parsing.ocr_comparators"]),
             suffixes={s: cmp for cmp, spellings in rules["parsing.comparator_suffixes"].items() for s in spellings},
             deadline_words=tuple(rules["parsing.deadline_words"]),
+            trailing_words=tuple(rules["parsing.value_trailing_words"]),
             units={k: (str(v[0]), float(v[1])) for k, v in rules["parsing.units"].items()},
             descriptive_min_chars=int(rules["parsing.descriptive_min_chars"]),
             label_max_chars=int(rules["parsing.label_max_chars"]),
@@ -131,6 +133,7 @@ class Vocabulary:
             "prefix": re.compile(rf"^(?:{alt(self.comparators)})"),
             "ocr": re.compile(rf"^(?:{alt(self.ocr_comparators)})(?=\d)"),
             "suffix": re.compile(rf"(?:{alt(self.suffixes)})$"),
+            "trailing": re.compile(rf"(?:{alt(self.trailing_words)})$"),
             "tier": re.compile(rf"(?:(?P<neg>{alt(self.negations)})(?P<fill>[^,;。、:]{{0,2}}?))?"
                                rf"(?P<deg>{alt(self.partial_degrees)})?(?P<word>{words})"),
             "absence": re.compile(alt(self.absences)),
@@ -290,10 +293,10 @@ def _read_number(body: str, cmp: str, vocab: Vocabulary) -> Reading | None:
     return None
 
 
-def _comparator(text: str, vocab: Vocabulary) -> tuple[str, str, str]:
-    """(comparison, rest of the text, the spelling found) for a comparator written before the value or
-    a comparison word after it."""
-    cmp, spelled = "", ""
+def _comparator(text: str, vocab: Vocabulary) -> tuple[str, str, str, str]:
+    """(comparison, rest of the text, the spelling found, a word after the value that was set aside) for a
+    comparator written before the value or a comparison word after it (100人左右, 3个工作日内完成)."""
+    cmp, spelled, trailing = "", "", ""
     m = vocab.pattern("prefix").match(text) or vocab.pattern("ocr").match(text)
     if m:
         spelled = m.group(0)
@@ -302,20 +305,60 @@ def _comparator(text: str, vocab: Vocabulary) -> tuple[str, str, str]:
         again = vocab.pattern("prefix").match(text)  # a comparator cell joined to a value that has its own: ≥≥95%
         if again and vocab.comparators[again.group(0)] == cmp and set(spelled) <= _SYMBOLS:
             text = text[again.end():]
+    t = vocab.pattern("trailing").search(text)
+    if t and re.search(r"\d", text[:t.start()]):
+        trailing, text = t.group(0), text[:t.start()]
     s = vocab.pattern("suffix").search(text)
     if s and re.search(r"\d", text[:s.start()]):
         cmp = cmp or vocab.suffixes[s.group(0)]
         text = text[:s.start()]
-    return cmp, text, spelled
+    return cmp, text, spelled, trailing
 
 
 def _read_quantity(text: str, vocab: Vocabulary, year: int, raw: str) -> Reading | None:
     """A comparison, date, range or number — or None if the text is none of these."""
-    cmp, body, spelled = _comparator(text, vocab)
+    cmp, body, spelled, trailing = _comparator(text, vocab)
     reading = _read_date(body, cmp, vocab, year, raw) or _read_number(body, cmp, vocab)
     if reading is not None and spelled in vocab.ocr_comparators:
         reading = Reading(**{**reading.__dict__, "note": f"「{spelled}」按 OCR 误识的「{cmp}」读"})
+    if reading is not None and trailing and reading.kind != BAD:
+        reading = Reading(**{**reading.__dict__, "note": "；".join(filter(None, [
+            reading.note, f"其后的「{trailing}」不影响读数"]))})
     return reading
+
+
+def _read_in_context(raw: str, vocab: Vocabulary, year: int, text: str) -> Reading | None:
+    """A quantity once what surrounds it is set aside: end punctuation, a remark in brackets
+    (≥95%(含)), a short label before it (年度预算220万元, 力争达到95%)."""
+    reading = _read_quantity(raw, vocab, year, text)
+    if reading is not None:
+        return reading
+    body, notes = raw, []
+    for _ in range(3):
+        peeled = re.sub(r"[,.;:。；、!！]+$", "", body)
+        remark = re.match(r"^(?P<core>.*[\d%])[(\[【](?P<remark>[^()\[\]【】]*)[)\]】]$", peeled)
+        if remark and remark["remark"].lstrip("万亿") in vocab.units:
+            peeled = remark["core"] + remark["remark"]  # 100(万元): a unit in brackets
+        elif remark:
+            peeled = remark["core"]
+            notes.append(f"括号内「{remark['remark']}」为说明")
+        if peeled == body:
+            break
+        body = peeled
+        reading = _read_quantity(body, vocab, year, text)
+        if reading is not None and reading.kind != BAD:
+            return Reading(**{**reading.__dict__, "note": "；".join(filter(None, [reading.note, *notes]))})
+    label = re.match(rf"^(?P<label>[{_CJK}:]+?)(?=[\d≥≤=<>≧≦])", body)
+    if label and len(label["label"]) <= vocab.label_max_chars and not vocab.pattern("negation").search(label["label"]):
+        name = label["label"]
+        said = next((w for w in sorted(vocab.comparators, key=len, reverse=True) if name.endswith(w)), "")
+        inner = _read_quantity(said + body[label.end():], vocab, year, text)
+        if inner is not None and inner.kind != BAD:
+            shown = name[: len(name) - len(said)] or name
+            what = "日期" if inner.kind == DATE else "数值"
+            return Reading(**{**inner.__dict__, "note": "；".join(filter(None, [
+                inner.note, f"取「{shown}」后的{what}", *notes]))})
+    return None
 
 
 def _read_tier(text: str, vocab: Vocabulary) -> tuple[str, bool, str]:
@@ -364,16 +407,10 @@ def parse_text(text: object, phrases: Any, year: int) -> Reading:
         return Reading(EMPTY, note="未填写")
     if _is_placeholder(raw, vocab):
         return Reading(EMPTY, absence=raw in ("无", "零"), note=f"为{_show(str(text))}（不适用或未填写，不作 0 读）")
-    reading = _read_quantity(raw, vocab, year, str(text))
+    reading = _read_in_context(raw, vocab, year, str(text))
     if reading is not None:
         return reading
-    # a short label before the value: 年度预算220万元, 完成率98%, 于2022年12月底前完成
-    label = re.match(rf"^(?P<label>[{_CJK}:]+?)(?=[\d≥≤=<>≧≦])", raw)
-    if label and len(label["label"]) <= vocab.label_max_chars and not vocab.pattern("negation").search(label["label"]):
-        inner = _read_quantity(raw[label.end():], vocab, year, str(text))
-        if inner is not None and inner.kind != BAD:
-            return Reading(**{**inner.__dict__, "note": f"取「{label['label']}」后的{'日期' if inner.kind == DATE else '数值'}"})
-    cmp, body, spelled = _comparator(raw, vocab)
+    cmp, body, spelled, _ = _comparator(raw, vocab)
     if spelled and set(spelled) <= _SYMBOLS:
         rest = "，只有比较符，没有数值" if not body else f"，比较符「{spelled}」之后不是可读的数值"
         return Reading(BAD, note=f"为{_show(str(text))}{rest}")
@@ -407,7 +444,9 @@ def _fast_readings(uniques: pd.Index, vocab: Vocabulary) -> pd.DataFrame:
     num = pc.cast(pc.struct_field(parts, "num"), pa.float64()).to_numpy(zero_copy_only=False)
     unit_raw = pd.Series(pc.fill_null(pc.struct_field(parts, "unit"), "").to_numpy(zero_copy_only=False), dtype=object)
     suffix = vocab.pattern("suffix")
-    readings = {u: (None if u != _clean(u) or suffix.search(u) else unit_of(u, vocab.units)) for u in set(unit_raw)}
+    trailing = vocab.pattern("trailing")
+    readings = {u: (None if u != _clean(u) or suffix.search(u) or trailing.search(u) else unit_of(u, vocab.units))
+                for u in set(unit_raw)}
     plain = unit_raw.map(lambda u: readings[u] is not None).to_numpy(dtype=bool)
     base = unit_raw.map(lambda u: (readings[u] or ("",))[0]).to_numpy(dtype=object)
     factor = unit_raw.map(lambda u: (readings[u] or ("", 1.0))[1]).to_numpy(dtype=float)
