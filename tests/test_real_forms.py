@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from perfkit.analyses.evaluation import read_indicators, score_indicators, score_projects
+from perfkit.analyses.evaluation import explain_indicators, read_indicators, score_indicators, score_projects
+from perfkit.analyses.review import review_self_evaluation
 from perfkit.io.load import Dataset, load
 from perfkit.rules.rulebook import load_rules
 from perfkit.rules.targets import BAD, DATE, EMPTY, GE, LE, QUAL, RANGE
@@ -41,8 +43,6 @@ def _records() -> list[dict]:
 def _part(parts: dict | None, keys: tuple[str, ...]) -> object:
     if not parts:
         return None
-    import re
-
     plain = {re.sub(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)", "", k): v for k, v in parts.items()}
     return next((plain[k] for k in keys if k in plain), None)
 
@@ -135,8 +135,6 @@ CORPUS_CASES = [
 @pytest.mark.parametrize(("record", "name", "kind", "value", "shown"), CORPUS_CASES)
 def test_corpus_cells_read_as_a_clerk_would(corpus: pd.DataFrame, reading: pd.DataFrame, record: str, name: str,
                                             kind: str, value: float, shown: str) -> None:
-    import re
-
     names = corpus["indicator"].map(lambda s: re.sub(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)", "", s))
     row = reading.loc[(corpus["record"] == record) & names.str.startswith(name)].iloc[0]
     direction = row["direction"] if kind not in ("", "=", DATE) else row["t_kind"]
@@ -192,6 +190,12 @@ def test_each_self_evaluation_scores_through_the_contract(tmp_path: Path, record
     assert len(direct.indicators) == len(rows)
     scored = direct.indicators["score"].notna()
     assert (direct.indicators.loc[scored, "score"] <= direct.indicators.loc[scored, "weight"] + 1e-9).all()
+    # what people read says numbers as they write them: no inf, nan or 1e+06 in any 说明 or finding
+    said = explain_indicators(direct.indicators, rules).astype(str).tolist()
+    if ds.has("self_eval") and len(ds.get("self_eval")):
+        findings = review_self_evaluation(scores.indicators, scores.projects, ds, rules)
+        said += findings["explanation"].astype(str).tolist()
+    assert not [t for t in said if re.search(r"\binf\b|\bnan\b|\de[+-]\d", t)]
 
 
 def test_r21_amounts_written_with_their_own_scale() -> None:
@@ -201,3 +205,18 @@ def test_r21_amounts_written_with_their_own_scale() -> None:
     out = score_indicators(rows, load_rules("mof2020", 2021))
     cost = out.loc[rows["indicator"].eq("市民中心运行维护费").to_numpy()].iloc[0]
     assert (cost["target"], cost["actual"], cost["score"]) == (1_500_000, 1_500_000, 10)
+
+
+@pytest.mark.parametrize(("target", "actual"), [("0件", "2件"), ("≥0", "5"), ("=0", "1"), ("0", "未发生"), ("0起", "无")])
+def test_zero_targets_never_divide_by_zero_in_what_people_read(target: str, actual: str) -> None:
+    rules = load_rules("mof2020", 2022)
+    rows = pd.DataFrame([{"project_id": "P1", "level1": "产出指标", "level2": "质量指标", "indicator": "安全事故",
+                          "target_text": target, "actual_text": actual, "weight": 10.0, "unit_score": 10.0,
+                          "deviation_reason": None}])
+    ind = score_indicators(rows, rules)
+    projects = pd.DataFrame({"project_id": ["P1"], "unit_exec_score": [np.nan], "unit_total": [np.nan],
+                             "exec_rate": [np.nan], "exec_score": [np.nan], "budget": [np.nan]})
+    said = explain_indicators(ind, rules).tolist()
+    said += review_self_evaluation(ind, projects, Dataset(source="t", tables={"self_eval": rows}), rules)[
+        "explanation"].astype(str).tolist()
+    assert not [t for t in said if re.search(r"\binf\b|\bnan\b", t)], said
