@@ -79,6 +79,8 @@ class Vocabulary:
     negations: tuple[str, ...]
     partial_degrees: tuple[str, ...]
     absences: tuple[str, ...]
+    absence_markers: tuple[str, ...]
+    bad_events: tuple[str, ...]
     ignore: tuple[str, ...]
     exact: Mapping[str, str]
     placeholder_exact: frozenset[str]
@@ -104,6 +106,7 @@ class Vocabulary:
             tier_words=tuple((w, tier) for tier in TIERS for w in phrases.get(tier, [])),
             negations=tuple(rules["parsing.negations"]), partial_degrees=tuple(rules["parsing.partial_degrees"]),
             absences=tuple(rules["parsing.absence_phrases"]), ignore=tuple(rules["parsing.ignore_words"]),
+            absence_markers=tuple(rules["parsing.absence_markers"]), bad_events=tuple(rules["parsing.bad_events"]),
             exact=dict(rules["parsing.exact_words"]),
             placeholder_exact=frozenset(_clean(str(w)) for w in ph.get("exact", [])),
             placeholder_fragments=tuple(ph.get("fragments", [])), placeholder_patterns=tuple(ph.get("patterns", [])),
@@ -136,7 +139,8 @@ class Vocabulary:
             "trailing": re.compile(rf"(?:{alt(self.trailing_words)})$"),
             "tier": re.compile(rf"(?:(?P<neg>{alt(self.negations)})(?P<fill>[^,;。、:]{{0,2}}?))?"
                                rf"(?P<deg>{alt(self.partial_degrees)})?(?P<word>{words})"),
-            "absence": re.compile(alt(self.absences)),
+            "absence": re.compile(rf"{alt(self.absences)}|(?:{alt(self.absence_markers)})[^,;。]{{0,4}}?"
+                                  rf"(?:{alt(self.bad_events)})(?:发生)?"),
             "ignore": re.compile(alt(self.ignore)),
             "negation": re.compile(alt(self.negations)),
             "reference": re.compile(alt(self.references)),
@@ -168,6 +172,7 @@ def _clean(text: str) -> str:
     (``區(qū)``) dropped, 萬 → 万, no white space, thousands separators removed."""
     text = _PINYIN.sub("", unicodedata.normalize("NFKC", text)).translate(_TRADITIONAL)
     text = re.sub(r"\s+", "", text)
+    text = re.sub(r"¥([\d.,]+)$", r"\1元", text).replace("¥", "")  # ￥1,200.00 is 1200元
     return re.sub(r"(?<=\d)[,，](?=\d{3}(?!\d))", "", text).replace("%%", "%")
 
 
@@ -277,8 +282,13 @@ def _read_date(body: str, cmp: str, vocab: Vocabulary, year: int, raw: str) -> R
 
 def _read_number(body: str, cmp: str, vocab: Vocabulary) -> Reading | None:
     """'95%' / '1.2万人次' / '90%-95%' (with the comparator already taken off)."""
-    r = re.match(rf"^(?P<lo>{_NUM})(?P<u1>[^\d]*?){_RANGE_SEP}(?P<hi>{_NUM})(?P<u2>[^\d]*)$", body)
-    if r and not cmp:
+    if not cmp:  # 90%-95%, 90%~95%, 90%至95%, 90%≤x≤95%
+        r = re.match(rf"^(?P<lo>{_NUM})(?P<u1>[^\d]*?){_RANGE_SEP}(?P<hi>{_NUM})(?P<u2>[^\d]*)$", body) \
+            or re.match(rf"^(?P<lo>{_NUM})(?P<u1>[^\d≤<]*)[≤<][A-Za-z{_CJK}]{{0,4}}[≤<](?P<hi>{_NUM})(?P<u2>\D*)$", body)
+    else:  # ≥90%且≤95%
+        r = re.match(rf"^(?P<lo>{_NUM})(?P<u1>[^\d]*?)(?:且|并且|,|、|;)[≤<](?P<hi>{_NUM})(?P<u2>\D*)$", body) \
+            if cmp == GE else None
+    if r:
         u1, u2 = unit_of(r["u1"], vocab.units), unit_of(r["u2"], vocab.units)
         if u1 is not None and u2 is not None and (not r["u1"] or not r["u2"] or u1[0] in ("", u2[0])):
             base, factor, shown = u2 if r["u2"] else u1
@@ -336,7 +346,7 @@ def _read_in_context(raw: str, vocab: Vocabulary, year: int, text: str) -> Readi
     body, notes = raw, []
     for _ in range(3):
         peeled = re.sub(r"[,.;:。；、!！]+$", "", body)
-        remark = re.match(r"^(?P<core>.*[\d%])[(\[【](?P<remark>[^()\[\]【】]*)[)\]】]$", peeled)
+        remark = re.match(r"^(?P<core>.*\d\D{0,4})[(\[【](?P<remark>[^()\[\]【】]*)[)\]】]$", peeled)
         if remark and remark["remark"].lstrip("万亿") in vocab.units:
             peeled = remark["core"] + remark["remark"]  # 100(万元): a unit in brackets
         elif remark:
