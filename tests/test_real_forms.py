@@ -213,10 +213,8 @@ def test_zero_targets_never_divide_by_zero_in_what_people_read(target: str, actu
     rows = pd.DataFrame([{"project_id": "P1", "level1": "产出指标", "level2": "质量指标", "indicator": "安全事故",
                           "target_text": target, "actual_text": actual, "weight": 10.0, "unit_score": 10.0,
                           "deviation_reason": None}])
-    ind = score_indicators(rows, rules)
-    projects = pd.DataFrame({"project_id": ["P1"], "unit_exec_score": [np.nan], "unit_total": [np.nan],
-                             "exec_rate": [np.nan], "exec_score": [np.nan], "budget": [np.nan]})
-    said = explain_indicators(ind, rules).tolist()
-    said += review_self_evaluation(ind, projects, Dataset(source="t", tables={"self_eval": rows}), rules)[
-        "explanation"].astype(str).tolist()
+    ds = Dataset(source="t", tables={"self_eval": rows})
+    scores = score_projects(ds, rules)
+    said = explain_indicators(scores.indicators, rules).tolist()
+    said += review_self_evaluation(scores.indicators, scores.projects, ds, rules)["explanation"].astype(str).tolist()
     assert not [t for t in said if re.search(r"\binf\b|\bnan\b", t)], said
