@@ -300,8 +300,10 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
     # planted: self-evaluation indicator renamed relative to the declared target
     p_renamed = (sel > 0.996) & (sel <= 0.9985)
     se_names = np.where(p_renamed, np.char.add(names.astype(str), "（调整）"), names)
+    p_blank = p_unread & (act == "/")  # a placeholder is a blank (not applicable), not an unreadable text
     for mask, label in ((p_full, "未完成目标仍得满分"), (p_copy, "实际值照抄目标值"),
-                        (p_tier, "定性得分超出档次"), (p_unread, "无法解析"), (p_renamed, "指标与目标不一致")):
+                        (p_tier, "定性得分超出档次"), (p_unread & ~p_blank, "无法解析"), (p_blank, "无法复算"),
+                        (p_renamed, "指标与目标不一致")):
         for i in np.flatnonzero(mask):
             planted.append((project_id[owner[i]], str(se_names[i]), label))
     # target-setting problems, in the declared targets only (the self-evaluation keeps its own copy)

@@ -69,7 +69,7 @@ def _review(ds: Dataset, rules) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
 # target, actual, weight, words of the reason, recomputable points
 UNRECOMPUTABLE = [
     ("≥50个", "", 10.0, "实际完成值未填写", 90.0),
-    ("≥50个", "见附件", 10.0, "实际完成值无法识别", 90.0),
+    ("≥50个", "见附件", 10.0, "实际完成值为「见附件」", 90.0),
     ("≥50个", "已完成", 10.0, "类型不符", 90.0),            # a qualitative word against a number
     ("", "45个", 10.0, "指标值未填写", 90.0),
     ("≥50个", "45个", np.nan, "分值未填写", 90.0),           # blank 分值: its points are unknown
