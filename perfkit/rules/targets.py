@@ -466,7 +466,8 @@ def _fast_readings(uniques: pd.Index, vocab: Vocabulary) -> pd.DataFrame:
     known = np.array([k is not None for k in kind])
     kind = np.where(known, kind, "")
     value = np.array([_times(n, f) if f != 1 else n for n, f in zip(num, factor, strict=True)], dtype=float)
-    return pd.DataFrame({"fast": ok & plain & known, "kind": kind, "value": value, "value_hi": np.nan,
+    text_cell = np.array([isinstance(u, str) for u in uniques], dtype=bool)  # number cells: the full parser
+    return pd.DataFrame({"fast": ok & plain & known & text_cell, "kind": kind, "value": value, "value_hi": np.nan,
                          "unit": base, "scale": factor, "shown": shown, "tier": "", "has_comparator": kind != "",
                          "absence": False, "note": ""})
 
