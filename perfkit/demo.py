@@ -1,15 +1,20 @@
 """A synthetic district shaped like the seed report's (乌鲁木齐 高新区（新市区）, 132 budget units).
 
 Deterministic for a seed. It plants the anomalies real self-evaluation tables show (DOMAIN.md §5) and
-records each one in ``planted`` so that tests can check the review finds them. Generation is vectorized
-with numpy so the same code makes the million-project benchmark data.
+records each one in ``planted`` so that tests can check the review finds them. On top of that it adds the
+noise that real forms carry (blank cells, unreadable actuals, negated wording, mixed units, OCR
+comparators, 决策/过程 blocks, a unit that did not report …) at the rates of :class:`Noise`, drawn from a
+random stream of its own, and logs every noisy cell in ``noise``. ``clean=True`` leaves the noise out and
+gives the same district otherwise (same units, projects, amounts and planted anomalies): the perfect
+version, for tests that re-derive exact figures. Generation is vectorized with numpy so the same code
+makes the million-project benchmark data.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -22,17 +27,17 @@ DISTRICT = "高新区（新市区）"
 
 # (department, how many budget units, unit-name stems, project-name stems)
 DEPARTMENTS: list[tuple[str, int, list[str], list[str]]] = [
-    ("教育局", 22, ["第{n}中学", "第{n}小学", "第{n}幼儿园"],
+    ("教育局", 22, ["第{cn}中学", "第{cn}小学", "第{cn}幼儿园"],
      ["义务教育学校公用经费", "校舍维修改造", "学生营养改善计划", "教师培训", "教育信息化设备购置", "课后服务经费"]),
-    ("卫生健康委员会", 12, ["社区卫生服务中心{n}", "第{n}人民医院", "疾病预防控制中心"],
+    ("卫生健康委员会", 12, ["{p}街道社区卫生服务中心", "第{cn}人民医院", "疾病预防控制中心"],
      ["基本公共卫生服务", "家庭医生签约服务", "医疗设备购置", "重大传染病防控", "妇幼健康服务"]),
-    ("民政局", 6, ["社会福利中心", "救助管理站", "养老服务中心{n}"],
+    ("民政局", 6, ["社会福利中心", "救助管理站", "{p}街道养老服务中心"],
      ["城乡低保资金", "特困人员救助供养", "社区养老服务补贴", "临时救助资金", "残疾人两项补贴"]),
     ("农业农村局", 9, ["农业技术推广站", "安宁渠镇农业服务中心", "动物疫病防控中心", "二工乡农业服务中心"],
      ["高标准农田建设", "乡村振兴衔接资金", "农村人居环境整治", "动物防疫补助", "农业产业化发展"]),
-    ("住房和城乡建设局", 8, ["建设工程质量安全监督站", "房产服务中心", "市政工程管理所{n}"],
+    ("住房和城乡建设局", 8, ["建设工程质量安全监督站", "房产服务中心", "第{cn}市政工程管理所"],
      ["老旧小区改造", "保障性住房维修", "市政道路维护", "燃气安全检查", "建筑工地扬尘治理"]),
-    ("城市管理局", 10, ["环境卫生管理所{n}", "园林绿化管理站", "综合执法大队{n}"],
+    ("城市管理局", 10, ["{p}环境卫生管理所", "园林绿化管理站", "{p}综合执法中队"],
      ["城市道路清扫保洁", "园林绿化养护", "垃圾分类推进", "公厕运维", "户外广告整治"]),
     ("交通运输局", 5, ["公路管理所", "交通运输综合行政执法大队", "客运服务中心"],
      ["农村公路养护", "公交线路补贴", "道路安全设施完善", "交通信号维护"]),
@@ -44,16 +49,27 @@ DEPARTMENTS: list[tuple[str, int, list[str], list[str]]] = [
      ["大气污染防治", "水污染防治", "环境监测设备运维", "土壤污染防治"]),
     ("应急管理局", 5, ["应急救援中心", "安全生产监察大队", "消防救援保障中心"],
      ["应急物资储备", "安全生产检查", "应急演练", "森林草原防火"]),
-    ("市场监督管理局", 6, ["食品药品检验所", "市场监管所{n}", "特种设备检验站"],
+    ("市场监督管理局", 6, ["食品药品检验所", "{p}市场监管所", "特种设备检验站"],
      ["食品安全抽检", "特种设备安全检查", "市场主体培育", "计量检定"]),
     ("科学技术局", 4, ["科技创新服务中心", "科技馆"],
      ["科技型企业补助", "科普活动", "创新平台建设", "科技成果转化奖励"]),
-    ("公安分局", 14, ["派出所{n}", "交通警察大队", "刑事侦查大队"],
+    ("公安分局", 14, ["{p}派出所", "交通警察大队", "刑事侦查大队"],
      ["社会治安防控体系建设", "视频监控运维", "禁毒宣传", "交通秩序整治", "警务装备购置"]),
-    ("退役军人事务局", 14, ["退役军人服务站{n}", "光荣院", "军供站"],
+    ("退役军人事务局", 14, ["{p}街道退役军人服务站", "光荣院", "军供站"],
      ["优抚对象补助", "退役军人就业培训", "烈士纪念设施维护", "双拥共建活动"]),
 ]
-GENERIC_PROJECTS = ["办公设备购置", "信息化系统运维", "人员培训经费", "网格化管理经费", "安全保卫服务", "档案数字化"]
+# Streets and townships of the district (新市区): unit names (北京路派出所) and place-bound projects
+STREETS = ("北京路", "二工", "三工", "石油新村", "迎宾路", "喀什东路", "北站西路", "银川路", "杭州路", "长春中路",
+           "天津北路", "高新街", "六道湾", "七道湾", "鲤鱼山")
+TOWNS = ("安宁渠镇", "二工乡", "青格达湖乡", "地窝堡乡", "六十户乡")
+# project stems named after the place they are built in, not the unit (2022年北京路街道老旧小区改造项目)
+URBAN_STEMS = ("老旧小区改造", "市政道路维护", "城市道路清扫保洁", "园林绿化养护", "公厕运维", "燃气安全检查")
+RURAL_STEMS = ("高标准农田建设", "农村人居环境整治", "农村公路养护", "乡村振兴衔接资金", "动物防疫补助")
+# stems that already read as the name of a fund; the others take 项目
+FUND_ENDINGS = ("经费", "资金", "补贴", "补助", "计划", "专项")
+CN_DIGITS = "零一二三四五六七八九"
+GENERIC_PROJECTS = ["办公设备购置", "信息化系统运维", "人员培训经费", "网格化管理经费", "安全保卫服务", "档案数字化",
+                    "党建工作经费", "志愿服务活动", "宣传印刷经费", "公务用车运行维护", "物业管理服务", "政府购买服务"]
 
 # The indicator bank: (一级, 二级, 三级, kind, comparator, unit, target choices). kinds:
 #   qty  forward quantity     rate  forward rate (%)   cost  reverse amount    zero  "=0"
@@ -97,6 +113,89 @@ QUAL_FAILED = "未达成年度指标且效果较差"
 UNREADABLE = ("详见附件", "见佐证材料", "/")
 
 
+@dataclass(frozen=True)
+class Noise:
+    """How often each kind of real-form noise appears in the demo, as a share of the rows (or projects,
+    or units) it can touch. Evidence: ../shared/real-forms (forms.json, README "Patterns that will trip a
+    parser", cited by record id) and issue 11. The published forms show these things as whole columns or
+    whole forms; a district's platform export holds them as scattered cells, so the rates here are a few
+    percent of the rows each, and the total of unreadable rows stays under issue 11's 2% target.
+    ``Noise.none()`` is the clean demo. Every row gets at most one row-level kind."""
+
+    # --- 绩效自评 cells (share of the eligible rows, planted-anomaly rows excluded)
+    blank_actual: float = 0.010  # 实际完成值 blank: r01, r27 publish self-evaluations with the column empty
+    blank_target: float = 0.003  # 指标值 blank in the restated target (pattern 6: blank ≠ 0)
+    blank_weight: float = 0.005  # one 分值 cell blank (r04: 3 of 8 weights blank)
+    unreadable_actual: float = 0.008  # 见附件 / 已完成 against a number (pattern 8: 完成 against ≤30万元; r09)
+    bare_number: float = 0.03  # an actual without its unit, inheriting the target's (r26: 20000 vs 23333.56)
+    thousands: float = 0.05  # of actuals ≥ 1,000: 1,200人 (pattern 3: 元 with thousands separators, r19)
+    money_yuan_actual: float = 0.15  # of cost rows: target in 万元, actual in 元 (pattern 3: header 万元, cells 元)
+    money_yuan_target: float = 0.05  # of cost rows: target in 元 (r19: 元 with commas), actual in 万元
+    range_target: float = 0.04  # of forward % rows: 90%-95% / 90%~95% / 90%至95% (issue 11 §3)
+    ocr_comparator: float = 0.03  # of rows with a comparator: ≧ ⩾ >= ≦ ⩽ <= ＝ (pattern 2; r15 prints >=)
+    zero_words: float = 0.6  # of zero-event rows: 0起 / ≤0起 / 0件 instead of =0次 (issue 11 §3 ceilings)
+    date_spelling: float = 0.10  # of deadline rows: 2022/12/31前, 2022.10.25 (issue 11 §1; pattern 8)
+    qual_degree: float = 0.25  # of achieved qualitative rows: 较好 / 良好 / 很好 / 效果良好 (DOMAIN §1)
+    qual_partial_words: float = 0.4  # of partly achieved ones: 基本达标 / 一般 / 基本完成
+    qual_negated: float = 0.4  # of partly achieved ones, reported as failed: 无明显提升 / 未达到预期 / 效果较差
+    descriptive_target: float = 0.3  # of qualitative rows: 按规定程序执行, 资金使用规范 (r09, r12)
+    qual_satisfaction: float = 0.04  # of satisfaction rows: target 满意, actual 满意 / 基本满意 / 不满意
+    # --- projects (share of the projects; planted-anomaly projects excluded)
+    over_execution: float = 0.015  # 全年执行数 above 全年预算数 (carry-over spent; r26 prints 执行率 100% vs 90%)
+    blank_spent: float = 0.005  # 全年执行数 blank (DATA_CONTRACT: may be empty; DOMAIN §1 预算数据缺失)
+    blank_exec_weight: float = 0.08  # 执行率分值 blank in 自评汇总: the form has no such cell (r26, r12)
+    no_weight_column: float = 0.01  # every 分值 blank: forms without a 分值 column (r12, r26: all blank)
+    weights_off: float = 0.015  # indicator weights + 10 ≠ 100 (pattern 7: weights sum to 90)
+    framework: float = 0.5  # of 部门整体支出 projects: 决策/过程 blocks (r04, r05, r12; 财预〔2020〕10号 框架)
+    # --- monitoring (whole units)
+    silent_units: int = 1  # units with no 执行监控 / 指标监控 row from ``as_of_month`` on (DOMAIN §2 未报送)
+    silent_indicator_units: int = 1  # units with execution but no 指标监控 row for ``as_of_month``
+    as_of_month: int = 5  # the month the report is run for (Makefile MONTH=5)
+
+    @classmethod
+    def none(cls) -> Noise:
+        """No noise at all: the clean demo."""
+        zeros = {f.name: 0 for f in fields(cls) if f.name != "as_of_month"}
+        return cls(**zeros)
+
+
+# The kinds of noise as logged in ``Demo.noise`` (and in noise.csv): field of Noise → label
+NOISE_KINDS = {
+    "blank_actual": "实际完成值空白", "blank_target": "指标值空白", "blank_weight": "分值空白",
+    "unreadable_actual": "实际完成值无法读数", "bare_number": "实际值无单位", "thousands": "千分位数字",
+    "money_yuan_actual": "实际值以元计", "money_yuan_target": "指标值以元计", "range_target": "区间指标值",
+    "ocr_comparator": "比较符变体", "zero_words": "零事件上限", "date_spelling": "日期写法",
+    "qual_degree": "定性程度词", "qual_partial_words": "定性基本达成", "qual_negated": "定性否定措辞",
+    "descriptive_target": "描述性指标值", "qual_satisfaction": "满意度定性",
+    "over_execution": "执行率超过100%", "blank_spent": "全年执行数空白", "blank_exec_weight": "执行率分值空白",
+    "no_weight_column": "无分值列", "weights_off": "分值合计不为100", "framework": "决策过程指标",
+    "silent_units": "单位未报送监控", "silent_indicator_units": "单位未报送指标监控",
+}
+OCR_VARIANTS = {"≥": ("≧", "⩾", ">="), "≤": ("≦", "⩽", "<="), "=": ("＝",)}
+DEGREE_WORDS = ("较好", "良好", "很好", "效果良好")
+PARTIAL_WORDS = ("基本达标", "一般", "基本完成")
+NEGATED_WORDS = ("无明显提升", "未达到预期", "效果较差")
+# qualitative bank indicator → the descriptive norm some units state instead (issue 11 §3)
+DESCRIPTIVE = {"保障困难群众基本生活": ("资金使用合规性", "资金使用规范"),
+               "公共服务水平": ("项目实施规范性", "按规定程序执行"),
+               "长效管理机制": ("合同履约情况", "严格按照合同约定实施")}
+UNREADABLE_ACTUALS = ("见附件", "详见附件", "已完成", "完成", "见佐证材料")
+# 决策 / 过程 blocks of 部门整体支出 forms (财预〔2020〕10号 附件 指标体系框架), with the headings forms print
+DECISION_L1 = ("决策指标", "项目决策")
+PROCESS_L1 = ("过程指标", "项目管理")
+FRAMEWORK_BANK: list[tuple[int, str, str, str, str]] = [  # (0 决策 / 1 过程, 二级, 三级, 指标值, 部分达成时)
+    (0, "项目立项", "立项依据充分性", "充分", "较充分"),
+    (0, "项目立项", "立项程序规范性", "按规定程序执行", "基本按规定程序执行"),
+    (0, "绩效目标", "绩效目标合理性", "合理", "基本合理"),
+    (0, "资金投入", "预算编制科学性", "科学", "基本科学"),
+    (1, "资金管理", "资金到位率", "100%", "96%"),
+    (1, "资金管理", "资金使用合规性", "资金使用规范", "存在个别不规范支出"),
+    (1, "组织实施", "管理制度健全性", "健全", "基本健全"),
+    (1, "组织实施", "制度执行有效性", "严格按照合同约定实施", "基本按合同约定实施"),
+]
+FRAMEWORK_WEIGHT = 5  # two rows of 5 points in each of 决策 and 过程: the 20 points come out of 产出/效益
+
+
 @dataclass
 class Demo:
     """The generated district: contract tables (internal names, money in 分) and the planted anomalies."""
@@ -105,6 +204,8 @@ class Demo:
     planted: pd.DataFrame = field(default_factory=pd.DataFrame)
     ind_month: Callable[[int], pd.DataFrame] | None = None  # 指标监控 of one month (for streaming writes)
     months: int = 12
+    noise: pd.DataFrame = field(default_factory=pd.DataFrame)  # every noisy cell: project_id, indicator, kind
+    rates: Noise = field(default_factory=Noise)  # the rates the noise was drawn at
 
 
 def _fmt_num(x: np.ndarray) -> np.ndarray:
@@ -115,22 +216,30 @@ def _fmt_num(x: np.ndarray) -> np.ndarray:
 
 def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
              months: int = 12, units_total: int = 132, indicators: int | None = None,
-             stream_months: bool = False) -> Demo:
+             stream_months: bool = False, clean: bool = False, noise: Noise | None = None) -> Demo:
     """Generate the demo district. ``n_projects`` defaults to a seed-dependent 1,500–2,500;
     ``indicators`` fixes the number per project (5 output, 2 outcome, 1 satisfaction when 8), as the
     benchmarks ask, instead of the realistic 5–12. With ``stream_months`` the 指标监控 table (the bulk at
-    scale: indicators × 12) is left out of ``tables`` and produced month by month by ``ind_month``."""
+    scale: indicators × 12) is left out of ``tables`` and produced month by month by ``ind_month``.
+    ``clean`` leaves out the real-form noise (``noise`` sets its rates; default :class:`Noise`)."""
     rng = np.random.default_rng(seed)
+    rates = Noise.none() if clean else (noise or Noise())
+    rng_n = np.random.default_rng([seed, 11])  # the noise has its own stream: clean and noisy share the rest
+    log: list[pd.DataFrame] = []
     # ---------------------------------------------------------------- units
     unit_rows = []
     scale = units_total / sum(d[1] for d in DEPARTMENTS)
     for d_i, (dept, n_units, stems, _) in enumerate(DEPARTMENTS, start=101):
         n = max(1, round(n_units * scale))
         for k in range(n):
-            stem = stems[k % len(stems)]
-            name = dept if k == 0 else DISTRICT + stem.format(n=k // len(stems) + 1)
+            stem, rep = stems[k % len(stems)], k // len(stems)  # rep: how many units of this stem came before
+            place = STREETS[(rep + 3 * d_i) % len(STREETS)]
+            name = stem.format(cn=_cn(rep + 1), p=place)
+            if "{" not in stem and rep > 0:  # a second 交通警察大队 is named after its place
+                name = place + name
+            name = dept if k == 0 else DISTRICT + name
             if any(r[1] == name for r in unit_rows):
-                name = f"{name}第{k // len(stems) + 1}分部"
+                name = f"{name}第{_cn(rep + 1)}分部"
             unit_rows.append((f"{d_i}{k + 1:03d}", name, dept, d_i - 101))
     units = pd.DataFrame(unit_rows, columns=["unit_id", "unit_name", "department", "dept_idx"])
     units = units.drop_duplicates("unit_name").head(units_total).reset_index(drop=True)
@@ -147,7 +256,9 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
     # names: the first project of each unit is its 部门整体支出
     stems_by_dept = [d[3] + GENERIC_PROJECTS for d in DEPARTMENTS]
     pick = rng.integers(0, 1000, np_)
-    stem = np.array([stems_by_dept[d][k % len(stems_by_dept[d])] for d, k in zip(dept_idx, pick, strict=True)])
+    # a unit runs through its department's stems (from a random start) before it repeats one
+    start = pick[np.r_[0, np.cumsum(per_unit)[:-1]]][p_unit]
+    stem = np.array([stems_by_dept[d][k % len(stems_by_dept[d])] for d, k in zip(dept_idx, start + seq, strict=True)])
     unit_names = units["unit_name"].to_numpy()[p_unit]
     short = np.char.replace(unit_names.astype(str), DISTRICT, "")
     category = rng.choice(np.array(CATEGORIES[1:]), np_, p=[0.72, 0.2, 0.08])
@@ -155,10 +266,7 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
     category = np.where(rural_dept & (rng.random(np_) < 0.45), "乡村振兴资金支出", category)
     whole = seq == 0
     category = np.where(whole, "部门整体支出", category)
-    name = np.where(whole, np.char.add(short, "部门整体支出"),
-                    np.char.add(np.char.add(np.char.add(short, str(year)), "年"), stem))
-    name = pd.Series(name).str.cat(pd.Series(np.where(seq > 0, "（" + pd.Series(seq).astype(str) + "）", "")))
-    name = np.where(pd.Series(name).duplicated(), name, pd.Series(name).str.replace(r"（\d+）$", "", regex=True))
+    name = _project_names(stem, short, whole, pick, year)
     monitor_class = np.where(np.isin(category, ["专项转移支付项目支出", "乡村振兴资金支出"]), "转移支付项目", "一般项目")
     # amounts: lognormal in 万元, to the 100 元 (2 decimals of 万元), whole-department spending larger
     budget_wan = np.round(np.exp(rng.normal(4.3, 1.25, np_)) + 3, 2)
@@ -171,6 +279,10 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
     final_rate = np.select([profile == 0, profile == 1], [rng.uniform(0.93, 1.0, np_),
                                                           rng.uniform(0.8, 0.98, np_)], rng.uniform(0.3, 0.75, np_))
     final_rate = np.where(rng.random(np_) < 0.35, 1.0, final_rate)
+    over = rng_n.random(np_) < rates.over_execution  # noise: spent above the budget (carry-over spent)
+    final_rate = np.where(over, rng_n.uniform(1.005, 1.12, np_), final_rate)
+    log.append(_log(project_id[over], "", "over_execution"))
+    framework = whole & (rng_n.random(np_) < rates.framework)  # noise: 决策/过程 blocks on 部门整体支出
     spent = np.floor(budget * final_rate).astype(np.int64)
     key = rng.random(np_) < 0.04
     new_major = (~whole) & (rng.random(np_) < 0.035)
@@ -220,6 +332,8 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
     order = np.lexsort((block, owner))
     owner, bank_idx, block = owner[order], bank_idx[order], block[order]
     block_totals = np.where(counts_b[:, 2:3] == 0, [50, 40, 0], [50, 30, 10])
+    # 部门整体 forms with 决策/过程 blocks (2 × 5 points each) take those 20 points from 产出 and 效益
+    block_totals = np.where(framework[:, None], block_totals - [10, 10, 0], block_totals)
     nonzero = counts_b.ravel() > 0
     weights = _block_weights(rng, counts_b.ravel()[nonzero], block_totals.ravel()[nonzero])
     bank = [BANK[i] for i in range(len(BANK))]
@@ -301,6 +415,15 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
     p_renamed = (sel > 0.996) & (sel <= 0.9985)
     se_names = np.where(p_renamed, np.char.add(names.astype(str), "（调整）"), names)
     p_blank = p_unread & (act == "/")  # a placeholder is a blank (not applicable), not an unreadable text
+    # noise: what real forms do to cells (rows with a planted anomaly are left as planted)
+    planted_row = p_full | p_copy | p_tier | p_unread | p_renamed
+    cells = _cell_noise(rng_n, rates, year, owner=owner, kind=kind, comp=comp, unit=unit, l1=l1, names=names,
+                        tnum=tnum, target_text=target_text, act=act, score=score, weight=weights, missed=missed,
+                        ar=ar, ac=ac, a=a, free=~planted_row)
+    names, target_text, act, score, ar = cells["names"], cells["target_text"], cells["act"], cells["score"], cells["ar"]
+    se_names = np.where(p_renamed, se_names, names)
+    se_target, se_weight = cells["se_target"], cells["weight"]
+    log.append(_log_rows(project_id[owner], se_names, cells["masks"]))
     for mask, label in ((p_full, "未完成目标仍得满分"), (p_copy, "实际值照抄目标值"),
                         (p_tier, "定性得分超出档次"), (p_unread & ~p_blank, "无法解析"), (p_blank, "无法复算"),
                         (p_renamed, "指标与目标不一致")):
@@ -312,6 +435,7 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
     t_text = np.where((t_sel < 0.003) & (l2 == "数量指标"), "按计划完成", target_text)
     targets["weight"] = t_weight
     targets["target_text"] = t_text
+    targets["indicator"] = names
     dup_rows = targets.loc[(t_sel > 0.4) & (t_sel < 0.4015)]
     targets = pd.concat([targets, dup_rows], ignore_index=True)
     for i in np.flatnonzero(t_sel > 0.997):
@@ -322,16 +446,25 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
         planted.append((pid, ind_name, "指标重复"))
     self_eval = pd.DataFrame({
         "project_id": project_id[owner], "level1": l1, "level2": l2, "indicator": se_names,
-        "target_text": target_text, "actual_text": act.astype(str), "weight": weights.astype(float),
+        "target_text": se_target.astype(str), "actual_text": act.astype(str), "weight": se_weight,
         "unit_score": np.round(score.astype(float), 2), "deviation_reason": reason,
     })
+    se_owner = owner
+    if framework.any():  # 决策/过程 rows, first on the form as on 部门整体 self-evaluations
+        fw_t, fw_se, fw_owner = _framework_rows(rng_n, np.flatnonzero(framework), project_id)
+        log.append(_log(fw_se["project_id"].to_numpy(), fw_se["indicator"].to_numpy(), "framework"))
+        targets = _first_in_project(fw_t, targets, project_id)
+        se_owner = np.r_[fw_owner, owner]
+        order = np.argsort(se_owner, kind="stable")  # owner is sorted: each project's new rows come first
+        self_eval = pd.concat([fw_se, self_eval], ignore_index=True).iloc[order].reset_index(drop=True)
+        se_owner = se_owner[order]
     # ---------------------------------------------------------------- self-evaluation summary
     exec_rate = np.minimum(spent / budget, 1.0)
     exec_weight = np.full(np_, 10.0)
     unit_exec = np.round(exec_rate * exec_weight, 2)
     p_exec = (rng.random(np_) < 0.02) & (unit_exec < exec_weight - 0.01)  # planted: execution score misreported
     unit_exec = np.where(p_exec, exec_weight, unit_exec)
-    ind_sum = np.bincount(owner, score.astype(float), minlength=np_)
+    ind_sum = np.bincount(se_owner, self_eval["unit_score"].to_numpy(float), minlength=np_)
     total = np.round(unit_exec + ind_sum, 2)
     p_total = rng.random(np_) < 0.03  # planted: the total does not add up
     total = np.where(p_total, np.minimum(100.0, np.round(total + rng.choice([-5.0, 3.0, 8.0], np_), 2)), total)
@@ -340,6 +473,14 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
         planted.append((project_id[i], "", "执行率计算错误"))
     for i in np.flatnonzero(p_total):
         planted.append((project_id[i], "", "总分与分项不符"))
+    # noise: 执行率分值 left blank (the unit scored on the usual 10); 全年执行数 left blank
+    settled = ~(p_exec | p_total)
+    no_exec_w = settled & (rng_n.random(np_) < rates.blank_exec_weight)
+    exec_weight = np.where(no_exec_w, np.nan, exec_weight)
+    log.append(_log(project_id[no_exec_w], "", "blank_exec_weight"))
+    no_spent = settled & ~over & (rng_n.random(np_) < rates.blank_spent)
+    projects["spent"] = projects["spent"].mask(no_spent)
+    log.append(_log(project_id[no_spent], "", "blank_spent"))
     self_summary = pd.DataFrame({
         "project_id": project_id, "exec_weight": exec_weight, "unit_exec_score": unit_exec,
         "unit_total": total,
@@ -357,10 +498,23 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
     fixed[z] = "0" + unit[z]
     fixed[d] = "按计划推进"
     fixed[q] = np.where(missed[q], QUAL_PARTIAL, "达成预期指标")
+    sat = cells["masks"]["qual_satisfaction"]
+    fixed[sat] = act[sat]  # the qualitative satisfaction rows report the same word while monitored
     quantity = kind == "qty"
     q_target = tnum[quantity] * np.minimum(ratio, 1.1)[quantity]
     q_unit = unit[quantity]
     ind_pid, ind_names = project_id[owner], names
+    # noise: units that did not report for the as-of month (no row at all from then on, or no indicator row)
+    n_silent = rates.silent_units + rates.silent_indicator_units
+    eligible_units = np.flatnonzero(per_unit >= 2)
+    silent = rng_n.choice(eligible_units, min(n_silent, len(eligible_units)), replace=False)
+    silent_all = np.isin(p_unit, silent[:rates.silent_units])
+    silent_ind = np.isin(p_unit, silent[rates.silent_units:])
+    log.append(_log(project_id[silent_all], "", "silent_units"))
+    log.append(_log(project_id[silent_ind], "", "silent_indicator_units"))
+    exec_monitor = exec_monitor[~(np.repeat(silent_all, months) & (exec_monitor["month"] >= rates.as_of_month)
+                                  .to_numpy())].reset_index(drop=True)
+    row_silent_all, row_silent_ind = silent_all[owner], silent_ind[owner]
 
     def ind_month(month: int) -> pd.DataFrame:
         """指标监控 rows of one month (cumulative completion), built on demand to keep memory flat."""
@@ -370,7 +524,8 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
         frame = pd.DataFrame({"project_id": ind_pid, "month": month, "indicator": ind_names,
                               "done_text": text.astype(str), "likelihood": likely})
         frame["month"] = frame["month"].astype("Int64")
-        return frame
+        gone = (row_silent_all & (month >= rates.as_of_month)) | (row_silent_ind & (month == rates.as_of_month))
+        return frame[~gone].reset_index(drop=True) if gone.any() else frame
 
     # ---------------------------------------------------------------- ex-ante, archives
     nm = np.flatnonzero(new_major)
@@ -392,7 +547,188 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
         tables["ind_monitor"] = pd.concat([ind_month(k) for k in range(1, months + 1)], ignore_index=True)
     planted_frame = pd.DataFrame(planted, columns=["project_id", "indicator", "finding"])
     planted_frame["indicator"] = planted_frame["indicator"].map(lambda x: unicodedata.normalize("NFKC", x))
-    return Demo(tables, planted_frame.drop_duplicates().reset_index(drop=True), ind_month, months)
+    noise_frame = pd.concat(log, ignore_index=True)
+    return Demo(tables, planted_frame.drop_duplicates().reset_index(drop=True), ind_month, months, noise_frame, rates)
+
+
+def _log(project_ids: np.ndarray, indicators: np.ndarray | str, key: str) -> pd.DataFrame:
+    """Rows of the noise log: which project (and indicator) carries which kind of noise."""
+    return pd.DataFrame({"project_id": np.asarray(project_ids, dtype=object), "indicator": indicators,
+                         "kind": NOISE_KINDS[key]}, columns=["project_id", "indicator", "kind"])
+
+
+def _log_rows(pids: np.ndarray, names: np.ndarray, masks: dict[str, np.ndarray]) -> pd.DataFrame:
+    return pd.concat([_log(pids[m], np.asarray(names, dtype=object)[m], k) for k, m in masks.items()],
+                     ignore_index=True)
+
+
+def _cell_noise(rng: np.random.Generator, rates: Noise, year: int, *, owner: np.ndarray, kind: np.ndarray,
+                comp: np.ndarray, unit: np.ndarray, l1: np.ndarray, names: np.ndarray, tnum: np.ndarray,
+                target_text: np.ndarray, act: np.ndarray, score: np.ndarray, weight: np.ndarray,
+                missed: np.ndarray, ar: np.ndarray, ac: np.ndarray, a: np.ndarray, free: np.ndarray) -> dict:
+    """The cell-level noise of real forms on the self-evaluation rows (and the declared target text,
+    which both tables share). Each row takes at most one kind; rows outside ``free`` (planted anomalies)
+    and projects holding one are left alone. The unit's own score stays what the unit would have given
+    for the value it meant, so every noisy row is a reading problem, not a scoring one."""
+    n = len(kind)
+    names, target_text = names.astype(object), target_text.astype(object)
+    act, score, ar = act.astype(object), score.astype(float), ar.astype(float)
+    weight = weight.astype(float)
+    variant = rng.integers(0, 1_000_000, n)
+    taken = ~free
+    masks: dict[str, np.ndarray] = {}
+
+    def take(key: str, eligible: np.ndarray) -> np.ndarray:
+        nonlocal taken
+        m = eligible & ~taken & (rng.random(n) < getattr(rates, key))
+        taken = taken | m
+        masks[key] = m
+        return m
+
+    def pick(options: tuple, m: np.ndarray) -> np.ndarray:
+        return np.array(options, dtype=object)[variant[m] % len(options)]
+
+    numeric = np.isin(kind, ["qty", "rate", "cost", "cost_unit", "qty_rev", "zero"])
+    qual, achieved_qual = kind == "qual", (kind == "qual") & (act == target_text)
+    # qualitative: descriptive norms, satisfaction in words, degree words, negation
+    m = take("descriptive_target", qual & np.isin(names, list(DESCRIPTIVE)))
+    new = [DESCRIPTIVE[x] for x in names[m]]
+    was = target_text[m].copy()
+    names[m] = [x[0] for x in new]
+    target_text[m] = [x[1] for x in new]
+    act[m] = np.where(act[m] == was, target_text[m], act[m])
+    m = take("qual_satisfaction", (l1 == "满意度指标") & (kind == "rate"))
+    target_text[m] = "满意"
+    act[m] = np.where(missed[m], pick(("基本满意", "不满意"), m), pick(("满意", "非常满意"), m))
+    score[m] = np.where(missed[m], np.where(act[m] == "不满意", 0.3, 0.7) * weight[m], weight[m]).round(2)
+    m = take("qual_degree", achieved_qual)
+    act[m] = pick(DEGREE_WORDS, m)
+    m = take("qual_negated", qual & missed)
+    act[m], score[m] = pick(NEGATED_WORDS, m), np.round(weight[m] * 0.3, 2)
+    m = take("qual_partial_words", qual & missed)
+    act[m] = pick(PARTIAL_WORDS, m)
+    # zero-event ceilings written without "=": 0起, ≤0起, 0件
+    m = take("zero_words", kind == "zero")
+    forms = np.array([("0起", "起"), ("≤0起", "起"), ("0件", "件")], dtype=object)[variant[m] % 3]
+    target_text[m] = forms[:, 0]
+    act[m] = [x.replace("次", u) for x, u in zip(act[m], forms[:, 1], strict=True)]
+    # range targets on forward percentages the project met: 90%-95%, actual inside the range
+    m = take("range_target", (kind == "rate") & (comp == "≥") & (tnum <= 95) & ~missed)
+    sep = pick(("-", "~", "至"), m)
+    target_text[m] = _fmt_num(tnum[m]) + "%" + sep + _fmt_num(tnum[m] + 5) + "%"
+    ar[m] = np.round(tnum[m] + 5 * rng.random(int(m.sum())), 1)
+    act[m], score[m] = _fmt_num(ar[m]) + "%", weight[m]
+    # comparators as PDF/OCR text and other forms print them
+    m = take("ocr_comparator", numeric & np.isin(comp, list(OCR_VARIANTS)))
+    sym = np.array([OCR_VARIANTS[c][v % len(OCR_VARIANTS[c])] for c, v in zip(comp[m], variant[m], strict=True)],
+                   dtype=object)
+    target_text[m] = sym + np.array([t[1:] for t in target_text[m]], dtype=object)
+    # money: target in 元 (actual in 万元), or actual in 元 under a 万元 target
+    m = take("money_yuan_target", kind == "cost")
+    target_text[m] = ["≤" + f"{x * 10_000:,.0f}" + "元" for x in tnum[m]]
+    m = take("money_yuan_actual", kind == "cost")
+    act[m] = [(f"{x * 10_000:,.2f}" if v % 2 else f"{x * 10_000:.2f}") + "元" for x, v in zip(ac[m], variant[m],
+                                                                                               strict=True)]
+    # deadlines as dates are typed: 2022/12/31前, 2022.10.25
+    m = take("date_spelling", kind == "date")
+    sep = pick(("/", ".", "-"), m)
+    for arr in (target_text, act):
+        parts = pd.Series(arr[m], dtype=object).str.extract(r"^(\d{4})年(\d{1,2})月(\d{1,2})日(.*)$")
+        ok = parts[0].notna().to_numpy()
+        arr[np.flatnonzero(m)[ok]] = (parts[0] + sep + parts[1] + sep + parts[2] + parts[3].fillna("")).to_numpy()[ok]
+    # numbers: thousands separators, bare numbers that inherit the target's unit
+    m = take("thousands", (kind == "qty") & (a >= 1000) & ~missed)
+    act[m] = [f"{x:,.0f}" for x in a[m]] + unit[m].astype(object)
+    m = take("bare_number", np.isin(kind, ["qty", "rate", "cost"]))
+    act[m] = _fmt_num(np.select([kind[m] == "qty", kind[m] == "rate"], [a[m], ar[m]], ac[m]))
+    # unreadable and blank cells
+    m = take("unreadable_actual", numeric)
+    act[m] = pick(UNREADABLE_ACTUALS, m)
+    m = take("blank_actual", np.ones(n, dtype=bool))
+    act[m] = ""
+    se_target = target_text.copy()
+    m = take("blank_target", np.ones(n, dtype=bool))
+    se_target[m] = ""
+    m = take("blank_weight", np.ones(n, dtype=bool))
+    weight[m] = np.nan
+    # whole projects: no 分值 column; weights that do not add up (one weight moved by 5 or 10 points)
+    planted_project = np.zeros(owner.max() + 1 if n else 0, dtype=bool)
+    planted_project[owner[~free]] = True
+    n_projects = len(planted_project)
+    no_column = ~planted_project & (rng.random(n_projects) < rates.no_weight_column)
+    masks["no_weight_column"] = no_column[owner]
+    weight[no_column[owner]] = np.nan
+    off = ~planted_project & ~no_column & (rng.random(n_projects) < rates.weights_off)
+    rows = np.flatnonzero(off[owner] & ~taken & ~np.isnan(weight))
+    first = rows[np.unique(owner[rows], return_index=True)[1]]
+    delta = np.where(weight[first] > 5, np.array([5.0, -5.0, 10.0])[variant[first] % 3], 5.0)
+    full = score[first] >= weight[first] - 0.005
+    weight[first] += delta
+    score[first] = np.where(full, weight[first], np.minimum(score[first], weight[first]))
+    masks["weights_off"] = np.isin(np.arange(n), first)
+    return {"names": names, "target_text": target_text, "se_target": se_target, "act": act, "score": score,
+            "ar": ar, "weight": weight, "masks": masks}
+
+
+def _framework_rows(rng: np.random.Generator, projects: np.ndarray,
+                    project_id: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """决策/过程 rows of the 部门整体 projects that use the evaluation framework: two of four indicators in
+    each block, 5 points each, under the heading spelling each form uses; mostly met, a few in part."""
+    own_d, pick_d = _distinct(rng, np.arange(4), np.full(len(projects), 2))
+    own_p, pick_p = _distinct(rng, np.arange(4, 8), np.full(len(projects), 2))
+    owner = np.r_[own_d, own_p]
+    idx = np.r_[pick_d, pick_p]
+    order = np.argsort(owner, kind="stable")
+    owner, idx = projects[owner[order]], idx[order]
+    spelling = rng.integers(0, 2, len(projects))
+    spell = pd.Series(spelling, index=projects)[owner].to_numpy()
+    block = np.array([FRAMEWORK_BANK[i][0] for i in idx])
+    level1 = np.where(block == 0, np.array(DECISION_L1)[spell], np.array(PROCESS_L1)[spell])
+    target = np.array([FRAMEWORK_BANK[i][3] for i in idx], dtype=object)
+    partial = rng.random(len(idx)) < 0.1
+    act = np.where(partial, np.array([FRAMEWORK_BANK[i][4] for i in idx], dtype=object), target)
+    w = float(FRAMEWORK_WEIGHT)
+    score = np.where(partial, np.where(act == "96%", 0.96, 0.7) * w, w).round(2)
+    common = {"project_id": project_id[owner], "level1": level1,
+              "level2": [FRAMEWORK_BANK[i][1] for i in idx], "indicator": [FRAMEWORK_BANK[i][2] for i in idx],
+              "target_text": target}
+    tg = pd.DataFrame({**common, "weight": w})
+    se = pd.DataFrame({**common, "actual_text": act, "weight": w, "unit_score": score, "deviation_reason": ""})
+    return tg, se, owner
+
+
+def _first_in_project(extra: pd.DataFrame, frame: pd.DataFrame, project_id: np.ndarray) -> pd.DataFrame:
+    """``extra`` rows placed before each project's own rows (a stable sort on the project's position)."""
+    both = pd.concat([extra, frame], ignore_index=True)
+    pos = pd.Series(np.arange(len(project_id)), index=project_id)[both["project_id"]].to_numpy()
+    return both.iloc[np.argsort(pos, kind="stable")].reset_index(drop=True)
+
+
+def _cn(n: int) -> str:
+    """1 → 一, 12 → 十二, 35 → 三十五 (ordinals in unit and batch names); arabic from 100 on."""
+    if n >= 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else CN_DIGITS[tens] + "十")
+    return head + (CN_DIGITS[ones] if ones or not tens else "")
+
+
+def _project_names(stem: np.ndarray, short: np.ndarray, whole: np.ndarray, pick: np.ndarray,
+                   year: int) -> np.ndarray:
+    """Project names as units write them, unique within the year: 2022年北京路街道老旧小区改造项目,
+    2022年第三中学课后服务经费, 北京路派出所2022年度部门整体支出. Place-bound works are named after a
+    street or township, the rest after the unit; a repeat takes （二期） or （第二批）, never a glued digit."""
+    stem_s = pd.Series(stem, dtype=object)
+    street = pd.Series(np.array(STREETS)[(pick // 7) % len(STREETS)], dtype=object) + "街道"
+    town = pd.Series(np.array(TOWNS)[(pick // 7) % len(TOWNS)], dtype=object)
+    where = pd.Series(short, dtype=object).mask(stem_s.isin(URBAN_STEMS), street).mask(stem_s.isin(RURAL_STEMS), town)
+    fund = stem_s.str.endswith(FUND_ENDINGS).to_numpy()
+    body = f"{year}年" + where + stem_s + np.where(fund, "", "项目")
+    rep = body.groupby(body, sort=False).cumcount().to_numpy() + 1
+    ordinal = pd.Series(rep).map({k: _cn(k) for k in np.unique(rep)})
+    tail = np.where(rep == 1, "", np.where(fund, "（第" + ordinal + "批）", "（" + ordinal + "期）"))
+    name = body + tail
+    return name.where(~np.asarray(whole), pd.Series(short, dtype=object) + f"{year}年度部门整体支出").to_numpy()
 
 
 def _distinct(rng: np.random.Generator, pool: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -427,5 +763,7 @@ def write_demo(demo: Demo, out: Path) -> dict[str, Path]:
         "csv": write_tables_folder(demo.tables, out / "csv"),
         "planted": write_csv(demo.planted.rename(columns={"project_id": "项目编码", "indicator": "三级指标",
                                                           "finding": "问题类型"}), out / "planted.csv"),
+        "noise": write_csv(demo.noise.rename(columns={"project_id": "项目编码", "indicator": "三级指标",
+                                                      "kind": "噪声类型"}), out / "noise.csv"),
     }
     return paths
