@@ -17,11 +17,16 @@ from perfkit.io.base import InputError, printable
 def _cmd_demo(args: argparse.Namespace) -> int:
     from perfkit.demo import generate, write_demo
 
-    demo = generate(seed=args.seed, year=args.year, n_projects=args.projects)
+    demo = generate(seed=args.seed, year=args.year, n_projects=args.projects, clean=args.clean)
     paths = write_demo(demo, Path(args.out))
     p = demo.tables["projects"]
     print(f"示例区县：{len(demo.tables['units'])} 个预算单位，{len(p)} 个项目，"
           f"{len(demo.tables['self_eval'])} 条自评指标 → {paths['workbook']}（及 {paths['csv']}/）")
+    if args.clean:
+        print("无噪声版本：没有空白、无法读数或写法不一的单元格")
+    else:
+        print(f"含真实表格常见问题 {len(demo.noise)} 处（空白、无法读数、否定措辞、元/万元混用、未报送月份等），"
+              f"清单见 {paths['noise']}；--clean 生成无噪声版本")
     return 0
 
 
@@ -189,6 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=2022)
     p.add_argument("--year", type=int, default=2022)
     p.add_argument("--projects", type=int, default=None, help="项目数（默认随种子在 1500–2500 之间）")
+    p.add_argument("--clean", action="store_true",
+                   help="不加真实表格的常见问题（空白、无法读数、否定措辞、元/万元混用、未报送月份等）")
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("validate", help="检查数据：载入多少、隔离多少、为什么")

@@ -136,8 +136,8 @@ class Noise:
     zero_words: float = 0.6  # of zero-event rows: 0起 / ≤0起 / 0件 instead of =0次 (issue 11 §3 ceilings)
     date_spelling: float = 0.10  # of deadline rows: 2022/12/31前, 2022.10.25 (issue 11 §1; pattern 8)
     qual_degree: float = 0.25  # of achieved qualitative rows: 较好 / 良好 / 很好 / 效果良好 (DOMAIN §1)
+    qual_negated: float = 0.3  # of partly achieved ones, reported as failed: 无明显提升 / 未达到预期 / 效果较差
     qual_partial_words: float = 0.4  # of partly achieved ones: 基本达标 / 一般 / 基本完成
-    qual_negated: float = 0.4  # of partly achieved ones, reported as failed: 无明显提升 / 未达到预期 / 效果较差
     descriptive_target: float = 0.3  # of qualitative rows: 按规定程序执行, 资金使用规范 (r09, r12)
     qual_satisfaction: float = 0.04  # of satisfaction rows: target 满意, actual 满意 / 基本满意 / 不满意
     # --- projects (share of the projects; planted-anomaly projects excluded)
@@ -279,10 +279,12 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
     final_rate = np.select([profile == 0, profile == 1], [rng.uniform(0.93, 1.0, np_),
                                                           rng.uniform(0.8, 0.98, np_)], rng.uniform(0.3, 0.75, np_))
     final_rate = np.where(rng.random(np_) < 0.35, 1.0, final_rate)
-    over = rng_n.random(np_) < rates.over_execution  # noise: spent above the budget (carry-over spent)
+    # noise: spent above the budget (carry-over spent), among projects that spent it all (their execution
+    # score, capped at 100%, stays what it was; the rate is still of all projects)
+    over = _choose(rng_n, final_rate >= 1.0, rates.over_execution * np_)
     final_rate = np.where(over, rng_n.uniform(1.005, 1.12, np_), final_rate)
     log.append(_log(project_id[over], "", "over_execution"))
-    framework = whole & (rng_n.random(np_) < rates.framework)  # noise: 决策/过程 blocks on 部门整体支出
+    framework = _choose(rng_n, whole, rates.framework * whole.sum())  # noise: 决策/过程 blocks on 部门整体支出
     spent = np.floor(budget * final_rate).astype(np.int64)
     key = rng.random(np_) < 0.04
     new_major = (~whole) & (rng.random(np_) < 0.035)
@@ -419,7 +421,7 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
     planted_row = p_full | p_copy | p_tier | p_unread | p_renamed
     cells = _cell_noise(rng_n, rates, year, owner=owner, kind=kind, comp=comp, unit=unit, l1=l1, names=names,
                         tnum=tnum, target_text=target_text, act=act, score=score, weight=weights, missed=missed,
-                        ar=ar, ac=ac, a=a, free=~planted_row)
+                        ar=ar, ac=ac, a=a, free=~planted_row, busy=framework)
     names, target_text, act, score, ar = cells["names"], cells["target_text"], cells["act"], cells["score"], cells["ar"]
     se_names = np.where(p_renamed, se_names, names)
     se_target, se_weight = cells["se_target"], cells["weight"]
@@ -467,18 +469,19 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
     ind_sum = np.bincount(se_owner, self_eval["unit_score"].to_numpy(float), minlength=np_)
     total = np.round(unit_exec + ind_sum, 2)
     p_total = rng.random(np_) < 0.03  # planted: the total does not add up
-    total = np.where(p_total, np.minimum(100.0, np.round(total + rng.choice([-5.0, 3.0, 8.0], np_), 2)), total)
-    p_total = p_total & (np.abs(total - np.round(unit_exec + ind_sum, 2)) > 0.01)
+    shifted = total + rng.choice([-5.0, 3.0, 8.0], np_)
+    # off by a few points, never above 100 (so that whatever the noise did to the parts, it stays off)
+    total = np.where(p_total, np.round(np.where(shifted > 100.0, total - 5.0, shifted), 2), total)
     for i in np.flatnonzero(p_exec):
         planted.append((project_id[i], "", "执行率计算错误"))
     for i in np.flatnonzero(p_total):
         planted.append((project_id[i], "", "总分与分项不符"))
     # noise: 执行率分值 left blank (the unit scored on the usual 10); 全年执行数 left blank
     settled = ~(p_exec | p_total)
-    no_exec_w = settled & (rng_n.random(np_) < rates.blank_exec_weight)
+    no_exec_w = _choose(rng_n, settled, rates.blank_exec_weight * np_)
     exec_weight = np.where(no_exec_w, np.nan, exec_weight)
     log.append(_log(project_id[no_exec_w], "", "blank_exec_weight"))
-    no_spent = settled & ~over & (rng_n.random(np_) < rates.blank_spent)
+    no_spent = _choose(rng_n, settled & ~over, rates.blank_spent * np_)
     projects["spent"] = projects["spent"].mask(no_spent)
     log.append(_log(project_id[no_spent], "", "blank_spent"))
     self_summary = pd.DataFrame({
@@ -562,13 +565,24 @@ def _log_rows(pids: np.ndarray, names: np.ndarray, masks: dict[str, np.ndarray])
                      ignore_index=True)
 
 
+def _choose(rng: np.random.Generator, eligible: np.ndarray, count: float) -> np.ndarray:
+    """Exactly ``round(count)`` of the eligible items (fewer if there are not so many), at random: the
+    project-level kinds hold their documented rate exactly, not only on average."""
+    pool = np.flatnonzero(eligible)
+    out = np.zeros(len(eligible), dtype=bool)
+    out[rng.choice(pool, min(len(pool), int(round(count))), replace=False)] = True
+    return out
+
+
 def _cell_noise(rng: np.random.Generator, rates: Noise, year: int, *, owner: np.ndarray, kind: np.ndarray,
                 comp: np.ndarray, unit: np.ndarray, l1: np.ndarray, names: np.ndarray, tnum: np.ndarray,
                 target_text: np.ndarray, act: np.ndarray, score: np.ndarray, weight: np.ndarray,
-                missed: np.ndarray, ar: np.ndarray, ac: np.ndarray, a: np.ndarray, free: np.ndarray) -> dict:
+                missed: np.ndarray, ar: np.ndarray, ac: np.ndarray, a: np.ndarray, free: np.ndarray,
+                busy: np.ndarray) -> dict:
     """The cell-level noise of real forms on the self-evaluation rows (and the declared target text,
     which both tables share). Each row takes at most one kind; rows outside ``free`` (planted anomalies)
-    and projects holding one are left alone. The unit's own score stays what the unit would have given
+    are left alone, and so, for the project-level kinds, are projects holding one or ``busy`` (those
+    given 决策/过程 blocks, whose weights are their own). The unit's own score stays what the unit would have given
     for the value it meant, so every noisy row is a reading problem, not a scoring one."""
     n = len(kind)
     names, target_text = names.astype(object), target_text.astype(object)
@@ -578,9 +592,11 @@ def _cell_noise(rng: np.random.Generator, rates: Noise, year: int, *, owner: np.
     taken = ~free
     masks: dict[str, np.ndarray] = {}
 
-    def take(key: str, eligible: np.ndarray) -> np.ndarray:
+    def take(key: str, eligible: np.ndarray, rest: float = 0.0) -> np.ndarray:
+        """Rows of kind ``key``: its rate of the eligible rows (of those left by a kind that took
+        ``rest`` of the same rows before it, so that both rates hold of the whole)."""
         nonlocal taken
-        m = eligible & ~taken & (rng.random(n) < getattr(rates, key))
+        m = eligible & ~taken & (rng.random(n) < getattr(rates, key) / max(1e-9, 1.0 - rest))
         taken = taken | m
         masks[key] = m
         return m
@@ -605,7 +621,7 @@ def _cell_noise(rng: np.random.Generator, rates: Noise, year: int, *, owner: np.
     act[m] = pick(DEGREE_WORDS, m)
     m = take("qual_negated", qual & missed)
     act[m], score[m] = pick(NEGATED_WORDS, m), np.round(weight[m] * 0.3, 2)
-    m = take("qual_partial_words", qual & missed)
+    m = take("qual_partial_words", qual & missed, rest=rates.qual_negated)
     act[m] = pick(PARTIAL_WORDS, m)
     # zero-event ceilings written without "=": 0起, ≤0起, 0件
     m = take("zero_words", kind == "zero")
@@ -652,13 +668,13 @@ def _cell_noise(rng: np.random.Generator, rates: Noise, year: int, *, owner: np.
     m = take("blank_weight", np.ones(n, dtype=bool))
     weight[m] = np.nan
     # whole projects: no 分值 column; weights that do not add up (one weight moved by 5 or 10 points)
-    planted_project = np.zeros(owner.max() + 1 if n else 0, dtype=bool)
-    planted_project[owner[~free]] = True
+    planted_project = busy.copy()
+    planted_project[owner[~free | masks["blank_weight"]]] = True  # a blank weight stays a one-cell blank
     n_projects = len(planted_project)
-    no_column = ~planted_project & (rng.random(n_projects) < rates.no_weight_column)
+    no_column = _choose(rng, ~planted_project, rates.no_weight_column * n_projects)
     masks["no_weight_column"] = no_column[owner]
     weight[no_column[owner]] = np.nan
-    off = ~planted_project & ~no_column & (rng.random(n_projects) < rates.weights_off)
+    off = _choose(rng, ~planted_project & ~no_column, rates.weights_off * n_projects)
     rows = np.flatnonzero(off[owner] & ~taken & ~np.isnan(weight))
     first = rows[np.unique(owner[rows], return_index=True)[1]]
     delta = np.where(weight[first] > 5, np.array([5.0, -5.0, 10.0])[variant[first] % 3], 5.0)

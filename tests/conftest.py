@@ -23,6 +23,7 @@ def _snapshot_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 @pytest.fixture(scope="session")
 def demo() -> Demo:
+    """The demo district as ``perfkit demo`` writes it: with the noise of real forms."""
     return generate(seed=2022, year=2022)
 
 
@@ -30,6 +31,20 @@ def demo() -> Demo:
 def demo_dir(tmp_path_factory: pytest.TempPathFactory, demo: Demo) -> Path:
     out = tmp_path_factory.mktemp("demo")
     write_demo(demo, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def clean_demo() -> Demo:
+    """The same district without the noise (``perfkit demo --clean``), for tests that need every row
+    to re-derive exactly."""
+    return generate(seed=2022, year=2022, clean=True)
+
+
+@pytest.fixture(scope="session")
+def clean_demo_dir(tmp_path_factory: pytest.TempPathFactory, clean_demo: Demo) -> Path:
+    out = tmp_path_factory.mktemp("clean_demo")
+    write_demo(clean_demo, out)
     return out
 
 
