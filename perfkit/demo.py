@@ -470,8 +470,9 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
     total = np.round(unit_exec + ind_sum, 2)
     p_total = rng.random(np_) < 0.03  # planted: the total does not add up
     shifted = total + rng.choice([-5.0, 3.0, 8.0], np_)
-    # off by a few points, never above 100 (so that whatever the noise did to the parts, it stays off)
-    total = np.where(p_total, np.round(np.where(shifted > 100.0, total - 5.0, shifted), 2), total)
+    # off by a few points and never above 100, whatever the noise did to the parts (a total above 100 is
+    # noise of its own, 分值合计不为100, not this planted anomaly)
+    total = np.where(p_total, np.round(np.where(shifted > 100.0, np.minimum(total - 5.0, 95.0), shifted), 2), total)
     for i in np.flatnonzero(p_exec):
         planted.append((project_id[i], "", "执行率计算错误"))
     for i in np.flatnonzero(p_total):
