@@ -19,6 +19,12 @@ def analysis(demo_dir):
     return pk.analyze(demo_dir / "csv", year=2022, month=5)
 
 
+@pytest.fixture(scope="module")
+def clean_analysis(clean_demo_dir):
+    """The district without noise: every project recomputes completely, so every grade's rule applies."""
+    return pk.analyze(clean_demo_dir / "csv", year=2022, month=5)
+
+
 def test_time_progress_and_lights() -> None:
     assert M.time_progress(5) == 5 / 12
     # execution light: red < 60%, yellow 60–80%, green ≥ 80% of time progress (财预〔2019〕136号)
@@ -140,8 +146,8 @@ def test_unit_ranking_shows_every_component(analysis) -> None:
     assert len(r) == 132
 
 
-def test_budget_proposal_actions_and_recovery(analysis, rules) -> None:
-    p = analysis.proposal
+def test_budget_proposal_actions_and_recovery(clean_analysis, rules) -> None:
+    p = clean_analysis.proposal
     actions = rules["application.actions"]
     mid = p[p["grade"].eq("中") & ~p["action"].str.contains("事前|连续")]
     assert (mid["proposal"] == (mid["budget"] * 0.8).round().astype("Int64")).all()
