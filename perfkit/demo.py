@@ -787,3 +787,55 @@ def write_demo(demo: Demo, out: Path) -> dict[str, Path]:
                                                       "kind": "噪声类型"}), out / "noise.csv"),
     }
     return paths
+
+
+# ---------------------------------------------------------------------------------------------- years
+# Earlier years of the same district, for the archive's comparisons and the multi-year rule: the same
+# units and projects (the same seed), each year's project codes carrying that year (as the codes above
+# do) and linked to the next year's in a 编码变更 sheet of the last year's workbook. Grades evolve: in
+# each earlier year a share of the projects met every target (those that are weak now improved since
+# or got worse), so some projects are unsatisfactory one, two or three years running.
+EARLIER_YEAR_MET_SHARE = {1: 0.2, 2: 0.35}  # years before the last → share of projects that met all targets
+
+
+def _met_all_targets(self_eval: pd.DataFrame, chosen: np.ndarray) -> pd.DataFrame:
+    """The chosen projects' actuals as if every target was met: the target's value without its
+    comparator (a number, a range's upper end, a deadline), or 达成预期指标 for a qualitative target."""
+    out = self_eval.copy()
+    rows = out["project_id"].isin(chosen).to_numpy()
+    target = out.loc[rows, "target_text"].astype("string").fillna("")
+    value = target.str.replace(r"^\s*(?:[≥≤=＞＜><≧≦⩾⩽＝﹦]=?|不低于|不少于|不高于|不超过|达到)\s*", "", regex=True)
+    value = value.str.replace(r"^.*?[-~～至—]\s*", "", regex=True)  # a range: its upper end
+    numeric = value.str.match(r"^[\d.,]+")
+    dated = target.str.contains(r"\d{4}年|\d{4}[/.-]\d", regex=True)
+    out.loc[rows, "actual_text"] = value.where(numeric | dated, "达成预期指标").to_numpy()
+    return out
+
+
+def generate_years(seed: int = 2022, year: int = 2022, years: int = 3, clean: bool = False,
+                   n_projects: int | None = None) -> dict[int, Demo]:
+    """``years`` consecutive years of the same district, the last one ``year`` (which carries the
+    编码变更 sheet linking every earlier code to the next year's)."""
+    out: dict[int, Demo] = {}
+    last = generate(seed=seed, year=year, clean=clean, n_projects=n_projects)
+    changes = []
+    for back in range(years - 1, 0, -1):
+        y = year - back
+        demo = generate(seed=seed, year=y, clean=clean, n_projects=n_projects)
+        rng = np.random.default_rng([seed, y])
+        ids = demo.tables["projects"]["project_id"].to_numpy()
+        met = ids[rng.random(len(ids)) < EARLIER_YEAR_MET_SHARE.get(back, 0.35)]
+        demo.tables["self_eval"] = _met_all_targets(demo.tables["self_eval"], met)
+        out[y] = demo
+        nxt = generate_codes(ids, y, y + 1)
+        changes.append(pd.DataFrame({"old_id": ids, "new_id": nxt, "year": y + 1}))
+    last.tables["code_changes"] = pd.concat(changes, ignore_index=True) if changes else \
+        pd.DataFrame(columns=["old_id", "new_id", "year"])
+    out[year] = last
+    return out
+
+
+def generate_codes(ids: np.ndarray, old_year: int, new_year: int) -> np.ndarray:
+    """The same project's code in another year: the codes start with their year."""
+    rest = pd.Series(np.asarray(ids).astype(str)).str.slice(len(str(old_year)))
+    return (str(new_year) + rest).to_numpy()

@@ -214,16 +214,22 @@ def test_score_command_writes_the_contract_files(tmp_path, demo_dir) -> None:
     diff = complete["自评总分"] - complete["总分"]
     assert np.allclose(diff.dropna(), complete["差异"].dropna(), atol=0.011)
     assert proj.loc[proj["复算状态"].eq("待核实"), "差异"].isna().all()  # no difference to a partial sum
-    assert (proj.loc[proj["复算状态"].eq("完整"), "可复算分值"] == 100).all()
+    # a complete project recomputed all of its points: 100, unless its weights do not add up (a finding)
+    off = set(find.loc[find["问题类型"].eq("分值合计不符"), "项目编码"].astype(str))
+    whole = proj["复算状态"].eq("完整") & ~proj["项目编码"].astype(str).isin(off)
+    assert (proj.loc[whole, "可复算分值"] == 100).all() and whole.sum() > 0.8 * len(proj)
 
 
-def test_self_evaluation_tables_alone_are_enough(tmp_path, demo) -> None:
+def test_self_evaluation_tables_alone_are_enough(tmp_path, clean_demo) -> None:
+    """(On the clean district: what is checked is the missing 项目 table, not the noise.)"""
     from perfkit.io.write import write_tables_folder
 
+    demo = clean_demo
     folder = write_tables_folder({k: demo.tables[k] for k in ("self_eval", "self_summary")}, tmp_path / "d")
     written = pk.score(folder, tmp_path / "out")
     proj = pd.read_csv(written["projects"], encoding="utf-8-sig")
-    assert len(proj) == demo.tables["self_summary"].shape[0] and proj["总分"].notna().all()
+    assert len(proj) == demo.tables["self_summary"].shape[0]
+    assert proj.loc[proj["可复算分值"] > 0, "总分"].notna().all()  # a partial sum wherever anything could be recomputed
     # without 项目 amounts the execution score is the unit's word only: every project 待核实, the
     # execution weight left out of 可复算分值, the grade provisional (the unit's own total)
     assert (proj["复算状态"] == "待核实").all() and (proj["可复算分值"] <= 90).all()
@@ -284,7 +290,10 @@ def test_reports_count_and_list_pending_projects_instead_of_grading_them(analysi
     listed = R.pending_projects(analysis)
     assert set(listed["project_id"]) == set(sp.loc[pending, "project_id"]) and listed["reason"].str.len().gt(0).all()
     prop = analysis.proposal.set_index("project_id").loc[listed["project_id"]]
-    assert (prop["change"] == 0).all() and (prop["proposal"] == prop["budget"]).all() and not prop["recover"].any()
+    gated = prop["action"].astype(str).str.startswith("事前评估未通过")  # the ex-ante gate does not rest on scores
+    kept = prop.loc[~gated]
+    assert len(kept) and (kept["change"] == 0).all() and (kept["proposal"] == kept["budget"]).all()
+    assert not prop["recover"].any() and not prop["action"].astype(str).str.contains("压减|取消|连续").any()
     al = B.Allocation(analysis, "某区", 2022, 5, [0.1], [20])
     intro = B.allocation_facts(al)["intro"]
     assert f"另有{intro['pending']}个项目" in render_sentence("intro", intro, B.ALLOCATION)

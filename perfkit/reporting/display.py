@@ -105,7 +105,7 @@ def format_table(frame: pd.DataFrame, money: list[str] = (), percent: list[str] 
             out[c] = out[c].map(lambda v: "" if _blank(v) or pd.isna(v) else f"{float(v):.1%}")
         elif c in digits:
             out[c] = out[c].map(lambda v, d=digits[c]: "" if _blank(v) or pd.isna(v) else f"{float(v):,.{d}f}")
-    return out.fillna("")
+    return out.astype(object).where(out.notna(), "")  # an Int64 NA (an unranked unit) cannot take ""
 
 
 def _blank(v: object) -> bool:
