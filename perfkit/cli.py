@@ -15,9 +15,18 @@ from perfkit.io.base import InputError, printable
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from perfkit.demo import generate, write_demo
+    from perfkit.demo import generate, generate_years, write_demo
 
-    demo = generate(seed=args.seed, year=args.year, n_projects=args.projects, clean=args.clean)
+    if args.years > 1:  # earlier years of the same district beside it, in <out>/<year>/
+        years = generate_years(seed=args.seed, year=args.year, years=args.years, clean=args.clean,
+                               n_projects=args.projects)
+        for y, earlier in years.items():
+            if y != args.year:
+                write_demo(earlier, Path(args.out) / str(y))
+                print(f"{y} 年度（同一区县的往年数据）→ {Path(args.out) / str(y) / 'demo.xlsx'}")
+        demo = years[args.year]
+    else:
+        demo = generate(seed=args.seed, year=args.year, n_projects=args.projects, clean=args.clean)
     paths = write_demo(demo, Path(args.out))
     p = demo.tables["projects"]
     print(f"示例区县：{len(demo.tables['units'])} 个预算单位，{len(p)} 个项目，"
@@ -194,6 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=2022)
     p.add_argument("--year", type=int, default=2022)
     p.add_argument("--projects", type=int, default=None, help="项目数（默认随种子在 1500–2500 之间）")
+    p.add_argument("--years", type=int, default=1,
+                   help="连续年度数：大于 1 时另写出往年数据（<out>/<年度>/），最后一年的工作簿含「编码变更」表")
     p.add_argument("--clean", action="store_true",
                    help="不加真实表格的常见问题（空白、无法读数、否定措辞、元/万元混用、未报送月份等）")
     p.set_defaults(func=_cmd_demo)

@@ -78,6 +78,11 @@ def schema_version(con) -> int:
     return int(row[0]) if row else 0
 
 
+def _refuse_newer(con) -> None:
+    if schema_version(con) > SCHEMA_VERSION:
+        raise InputError(f"年度档案的结构版本为 {schema_version(con)}，高于本程序支持的 {SCHEMA_VERSION}，请升级 perfkit")
+
+
 def migrate(con) -> int:
     """Apply the migrations a file lacks, each in its own transaction; returns the version reached."""
     current = schema_version(con)
@@ -193,7 +198,8 @@ def years(path: str | Path = DEFAULT_ARCHIVE) -> pd.DataFrame:
     """The archived years, oldest first (empty when the file does not exist)."""
     if not Path(path).exists():
         return pd.DataFrame(columns=["year", "added_at", "profile", "profile_version", "source", "as_of_month"])
-    with connect(path) as con:
+    with connect(path, read_only=True) as con:  # readers never lock others out (two report kernels read at once)
+        _refuse_newer(con)
         return con.execute("SELECT year, added_at, profile, profile_version, source, as_of_month, perfkit_version "
                            "FROM archive_years ORDER BY year").df()
 
@@ -202,7 +208,7 @@ def read(path: str | Path, kind: str, only: list[int] | None = None) -> pd.DataF
     """An archived table (``result_projects``, ``input_self_eval`` …) for all years or ``only`` these."""
     if not Path(path).exists():
         return None
-    with connect(path) as con:
+    with connect(path, read_only=True) as con:
         if not _table_exists(con, kind):
             return None
         where = f" WHERE year IN ({', '.join(str(int(y)) for y in only)})" if only else ""
