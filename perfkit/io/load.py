@@ -119,16 +119,6 @@ class RawTable:
     notes: list[str] = field(default_factory=list)
 
 
-def _letters(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA: the column letters Excel shows."""
-    out = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
 def _filled(value: object) -> bool:
     return V.normalize_text(value) is not None
 
@@ -166,13 +156,13 @@ def _labels(header: list[object], what: str) -> tuple[list[str], list[str]]:
     for c, v in enumerate(header):
         text = (V.cell_text(v) or "").strip()
         if not text:
-            labels.append(f"（{_letters(c)}列无表头）")
+            labels.append(f"（{V.excel_column(c)}列无表头）")
             continue
         key = split_header(text)[0]
         if key in seen:
-            notes.append(f"{what}：表头「{text}」出现不止一次（{_letters(seen[key])}列、{_letters(c)}列），"
-                         f"只读取 {_letters(seen[key])} 列，{_letters(c)} 列已忽略")
-            labels.append(f"{text}〔{_letters(c)}列，重复〕")
+            notes.append(f"{what}：表头「{text}」出现不止一次（{V.excel_column(seen[key])}列、{V.excel_column(c)}列），"
+                         f"只读取 {V.excel_column(seen[key])} 列，{V.excel_column(c)} 列已忽略")
+            labels.append(f"{text}〔{V.excel_column(c)}列，重复〕")
             continue
         seen[key] = c
         labels.append(text)
@@ -292,7 +282,7 @@ def check_dimension(z: zipfile.ZipFile, member: str, sheet: str, file: str) -> N
         c0, r0, c1, r1 = extent
     cells = (abs(r1 - r0) + 1) * (abs(c1 - c0) + 1)
     if cells > MAX_SHEET_CELLS:
-        area = f"{_letters(min(c0, c1))}{min(r0, r1)}:{_letters(max(c0, c1))}{max(r0, r1)}"
+        area = f"{V.excel_column(min(c0, c1))}{min(r0, r1)}:{V.excel_column(max(c0, c1))}{max(r0, r1)}"
         raise InputError(f"{file}「{sheet}」：已用区域为 {area}（约 {cells:,} 个单元格），"
                          f"超出可读取的 {MAX_SHEET_CELLS:,} 个：远处有杂项单元格（在 Excel 中按 Ctrl+End 定位），"
                          "删去这些行列后另存再试")
@@ -364,7 +354,7 @@ def _spread_merges(rows: list[list[object]], merges: list | None, what: str, hea
             for c in range(c0, min(c1, len(row) - 1) + 1):
                 row[c] = value
         if r1 > header and (r1 > r0 or c1 > c0):
-            spread.append(f"{_letters(c0)}{r0 + 1}:{_letters(c1)}{r1 + 1}")
+            spread.append(f"{V.excel_column(c0)}{r0 + 1}:{V.excel_column(c1)}{r1 + 1}")
     if not spread:
         return []
     shown = "、".join(spread[:5]) + (f" 等 {len(spread)} 处" if len(spread) > 5 else "")

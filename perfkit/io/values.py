@@ -366,3 +366,13 @@ def format_wan(fen: int | float | None, digits: int = 2) -> str:
         return "—"
     value = (Decimal(int(fen)) / FEN_PER_WAN).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)
     return f"{value:,.{digits}f}"
+
+
+def excel_column(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: the column letters Excel shows (messages, formulas in exports)."""
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out

@@ -12,7 +12,7 @@ import pandas as pd
 from perfkit.analyses.application import proposal_by_unit, scenarios, warning_sweep
 from perfkit.analyses.evaluation import PENDING, grade_label
 from perfkit.api import Analysis, analyze
-from perfkit.io.values import FEN_PER_WAN, format_wan
+from perfkit.io.values import FEN_PER_WAN, excel_column, format_wan
 from perfkit.io.write import atomic_path, excel_writer, inert_frame
 from perfkit.reporting import display as D
 from perfkit.reporting.annual import requested_facts
@@ -218,19 +218,10 @@ def export_workbook(al: Allocation, output_dir: str | Path) -> Path:
             ws.write_string(last, 0, "合计", total_fmt)
             for c, col in enumerate(frame.columns):
                 if "万元" in col:
-                    letter = _col_letter(c)
+                    letter = excel_column(c)
                     exact = frame[col].astype(float).sum()
                     ws.write_formula(last, c, f"=SUM({letter}3:{letter}{last})", total_fmt, round(exact, 6))
     return path
-
-
-def _col_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def export_note(path: Path) -> None:
