@@ -67,7 +67,7 @@ def test_unknown_reverse_rule_raises_clearly() -> None:
     (80, {"优": 80, "良": 70, "中": 60}, "优"), (75, {"优": 80, "良": 70, "中": 60}, "良"),
 ])
 def test_grade_bands_inclusive_lower_bounds(total, bands, grade) -> None:
-    assert F.grade([total], bands)[0] == grade
+    assert F.grade([total], bands, "差")[0] == grade
 
 
 def _self_eval(rows: list[tuple]) -> pd.DataFrame:

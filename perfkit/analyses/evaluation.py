@@ -483,8 +483,8 @@ def score_projects(ds: Dataset, rules: Rulebook, indicators: pd.DataFrame | None
     per["recomputed_total"] = F.round_half_up(parts, decimals)
     per.loc[per["indicator_score"].isna() & ~exec_ok, "recomputed_total"] = np.nan
     per["total"] = per["recomputed_total"].where(complete)
-    per["grade"] = F.grade(per["total"], rules["evaluation.grade_bands"])
-    provisional = F.grade(per["unit_total"], rules["evaluation.grade_bands"])
+    per["grade"] = F.grade(per["total"], rules["evaluation.grade_bands"], rules["evaluation.grade_below"])
+    provisional = F.grade(per["unit_total"], rules["evaluation.grade_bands"], rules["evaluation.grade_below"])
     per["provisional_grade"] = np.where(complete, None, provisional)
     per["difference"] = F.round_half_up(per["unit_total"] - per["total"], decimals)
     # Σ indicator weights + execution weight against the form's total (分值合计不符 when they differ)

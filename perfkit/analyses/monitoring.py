@@ -22,8 +22,6 @@ from perfkit.rules import formulas as F
 from perfkit.rules.rulebook import Rulebook
 from perfkit.rules.targets import DATE, EQ, GE, LE, QUAL, RANGE
 
-TIER_LIGHT = {"达成": "绿", "部分达成": "黄", "未达成": "红"}
-
 
 @dataclass
 class Monitoring:
@@ -83,7 +81,8 @@ def indicator_pace(ds: Dataset, rules: Rulebook, month: int) -> pd.DataFrame:
     rank = np.where(over_cap, F.LIGHT_ORDER[rules["monitoring.range_pacing"]["over_upper_light"]], rank)
     tier = r["a_tier"]
     qual = (r["a_kind"] == QUAL).to_numpy()
-    rank = np.where(qual, lookup(tier, {k: F.LIGHT_ORDER[v] for k, v in TIER_LIGHT.items()}, float), rank)
+    tier_light = rules["monitoring.tier_lights"]
+    rank = np.where(qual, lookup(tier, {k: F.LIGHT_ORDER[v] for k, v in tier_light.items()}, float), rank)
     points = rules["evaluation.qualitative_points"]
     pace = np.where(qual, lookup(tier, points, float), pace)
     deadline = ((d == DATE) & (r["a_kind"] == DATE)).to_numpy()

@@ -57,7 +57,7 @@ def unit_tables(a) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         own = ds.get("self_summary")
         own_grade = (plain_text(own[["project_id", "unit_grade"]]).drop_duplicates("project_id")
                      if own is not None and "unit_grade" in own.columns else None)
-        computed = pd.Series(F.grade(projects["unit_total"].astype(float), rules["evaluation.grade_bands"]),
+        computed = pd.Series(F.grade(projects["unit_total"].astype(float), rules["evaluation.grade_bands"], rules["evaluation.grade_below"]),
                              index=projects.index).where(projects["unit_total"].notna())
         if own_grade is not None:
             given = projects["project_id"].map(own_grade.set_index("project_id")["unit_grade"])

@@ -130,11 +130,12 @@ def overall_completion(completion: ArrayLike, weight: ArrayLike, key: ArrayLike)
     return num / den.replace(0, np.nan)
 
 
-def grade(total: ArrayLike, bands: dict[str, float]) -> np.ndarray:
-    """等级 by inclusive lower bounds, highest first (优 ≥ 90, 良 ≥ 80, 中 ≥ 60, else 差)."""
+def grade(total: ArrayLike, bands: dict[str, float], below: str) -> np.ndarray:
+    """等级 by inclusive lower bounds, highest first (优 ≥ 90, 良 ≥ 80, 中 ≥ 60), ``below`` under the
+    lowest band (差): both from the rulebook (evaluation.grade_bands, evaluation.grade_below)."""
     t = np.asarray(total, dtype=float)
     ordered = sorted(bands.items(), key=lambda kv: -kv[1])
-    out = np.select([t >= lo for _, lo in ordered], [g for g, _ in ordered], "差").astype(object)
+    out = np.select([t >= lo for _, lo in ordered], [g for g, _ in ordered], below).astype(object)
     out[np.isnan(t)] = None
     return out
 
