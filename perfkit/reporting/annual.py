@@ -94,7 +94,7 @@ def year_over_year(a: Analysis, archive: str | Path, month: int) -> dict[str, An
         out.update(warned=now.warned, warned_prev=before.warned, warned_change=_change(now.warned, before.warned, "个"),
                    warned_amount_prev=format_wan(before.warned_fen),
                    warned_amount_change=_change(now.warned_fen, before.warned_fen, "", money=True))
-    good = [g for g in GRADES[:2]]
+    good = GRADES[:2]  # 优、良
     out.update(good=sum(now.grades.get(g, 0) for g in good), good_prev=sum(before.grades.get(g, 0) for g in good),
                grades_prev={g: before.grades.get(g, 0) for g in GRADES})
     out["below"] = [{"threshold": t, "count": now.below[t][0], "count_prev": before.below[t][0]}
@@ -105,8 +105,7 @@ def year_over_year(a: Analysis, archive: str | Path, month: int) -> dict[str, An
                    best=", ".join(f"{r.unit_name}（上升{r.move}位）" for r in moves.head(2).itertuples() if r.move > 0))
     again = H.recurring_findings(archive, a.rules.year, a.findings, a.data.get("code_changes"))
     out.update(recurring=len(again), recurring_projects=int(again["project_id"].nunique()))
-    escalated = a.proposal["action"].astype(str).str.startswith("连续") if a.proposal is not None else pd.Series([])
-    out["escalated"] = int(escalated.sum())
+    out["escalated"] = int(a.proposal["action"].astype(str).str.startswith("连续").sum()) if a.proposal is not None else 0
     return out
 
 

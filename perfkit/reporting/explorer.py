@@ -451,7 +451,7 @@ class ExplorerUI:
             ex.warm(first=(self.filters.profile, self.filters.month))
             self._explorers[year] = ex
         self.ex = self._explorers[year]
-        opts = self.ex.options(replace(self.filters, month=self.filters.month))
+        opts = self.ex.options(self.filters)
         self._quiet_filters = True
         try:
             for name, key in (("unit", "unit_name"), ("department", "department"), ("category", "category"),

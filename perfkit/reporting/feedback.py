@@ -104,7 +104,7 @@ def write_letter(path: Path, unit_name: str, year: int, month: int | None, deadl
     the structure), real Word tables."""
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Mm, Pt
+    from docx.shared import Mm
 
     w = wording()
     doc = Document()
@@ -174,7 +174,6 @@ def write_letter(path: Path, unit_name: str, year: int, month: int | None, deadl
     today = dt.date.today()
     date = doc.add_paragraph(f"{today.year}年{today.month}月{today.day}日")
     date.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    _ = Pt  # sizes are set through the styles
     doc.save(str(path))
 
 
