@@ -15,6 +15,7 @@ from perfkit.api import Analysis, analyze
 from perfkit.io.values import FEN_PER_WAN, excel_column, format_wan
 from perfkit.io.write import atomic_path, excel_writer, inert_frame
 from perfkit.reporting import display as D
+from perfkit.reporting.annex import basis
 from perfkit.reporting.annual import requested_facts
 
 ALLOCATION = "allocation.html.j2"
@@ -56,7 +57,7 @@ def allocation_facts(al: Allocation) -> dict[str, dict]:
                   "projects": len(p), "budget": format_wan(p["budget"].sum()), "proposal": format_wan(p["proposal"].sum()),
                   "reduction": format_wan((p["budget"] - p["proposal"]).sum()),
                   "pending": int(pending.sum()), "pending_budget": format_wan(p.loc[pending, "budget"].sum())},
-        "actions": {"actions": rules["application.actions"], "source": rules.cite("application.actions")},
+        "actions": {"actions": rules["application.actions"], "source": basis(rules, ["application.actions"])},
         "recovery": {"month": al.month, "threshold": f"{rules['application.recovery_completion_below']:.0%}",
                      "count": len(rec), "amount": format_wan(rec["recovered"].sum()),
                      "categories": "、".join(rules["application.recovery_categories"]),
@@ -88,10 +89,10 @@ def section_proposal(al: Allocation) -> None:
     cols = {"unit_name": "单位", "department": "主管部门", "projects": "项目数", "budget": "本年预算",
             "proposal": "建议安排", "recovered": "收回资金", "cut": "压减/取消项目数"}
     D.table(units[list(cols)].rename(columns=cols).head(20), money=["本年预算", "建议安排", "收回资金"],
-            caption="表2 按单位的安排建议（预算规模前 20 家；全部单位见 Excel 附件）")
+            caption="表2 按单位的安排建议（预算规模前20家；全部单位见电子表格附件）")
     from perfkit.reporting.annual import pending_table
 
-    pending_table(a, "待核实项目：数据无法复算，未评定等级，核实前维持原预算（不含涉密项目）")
+    pending_table(a, "表 待核实项目：数据无法复算，未评定等级，核实前维持原预算（不含涉密项目）")
     escalation_table(al)
 
 
@@ -125,7 +126,7 @@ def section_recovery(al: Allocation) -> None:
     cols = {"project_name": "项目", "grade": "等级", "completion": "目标完成率", "budget": "全年预算",
             "spent": "执行数", "recovered": "收回资金"}
     D.table(shown[list(cols)].rename(columns=cols), money=["全年预算", "执行数", "收回资金"], percent=["目标完成率"],
-            caption="表3 收回资金项目（前 15 个，不含涉密项目；金额单位：万元）")
+            caption="表3 收回资金项目（前15个，不含涉密项目；金额单位：万元）")
 
 
 def section_gate(al: Allocation) -> None:
@@ -225,4 +226,5 @@ def export_workbook(al: Allocation, output_dir: str | Path) -> Path:
 
 
 def export_note(path: Path) -> None:
-    D.note(f"已生成 Excel 附件：{path.name}（按项目、按单位两张表，金额单位万元，含合计行）")
+    D.note(f"附件：电子表格《{path.stem.replace('_', '（', 1).replace('_', '，')}）》（按项目、按单位两张表，"
+           "金额单位万元，含合计行）")

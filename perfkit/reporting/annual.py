@@ -8,6 +8,7 @@ Project-level listings never include 涉密 projects.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,6 @@ from perfkit.io.values import format_wan
 from perfkit.reporting import display as D
 
 POLICY_TEXT = Path(__file__).parent / "text" / "policy.yaml"
-RANKING_PARTS = {"mean_score": "自评平均分", "pass_rate": "合格率", "execution": "预算执行率",
-                 "no_warning": "非预警率", "findings": "审核问题（反向）"}
 
 
 @dataclass
@@ -215,10 +214,15 @@ def title(rep: AnnualReport) -> None:
     D.data_note(rep.facts["data"])
 
 
+def _runin_items(items: list[dict]) -> None:
+    """Policy paragraphs whose title runs into the text: "（一）压实工作责任。通过…"."""
+    for item in items:
+        D.runin(item["title"], item["text"])
+
+
 def section_requirements(rep: AnnualReport) -> None:
     D.heading("一、明确工作要求", 2)
-    for item in rep.policy["requirements"]:
-        D.paragraph(f"{item['title']}{item['text']}")
+    _runin_items(rep.policy["requirements"])
 
 
 def section_supervision(rep: AnnualReport) -> None:
@@ -232,31 +236,22 @@ def section_supervision(rep: AnnualReport) -> None:
     by_cat = by_cat.reindex([c for c in CATEGORIES if c in by_cat.index])
     by_cat["执行率"] = by_cat["全年执行数"].astype(float) / by_cat["全年预算数"].astype(float)
     D.table(by_cat.reset_index().rename(columns={"category": "支出类别"}), money=["全年预算数", "全年执行数"],
-            percent=["执行率"], total=True, caption="表1 四类支出纳入绩效管理情况（金额单位：万元）",
+            percent=["执行率"], total=True, caption="表 四类支出纳入绩效管理情况（金额单位：万元）",
             rates={"执行率": ("全年执行数", "全年预算数")})
     D.chart_categories(by_cat)
-    if "exante" in f:
-        D.heading("（一）突出事前审核", 3)
-        D.sentence("exante", f["exante"])
-    if "targets" in f:
-        D.heading("（二）突出目标设置", 3)
-        D.sentence("targets", f["targets"])
-        D.table(_finding_counts(a.target_findings), caption="表2 绩效目标设置审核发现")
-    if "monitoring" in f:
-        D.heading("（三）突出监控审核", 3)
-        D.sentence("monitoring_review", f["monitoring"])
-        _monitoring_table(a, "monitor_class", "监控分类", f"表3 1-{rep.month}月绩效监控分类汇总（金额单位：万元）")
-        D.sentence("red_vs_warned", f["monitoring"])
-    if "review" in f:
-        D.heading("（四）突出评价审核", 3)
-        D.sentence("review", f["review"])
-        D.table(_finding_counts(a.findings), caption="表4 第三方审核发现（按问题类型）")
-    if "archive" in f:
-        D.heading("（五）完善评价档案", 3)
-        D.sentence("archive", f["archive"])
-    if "spotcheck" in f:
-        D.heading("（六）突出现场抽查", 3)
-        D.sentence("spotcheck", f["spotcheck"])
+    parts = [(key, title) for key, title in (("exante", "突出事前审核"), ("targets", "突出目标设置"),
+                                             ("monitoring", "突出监控审核"), ("review", "突出评价审核"),
+                                             ("archive", "完善评价档案"), ("spotcheck", "突出现场抽查")) if key in f]
+    for (key, _), title in zip(parts, D.subheadings([t for _, t in parts]), strict=True):
+        sentence = {"monitoring": "monitoring_review"}.get(key, key)
+        D.runin(title, D.render_sentence(sentence, f[key]))
+        if key == "targets":
+            D.table(_finding_counts(a.target_findings), caption="表 绩效目标设置审核发现")
+        elif key == "monitoring":
+            _monitoring_table(a, "monitor_class", "监控分类", f"表 1-{rep.month}月绩效监控分类汇总（金额单位：万元）")
+            D.sentence("red_vs_warned", f["monitoring"])
+        elif key == "review":
+            D.table(_finding_counts(a.findings), caption="表 第三方审核发现（按问题类型）")
 
 
 def pending_projects(a: Analysis) -> pd.DataFrame:
@@ -298,7 +293,7 @@ def pending_table(a: Analysis, caption: str, limit: int = 20) -> None:
     if not len(shown):
         return
     cols = {"project_name": "项目", "unit_name": "单位", "recomputable_points": "可复算分值", "reason": "待核实原因"}
-    more = f"（前 {limit} 个，全部见 审核发现.csv 中「无法复算」「预算数据缺失」）" if len(shown) > limit else ""
+    more = f"（前{limit}个，全部见技术附件）" if len(shown) > limit else ""
     D.table(shown[list(cols)].rename(columns=cols).head(limit), digits={"可复算分值": 2},
             caption=caption + more)
 
@@ -320,60 +315,54 @@ def section_analysis(rep: AnnualReport) -> None:
     """三、强化审核分析: monitoring analysis and its application (scores, ranking)."""
     a, f = rep.analysis, rep.facts
     D.heading("三、强化审核分析", 2)
+    parts = [(k, t) for k, t in (("monitoring", "加强绩效监控分析"), ("evaluation", "加强绩效监控应用")) if k in f]
+    heads = dict(zip([k for k, _ in parts], D.subheadings([t for _, t in parts]), strict=True))
     if "monitoring" in f:
-        D.heading("（一）加强绩效监控分析", 3)
-        D.sentence("monitoring", f["monitoring"])
+        D.runin(heads["monitoring"], D.render_sentence("monitoring", f["monitoring"]))
         D.chart_lights(a.monitoring.projects)
-        _monitoring_table(a, "category", "支出类别", "表5 预警项目按支出类别（金额单位：万元）")
+        _monitoring_table(a, "category", "支出类别", "表 预警项目按支出类别（金额单位：万元）")
     if "evaluation" in f:
-        D.heading("（二）加强绩效监控应用", 3)
-        D.sentence("evaluation", f["evaluation"])
-        pending_table(a, "待核实项目：数据无法复算，未评定等级（不含涉密项目）")
+        D.runin(heads["evaluation"], D.render_sentence("evaluation", f["evaluation"]))
         D.chart_scores(a.scores.projects, a.rules["evaluation.grade_bands"])
         if "application" in f:
             D.sentence("application", f["application"])
         if "yoy" in f:
             D.sentence("yoy", f["yoy"])
         if a.ranking is not None:
-            cols = {"rank": "名次", "unit_name": "单位", "department": "主管部门", "projects": "项目数",
-                    "mean_score": "自评平均分", "fail_rate": "不合格率", "execution": "预算执行率",
-                    "warning_rate": "预警率", "findings": "审核问题数", "composite": "综合得分"}
-            top = a.ranking[list(cols)].rename(columns=cols)
-            D.table(top.head(15), percent=["不合格率", "预算执行率", "预警率"], digits={"自评平均分": 2, "综合得分": 2},
-                    caption="表6 单位综合评定排名（前 15 名；全表见附表）")
-            w = a.rules["ranking.weights"]
-            D.note("综合得分 = " + " + ".join(f"{RANKING_PARTS.get(k, k)} × {v}" for k, v in w.items())
-                   + "（各分项换算为百分制；权重见规则手册 ranking.weights，来源：" + a.rules.cite("ranking.weights") + "）")
+            top = a.ranking[list(RANKING_BODY)].rename(columns=RANKING_BODY)
+            shown = rep.policy.get("ranking_rows", 15)
+            D.table(top.head(shown), percent=["不合格率", "预算执行率", "预警率"],
+                    digits={"复核平均分": 2, "综合得分": 2},
+                    caption=f"表 单位综合评定排名（前{shown}名；全部单位及计分口径见技术附件）")
+
+
+RANKING_BODY = {"rank": "名次", "unit_name": "单位", "department": "主管部门", "projects": "项目数",
+                "mean_score": "复核平均分", "fail_rate": "不合格率", "execution": "预算执行率",
+                "warning_rate": "预警率", "findings": "审核问题数", "composite": "综合得分"}
 
 
 def section_achievements(rep: AnnualReport) -> None:
     D.heading("四、取得的成效", 2)
-    for item in rep.policy["achievements"]:
-        D.paragraph(f"{item['title']}{item['text']}")
+    _runin_items(rep.policy["achievements"])
 
 
 def section_next_year(rep: AnnualReport) -> None:
     D.heading("五、下一步工作计划", 2)
-    for item in rep.policy["next_year"]:
-        D.paragraph(f"{item['title']}{item['text']}")
+    _runin_items(rep.policy["next_year"])
 
 
-def appendix(rep: AnnualReport) -> None:
-    """附表: the full unit ranking with every component, the rules in force with their sources, and
-    the data's provenance."""
-    a = rep.analysis
-    if a.ranking is not None:
-        D.heading("附表1 单位综合评定排名（全部单位）", 2)
-        cols = {"rank": "名次", "unit_id": "单位编码", "unit_name": "单位", "projects": "项目数",
-                "part_mean_score": "平均分项", "part_pass_rate": "合格率分项", "part_execution": "执行分项",
-                "part_no_warning": "非预警分项", "part_findings": "审核分项", "composite": "综合得分"}
-        D.table(a.ranking[list(cols)].rename(columns=cols), digits={c: 2 for c in list(cols.values())[4:]})
-    D.heading("附表2 本报告采用的规则及依据", 2)
-    rules = a.rules.table()
-    keep = rules["参数"].str.match(r"^(evaluation\.(execution_weight|grade_bands|reverse_rule|fail_below)|"
-                                   r"monitoring\.|spotcheck|ranking|application\.actions|exante\.conclusion)")
-    D.table(rules.loc[keep, ["参数", "值", "说明", "来源"]])
-    data_appendix(rep)
+def closing(rep: AnnualReport) -> None:
+    """附件 list, then the issuing organ (落款) and the date in full (GB/T 9704): the director's report
+    ends here; how the figures were computed is the technical annex, a separate document."""
+    D.attachments(rep.policy["attachments"])
+    D.signature(rep.policy["issuer"], signing_date(rep.policy.get("date")))
+
+
+def signing_date(value: object = None) -> str:
+    """"2023年1月8日": full Arabic numerals, no padding. ``value`` is the policy text's date (a date or
+    ISO text); none means today, the day the report is generated for signing."""
+    when = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)) if value else dt.date.today()
+    return f"{when.year}年{when.month}月{when.day}日"
 
 
 def data_appendix(rep: AnnualReport) -> None:

@@ -57,8 +57,48 @@ def paragraph(text: str) -> None:
     _show(f"<p>{html.escape(text)}</p>")
 
 
+CN_NUMERALS = "一二三四五六七八九十"
+
+
+def subheadings(titles: list[str]) -> list[str]:
+    """"（一）…", "（二）…" for the level-2 headings a report actually shows, so a section a dataset does
+    not produce leaves no gap in the numbering."""
+    return [f"（{CN_NUMERALS[i]}）{t}" for i, t in enumerate(titles)]
+
+
+def runin_markup(title: str, markup: str) -> str:
+    """A level-2 heading run into its paragraph (GB/T 9704 practice): "（一）压实工作责任。通过…".
+
+    ``markup`` is a paragraph (``<p>…</p>``, e.g. a rendered sentence) or plain text (escaped here); the
+    heading ends with 。 and is set in its own face (class ``runin``: 楷体 in Word)."""
+    head = f'<span class="runin">{html.escape(title.rstrip("。"))}。</span>'
+    m = re.match(r"\s*<p( [^>]*)?>", markup)
+    if m:
+        return markup[:m.end()] + head + markup[m.end():]
+    return f"<p>{head}{html.escape(markup)}</p>"
+
+
+def runin(title: str, markup: str) -> None:
+    _show(runin_markup(title, markup))
+
+
+def attachments(titles: list[str]) -> None:
+    """附件说明 after the body (GB/T 9704): "附件：1. …", further attachments aligned under the first."""
+    if not titles:
+        return
+    items = titles if len(titles) == 1 else [f"{i}. {t}" for i, t in enumerate(titles, start=1)]
+    lines = [f'<p class="attachment">附件：{html.escape(items[0])}</p>']
+    lines += [f'<p class="attachment more">{html.escape(t)}</p>' for t in items[1:]]
+    _show("".join(lines))
+
+
+def signature(issuer: str, date: str) -> None:
+    """落款 and 成文日期 at the end, right-aligned with the date under the issuing organ."""
+    _show(f'<p class="signature first">{html.escape(issuer)}</p><p class="signature">{html.escape(date)}</p>')
+
+
 def note(text: str) -> None:
-    _show(f'<p class="noindent figure-caption">{html.escape(text)}</p>')
+    _show(f'<p class="noindent figure-caption note">{html.escape(text)}</p>')
 
 
 def render_sentence(name: str, facts: dict[str, Any], template: str = ANNUAL) -> str:
@@ -113,11 +153,16 @@ def _blank(v: object) -> bool:
     return isinstance(v, str) and v == ""
 
 
+SHORT_TABLE_ROWS = 16  # layout, not policy: a table this short fits on one A4 page with its caption
+
+
 def table(frame: pd.DataFrame, money: list[str] = (), percent: list[str] = (), digits: dict[str, int] | None = None,
           total: bool = False, caption: str | None = None, rates: dict[str, tuple[str, str]] | None = None) -> None:
     shown = format_table(frame, money, percent, digits, total, rates)
     cap = f'<p class="noindent figure-caption">{html.escape(numbered(caption))}</p>' if caption else ""
-    markup = shown.to_html(index=False, escape=True, classes="dataframe", border=0)
+    # a short table is kept on one page (a lone row or two at the top of a page reads as a new table)
+    classes = "dataframe short" if len(shown) <= SHORT_TABLE_ROWS else "dataframe"
+    markup = shown.to_html(index=False, escape=True, classes=classes, border=0)
     _show(cap + _NUMBER_CELL.sub(r'<td class="num">\1</td>', markup))
 
 

@@ -11,14 +11,15 @@ import base64
 from functools import cache
 from pathlib import Path
 
-FAMILY = "Noto Sans SC"
+FAMILY = "Noto Sans SC"  # 黑体-like: charts, the explorer, level-1 headings of the reports
+SERIF = "Noto Serif SC"  # 宋体-like: the reports' title and body (REPORT_STYLE.md; no open 仿宋 ships on pip)
 
 
-def font_path() -> Path:
-    """The OpenType file of Noto Sans SC Regular shipped by the pip package."""
+def font_path(family: str = FAMILY) -> Path:
+    """The OpenType file of Noto Sans SC or Noto Serif SC Regular shipped by the pip package."""
     import pylopdf_fonts_zh_cn
 
-    return Path(pylopdf_fonts_zh_cn.sans_path())
+    return Path(pylopdf_fonts_zh_cn.serif_path() if family == SERIF else pylopdf_fonts_zh_cn.sans_path())
 
 
 @cache
@@ -46,7 +47,7 @@ def set_theme() -> None:
                                                        "font.sans-serif": [FAMILY, "DejaVu Sans"]})
 
 
-def subset_font(text: str) -> bytes:
+def subset_font(text: str, family: str = FAMILY) -> bytes:
     """The font cut down to the characters of ``text`` (plus ASCII and CJK punctuation): ~100 KB instead
     of 8 MB. Plain OpenType, not WOFF2: WeasyPrint embeds a WOFF2 font without a usable ToUnicode map,
     so the PDF's text would not extract or search.
@@ -60,25 +61,28 @@ def subset_font(text: str) -> bytes:
     plan = hb.SubsetInput()
     for code in sorted(map(ord, chars)):
         plan.unicode_set.add(code)
-    return bytes(hb.subset(_font_face(), plan).blob.data)
+    return bytes(hb.subset(_font_face(family), plan).blob.data)
 
 
 EXTRA_CHARS = "，。、；：？！“”‘’（）《》【】—…·％"
 
 
 @cache
-def _font_face() -> object:
+def _font_face(family: str = FAMILY) -> object:
     """The font as a uharfbuzz Face, read once per process."""
     import uharfbuzz as hb
 
-    return hb.Face(hb.Blob.from_file_path(str(font_path())))
+    return hb.Face(hb.Blob.from_file_path(str(font_path(family))))
 
 
-def font_face_css(text: str) -> str:
-    """``@font-face`` for the CJK font: a subset for ``text`` inlined as a data: URI, so the page opens
+def font_face_css(text: str, families: tuple[str, ...] = (FAMILY,)) -> str:
+    """``@font-face`` for the CJK fonts: a subset for ``text`` inlined as a data: URI, so the page opens
     offline and WeasyPrint embeds only what is used."""
-    data = base64.b64encode(subset_font(text)).decode("ascii")
-    src = f"url(data:font/otf;base64,{data}) format('opentype')"
-    # no font-weight range here: with one, WeasyPrint embeds the face with a "Custom" encoding whose text
-    # some PDF readers cannot extract
-    return f"@font-face {{ font-family: '{FAMILY}'; src: {src}; }}"
+    rules = []
+    for family in families:
+        data = base64.b64encode(subset_font(text, family)).decode("ascii")
+        src = f"url(data:font/otf;base64,{data}) format('opentype')"
+        # no font-weight range here: with one, WeasyPrint embeds the face with a "Custom" encoding whose
+        # text some PDF readers cannot extract
+        rules.append(f"@font-face {{ font-family: '{family}'; src: {src}; }}")
+    return "\n".join(rules)

@@ -25,7 +25,7 @@ import nbformat
 
 from perfkit.io.base import InputError
 from perfkit.io.outputs import replaced_folder
-from perfkit.reporting.fonts import FAMILY, font_face_css
+from perfkit.reporting.fonts import FAMILY, SERIF, font_face_css
 from perfkit.reporting.pdf import to_pdf
 from perfkit.reporting.word import html_to_docx
 
@@ -117,7 +117,7 @@ def to_html(nb: nbformat.NotebookNode, title: str, profile: str = "") -> str:
     body = _strip_papermill_noise(body)
     import perfkit
 
-    page = {"title": title, "running_title": title, "body": jinja2.utils.markupsafe.Markup(body), "family": FAMILY,
+    page = {"title": title, "running_title": title, "body": jinja2.utils.markupsafe.Markup(body), "family": FAMILY, "serif": SERIF,
             "version": perfkit.__version__, "profile": profile,
             "generated": dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
     # the font subset must hold every character the page shows — body, footer line, page headers and
@@ -125,7 +125,7 @@ def to_html(nb: nbformat.NotebookNode, title: str, profile: str = "") -> str:
     # extract: so the page is rendered once without the font and its text (entities decoded) collected
     template = _ENV.get_template("page.html.j2")
     text = html_module.unescape(re.sub(r"<[^>]+>", "", template.render(font_css="", **page)))
-    return template.render(font_css=jinja2.utils.markupsafe.Markup(font_face_css(text)), **page)
+    return template.render(font_css=jinja2.utils.markupsafe.Markup(font_face_css(text, (SERIF, FAMILY))), **page)
 
 
 def _strip_papermill_noise(body: str) -> str:
@@ -133,7 +133,7 @@ def _strip_papermill_noise(body: str) -> str:
     return re.sub(r'<div class="cell border-box-sizing code_cell rendered"[^>]*>\s*</div>', "", body)
 
 
-_REPORT_FILES = re.compile(r"^(annual_report|budget_allocation)\.(ipynb|html|pdf|docx)$|^\d{4}年度预算安排建议.*\.xlsx$")
+_REPORT_FILES = re.compile(r"^(annual_report|budget_allocation|technical_annex)\.(ipynb|html|pdf|docx)$|^\d{4}年度预算安排建议.*\.xlsx$")
 
 
 def report_output(entry: Path) -> bool:

@@ -39,7 +39,8 @@ def cache_dir() -> Path:
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 TITLES = {"annual_report": "{district}{year}年预算绩效管理工作情况报告",
-          "budget_allocation": "{district}{next_year}年度预算安排与绩效评价结果挂钩分析"}
+          "budget_allocation": "{district}{next_year}年度预算安排与绩效评价结果挂钩分析",
+          "technical_annex": "{district}{year}年预算绩效管理工作技术附件（口径说明）"}
 
 
 def report(data: str | Path, year: int, out: str | Path, month: int = 5, profile: str = "mof2020",

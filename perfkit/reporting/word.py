@@ -83,18 +83,44 @@ def _text(node: Tag) -> str:
     return re.sub(r"\s+", " ", node.get_text()).strip()
 
 
+RUNIN_FONT = "楷体_GB2312"  # a level-2 heading run into its paragraph keeps its heading's face
+
+
 def _paragraph(doc, node: Tag) -> None:
+    """A paragraph with its kind kept: a caption or note (Caption style), 落款 and date (right, four
+    characters in), an attachment line, or body text indented two characters; a run-in heading
+    (``span.runin``) is set in 楷体."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
     from docx.shared import Pt
 
     classes = node.get("class") or []
     caption = "figure-caption" in classes
     p = doc.add_paragraph(style=doc.styles["Caption" if caption else "Normal"])
-    if not caption and "noindent" not in classes:
+    if "note" in classes:
+        p.alignment = WD_ALIGN_PARAGRAPH.LEFT
+        p.paragraph_format.keep_together = True
+    if "signature" in classes:
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        p.paragraph_format.right_indent = Pt(64)
+        if "first" in classes:
+            p.paragraph_format.space_before = Pt(56)
+    elif "attachment" in classes:
+        p.paragraph_format.first_line_indent = Pt(32)
+        if "more" in classes:
+            p.paragraph_format.left_indent, p.paragraph_format.first_line_indent = Pt(112), None
+        else:
+            p.paragraph_format.space_before = Pt(28)
+    elif not caption and "noindent" not in classes:
         p.paragraph_format.first_line_indent = Pt(32)  # two characters of 3号
     for child in node.children:
         text = str(child) if isinstance(child, NavigableString) else child.get_text()
-        if text:
-            p.add_run(re.sub(r"\s+", " ", text) if isinstance(child, Tag) else text.replace("\n", ""))
+        if not text:
+            continue
+        run = p.add_run(re.sub(r"\s+", " ", text) if isinstance(child, Tag) else text.replace("\n", ""))
+        if isinstance(child, Tag) and "runin" in (child.get("class") or []):
+            run.font.name = RUNIN_FONT
+            run._r.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), RUNIN_FONT)
 
 
 def _table(doc, node: Tag) -> None:
