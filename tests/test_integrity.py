@@ -72,7 +72,10 @@ def test_report_html_escapes_data(hostile_dir: Path, monkeypatch) -> None:
     monkeypatch.setattr(D, "_show", shown.append)
     monkeypatch.setattr(D, "_figure", lambda fig: None)
     rep = R.build(hostile_dir, 2022, 5)
-    for section in (R.title, R.section_supervision, R.section_analysis, R.appendix):
+    from perfkit.reporting import annex as X
+
+    for section in (R.title, R.section_supervision, R.section_analysis, R.closing, X.title, X.section_data,
+                    X.section_rules, X.section_ranking, X.section_pending):
         section(rep)
     al = B.build(hostile_dir, 2022, 5)
     for section in (B.title, B.section_proposal, B.section_recovery, B.section_gate):
@@ -146,11 +149,13 @@ def test_report_says_what_failed_validation_without_showing_rows(demo, tmp_path:
     rep = R.build(folder, 2022, 5)
     d = rep.facts["data"]
     assert d["quarantined"] >= 1 and d["read"] == d["loaded"] + d["quarantined"]
+    from perfkit.reporting import annex as X
+
     R.title(rep)
-    R.data_appendix(rep)
+    X.section_data(rep)
     B.title(B.build(folder, 2022, 5))
     markup = "".join(shown)
-    assert markup.count(f"另有 {d['quarantined']} 行数据未通过校验") == 2  # both reports say so
-    assert "附表3 数据来源与校验" in markup
+    assert markup.count(f"另有{d['quarantined']}行数据未通过校验") == 2  # both reports say so
+    assert "一、数据来源与校验" in markup  # the technical annex counts them by table, column and rule
     assert f"<td>{budget}</td>" in markup  # the column is named
     assert "某涉密工程" not in markup and "一百万" not in markup

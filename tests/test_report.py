@@ -31,11 +31,11 @@ def _text(html: str) -> str:
 
 def test_report_writes_both_reports_and_the_excel_proposal(reports: Path) -> None:
     names = {p.name for p in reports.iterdir()}
-    assert {"annual_report.html", "annual_report.pdf", "annual_report.docx", "budget_allocation.html",
-            "budget_allocation.pdf", "budget_allocation.docx", "2023年度预算安排建议_内部资料_不得公开.xlsx"} <= names
+    assert {f"{stem}.{ext}" for stem in ("annual_report", "budget_allocation", "technical_annex")
+            for ext in ("html", "pdf", "docx")} | {"2023年度预算安排建议_内部资料_不得公开.xlsx"} <= names
 
 
-@pytest.mark.parametrize("stem", ["annual_report", "budget_allocation"])
+@pytest.mark.parametrize("stem", ["annual_report", "budget_allocation", "technical_annex"])
 def test_word_version_carries_the_same_text_and_figures_as_the_pdf(reports: Path, stem: str) -> None:
     from docx import Document
 
@@ -61,7 +61,8 @@ def test_word_version_carries_the_same_text_and_figures_as_the_pdf(reports: Path
     headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
     if stem == "annual_report":
         assert headings[:5] == HEADINGS  # Word's navigation pane shows the report's outline
-    assert doc.paragraphs[0].style.name == "Title" and len(doc.inline_shapes) >= 1 and len(doc.tables) >= 3
+    assert doc.paragraphs[0].style.name == "Title" and len(doc.tables) >= 3
+    assert len(doc.inline_shapes) >= (0 if stem == "technical_annex" else 1)  # the annex has no charts
     assert FONTS["Normal"][0] in doc.styles["Normal"].element.xml
 
 
@@ -88,7 +89,8 @@ def test_html_figures_equal_the_package_api(reports: Path, demo_dir: Path) -> No
     assert _text(render_sentence("red_vs_warned", f["monitoring"])) in html  # the two counts' definitions
     for section in ("coverage", "exante", "targets", "review", "application"):
         assert _text(render_sentence(section, f[section])) in html
-    assert _text(render_sentence("data_sources", f["data"], DATA)) in html
+    annex = _text((reports / "technical_annex.html").read_text(encoding="utf-8"))
+    assert _text(render_sentence("data_sources", f["data"], DATA)) in annex
     assert f["data"]["read"] == f["data"]["loaded"] + f["data"]["quarantined"]
     # money is exact: the warned amount is the sum of the warned projects' budgets in 分
     p = rep.analysis.monitoring.projects
@@ -105,10 +107,11 @@ def test_pdf_is_a4_with_the_cjk_font_and_chinese_text(reports: Path) -> None:
     assert "— 1 —" in text  # GB/T 9704 page numbers
     fonts = {str(f["/BaseFont"]) for p in reader.pages for f in (p["/Resources"].get("/Font") or {}).values()
              if "/BaseFont" in f.get_object() for f in [f.get_object()]}
-    assert fonts and all("NotoSansSC" in f.replace("-", "") for f in fonts)
+    # the serif face (for 仿宋/小标宋) sets title and body, the sans face (for 黑体) the "一、" headings
+    assert {"NotoSerifSC", "NotoSansSC"} == {re.sub(r"^[A-Z]+\+|-Regular.*$", "", f.lstrip("/")).replace("-", "") for f in fonts}
 
 
-@pytest.mark.parametrize("name", ["annual_report", "budget_allocation"])
+@pytest.mark.parametrize("name", ["annual_report", "budget_allocation", "technical_annex"])
 def test_pdf_font_covers_every_character_shown(reports: Path, name: str) -> None:
     """A character missing from the inlined font subset is drawn as a box and makes WeasyPrint switch
     the font to a custom encoding (the allocation report's footer line once lost 由 and 根 that way)."""
@@ -258,3 +261,75 @@ def test_a_report_notebook_runs_under_the_plain_papermill_cli(tmp_path: Path, de
     assert done.returncode == 0, done.stderr[-2000:]
     assert (tmp_path / "2023年度预算安排建议_内部资料_不得公开.xlsx").exists()
     assert "情景比较" in (tmp_path / "out.ipynb").read_text(encoding="utf-8")
+
+
+def _pdf_text(path: Path) -> str:
+    return "".join(p.extract_text() for p in PdfReader(path).pages)
+
+
+def _keys() -> list[str]:
+    from perfkit.rules.rulebook import available_profiles, load_rules
+
+    return sorted({k for name in available_profiles() for k in load_rules(name).parameters})
+
+
+# what a reader outside the software would not understand (REPORT_STYLE.md «Words and numbers»)
+FORBIDDEN = ["perfkit", "design choice", "seed", "DOMAIN", "DATA_CONTRACT", ".csv", ".xlsx", ".md", "规则手册",
+             "None", "nan", "True", "False"]
+
+
+@pytest.mark.parametrize("stem", ["annual_report", "budget_allocation"])
+def test_report_body_speaks_the_readers_language(reports: Path, stem: str) -> None:
+    """The director's documents, PDF and Word alike: no English word, parameter key, file name, program
+    name or version anywhere in body or footer."""
+    from perfkit.reporting.word import docx_text
+
+    for text in (_pdf_text(reports / f"{stem}.pdf"), docx_text(reports / f"{stem}.docx")):
+        assert re.findall(r"[A-Za-z]{2,}", text) == []
+        assert [w for w in FORBIDDEN + _keys() if w in text] == []
+
+
+def test_technical_annex_is_plain_chinese_with_document_numbers(reports: Path) -> None:
+    """The annex explains every rule with its value and 文号 — no parameter keys, no "design choice";
+    the only Latin text it may show is the name of the data file it read (provenance for auditors)."""
+    from perfkit.reporting.word import docx_text
+
+    for text in (_pdf_text(reports / "technical_annex.pdf"), docx_text(reports / "technical_annex.docx")):
+        bare = text.replace("demo.xlsx", "")
+        assert re.findall(r"[A-Za-z]{2,}", bare) == []
+        assert [w for w in FORBIDDEN[:6] + _keys() if w in bare] == []
+        flat = re.sub(r"\s+", "", text)
+        assert "财预〔2020〕10号" in flat and "财预〔2019〕136号" in flat and "本局设定口径" in flat
+
+
+def test_annex_lists_every_unit_and_the_body_only_the_top(reports: Path, demo_dir: Path) -> None:
+    from perfkit.reporting import annex as X
+
+    rep = R.build(demo_dir / "demo.xlsx", 2022, 5)
+    ranked = rep.analysis.ranking.dropna(subset=["rank"])
+    annex = (reports / "technical_annex.html").read_text(encoding="utf-8")
+    body = (reports / "annual_report.html").read_text(encoding="utf-8")
+    rows = re.findall(r"<tr>\s*<td[^>]*>(\d+)</td>\s*<td>([^<]+)</td>", annex)
+    assert len(rows) == len(ranked) and {n for _, n in rows} == set(ranked["unit_name"])
+    assert sorted(int(r) for r, _ in rows) == sorted(ranked["rank"].astype(int))  # competition ranks, 并列 kept
+    shown = rep.policy["ranking_rows"]
+    assert len(re.findall(r"<tr>\s*<td[^>]*>\d+</td>\s*<td>[^<]+</td>\s*<td>", body)) <= shown
+    assert "技术附件" in _text(body)
+    statements = X.rule_statements(rep.analysis.rules)
+    for s in statements:  # every rule statement is in the annex, with its values and its 依据
+        assert _text(s["text"]) in _text(annex).replace("&amp;", "&")
+
+
+def test_level_two_headings_run_into_their_paragraph_and_the_report_ends_signed(reports: Path) -> None:
+    from docx import Document
+
+    body = (reports / "annual_report.html").read_text(encoding="utf-8")
+    assert '<p><span class="runin">（一）压实工作责任。</span>通过' in body
+    assert not re.search(r"<h3>", body)  # no level-2 heading stands on its own line
+    doc = Document(str(reports / "annual_report.docx"))
+    paras = [p for p in doc.paragraphs if p.text.strip()]
+    runin = next(p for p in paras if p.text.startswith("（一）压实工作责任。通过"))
+    assert runin.runs[0].font.name == "楷体_GB2312"
+    attachment, issuer, date = (p.text for p in paras[-3:])
+    assert attachment.startswith("附件：") and "技术附件（口径说明）" in attachment
+    assert issuer.endswith("财政局") and re.fullmatch(r"\d{4}年[1-9]\d?月[1-9]\d?日", date)

@@ -363,20 +363,3 @@ def signing_date(value: object = None) -> str:
     ISO text); none means today, the day the report is generated for signing."""
     when = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)) if value else dt.date.today()
     return f"{when.year}年{when.month}月{when.day}日"
-
-
-def data_appendix(rep: AnnualReport) -> None:
-    """附表3: where the figures come from — rows read, loaded and set aside per table (they always add
-    up), what failed validation counted by sheet, column and rule (no row contents: a set-aside row may
-    belong to a 涉密 project), and every note the loader made (e.g. the monitoring month read)."""
-    ds = rep.analysis.data
-    D.heading("附表3 数据来源与校验", 2)
-    D.sentence("data_sources", rep.facts["data"], D.DATA)
-    if len(ds.counts):
-        D.table(ds.counts.rename(columns={"隔离": "未通过校验"}), total=True)
-    q = ds.quarantine
-    if len(q):
-        by_rule = q.groupby(["工作表", "列", "期望"], sort=False).size().reset_index(name="行数")
-        D.table(by_rule.sort_values("行数", ascending=False, kind="stable"), caption="未通过校验的数据（按表、列、规则）")
-    for note in ds.notes:
-        D.note(note)
