@@ -299,6 +299,12 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
         "livelihood": livelihood, "classified": classified,
         "budget_initial": initial, "budget": budget, "spent": spent,
     })
+    # next year's request of the new major projects (what the ex-ante gate decides on): about this year's
+    # budget, to the 百元; one in ten left blank, as units do (own stream: the rest of the demo is unchanged)
+    rng_req = np.random.default_rng(seed + 101)
+    request = np.round(budget * rng_req.uniform(0.8, 1.5, np_) / 10_000).astype(np.int64) * 10_000
+    projects["requested"] = pd.array(np.where(new_major & (rng_req.random(np_) >= 0.1), request, 0), dtype="Int64")
+    projects["requested"] = projects["requested"].where(new_major & projects["requested"].gt(0))
     projects["year"] = projects["year"].astype("Int64")
     for c in ("budget_initial", "budget", "spent"):
         projects[c] = projects[c].astype("Int64")

@@ -195,6 +195,7 @@ def run_report(ds: Dataset, month: int, year: int, tmp: Path) -> None:
     """What ``perfkit report`` runs on the data loaded at ``month``: the typed snapshot, then each
     notebook's calls (papermill aside)."""
     from perfkit.reporting import allocation as B
+    from perfkit.reporting import annex as X
     from perfkit.reporting import annual as R
 
     if not all(ds.has(t) for t in ("projects", "self_eval", "exec_monitor")):
@@ -211,8 +212,10 @@ def run_report(ds: Dataset, month: int, year: int, tmp: Path) -> None:
             rep = R.AnnualReport(a, "测试区", year, month, policy)
             rep.facts = R.report_facts(a, "测试区", year, month, policy)
             for section in (R.title, R.section_requirements, R.section_supervision, R.section_analysis,
-                            R.section_achievements, R.section_next_year, R.appendix):
+                            R.section_achievements, R.section_next_year, R.closing, X.title, X.section_data,
+                            X.section_rules, X.section_ranking, X.section_pending):
                 section(rep)
+            R.unit_letters(rep, tmp)
             event("annual report: ran")
         except InputError as exc:
             _expected(exc, "annual report")

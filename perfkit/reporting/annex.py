@@ -160,9 +160,9 @@ def _escape(text: str) -> str:
     return html.escape(text)
 
 
-RANKING_PARTS = {"rank": "名次", "unit_name": "单位", "projects": "项目数", "part_mean_score": "平均分项",
-                 "part_pass_rate": "合格率分项", "part_execution": "执行率分项", "part_no_warning": "非预警分项",
-                 "part_findings": "审核分项", "composite": "综合得分"}
+RANKING_PARTS = {"rank": "名次", "unit_name": "单位", "department": "主管部门", "projects": "项目数", "part_mean_score": "均分",
+                 "part_pass_rate": "合格率", "part_execution": "执行率", "part_no_warning": "非预警",
+                 "part_findings": "问题", "composite": "综合得分"}
 
 
 def section_ranking(rep: AnnualReport) -> None:
@@ -171,11 +171,11 @@ def section_ranking(rep: AnnualReport) -> None:
     if a.ranking is None:
         return
     D.heading("三、单位综合评定排名（全部单位）", 2)
-    D.paragraph("综合得分由五个分项加权相加，计算方法见本附件第二部分；下表各分项为加权后的分数，相加即为综合得分。"
-                "综合得分相同的单位并列同一名次。")
+    D.paragraph("综合得分由复核均分、合格率、预算执行率、非预警率、审核问题五个分项加权相加，计算方法见本附件第二部分；"
+                "下表各分项为加权后的分数，相加即为综合得分。综合得分相同的单位并列同一名次。")
     table = a.ranking[list(RANKING_PARTS)].rename(columns=RANKING_PARTS)
     ranked = table["名次"].notna()
-    D.table(table[ranked], digits={c: 2 for c in list(RANKING_PARTS.values())[3:]},
+    D.table(table[ranked], digits={c: 2 for c in list(RANKING_PARTS.values())[4:]},
             caption="表 单位综合评定排名（全部单位）")
     unranked = a.ranking.loc[~ranked.to_numpy()]
     if len(unranked):

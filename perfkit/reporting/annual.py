@@ -331,14 +331,15 @@ def section_analysis(rep: AnnualReport) -> None:
         if a.ranking is not None:
             top = a.ranking[list(RANKING_BODY)].rename(columns=RANKING_BODY)
             shown = rep.policy.get("ranking_rows", 15)
-            D.table(top.head(shown), percent=["不合格率", "预算执行率", "预警率"],
-                    digits={"复核平均分": 2, "综合得分": 2},
+            D.table(top.head(shown), percent=["不合格率", "执行率", "预警率"],
+                    digits={"复核均分": 2, "综合得分": 2},
                     caption=f"表 单位综合评定排名（前{shown}名；全部单位及计分口径见技术附件）")
 
 
-RANKING_BODY = {"rank": "名次", "unit_name": "单位", "department": "主管部门", "projects": "项目数",
-                "mean_score": "复核平均分", "fail_rate": "不合格率", "execution": "预算执行率",
-                "warning_rate": "预警率", "findings": "审核问题数", "composite": "综合得分"}
+# short column heads, so none breaks inside a word; 主管部门 and each weighted part are in the annex
+RANKING_BODY = {"rank": "名次", "unit_name": "单位", "projects": "项目数", "mean_score": "复核均分",
+                "fail_rate": "不合格率", "execution": "执行率", "warning_rate": "预警率", "findings": "问题数",
+                "composite": "综合得分"}
 
 
 def section_achievements(rep: AnnualReport) -> None:
@@ -363,3 +364,17 @@ def signing_date(value: object = None) -> str:
     ISO text); none means today, the day the report is generated for signing."""
     when = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)) if value else dt.date.today()
     return f"{when.year}年{when.month}月{when.day}日"
+
+
+LETTERS_FOLDER = "单位反馈通知"
+
+
+def unit_letters(rep: AnnualReport, output_dir: str | Path, deadline: str | None = None) -> Path:
+    """Every unit's feedback letter (.docx) and list (.xlsx) into ``output_dir/单位反馈通知``, from the
+    same analysis as the report: the 通报 the seed sends with it. 涉密 projects appear only in their own
+    unit's files."""
+    from perfkit.reporting.feedback import write_letters
+
+    folder = Path(output_dir) / LETTERS_FOLDER
+    write_letters(rep.analysis, folder, deadline, rep.district)
+    return folder

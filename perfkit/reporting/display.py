@@ -159,11 +159,13 @@ SHORT_TABLE_ROWS = 16  # layout, not policy: a table this short fits on one A4 p
 def table(frame: pd.DataFrame, money: list[str] = (), percent: list[str] = (), digits: dict[str, int] | None = None,
           total: bool = False, caption: str | None = None, rates: dict[str, tuple[str, str]] | None = None) -> None:
     shown = format_table(frame, money, percent, digits, total, rates)
-    cap = f'<p class="noindent figure-caption">{html.escape(numbered(caption))}</p>' if caption else ""
     # a short table is kept on one page (a lone row or two at the top of a page reads as a new table)
     classes = "dataframe short" if len(shown) <= SHORT_TABLE_ROWS else "dataframe"
     markup = shown.to_html(index=False, escape=True, classes=classes, border=0)
-    _show(cap + _NUMBER_CELL.sub(r'<td class="num">\1</td>', markup))
+    if caption:  # the caption inside the table, so a page break never parts them
+        markup = re.sub(r"(<table[^>]*>)", lambda m: m.group(1) + f'<caption class="figure-caption">'
+                        f"{html.escape(numbered(caption))}</caption>", markup, count=1)
+    _show(_NUMBER_CELL.sub(r'<td class="num">\1</td>', markup))
 
 
 def _figure(fig: Any) -> None:

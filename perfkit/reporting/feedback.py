@@ -263,6 +263,16 @@ def write_feedback(a, out: str | Path, deadline: str | None = None, district: st
                    progress: Callable[[Iterable], Iterable] | None = None) -> Feedback:
     """One .docx letter and one .xlsx list per unit into ``out`` (built aside and swapped in whole:
     perfkit.io.outputs)."""
+    out = Path(out)
+    with replaced_folder(out, "feedback", ours=lambda e: e.name.endswith(FEEDBACK_SUFFIXES)) as stage:
+        done = write_letters(a, stage, deadline, district, progress)
+    return Feedback(out, done.units, [out / p.name for p in done.letters], done.unassigned_findings)
+
+
+def write_letters(a, folder: Path, deadline: str | None = None, district: str = "高新区（新市区）",
+                  progress: Callable[[Iterable], Iterable] | None = None) -> Feedback:
+    """The letters and lists written straight into ``folder`` (which the caller builds aside: ``perfkit
+    report`` puts them in its own staging folder, ``perfkit feedback`` in one of its own)."""
     year = a.rules.year
     deadline = deadline or wording()["default_deadline"].format(next_year=year + 1)
     projects, warned, findings = unit_tables(a)
@@ -271,20 +281,20 @@ def write_feedback(a, out: str | Path, deadline: str | None = None, district: st
              if units is not None else pd.Series(dtype=object))
     unit_ids = sorted(set(projects["unit_id"].dropna().astype(str)))
     grades = list(GRADES)
-    out = Path(out)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     letters, used = [], set()
-    with replaced_folder(out, "feedback", ours=lambda e: e.name.endswith(FEEDBACK_SUFFIXES)) as stage:
-        for uid in (progress or (lambda x: x))(unit_ids):
-            name = str(names.get(uid, uid))
-            mine = projects["unit_id"].astype(str).eq(uid)
-            p, wr = projects.loc[mine], warned.loc[warned["unit_id"].astype(str).eq(uid)]
-            f = findings.loc[findings["unit_id"].astype(str).eq(uid)]
-            stem = _file_name(f"{uid}_{name}", used)
-            letter = stage / f"{stem}_绩效评价结果反馈及整改通知.docx"
-            write_letter(letter, name, year, a.month, deadline, district, p, wr, f, _rank_text(a.ranking, uid), grades)
-            write_list(stage / f"{stem}_绩效评价结果明细.xlsx", p, wr, f)
-            letters.append(out / letter.name)
-        lost = findings.loc[findings["unit_id"].isna()]
-        if len(lost):  # findings on projects absent from 项目: listed, never dropped
-            write_list(stage / f"{UNASSIGNED}_审核发现.xlsx", projects.iloc[0:0], warned.iloc[0:0], lost)
-    return Feedback(out, len(unit_ids), letters, len(lost))
+    for uid in (progress or (lambda x: x))(unit_ids):
+        name = str(names.get(uid, uid))
+        mine = projects["unit_id"].astype(str).eq(uid)
+        p, wr = projects.loc[mine], warned.loc[warned["unit_id"].astype(str).eq(uid)]
+        f = findings.loc[findings["unit_id"].astype(str).eq(uid)]
+        stem = _file_name(f"{uid}_{name}", used)
+        letter = folder / f"{stem}_绩效评价结果反馈及整改通知.docx"
+        write_letter(letter, name, year, a.month, deadline, district, p, wr, f, _rank_text(a.ranking, uid), grades)
+        write_list(folder / f"{stem}_绩效评价结果明细.xlsx", p, wr, f)
+        letters.append(letter)
+    lost = findings.loc[findings["unit_id"].isna()]
+    if len(lost):  # findings on projects absent from 项目: listed, never dropped
+        write_list(folder / f"{UNASSIGNED}_审核发现.xlsx", projects.iloc[0:0], warned.iloc[0:0], lost)
+    return Feedback(folder, len(unit_ids), letters, len(lost))

@@ -131,6 +131,9 @@ def _table(doc, node: Tag) -> None:
     rows = node.find_all("tr")
     if not rows:
         return
+    caption = node.find("caption")
+    if caption is not None:
+        doc.add_paragraph(_text(caption), style=doc.styles["Caption"]).paragraph_format.keep_with_next = True
     width = max(len(r.find_all(["th", "td"])) for r in rows)
     table = doc.add_table(rows=0, cols=width, style=doc.styles["Table Grid"])
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
