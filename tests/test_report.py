@@ -336,3 +336,14 @@ def test_level_two_headings_run_into_their_paragraph_and_the_report_ends_signed(
     attachment, issuer, date = (p.text for p in paras[-3:])
     assert attachment.startswith("附件：") and "技术附件（口径说明）" in attachment
     assert issuer.endswith("财政局") and re.fullmatch(r"\d{4}年[1-9]\d?月[1-9]\d?日", date)
+
+
+def test_every_table_lists_the_categories_in_the_seeds_order(reports: Path) -> None:
+    from perfkit.io.contract import CATEGORIES
+
+    html = (reports / "annual_report.html").read_text(encoding="utf-8")
+    orders = []
+    for table in re.findall(r"<table.*?</table>", html, re.S):
+        if re.search(r"<th>支出类别</th>", table):
+            orders.append([c for c in re.findall(r"<td>([^<]+)</td>", table) if c in CATEGORIES])
+    assert len(orders) >= 2 and all(o == list(CATEGORIES) for o in orders)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from perfkit.analyses.evaluation import projects_of_year, read_indicators
+from perfkit.io.contract import CATEGORIES, MONITOR_CLASSES
 from perfkit.io.keys import left_lookup
 from perfkit.io.load import Dataset, InputError
 from perfkit.io.values import group_key, lookup
@@ -182,4 +183,10 @@ def summarize(mon: Monitoring, by: str | list[str]) -> pd.DataFrame:
         "unreported": g["unreported"].sum(),
     })
     out["warning_rate"] = out["warned"] / out["projects"]
-    return out.reset_index()
+    out = out.reset_index()
+    order = {"category": CATEGORIES, "monitor_class": MONITOR_CLASSES}.get(by) if isinstance(by, str) else None
+    if order is not None:  # the contract's order in every table (the seed's), not the alphabet's
+        rank = {c: i for i, c in enumerate(order)}
+        out = out.sort_values(by, key=lambda s: s.astype(object).map(rank).fillna(len(rank)), kind="stable",
+                              ignore_index=True)
+    return out
