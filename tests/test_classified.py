@@ -258,3 +258,27 @@ def test_legacy_publication_folder_is_replaced(tmp_path: Path) -> None:
     src = write(tables([row(A, "否")], ["涉密"]), tmp_path / "d")
     assert run("disclose", str(src), "--out", str(out))[0] == 0
     assert [p.name for p in (out / "public").iterdir()] == ["DW01_单位DW01"]
+
+
+@pytest.mark.parametrize(("first", "second", "classified"), [
+    ("否", "是", True), ("是", "否", True), ("否", "否", False), ("", "秘密", True), ("否", "", False),
+])
+def test_two_classified_columns_are_combined_in_every_listing(tmp_path: Path, demo, first: str, second: str,
+                                                              classified: bool) -> None:
+    """A form with both 涉密 and 是否涉密: the loader (and so every report listing, not only disclosure)
+    treats a project as 涉密 when either column says so — never only the first column."""
+    from perfkit.io.load import load
+    from perfkit.io.write import write_tables_folder
+
+    folder = write_tables_folder({"projects": demo.tables["projects"]}, tmp_path / "d")
+    csv = folder / "项目.csv"
+    p = pd.read_csv(csv, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    row = p.index[p["涉密"].eq("否")][0]
+    p["是否涉密"] = p["涉密"]
+    p.loc[row, "涉密"], p.loc[row, "是否涉密"] = first, second
+    p.to_csv(csv, index=False, encoding="utf-8-sig")
+    ds = load(folder)
+    got = ds.table("projects").set_index("project_id").loc[p.loc[row, "项目编码"], "classified"]
+    assert bool(got) is classified
+    assert not any("未识别" in n and "是否涉密" in n for n in ds.notes)
+    assert ds.counts["读入"].sum() == ds.counts["载入"].sum() + ds.counts["隔离"].sum()

@@ -82,21 +82,28 @@ def split_header(raw: object) -> tuple[str, str]:
     return text, ""
 
 
-def match_headers(raw_headers: Iterable[object], table: Table) -> tuple[dict[object, Column], dict[str, str]]:
-    """Map the file's headers to contract columns; also return the unit printed in each header."""
+def match_headers(raw_headers: Iterable[object], table: Table
+                  ) -> tuple[dict[object, Column], dict[str, str], dict[object, Column]]:
+    """Map the file's headers to contract columns; also return the unit printed in each header, and the
+    headers that name a column already found under another spelling (``涉密`` and ``是否涉密`` side by side):
+    the first is read; a second 涉密 column is combined with it (涉密 if either says so), any other is
+    reported as ignored."""
     lookup: dict[str, Column] = {}
     for col in table.columns:
         for name in (col.header, *col.aliases):
             lookup[name] = col
     mapping: dict[object, Column] = {}
     units: dict[str, str] = {}
+    again: dict[object, Column] = {}
     for raw in raw_headers:
         name, unit = split_header(raw)
         col = lookup.get(name)
         if col is not None and col.name not in units:
             mapping[raw] = col
             units[col.name] = unit
-    return mapping, units
+        elif col is not None:
+            again[raw] = col
+    return mapping, units, again
 
 
 # ---------------------------------------------------------------------------------------------- reading
@@ -726,14 +733,19 @@ def validate_table(raw: pd.DataFrame | RawTable, table: Table, file: str, known:
         notes.append(f"{file}「{table.sheet}」：{int(blank.sum())} 个空行已忽略（不计入读入行数）")
     raw = raw.loc[~blank]
     n = len(raw)
-    mapping, units = match_headers(raw.columns, table)
+    mapping, units, again = match_headers(raw.columns, table)
     missing = [c for c in table.columns if c.required and c.name not in units]
     if missing:
         found = "、".join(str(h) for h in raw.columns) or "（无表头）"
         q = _table_failure(file, table.sheet, header_row, n, "、".join(c.header for c in missing), "缺少必需的列",
                            found)
         return None, q, {"读入": n, "载入": 0, "隔离": n}, notes, {}
-    unknown = [str(h) for h in raw.columns if h not in mapping and not str(h).endswith("重复〕")
+    first = {c.name: h for h, c in mapping.items()}
+    for h, col in again.items():
+        if col.name != "classified":
+            notes.append(f"{file}「{table.sheet}」：「{h}」与「{first[col.name]}」是同一列（{col.header}），"
+                         f"只读取「{first[col.name]}」")
+    unknown = [str(h) for h in raw.columns if h not in mapping and h not in again and not str(h).endswith("重复〕")
                and not (str(h).endswith("列无表头）") and V.is_blank(raw[h]).all())]
     if unknown:
         notes.append(f"{file}「{table.sheet}」：未识别的列已忽略：{'、'.join(unknown)}")
@@ -745,6 +757,14 @@ def validate_table(raw: pd.DataFrame | RawTable, table: Table, file: str, known:
     prepared: dict[str, object] = {}
     for raw_header, col in mapping.items():
         prepared.update(prepare_column(raw[raw_header], col))
+    for raw_header, col in again.items():  # a second 涉密 column: 涉密 if either says so (fail closed)
+        if col.name == "classified":
+            other = prepare_column(raw[raw_header], col)
+            flag = prepared[col.name] | other[col.name]
+            prepared[col.name + BAD] = (prepared[col.name + BAD] | other[col.name + BAD]) & ~flag
+            prepared[col.name] = flag
+            notes.append(f"{file}「{table.sheet}」：「{first[col.name]}」与「{raw_header}」都标注涉密，"
+                         "任一列标为涉密的项目按涉密处理")
     frame = pd.DataFrame(prepared, index=raw.index)
     by_name = {c.name: h for h, c in mapping.items()}
     import pandera.pandas as pa  # here, not at module level: reading a snapshot never validates
