@@ -103,3 +103,21 @@ def test_feedback_cli(demo_dir, tmp_path) -> None:
                             "2022", "--out", str(out)], capture_output=True, text=True)
     assert again.returncode == 2 and "Traceback" not in again.stderr
     assert len(list(out.glob("*.docx"))) == 3  # a failed run leaves the previous letters in place
+
+
+def test_an_unranked_unit_is_told_its_rank_is_pending(run, tmp_path: Path) -> None:
+    """A unit none of whose projects could be recomputed is not ranked: its letter says the scores are
+    being verified and why, not "排名未排名"."""
+    import copy
+
+    from perfkit.reporting.feedback import _rank_text, write_letters
+
+    a = copy.copy(run[0])  # the module's analysis stays as it was for the other tests
+    uid = str(a.ranking["unit_id"].iloc[0])
+    a.ranking = a.ranking.assign(rank=a.ranking["rank"].astype("Float64"))
+    a.ranking.loc[a.ranking.index[0], ["rank", "unranked_reason"]] = [pd.NA, "全部项目待核实"]
+    assert _rank_text(a.ranking, uid)[0] == "未排名：全部项目待核实"
+    done = write_letters(a, tmp_path / "letters")
+    letter = next(p for p in done.letters if p.name.startswith(uid + "_"))
+    text = "\n".join(p.text for p in docx.Document(str(letter)).paragraphs)
+    assert "暂不参加综合评定排名" in text and "全部项目待核实" in text and "排名未排名" not in text

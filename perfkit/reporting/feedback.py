@@ -83,7 +83,7 @@ def _rank_text(ranking: pd.DataFrame | None, unit_id: str) -> tuple[str, str, in
         return "", "", 0
     r = ranking.assign(unit_id=ranking["unit_id"].astype(str)).set_index("unit_id")
     if pd.isna(r.loc[unit_id, "rank"]):  # no recomputed total: listed unranked, with the ranking's reason
-        return f"未排名（{r.loc[unit_id, 'unranked_reason']}）", "—", len(r)
+        return f"未排名：{r.loc[unit_id, 'unranked_reason']}", "—", len(r)
     rank = int(r.loc[unit_id, "rank"])
     tied = int((r["rank"] == rank).sum()) > 1
     return f"{'并列' if tied else ''}第{rank}名", f"{float(r.loc[unit_id, 'composite']):.2f}", len(r)
@@ -156,7 +156,9 @@ def write_letter(path: Path, unit_name: str, year: int, month: int | None, deadl
 
     doc.add_paragraph(w["sections"]["rank"], style=h1)
     rank_text, composite, total = rank
-    if rank_text:
+    if rank_text.startswith("未排名："):  # nothing recomputable yet: said as a pending state, not a verdict
+        doc.add_paragraph(w["rank_pending"].format(reason=rank_text.removeprefix("未排名：")))
+    elif rank_text:
         doc.add_paragraph(w["rank"].format(score=composite, total=total, rank=rank_text))
 
     doc.add_paragraph(w["sections"]["rectify"], style=h1)
