@@ -86,6 +86,8 @@ def test_an_older_file_is_migrated_and_tables_grow_new_columns(tmp_path) -> None
     con.execute("INSERT INTO archive_years VALUES (2020, now(), 'mof2020', 'old.xlsx')")
     con.execute("CREATE TABLE result_projects AS SELECT 2020 AS year, 'P1' AS project_id, '良' AS grade")
     con.close()
+    before = arc.years(db)  # read before any write migrates it: the newer columns are there, empty
+    assert before["year"].tolist() == [2020] and before["profile_version"].isna().all()
     arc.add_year(db, 2021, {}, {"projects": pd.DataFrame({"project_id": ["P1"], "grade": ["中"], "status": ["完整"]})},
                  profile_version="abc")
     with arc.connect(db, read_only=True) as con:

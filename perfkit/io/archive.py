@@ -200,8 +200,13 @@ def years(path: str | Path = DEFAULT_ARCHIVE) -> pd.DataFrame:
         return pd.DataFrame(columns=["year", "added_at", "profile", "profile_version", "source", "as_of_month"])
     with connect(path, read_only=True) as con:  # readers never lock others out (two report kernels read at once)
         _refuse_newer(con)
-        return con.execute("SELECT year, added_at, profile, profile_version, source, as_of_month, perfkit_version "
-                           "FROM archive_years ORDER BY year").df()
+        # a reader does not migrate: a file written by an older version lacks the newer columns until the
+        # next write, and shows them empty
+        have = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                          "WHERE table_name = 'archive_years'").fetchall()}
+        wanted = ("year", "added_at", "profile", "profile_version", "source", "as_of_month", "perfkit_version")
+        select = ", ".join(c if c in have else f"NULL AS {c}" for c in wanted)
+        return con.execute(f"SELECT {select} FROM archive_years ORDER BY year").df()
 
 
 def read(path: str | Path, kind: str, only: list[int] | None = None) -> pd.DataFrame | None:
