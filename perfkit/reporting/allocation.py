@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from perfkit.analyses.application import proposal_by_unit, scenarios, warning_sweep
+from perfkit.analyses.application import proposal_by_unit, scenarios, warned_at, warning_sweep
 from perfkit.analyses.evaluation import PENDING, grade_label
 from perfkit.api import Analysis, analyze
 from perfkit.io.values import FEN_PER_WAN, excel_column, format_wan
@@ -163,8 +163,12 @@ def sweep_table(al: Allocation) -> pd.DataFrame:
 
 def section_sweep(al: Allocation) -> None:
     D.heading("五、预警阈值敏感性", 2)
+    a = al.analysis
     sweep = sweep_table(al)
-    D.chart_sweep(sweep)
+    mon = a.monitoring.projects
+    # warned whatever the threshold: the rule at an infinite threshold (red light, 完全不可能, 未报送)
+    D.chart_sweep(mon["deviation_pp"], warned_at(a.monitoring, float("inf"), a.rules),
+                  float(a.rules["monitoring.warning_deviation"]), sweep["threshold"].astype(float).tolist())
     D.table(sweep.rename(columns={"threshold": "偏差阈值（百分点）", "warned": "预警项目数", "warned_budget": "预警金额"}),
             money=["预警金额"], caption="表6 偏差阈值 10%–30% 下的预警项目数与金额（金额单位：万元）")
 

@@ -16,7 +16,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-from perfkit.io.values import format_wan
+from perfkit.io.values import FEN_PER_WAN, format_wan
 from perfkit.reporting.fonts import set_theme
 
 _NUMBER_CELL = re.compile(r"<td>([-+]?[\d,]*\.?\d+%?)</td>")  # numbers align right, text left
@@ -179,79 +179,254 @@ def _figure(fig: Any) -> None:
     display(Image(data=buf.getvalue(), format="png"))
 
 
-def chart_categories(by_cat: pd.DataFrame) -> None:
-    """Budget by 支出类别 with the execution rate."""
+# Charts print on a black-and-white office printer (REPORT_STYLE.md): greys and hatching tell the series
+# apart, one accent colour marks the exceptions (failing, warned, hardly spent) — never colour alone.
+GREYS = ("#f2f2f2", "#c8c8c8", "#8c8c8c", "#4d4d4d")
+ACCENT = "#b03a2e"
+EDGE = "#222222"
+FAIL_HATCH = "////"
+
+
+def _thousands(v: float, _pos: object = None) -> str:
+    return f"{v:,.0f}"
+
+
+def _legend_below(ax: Any, handles: list | None = None, labels: list[str] | None = None, ncol: int = 4) -> Any:
+    """The legend under the axes (below the x label), so it can never cover a bar or a line."""
+    args = (handles, labels) if handles is not None else ()
+    return ax.legend(*args, loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=ncol, fontsize=8, frameon=False)
+
+
+def figure_categories(by_cat: pd.DataFrame, projects: pd.DataFrame, light: dict[str, float]) -> Any:
+    """Each 支出类别's budget split by its projects' execution rate (全年执行数 ÷ 全年预算数) into the
+    execution-light bands of the rulebook (``monitoring.execution_light``: at the year's end the time
+    progress is 100%, so the ratio is the rate itself). Table 1 gives each category's overall rate; this
+    shows how much money sits in projects that hardly spent — which an average hides."""
     import matplotlib.pyplot as plt
 
-    if not len(by_cat):  # no project carries a 支出类别: the table above says so, nothing to draw
-        return
     set_theme()
-    fig, ax = plt.subplots(figsize=(7.5, 3.2))
-    budget = by_cat["全年预算数"].astype(float).fillna(0) / 1e6
-    ax.barh(by_cat.index, budget, color="#b03a2e")
-    for y, (b, r) in enumerate(zip(budget, by_cat["执行率"], strict=True)):
-        ax.text(b, y, f"  {b:,.0f} 万元（执行率 {r:.1%}）", va="center", fontsize=8)
-    ax.set_xlabel("全年预算数（万元）")
+    cats = list(by_cat.index)
+    p = projects.loc[projects["category"].astype(object).isin(cats)]
+    budget = p["budget"].astype("Float64").fillna(0).astype(float)
+    rate = p["spent"].astype("Float64").astype(float) / budget.where(budget > 0)
+    red, yellow = float(light["red"]), float(light["yellow"])
+    bands = [  # (label, mask, colour, hatch): the exception first, in the accent colour
+        (f"执行率低于{red:.0%}", rate < red, ACCENT, FAIL_HATCH),
+        (f"执行率{red:.0%}至{yellow:.0%}", (rate >= red) & (rate < yellow), GREYS[2], "...."),
+        (f"执行率{yellow:.0%}及以上", rate >= yellow, GREYS[1], ""),
+        ("无预算数或执行数", rate.isna(), GREYS[0], "xx"),
+    ]
+    cat = p["category"].astype(object)
+    fig, ax = plt.subplots(figsize=(7.5, 3.4))
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(_thousands))
+    left = np.zeros(len(cats))
+    for label, mask, colour, hatch in bands:
+        by = (budget[mask.fillna(False).to_numpy(bool)].groupby(cat[mask.fillna(False).to_numpy(bool)]).sum()
+              .reindex(cats, fill_value=0.0) / float(FEN_PER_WAN))
+        n = (mask.fillna(False).astype(bool).groupby(cat).sum().reindex(cats, fill_value=0)).astype(int)
+        if not n.sum() and label.startswith("无"):
+            continue
+        ax.barh(cats, by.to_numpy(), left=left, color=colour, hatch=hatch, edgecolor=EDGE, linewidth=0.5,
+                label=f"{label}（{int(n.sum())}个项目）")
+        if colour == ACCENT:  # the exceptions carry their figures, however thin their bar
+            for y, (v, k) in enumerate(zip(by.to_numpy(), n.to_numpy(), strict=True)):
+                if k:
+                    ax.annotate(f"{k}个，{v:,.2f}万元", (left[y] + v, y), xytext=(3, 7), textcoords="offset points",
+                                fontsize=7, color=ACCENT, va="bottom")
+        left += by.to_numpy()
+    ax.set_xlim(0, max(left.max(), 1.0) * 1.12)
     ax.invert_yaxis()
-    ax.set_xlim(0, max(budget.max(), 1.0) * 1.45)
-    ax.set_title(numbered("图1 四类支出预算规模与执行率"))
-    _figure(fig)
+    ax.set_xlabel("全年预算数（万元）")
+    ax.set_title(numbered("图 各支出类别预算按项目执行率分段"))
+    _legend_below(ax, ncol=2)
+    return fig
+
+
+def chart_categories(by_cat: pd.DataFrame, projects: pd.DataFrame | None = None,
+                     light: dict[str, float] | None = None) -> None:
+    """图: each category's budget by its projects' execution rate (see :func:`figure_categories`).
+
+    Without the projects and the rulebook's execution-light bands there is nothing a chart would add to
+    Table 1 (which already gives each category's budget and rate), so nothing is drawn."""
+    if not len(by_cat) or projects is None or light is None:
+        return
+    _figure(figure_categories(by_cat, projects, light))
+
+
+LIGHT_STYLE = {"绿": (GREYS[0], ""), "蓝": (GREYS[1], "...."), "黄": (GREYS[2], "\\\\\\\\"), "红": (ACCENT, FAIL_HATCH)}
+OTHER_LIGHT = ("#ffffff", "xx")  # lights of the rulebook's own (未报送): white with crosses
+
+
+def figure_lights(projects: pd.DataFrame) -> Any:
+    """Projects by monitoring light and 监控分类; red and any light of the rulebook's own (未报送) carry
+    their counts on the bar, the legend sits under the axes."""
+    import matplotlib.pyplot as plt
+
+    set_theme()
+    order = list(LIGHT_STYLE)
+    # lights of their own (未报送, from the rulebook) follow the four colours: never left out
+    order += [str(c) for c in pd.Series(projects["light"]).astype("category").cat.categories if c not in order]
+    t = pd.crosstab(projects["monitor_class"], projects["light"]).reindex(columns=order, fill_value=0)
+    fig, ax = plt.subplots(figsize=(7.5, 2.9))
+    left = np.zeros(len(t))
+    labels = [str(i) for i in t.index]
+    for light in order:
+        colour, hatch = LIGHT_STYLE.get(light, OTHER_LIGHT)
+        counts = t[light].to_numpy()
+        ax.barh(labels, counts, left=left, color=colour, hatch=hatch, edgecolor=EDGE, linewidth=0.5,
+                label=f"{light}灯" if light in LIGHT_STYLE else light)
+        left += counts
+    exceptions = [c for c in order if c not in ("绿", "蓝", "黄")]  # red and the rulebook's own (未报送)
+    for y in range(len(t)):  # the exceptions' counts written after each bar, however thin their part
+        text = "，".join(f"{c}{'灯' if c in LIGHT_STYLE else ''}{int(t.iloc[y][c])}个" for c in exceptions)
+        ax.annotate(text, (left[y], y), xytext=(4, 0), textcoords="offset points", va="center", fontsize=7.5,
+                    color=ACCENT)
+    ax.set_xlim(0, max(left.max(), 1) * 1.32)
+    ax.invert_yaxis()
+    ax.set_xlabel("项目数")
+    ax.set_title(numbered("图 监控灯分布（按监控分类，项目取其最差的灯）"))
+    _legend_below(ax, ncol=len(order))
+    return fig
 
 
 def chart_lights(projects: pd.DataFrame) -> None:
-    """Projects by monitoring light and 监控分类."""
+    """Projects by monitoring light and 监控分类 (Table 3 counts only the red ones and the warnings)."""
+    _figure(figure_lights(projects))
+
+
+def figure_scores(projects: pd.DataFrame, bands: dict[str, float], below: str | None = None) -> Any:
+    """Distribution of the recomputed totals (复核分), bars shaded by grade band; the projects under the
+    lowest band are drawn in the accent colour with their count over each bar and once more one by one in
+    a strip under the histogram — a handful of failing projects beside a thousand good ones would
+    otherwise be bars one pixel high. The units' own totals (单位自评分) are drawn as an outline."""
     import matplotlib.pyplot as plt
 
     set_theme()
-    order = ["绿", "蓝", "黄", "红"]
-    colors = {"绿": "#3c8d40", "蓝": "#2f6db5", "黄": "#e0a800", "红": "#c0392b"}
-    # lights of their own (未报送, from the rulebook) follow the four colours, in grey: never left out
-    order += [str(c) for c in pd.Series(projects["light"]).astype("category").cat.categories if c not in order]
-    t = pd.crosstab(projects["monitor_class"], projects["light"]).reindex(columns=order, fill_value=0)
-    fig, ax = plt.subplots(figsize=(7.5, 2.6))
-    left = np.zeros(len(t))
-    for light in order:
-        ax.barh(t.index, t[light], left=left, color=colors.get(light, "#9e9e9e"),
-                label=f"{light}灯" if light in colors else light)
-        left += t[light].to_numpy()
-    ax.legend(ncol=4, fontsize=8, loc="lower right")
-    ax.set_xlabel("项目数")
-    ax.set_title(numbered("图2 监控灯分布（按监控分类，项目取其最差的灯）"))
-    _figure(fig)
-
-
-def chart_scores(projects: pd.DataFrame, bands: dict[str, float]) -> None:
-    """Distribution of recomputed self-evaluation totals with the grade bands."""
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    set_theme()
-    fig, ax = plt.subplots(figsize=(7.5, 3.0))
-    totals = projects["total"].dropna()
-    low = max(0.0, np.floor((min(totals.min(), min(bands.values())) - 5) / 5) * 5) if len(totals) else 0.0
-    sns.histplot(totals, bins=np.arange(low, 101, 2.5), ax=ax, color="#b03a2e")
-    ax.set_xlim(low, 101)
-    for g, lo in bands.items():
-        ax.axvline(lo, color="#555", ls="--", lw=0.8)
-        ax.text(lo, ax.get_ylim()[1] * 0.92, f" {g}≥{lo:g}", fontsize=8)
-    ax.set_xlabel("复核总分")
+    totals = projects["total"].astype(float).dropna()
+    own = projects["unit_total"].astype(float).dropna() if "unit_total" in projects else pd.Series(dtype=float)
+    edges = sorted(bands.items(), key=lambda kv: kv[1])  # lowest band first
+    lowest = float(edges[0][1])
+    step = 2.5
+    seen = pd.concat([totals, own])
+    low = max(0.0, np.floor((min(seen.min(), lowest) - 5) / 5) * 5) if len(seen) else 0.0
+    high = max(100.0, float(np.ceil(seen.max() / step) * step)) if len(seen) else 100.0
+    bins = np.arange(low, high + step + 1e-9, step)
+    fig, (ax, strip) = plt.subplots(2, 1, figsize=(7.5, 3.9), sharex=True, height_ratios=[4, 1])
+    groups = [(f"{below}（低于{lowest:g}分）" if below else f"低于{lowest:g}分", totals < lowest, ACCENT, FAIL_HATCH)]
+    shades = list(GREYS[:3])[::-1]  # darker for the lower bands
+    for i, (grade, lo) in enumerate(edges):
+        hi = edges[i + 1][1] if i + 1 < len(edges) else np.inf
+        groups.append((f"{grade}（{lo:g}分及以上）" if hi == np.inf else f"{grade}（{lo:g}–{hi:g}分）",
+                       (totals >= lo) & (totals < hi), shades[min(i, len(shades) - 1)], ""))
+    bottom = np.zeros(len(bins) - 1)
+    width = np.diff(bins)
+    for label, mask, colour, hatch in groups:
+        counts, _ = np.histogram(totals[mask], bins=bins)
+        ax.bar(bins[:-1], counts, width=width, bottom=bottom, align="edge", color=colour, hatch=hatch,
+               edgecolor=EDGE, linewidth=0.4, label=f"{label}：{int(mask.sum())}个")
+        bottom += counts
+    top = max(bottom.max(), 1)
+    if len(own):
+        counts, _ = np.histogram(own, bins=bins)
+        top = max(top, counts.max())
+        ax.stairs(counts, bins, color=EDGE, linewidth=1.0, linestyle="--",
+                  label=f"单位自评分分布（低于{lowest:g}分：{int((own < lowest).sum())}个）")
+    failing_counts, _ = np.histogram(totals[totals < lowest], bins=bins)
+    for x, k, f in zip(bins[:-1] + width / 2, bottom, failing_counts, strict=True):
+        if f or 0 < k < top * 0.03:  # bars too low to see carry their count; the failing ones in the accent
+            ax.annotate(str(int(k)), (x, k), xytext=(0, 2), textcoords="offset points", ha="center",
+                        fontsize=7, color=ACCENT if f else EDGE)
+    ax.set_ylim(0, top * 1.12)
+    for grade, lo in edges:
+        ax.axvline(lo, color=EDGE, ls=":", lw=0.8)
+        ax.annotate(f"{grade}≥{lo:g}", (lo, top * 1.12), xytext=(2, -10), textcoords="offset points", fontsize=7)
     ax.set_ylabel("项目数")
-    ax.set_title(numbered("图3 项目自评复核得分分布"))
-    _figure(fig)
+    ax.set_title(numbered("图 项目复核分分布（与单位自评分对照）"))
+    # the strip: every project under the lowest band, one mark each, at its recomputed total
+    failing = totals[totals < lowest].sort_values()
+    jitter = (np.arange(len(failing)) % 3 - 1) * 0.25
+    strip.scatter(failing.to_numpy(), jitter, marker="o", s=14, color=ACCENT, edgecolor=EDGE, linewidth=0.4,
+                  label=f"复核分低于{lowest:g}分的项目（逐个）")
+    strip.axvline(lowest, color=EDGE, ls=":", lw=0.8)
+    strip.set_ylim(-0.8, 0.8)
+    strip.set_yticks([])
+    strip.set_ylabel(f"低于{lowest:g}分", rotation=0, ha="right", va="center", fontsize=8)
+    strip.set_xlim(bins[0], bins[-1])
+    strip.set_xlabel("复核分（待核实项目未评分，不在图中）")
+    handles, labels = ax.get_legend_handles_labels()
+    h2, l2 = strip.get_legend_handles_labels()
+    strip.legend(handles + h2, labels + l2, loc="upper center", bbox_to_anchor=(0.5, -0.9), ncol=2, fontsize=8,
+                 frameon=False)
+    return fig
 
 
-def chart_sweep(sweep: pd.DataFrame) -> None:
-    """Warned projects and their amount as the deviation threshold moves."""
+def chart_scores(projects: pd.DataFrame, bands: dict[str, float], below: str | None = None) -> None:
+    """Distribution of recomputed totals with the grade bands and the failing projects made visible;
+    ``below`` names the grade under the lowest band (rulebook ``evaluation.grade_below``)."""
+    _figure(figure_scores(projects, bands, below))
+
+
+def figure_sweep(deviation: pd.Series, warned_anyway: pd.Series, threshold: float, span: list[float]) -> Any:
+    """Where projects lie against the deviation threshold: a histogram of each project's deviation between
+    execution progress and target completion (百分点), the projects over the rulebook's threshold in the
+    accent colour, those warned whatever the threshold (red execution light, 完全不可能, 未报送) hatched, the
+    threshold itself and the range the sensitivity table tries marked. The table gives the counts at each
+    threshold; the chart shows how many projects sit just either side of it.
+
+    Bars far taller than the region around the threshold are cut at the top and carry their count, so the
+    few projects near the line stay visible."""
     import matplotlib.pyplot as plt
 
     set_theme()
-    fig, ax = plt.subplots(figsize=(7.5, 3.0))
-    ax.plot(sweep["threshold"], sweep["warned"], marker="o", color="#b03a2e")
-    ax.set_xlabel("偏差阈值（百分点）")
-    ax.set_ylabel("预警项目数")
-    ax2 = ax.twinx()
-    ax2.plot(sweep["threshold"], sweep["warned_budget"].astype(float) / 1e6, marker="s", color="#2f6db5")
-    ax2.set_ylabel("预警金额（万元）")
-    ax2.grid(False)
-    ax.set_title(numbered("图 预警项目数与金额随偏差阈值变化"))
-    _figure(fig)
+    dev = deviation.astype(float)
+    anyway = warned_anyway.fillna(False).astype(bool).to_numpy()
+    known = dev.notna().to_numpy()
+    step = 2.0
+    high = max(float(np.ceil(np.nanmax(dev.to_numpy()) / step) * step) if known.any() else 0.0,
+               float(max(span)) + step, float(threshold) + step)
+    bins = np.arange(0.0, high + step + 1e-9, step)
+    x = dev.to_numpy()
+    groups = [
+        (f"因其他原因已预警（红灯、完全不可能、未报送），与阈值无关：{int((known & anyway).sum())}个", known & anyway,
+         GREYS[3], "xx"),
+        (f"偏差超过现行阈值而预警：{int((known & ~anyway & (x > threshold)).sum())}个",
+         known & ~anyway & (x > threshold), ACCENT, FAIL_HATCH),
+        (f"未预警：{int((known & ~anyway & ~(x > threshold)).sum())}个", known & ~anyway & ~(x > threshold),
+         GREYS[1], ""),
+    ]
+    fig, ax = plt.subplots(figsize=(7.5, 3.3))
+    bottom = np.zeros(len(bins) - 1)
+    for label, mask, colour, hatch in groups:
+        counts, _ = np.histogram(x[mask], bins=bins)
+        ax.bar(bins[:-1], counts, width=step, bottom=bottom, align="edge", color=colour, hatch=hatch,
+               edgecolor=EDGE, linewidth=0.4, label=label)
+        bottom += counts
+    near = bottom[bins[:-1] >= min(span)]
+    cap = max(float(near.max()) * 1.6 if len(near) else 0.0, 5.0)
+    ax.set_ylim(0, cap)
+    for left_edge, k in zip(bins[:-1], bottom, strict=True):
+        if k > cap:  # cut at the top: the true height written on it
+            ax.annotate(f"{int(k)}↑", (left_edge + step / 2, cap), xytext=(0, -3), textcoords="offset points",
+                        ha="center", va="top", rotation=90, fontsize=6.5, color=EDGE,
+                        bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none"})
+    ax.axvspan(min(span), max(span), color=GREYS[0], zorder=0,
+               label=f"敏感性测算区间（{min(span):g}–{max(span):g}个百分点）")
+    ax.axvline(threshold, color=ACCENT, lw=1.4, label=f"现行预警阈值：偏差超过{threshold:g}个百分点")
+    ax.set_xlim(bins[0], bins[-1])
+    ax.set_ylabel("项目数")
+    ax.set_xlabel("执行进度与绩效目标完成率的偏差（百分点）")
+    ax.set_title(numbered("图 项目偏差分布与预警阈值"))
+    handles, labels = ax.get_legend_handles_labels()
+    missing = int((~known).sum())
+    if missing:  # counted, never silently left out
+        from matplotlib.patches import Patch
+
+        handles.append(Patch(facecolor="none", edgecolor="none"))
+        labels.append(f"无可比较的完成率（不在图中）：{missing}个")
+    _legend_below(ax, handles, labels, ncol=1)
+    return fig
+
+
+def chart_sweep(deviation: pd.Series, warned_anyway: pd.Series, threshold: float, span: list[float]) -> None:
+    """Projects' deviations against the warning threshold (see :func:`figure_sweep`)."""
+    _figure(figure_sweep(deviation, warned_anyway, threshold, span))
