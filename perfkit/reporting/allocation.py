@@ -12,8 +12,8 @@ import pandas as pd
 from perfkit.analyses.application import proposal_by_unit, scenarios, warned_at, warning_sweep
 from perfkit.analyses.evaluation import PENDING, grade_label
 from perfkit.api import Analysis, analyze
-from perfkit.io.values import FEN_PER_WAN, excel_column, format_wan
-from perfkit.io.write import atomic_path, excel_writer, inert_frame
+from perfkit.io.values import format_wan, plain_text
+from perfkit.io.write import atomic_path, excel_writer
 from perfkit.reporting import display as D
 from perfkit.reporting.annex import basis
 from perfkit.reporting.annual import requested_facts
@@ -177,55 +177,38 @@ INTERNAL_MARK = "内部资料_不得公开"
 
 
 def export_workbook(al: Allocation, output_dir: str | Path) -> Path:
-    """预算安排建议.xlsx: per project and per unit, 万元 formats, frozen panes, totals as SUM formulas
-    checked against the exact 分 totals."""
+    """预算安排建议.xlsx: per project (with 单位名称 and 主管部门) and per unit, in the shared layout of
+    :mod:`perfkit.reporting.workbook` — title, widths, A4 landscape print setup, 万元 formats, and 合计
+    rows summed exactly in 分 with a note on rounding."""
+    from perfkit.reporting.workbook import write_table
+
     a = al.analysis
     # it lists 涉密 projects: marked internal in its name, on every sheet and on every printed page
     path = Path(output_dir) / f"{al.year + 1}年度预算安排建议_{INTERNAL_MARK}.xlsx"
+    mark = INTERNAL_MARK.replace("_", " ")
     p = a.proposal
+    units = proposal_by_unit(p, a.data)
+    names = plain_text(units[["unit_id", "unit_name", "department"]]).set_index("unit_id")  # always present
+    unit_of = p["unit_id"].astype(object)
     proj = pd.DataFrame({
-        "项目编码": p["project_id"], "项目名称": p["project_name"], "单位编码": p["unit_id"], "支出类别": p["category"],
-        "复核总分": p["total"], "等级": grade_label(p), "安排建议": p["action"], "调整比例": p["change"],
-        "本年预算（万元）": p["budget"].astype("Float64") / FEN_PER_WAN,
-        "执行数（万元）": p["spent"].astype("Float64") / FEN_PER_WAN,
-        "建议安排（万元）": p["proposal"].astype("Float64") / FEN_PER_WAN,
-        "收回资金（万元）": p["recovered"].astype("Float64") / FEN_PER_WAN,
+        "项目编码": p["project_id"], "项目名称": p["project_name"], "单位编码": p["unit_id"],
+        "单位名称": unit_of.map(names["unit_name"]), "主管部门": unit_of.map(names["department"]),
+        "支出类别": p["category"], "复核总分": p["total"], "等级": grade_label(p), "安排建议": p["action"],
+        "调整比例": p["change"], "本年预算（万元）": p["budget"], "执行数（万元）": p["spent"],
+        "建议安排（万元）": p["proposal"], "收回资金（万元）": p["recovered"],
         "复算状态": p["status"], "涉密": p["classified"].map({True: "是", False: ""}),
     })
-    units = proposal_by_unit(p, a.data)
     unit_sheet = pd.DataFrame({
-        "单位编码": units["unit_id"], "单位名称": units.get("unit_name", units["unit_id"]),
-        "主管部门": units.get("department", ""), "项目数": units["projects"],
-        "本年预算（万元）": units["budget"].astype("Float64") / FEN_PER_WAN,
-        "建议安排（万元）": units["proposal"].astype("Float64") / FEN_PER_WAN,
-        "收回资金（万元）": units["recovered"].astype("Float64") / FEN_PER_WAN,
+        "单位编码": units["unit_id"], "单位名称": units["unit_name"], "主管部门": units["department"],
+        "项目数": units["projects"],
+        "本年预算（万元）": units["budget"], "建议安排（万元）": units["proposal"], "收回资金（万元）": units["recovered"],
     })
+    money = [c for c in proj.columns if "万元" in c]
     with atomic_path(path) as tmp, excel_writer(tmp) as xl:
-        book = xl.book
-        head = book.add_format({"bold": True, "bg_color": "#F1E6E6", "border": 1, "text_wrap": True,
-                                "align": "center", "valign": "vcenter"})
-        money = book.add_format({"num_format": "#,##0.00"})
-        pct = book.add_format({"num_format": "0%"})
-        total_fmt = book.add_format({"bold": True, "num_format": "#,##0.00", "top": 1})
-        for name, frame in (("按项目", proj), ("按单位", unit_sheet)):
-            frame = inert_frame(frame)
-            frame.to_excel(xl, sheet_name=name, index=False, startrow=1)
-            ws = xl.sheets[name]
-            ws.write_string(0, 0, f"{al.district}{al.year + 1}年度预算安排建议（{name}）  {INTERNAL_MARK.replace('_', ' ')}（含涉密项目）", head)
-            ws.set_header(f"&C{INTERNAL_MARK.replace('_', ' ')}")
-            for c, col in enumerate(frame.columns):
-                ws.write_string(1, c, col, head)
-                fmt = money if "万元" in col else pct if col == "调整比例" else None
-                ws.set_column(c, c, 16 if "万元" in col else 28 if "名称" in col else 12, fmt)
-            ws.freeze_panes(2, 2)
-            ws.autofilter(1, 0, len(frame) + 1, len(frame.columns) - 1)
-            last = len(frame) + 2
-            ws.write_string(last, 0, "合计", total_fmt)
-            for c, col in enumerate(frame.columns):
-                if "万元" in col:
-                    letter = excel_column(c)
-                    exact = frame[col].astype(float).sum()
-                    ws.write_formula(last, c, f"=SUM({letter}3:{letter}{last})", total_fmt, round(exact, 6))
+        for name, frame, extra in (("按项目", proj, {"decimals": ["复核总分"], "percent": ["调整比例"]}),
+                                   ("按单位", unit_sheet, {"counts": ["项目数"], "sums": ["项目数"]})):
+            write_table(xl, name, frame, f"{al.district}{al.year + 1}年度预算安排建议（{name}）  {mark}（含涉密项目）",
+                        money=[c for c in money if c in frame.columns], total=True, page_header=mark, **extra)
     return path
 
 
