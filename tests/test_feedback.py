@@ -26,7 +26,8 @@ def run(demo_dir, tmp_path_factory):
 
 
 def _lists(folder: Path) -> dict[str, dict[str, pd.DataFrame]]:
-    return {p.name: pd.read_excel(p, sheet_name=None, dtype=str) for p in sorted(folder.glob("*.xlsx"))}
+    """Every sheet of every list; row 1 is the merged title, the heads are in row 2."""
+    return {p.name: pd.read_excel(p, sheet_name=None, dtype=str, header=1) for p in sorted(folder.glob("*.xlsx"))}
 
 
 def test_one_letter_and_one_list_per_unit(run) -> None:

@@ -17,6 +17,7 @@ from perfkit.io.write import atomic_path, excel_writer
 from perfkit.reporting import display as D
 from perfkit.reporting.annex import basis
 from perfkit.reporting.annual import requested_facts
+from perfkit.reporting.workbook import write_table
 
 ALLOCATION = "allocation.html.j2"
 
@@ -180,8 +181,6 @@ def export_workbook(al: Allocation, output_dir: str | Path) -> Path:
     """预算安排建议.xlsx: per project (with 单位名称 and 主管部门) and per unit, in the shared layout of
     :mod:`perfkit.reporting.workbook` — title, widths, A4 landscape print setup, 万元 formats, and 合计
     rows summed exactly in 分 with a note on rounding."""
-    from perfkit.reporting.workbook import write_table
-
     a = al.analysis
     # it lists 涉密 projects: marked internal in its name, on every sheet and on every printed page
     path = Path(output_dir) / f"{al.year + 1}年度预算安排建议_{INTERNAL_MARK}.xlsx"

@@ -22,8 +22,9 @@ import yaml
 
 from perfkit.io.contract import GRADES
 from perfkit.io.outputs import replaced_folder
-from perfkit.io.values import FEN_PER_WAN, format_wan, plain_text
-from perfkit.io.write import excel_writer, inert_frame
+from perfkit.io.values import format_wan, plain_text
+from perfkit.io.write import excel_writer
+from perfkit.reporting.workbook import write_table
 from perfkit.rules import formulas as F
 
 TEXT = Path(__file__).parent / "text" / "feedback.yaml"
@@ -218,34 +219,31 @@ WARNING_SHEET = {"project_id": "项目编码", "project_name": "项目名称", "
                  "exec_progress": "执行进度", "warning_reason": "预警原因"}
 
 
-def write_list(path: Path, projects: pd.DataFrame, warned: pd.DataFrame, findings: pd.DataFrame) -> None:
-    """The letter's attachment: the row-level lists (万元, 是/否, inert text) for the unit's staff."""
+def write_list(path: Path, projects: pd.DataFrame, warned: pd.DataFrame, findings: pd.DataFrame,
+               unit_name: str = "", department: str = "", year: int | None = None) -> None:
+    """The letter's attachment: the row-level lists (万元, 是/否, inert text) for the unit's staff, in the
+    shared layout of :mod:`perfkit.reporting.workbook` (title, widths, A4 landscape print setup, totals
+    exact in 分); the project sheet names the unit and its 主管部门 on every row."""
     w = wording()
+    project_sheet = _sheet(projects, PROJECT_SHEET)
+    project_sheet.insert(2, "单位名称", unit_name)
+    project_sheet.insert(3, "主管部门", department)
     sheets = {
-        "项目评价结果": _sheet(projects, PROJECT_SHEET),
-        "审核发现": _sheet(findings.assign(requirement=findings["finding"].map(w["rectify"]).fillna(w["rectify_default"])),
-                       FINDING_SHEET),
-        "预警项目": _sheet(warned, WARNING_SHEET),
+        "项目评价结果": (project_sheet, {"decimals": ["单位自评分", "复核分", "差异"], "total": True}),
+        "审核发现": (_sheet(findings.assign(requirement=findings["finding"].map(w["rectify"])
+                                          .fillna(w["rectify_default"])), FINDING_SHEET), {}),
+        "预警项目": (_sheet(warned, WARNING_SHEET), {"percent": ["执行进度"], "total": True}),
     }
+    head = f"{unit_name}{'' if year is None else f'{year}年度'}绩效评价结果明细"
     with excel_writer(path, in_memory=True) as xl:
-        for name, frame in sheets.items():
-            inert_frame(frame).to_excel(xl, sheet_name=name, index=False)
-            ws = xl.sheets[name]
-            ws.freeze_panes(1, 2)
-            ws.set_column(0, 0, 16)
-            ws.set_column(1, 1, 36)
-            ws.set_column(2, max(len(frame.columns) - 1, 2), 14)
-            ws.set_landscape()
-            ws.set_paper(9)
-            ws.repeat_rows(0)
-            ws.fit_to_pages(1, 0)
+        for name, (frame, layout) in sheets.items():
+            write_table(xl, name, frame, f"{head}（{name}）", money=[c for c in frame.columns if "万元" in c],
+                        **layout)
 
 
 def _sheet(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """Internal columns → the list's Chinese heads; money stays in 分 (written in 万元 by the layout)."""
     out = frame[[c for c in columns if c in frame.columns]].copy()
-    for c in ("budget", "spent"):
-        if c in out:
-            out[c] = out[c].astype("Float64") / FEN_PER_WAN
     if "warning" in out:
         out["warning"] = np.where(out["warning"].fillna(False).astype(bool), "是", "否")
     return out.rename(columns=columns)
@@ -279,8 +277,10 @@ def write_letters(a, folder: Path, deadline: str | None = None, district: str = 
     deadline = deadline or wording()["default_deadline"].format(next_year=year + 1)
     projects, warned, findings = unit_tables(a)
     units = a.data.get("units")
-    names = (plain_text(units[["unit_id", "unit_name"]]).drop_duplicates("unit_id").set_index("unit_id")["unit_name"]
-             if units is not None else pd.Series(dtype=object))
+    info = (plain_text(units[[c for c in ("unit_id", "unit_name", "department") if c in units.columns]])
+            .drop_duplicates("unit_id").set_index("unit_id") if units is not None else pd.DataFrame())
+    names = info["unit_name"] if "unit_name" in info else pd.Series(dtype=object)
+    departments = info["department"] if "department" in info else pd.Series(dtype=object)
     unit_ids = sorted(set(projects["unit_id"].dropna().astype(str)))
     grades = list(GRADES)
     folder = Path(folder)
@@ -294,9 +294,12 @@ def write_letters(a, folder: Path, deadline: str | None = None, district: str = 
         stem = _file_name(f"{uid}_{name}", used)
         letter = folder / f"{stem}_绩效评价结果反馈及整改通知.docx"
         write_letter(letter, name, year, a.month, deadline, district, p, wr, f, _rank_text(a.ranking, uid), grades)
-        write_list(folder / f"{stem}_绩效评价结果明细.xlsx", p, wr, f)
+        dept = departments.get(uid)
+        write_list(folder / f"{stem}_绩效评价结果明细.xlsx", p, wr, f, name,
+                   "" if dept is None or pd.isna(dept) else str(dept), year)
         letters.append(letter)
     lost = findings.loc[findings["unit_id"].isna()]
     if len(lost):  # findings on projects absent from 项目: listed, never dropped
-        write_list(folder / f"{UNASSIGNED}_审核发现.xlsx", projects.iloc[0:0], warned.iloc[0:0], lost)
+        write_list(folder / f"{UNASSIGNED}_审核发现.xlsx", projects.iloc[0:0], warned.iloc[0:0], lost, UNASSIGNED,
+                   year=year)
     return Feedback(folder, len(unit_ids), letters, len(lost))
