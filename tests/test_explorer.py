@@ -155,13 +155,14 @@ def test_export_current_view(ui, tmp_path) -> None:
     path = ui.export()
     assert path.parent == tmp_path and re.fullmatch(r"当前视图_\d{8}_\d{6}\.xlsx", path.name)
     book = load_workbook(path)
-    ws = book["当前视图"]
-    assert ws.max_row - 1 == len(ui.view) and ws.freeze_panes == "C2"
-    head = [c.value for c in ws[1]]
+    ws = book["当前视图"]  # the shared layout (tests/test_workbook.py): title, heads, rows, 合计, note
+    assert ws.max_row - 4 == len(ui.view) and ws.freeze_panes == "C3" and ws.print_title_rows == "$1:$2"
+    assert ws.cell(ws.max_row - 1, 1).value == "合计"
+    head = [c.value for c in ws[2]]
     progress, warned, budget = (head.index(h) + 1 for h in ("执行进度", "预警", "全年预算数（万元）"))
-    assert ws.cell(2, progress).number_format == "0.0%" and ws.cell(2, budget).number_format == "#,##0.00"
-    assert {ws.cell(r, warned).value for r in range(2, ws.max_row + 1)} <= {"是", "否"}
-    conditions = dict(row for row in book["筛选条件"].iter_rows(min_row=2, values_only=True))
+    assert ws.cell(3, progress).number_format == "0.0%" and ws.cell(3, budget).number_format == "#,##0.00"
+    assert {ws.cell(r, warned).value for r in range(3, ws.max_row - 1)} <= {"是", "否"}
+    conditions = dict(row for row in book["筛选条件"].iter_rows(min_row=3, values_only=True))
     assert conditions["监控分类"] == "转移支付项目" and conditions["截至月份"] == "5"
     assert conditions["规则口径"] == "mof2020" and conditions["项目数"] == str(len(ui.view))
     assert "已导出" in ui.status.value and path.name in ui.status.value and "download" in ui.status.value

@@ -29,8 +29,9 @@ from perfkit.analyses import monitoring
 from perfkit.analyses.application import warned_at
 from perfkit.analyses.evaluation import Scores, explain_indicators, score_projects
 from perfkit.io.load import Dataset, load
-from perfkit.io.values import FEN_PER_WAN, format_wan, plain_text
-from perfkit.io.write import atomic_path, excel_writer, inert_frame
+from perfkit.io.values import format_wan, plain_text
+from perfkit.io.write import atomic_path, excel_writer
+from perfkit.reporting.workbook import write_table
 from perfkit.rules.formulas import LIGHTS
 from perfkit.rules.rulebook import Rulebook, available_profiles, load_rules
 
@@ -234,27 +235,19 @@ class Explorer:
         """The current view as .xlsx for the analyst to keep working in Excel/WPS: 万元 and % as number
         formats, 预警 as 是/否, text inert, and a second sheet recording the filters that made the view."""
         out = plain_text(view[list(VIEW_COLUMNS)]).rename(columns=VIEW_COLUMNS)
-        out["全年预算数（万元）"] = out["全年预算数（万元）"].astype("Float64") / FEN_PER_WAN
         out["预警"] = np.where(view["warning"].to_numpy(bool), "是", "否")
         f = f or Filters()
+        now = dt.datetime.now()
         conditions = pd.DataFrame(
             [(FILTER_LABELS[x.name], str(getattr(f, x.name))) for x in fields(f)]
-            + [("导出时间", dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")), ("项目数", str(len(out)))],
+            + [("导出时间", now.strftime("%Y-%m-%d %H:%M:%S")), ("项目数", str(len(out)))],
             columns=["条件", "取值"])
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(path) as tmp, excel_writer(tmp) as xl:
-            inert_frame(out).to_excel(xl, sheet_name="当前视图", index=False)
-            ws, book = xl.sheets["当前视图"], xl.book
-            ws.freeze_panes(1, 2)
-            ws.set_column(0, len(out.columns) - 1, 14)
-            ws.set_column(1, 1, 40)
-            ws.set_column(2, 2, 24)
-            money, pct = book.add_format({"num_format": "#,##0.00"}), book.add_format({"num_format": "0.0%"})
-            ws.set_column(list(out.columns).index("全年预算数（万元）"), list(out.columns).index("全年预算数（万元）"), 16, money)
-            ws.set_column(list(out.columns).index("执行进度"), list(out.columns).index("执行进度"), 10, pct)
-            inert_frame(conditions).to_excel(xl, sheet_name="筛选条件", index=False)
-            xl.sheets["筛选条件"].set_column(0, 1, 24)
+        with atomic_path(path) as tmp, excel_writer(tmp) as xl:  # the shared layout: reporting/workbook.py
+            write_table(xl, "当前视图", out, f"当前视图（{len(out)}个项目，{now.year}年{now.month}月{now.day}日 {now:%H:%M}导出）",
+                        money=["全年预算数（万元）"], percent=["执行进度"], decimals=["复核总分"], total=True)
+            write_table(xl, "筛选条件", conditions, "当前视图的筛选条件", freeze_columns=1)
         return path
 
 
