@@ -171,7 +171,8 @@ def section_sweep(al: Allocation) -> None:
     D.chart_sweep(mon["deviation_pp"], warned_at(a.monitoring, float("inf"), a.rules),
                   float(a.rules["monitoring.warning_deviation"]), sweep["threshold"].astype(float).tolist())
     D.table(sweep.rename(columns={"threshold": "偏差阈值（百分点）", "warned": "预警项目数", "warned_budget": "预警金额"}),
-            money=["预警金额"], caption="表6 偏差阈值 10%–30% 下的预警项目数与金额（金额单位：万元）")
+            money=["预警金额"], caption=f"表6 偏差阈值{sweep['threshold'].min():g}至{sweep['threshold'].max():g}个百分点"
+                                        "下的预警项目数与金额（金额单位：万元）")
 
 
 INTERNAL_MARK = "内部资料_不得公开"
