@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from perfkit.io.values import FEN_PER_WAN, excel_column, map_unique
+from perfkit.io.values import FEN_PER_WAN, excel_column
 from perfkit.io.write import inert_frame
 
 TITLE_ROW, HEAD_ROW, FIRST_ROW = 0, 1, 2  # 0-based rows: the title, the column heads, the first data row
@@ -59,9 +59,8 @@ def _column_width(head: str, values: pd.Series, shown_as: str | None) -> float:
         top = float(v.max()) if v.notna().any() else 0.0
         widest = {"money": len(f"{top:,.2f}") + 1, "count": len(f"{top:,.0f}") + 1,
                   "percent": len(f"{top:.1%}"), "decimal": len(f"{top:,.2f}") + 1}[shown_as]
-    else:
-        widths = map_unique(values, text_width)
-        widest = int(widths.max()) if len(widths) else 0
+    else:  # each distinct text measured once (a unit's list or a district's 2,000 projects alike)
+        widest = max(map(text_width, pd.unique(values.dropna().astype(str))), default=0)
     return float(min(MAX_WIDTH, max(MIN_WIDTH, text_width(head), widest) + 2))
 
 
