@@ -160,12 +160,12 @@ def test_execution_bands_come_from_the_rulebook(figures) -> None:
     light = RULES["monitoring.execution_light"]
     accent = mcolors.to_rgba(D.ACCENT)
     low = [p for p in ax.patches if np.allclose(p.get_facecolor(), accent)]
-    # 部门整体支出: one project spent 10% (1万元 → 0.01 of 万元 scale 1_000_000 分 = 1万元);
-    # 部门项目支出: one spent 50% of 200万元 — those below the red line, in 万元
+    # below the rulebook's red line: 部门整体支出's 1万元 project that spent 10%, 部门项目支出's 2万元 one
+    # that spent 50% (the 3万元 one at 70% is between red and yellow) — bar widths in 万元
     assert sorted(round(p.get_width(), 6) for p in low) == [1.0, 2.0]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend[0] == f"执行率低于{light['red']:.0%}（2个项目）"
-    assert {t.get_text() for t in ax.texts} == {"1个，1.00万元", "1个，2.00万元"}
+    assert {t.get_text() for t in ax.texts} == {f"低于{light['red']:.0%}：1个，1.00万元", f"低于{light['red']:.0%}：1个，2.00万元"}
 
 
 def test_lights_chart_writes_the_exception_counts(figures) -> None:

@@ -231,7 +231,7 @@ def figure_categories(by_cat: pd.DataFrame, projects: pd.DataFrame, light: dict[
         if colour == ACCENT:  # the exceptions carry their figures, however thin their bar
             for y, (v, k) in enumerate(zip(by.to_numpy(), n.to_numpy(), strict=True)):
                 if k:
-                    ax.annotate(f"{k}个，{v:,.2f}万元", (left[y] + v, y), xytext=(3, 7), textcoords="offset points",
+                    ax.annotate(f"低于{red:.0%}：{k}个，{v:,.2f}万元", (left[y] + v, y), xytext=(3, 7), textcoords="offset points",
                                 fontsize=7, color=ACCENT, va="bottom")
         left += by.to_numpy()
     ax.set_xlim(0, max(left.max(), 1.0) * 1.12)
