@@ -203,3 +203,28 @@ def test_sweep_chart_agrees_with_the_sensitivity_table(demo_dir) -> None:
     expected = int(warning_sweep(a.monitoring, a.rules, [threshold])["warned"].iloc[0])
     assert count("因其他原因已预警") + count("偏差超过现行阈值而预警") + unplaced == expected
     assert count("偏差超过现行阈值而预警") > 0 and count("因其他原因已预警") > 0
+
+
+EMPTY = pd.DataFrame({"monitor_class": pd.Series(dtype=object), "light": pd.Series(dtype=object),
+                      "total": pd.Series(dtype=float), "unit_total": pd.Series(dtype=float),
+                      "category": pd.Series(dtype=object), "budget": pd.array([], dtype="Int64"),
+                      "spent": pd.array([], dtype="Int64")})
+NO_VALUES = pd.DataFrame({"monitor_class": [None, "一般项目"], "light": ["红", None], "total": [np.nan, np.nan],
+                          "unit_total": [80.0, np.nan], "category": ["部门项目支出", None],
+                          "budget": pd.array([1, None], dtype="Int64"), "spent": pd.array([None, None], dtype="Int64")})
+
+
+@pytest.mark.parametrize("frame", [EMPTY, NO_VALUES], ids=["no rows", "no usable values"])
+@pytest.mark.parametrize("chart", ["lights", "scores", "sweep", "categories"])
+def test_charts_with_nothing_to_show_draw_nothing(frame: pd.DataFrame, chart: str) -> None:
+    """A dataset without monitoring lights, recomputed totals or deviations gets no chart — never a crash."""
+    before = plt.get_fignums()
+    if chart == "lights":
+        D.chart_lights(frame)
+    elif chart == "scores":
+        D.chart_scores(frame, BANDS)
+    elif chart == "sweep":
+        D.chart_sweep(pd.Series(np.nan, index=frame.index), pd.Series(False, index=frame.index), 20.0, [10.0, 30.0])
+    else:
+        D.chart_categories(pd.DataFrame(index=pd.Index([], name="category")), frame, RULES["monitoring.execution_light"])
+    assert plt.get_fignums() == before

@@ -290,7 +290,10 @@ def figure_lights(projects: pd.DataFrame) -> Any:
 
 
 def chart_lights(projects: pd.DataFrame) -> None:
-    """Projects by monitoring light and 监控分类 (Table 3 counts only the red ones and the warnings)."""
+    """Projects by monitoring light and 监控分类 (Table 3 counts only the red ones and the warnings);
+    nothing is drawn when no project has both."""
+    if not (projects["monitor_class"].notna() & projects["light"].notna()).any():
+        return
     _figure(figure_lights(projects))
 
 
@@ -362,7 +365,10 @@ def figure_scores(projects: pd.DataFrame, bands: dict[str, float], below: str | 
 
 def chart_scores(projects: pd.DataFrame, bands: dict[str, float], below: str | None = None) -> None:
     """Distribution of recomputed totals with the grade bands and the failing projects made visible;
-    ``below`` names the grade under the lowest band (rulebook ``evaluation.grade_below``)."""
+    ``below`` names the grade under the lowest band (rulebook ``evaluation.grade_below``). Nothing is
+    drawn when no project has a recomputed total (all 待核实: the sentences and tables say so)."""
+    if not projects["total"].notna().any():
+        return
     _figure(figure_scores(projects, bands, below))
 
 
@@ -428,5 +434,8 @@ def figure_sweep(deviation: pd.Series, warned_anyway: pd.Series, threshold: floa
 
 
 def chart_sweep(deviation: pd.Series, warned_anyway: pd.Series, threshold: float, span: list[float]) -> None:
-    """Projects' deviations against the warning threshold (see :func:`figure_sweep`)."""
+    """Projects' deviations against the warning threshold (see :func:`figure_sweep`); nothing is drawn
+    when no project has a deviation to place (the table still gives the counts)."""
+    if not deviation.notna().any():
+        return
     _figure(figure_sweep(deviation, warned_anyway, threshold, span))
