@@ -238,7 +238,7 @@ def section_supervision(rep: AnnualReport) -> None:
     D.table(by_cat.reset_index().rename(columns={"category": "支出类别"}), money=["全年预算数", "全年执行数"],
             percent=["执行率"], total=True, caption="表 四类支出纳入绩效管理情况（金额单位：万元）",
             rates={"执行率": ("全年执行数", "全年预算数")})
-    D.chart_categories(by_cat)
+    D.chart_categories(by_cat, projects, a.rules["monitoring.execution_light"])
     parts = [(key, title) for key, title in (("exante", "突出事前审核"), ("targets", "突出目标设置"),
                                              ("monitoring", "突出监控审核"), ("review", "突出评价审核"),
                                              ("archive", "完善评价档案"), ("spotcheck", "突出现场抽查")) if key in f]
@@ -323,7 +323,7 @@ def section_analysis(rep: AnnualReport) -> None:
         _monitoring_table(a, "category", "支出类别", "表 预警项目按支出类别（金额单位：万元）")
     if "evaluation" in f:
         D.runin(heads["evaluation"], D.render_sentence("evaluation", f["evaluation"]))
-        D.chart_scores(a.scores.projects, a.rules["evaluation.grade_bands"])
+        D.chart_scores(a.scores.projects, a.rules["evaluation.grade_bands"], a.rules["evaluation.grade_below"])
         if "application" in f:
             D.sentence("application", f["application"])
         if "yoy" in f:
