@@ -185,3 +185,14 @@ def test_user_rulebook_file_and_bad_file(tmp_path) -> None:
     bad.write_text("profile: bad\nparameters:\n  x.y:\n    values: {2020-01-01: 1}\n", encoding="utf-8")
     with pytest.raises(InputError, match="来源"):
         load_rules(bad, 2022)
+
+
+@pytest.mark.parametrize(("value", "decimals", "text"), [
+    (60, 0, "60"), (100, 0, "100"), (0, 0, "0"), (80.0, 2, "80"), (8.6200, 4, "8.62"), (2126100, 4, "2126100"),
+    (-0.0, 2, "0"), (0.4, 0, "0"), (1.26, 1, "1.3"), (float("inf"), 2, ""),
+])
+def test_numbers_in_explanations_are_written_as_people_write_them(value, decimals, text) -> None:
+    """The tier range of a finding once read "6%–8%" for 60%–80%: zeros of a whole number were stripped."""
+    from perfkit.analyses.evaluation import _number
+
+    assert _number(value, decimals) == text

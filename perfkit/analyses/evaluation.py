@@ -63,7 +63,9 @@ def _number(v: object, decimals: int = 4) -> str:
     x = float(v)
     if not math.isfinite(x):
         return ""
-    text = f"{round(x, decimals):.{decimals}f}".rstrip("0").rstrip(".")
+    text = f"{round(x, decimals):.{decimals}f}"
+    if "." in text:  # trailing zeros of the fraction only: 60 with no decimals stays 60, never 6
+        text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
 
