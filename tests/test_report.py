@@ -348,3 +348,14 @@ def test_every_table_lists_the_categories_in_the_seeds_order(reports: Path) -> N
         if re.search(r"<th>支出类别</th>", table):
             orders.append([c for c in re.findall(r"<td>([^<]+)</td>", table) if c in CATEGORIES])
     assert len(orders) >= 2 and all(o == list(CATEGORIES) for o in orders)
+
+
+def test_budget_actions_in_the_annual_report_add_up_to_the_allocation_table(demo_dir: Path) -> None:
+    """The annual report's 按评价等级… sentence counts the proposal the allocation analysis' 表1 groups:
+    every project exactly once (a 待核实 project stopped by the ex-ante gate is counted once, as gated)."""
+    rep = R.build(demo_dir / "demo.xlsx", 2022, 5)
+    p, pr = rep.facts["application"], rep.analysis.proposal
+    counted = sum(n for _, n in p["by_grade"]) + p["escalated"] + p["gate"] + p["pending"] + p["no_result"]
+    assert counted == len(pr)
+    table = pr["action"].astype(object).value_counts()
+    assert all(table[label] == n for label, n in p["by_grade"]) and table.get("复算待核实，维持", 0) == p["pending"]

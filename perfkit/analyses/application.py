@@ -129,6 +129,13 @@ def _per_project(values: pd.Series, keys: pd.Series) -> pd.Series:
     return values.astype(bool).groupby(keys.astype(object).to_numpy()).all()
 
 
+# proposal actions that do not come from a grade (the graded ones are the rulebook's application.actions)
+PENDING_ACTION = "复算待核实，维持"
+GATE_ACTION = "事前评估未通过，不安排预算"
+NO_RESULT_ACTION = "无评价结果，维持"
+ESCALATION_PREFIX = "连续"  # 连续N年不理想，重新设计 / 取消
+
+
 def budget_proposal(ds: Dataset, scores: pd.DataFrame, mon: Monitoring | None, rules: Rulebook,
                     history: pd.DataFrame | None = None, cut_share: float | None = None) -> pd.DataFrame:
     """Next year's proposal per project: grade → action and change (rulebook), recovery of unexecuted
@@ -155,8 +162,8 @@ def budget_proposal(ds: Dataset, scores: pd.DataFrame, mon: Monitoring | None, r
     change = p["grade"].map({g: a["change"] for g, a in actions.items()}).astype(float)
     if cut_share is not None:
         change = change.mask(p["grade"].eq("中"), -abs(cut_share))
-    p["action"] = p["grade"].map({g: a["action"] for g, a in actions.items()}).fillna("无评价结果，维持")
-    p.loc[pending, "action"] = "复算待核实，维持"
+    p["action"] = p["grade"].map({g: a["action"] for g, a in actions.items()}).fillna(NO_RESULT_ACTION)
+    p.loc[pending, "action"] = PENDING_ACTION
     change = change.fillna(0.0).mask(pending, 0.0)
     years = consecutive_unsatisfactory(history, p.dropna(subset=["grade"]), rules.year,
                                        rules["application.unsatisfactory_grades"])
@@ -164,13 +171,13 @@ def budget_proposal(ds: Dataset, scores: pd.DataFrame, mon: Monitoring | None, r
     esc = rules["application.unsatisfactory_years"]
     redesign = (p["unsatisfactory_years"] >= esc["redesign"]) & ~pending
     cancel = (p["unsatisfactory_years"] >= esc["cancel"]) & ~pending
-    p.loc[redesign & ~cancel, "action"] = "连续" + p["unsatisfactory_years"].astype(str) + "年不理想，重新设计"
-    p.loc[cancel, "action"] = "连续" + p["unsatisfactory_years"].astype(str) + "年不理想，取消"
+    p.loc[redesign & ~cancel, "action"] = ESCALATION_PREFIX + p["unsatisfactory_years"].astype(str) + "年不理想，重新设计"
+    p.loc[cancel, "action"] = ESCALATION_PREFIX + p["unsatisfactory_years"].astype(str) + "年不理想，取消"
     change = change.mask(cancel, -1.0)
     if ds.has("exante") or projects["new_major"].any():
         g = gate(ds, rules).drop_duplicates("project_id").set_index("project_id")
         blocked = p["project_id"].map(g["gate"]).eq("不安排预算")
-        p.loc[blocked, "action"] = "事前评估未通过，不安排预算"
+        p.loc[blocked, "action"] = GATE_ACTION
         change = change.mask(blocked, -1.0)
     budget = p["budget"].astype("Int64").fillna(0)
     p["change"] = change

@@ -19,7 +19,13 @@ import yaml
 
 from perfkit.analyses import history as H
 from perfkit.analyses import monitoring as M
-from perfkit.analyses.application import plan_summary
+from perfkit.analyses.application import (
+    ESCALATION_PREFIX,
+    GATE_ACTION,
+    NO_RESULT_ACTION,
+    PENDING_ACTION,
+    plan_summary,
+)
 from perfkit.analyses.evaluation import PENDING
 from perfkit.api import Analysis, analyze
 from perfkit.io.contract import CATEGORIES, GRADES, MONITOR_CLASSES
@@ -190,14 +196,17 @@ def report_facts(a: Analysis, district: str, year: int, month: int, policy: dict
                                                                                f"{year + 1}年2月28日")}
     if a.proposal is not None:
         pr = a.proposal
+        counts = pr["action"].astype(object).value_counts()
+        graded = list(dict.fromkeys(x["action"] for x in rules["application.actions"].values()))
+        # the same counts as the allocation analysis' 表1, which groups the proposal by action
         facts["application"] = {
             "year": year, "next_year": year + 1, "fail_below": rules["evaluation.fail_below"],
             "classified": int(projects["classified"].sum()),
-            "priority": int(pr["action"].eq(rules["application.actions"]["优"]["action"]).sum()),
-            "cut": int(((pr["change"] < 0) & (pr["change"] > -1)).sum()),
-            "cancel": int((pr["change"] <= -1).sum()),
+            "by_grade": [(label, int(counts[label])) for label in graded if counts.get(label, 0)],
+            "escalated": int(counts[counts.index.str.startswith(ESCALATION_PREFIX)].sum()),
+            "gate": int(counts.get(GATE_ACTION, 0)), "pending": int(counts.get(PENDING_ACTION, 0)),
+            "no_result": int(counts.get(NO_RESULT_ACTION, 0)),
             "recovered": format_wan(pr["recovered"].sum()), "recovered_fen": int(pr["recovered"].sum()),
-            "pending": int(pr["status"].eq(PENDING).sum()),
         }
     facts["data"] = ds.provenance()
     return facts
