@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from perfkit.reporting import display as D
 
@@ -25,3 +26,23 @@ def test_captions_are_numbered_in_order_of_appearance() -> None:
     assert D.numbered("附表1 全部单位") == "附表1 全部单位"
     D.heading("另一份报告", 1)
     assert D.numbered("表9 丁") == "表1 丁"
+
+
+@pytest.mark.parametrize(("value", "year", "expected"), [
+    ("2023-01-08", 2022, "2023年1月8日"),  # the bureau's date, full numerals, no padding
+    ("2023-10-28", None, "2023年10月28日"),
+    (None, 2000, "　　　　年　　月　　日"),  # generated long after: left for the signer, never a date that contradicts
+])
+def test_signing_date(value, year, expected) -> None:
+    from perfkit.reporting.display import signing_date
+
+    assert signing_date(value, year) == expected
+
+
+def test_signing_date_is_today_in_the_year_after_the_report() -> None:
+    import datetime as dt
+
+    from perfkit.reporting.display import signing_date
+
+    today = dt.date.today()
+    assert signing_date(None, today.year - 1) == f"{today.year}年{today.month}月{today.day}日"

@@ -8,7 +8,6 @@ Project-level listings never include 涉密 projects.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -365,14 +364,7 @@ def closing(rep: AnnualReport) -> None:
     """附件 list, then the issuing organ (落款) and the date in full (GB/T 9704): the director's report
     ends here; how the figures were computed is the technical annex, a separate document."""
     D.attachments(rep.policy["attachments"])
-    D.signature(rep.policy["issuer"], signing_date(rep.policy.get("date")))
-
-
-def signing_date(value: object = None) -> str:
-    """"2023年1月8日": full Arabic numerals, no padding. ``value`` is the policy text's date (a date or
-    ISO text); none means today, the day the report is generated for signing."""
-    when = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)) if value else dt.date.today()
-    return f"{when.year}年{when.month}月{when.day}日"
+    D.signature(rep.policy["issuer"], D.signing_date(rep.policy.get("date"), rep.year))
 
 
 LETTERS_FOLDER = "单位反馈通知"

@@ -7,6 +7,7 @@ widgets and no network.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import io
 import re
@@ -90,6 +91,22 @@ def attachments(titles: list[str]) -> None:
     lines = [f'<p class="attachment">附件：{html.escape(items[0])}</p>']
     lines += [f'<p class="attachment more">{html.escape(t)}</p>' for t in items[1:]]
     _show("".join(lines))
+
+
+def signing_date(value: object = None, year: int | None = None) -> str:
+    """成文日期, "2023年1月8日": full Arabic numerals, no padding (GB/T 9704).
+
+    ``value`` is the date the bureau set (policy text ``date:``; a date or ISO text). Without one, the
+    day of generation is used only while it can be the report's date — within the year after the year
+    reported on; otherwise the line is left for the signer to fill in ("    年  月  日"), never a
+    date that contradicts the report (a 2022 report dated 2026, letters with a 2023 deadline)."""
+    if value:
+        when = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    else:
+        when = dt.date.today()
+        if year is not None and when.year != int(year) + 1:
+            return "　　　　年　　月　　日"
+    return f"{when.year}年{when.month}月{when.day}日"
 
 
 def signature(issuer: str, date: str) -> None:

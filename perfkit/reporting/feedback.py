@@ -9,7 +9,6 @@ Every figure comes from the :class:`~perfkit.api.Analysis`; the wording lives in
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from perfkit.io.contract import GRADES
 from perfkit.io.outputs import replaced_folder
 from perfkit.io.values import format_wan, plain_text
 from perfkit.io.write import excel_writer
+from perfkit.reporting.display import signing_date
 from perfkit.reporting.workbook import write_table
 from perfkit.rules import formulas as F
 
@@ -163,19 +163,20 @@ def write_letter(path: Path, unit_name: str, year: int, month: int | None, deadl
         doc.add_paragraph(w["rank"].format(score=composite, total=total, rank=rank_text))
 
     doc.add_paragraph(w["sections"]["rectify"], style=h1)
-    doc.add_paragraph(w["rectify_intro"].format(deadline=deadline))
     types = list(dict.fromkeys(findings["finding"])) if not findings.empty else []
+    if not types and warned.empty:  # nothing to rectify: said so, not "具体要求：" followed by nothing
+        doc.add_paragraph(w["rectify_none"])
+    else:
+        doc.add_paragraph(w["rectify_intro"].format(deadline=deadline))
     for i, t in enumerate(types, start=1):
         doc.add_paragraph(f"{i}. {t}：{w['rectify'].get(t, w['rectify_default'])}")
     if not warned.empty:
-        doc.add_paragraph(f"{len(types) + 1}. 预警项目：加快预算执行，分析执行进度与绩效目标偏差的原因，"
-                          "确保年度绩效目标实现。")
+        doc.add_paragraph(f"{len(types) + 1}. {w['rectify_warned']}")
     doc.add_paragraph("")
     doc.add_paragraph(f"附件：{unit_name}{year}年度绩效评价结果明细（Excel）")
     sign = doc.add_paragraph(f"{district}{w['signature']}")
     sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    today = dt.date.today()
-    date = doc.add_paragraph(f"{today.year}年{today.month}月{today.day}日")
+    date = doc.add_paragraph(signing_date(w.get("date"), year))
     date.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     doc.save(str(path))
 
