@@ -12,6 +12,7 @@ import pandas as pd
 from perfkit.analyses.application import proposal_by_unit, scenarios, warned_at, warning_sweep
 from perfkit.analyses.evaluation import PENDING, grade_label
 from perfkit.api import Analysis, analyze
+from perfkit.io.contract import CATEGORIES
 from perfkit.io.values import format_wan, plain_text
 from perfkit.io.write import atomic_path, excel_writer
 from perfkit.reporting import display as D
@@ -63,13 +64,19 @@ def allocation_facts(al: Allocation) -> dict[str, dict]:
                      "count": len(rec), "amount": format_wan(rec["recovered"].sum()),
                      "categories": "、".join(rules["application.recovery_categories"]),
                      "by_category": "、".join(f"{c}{n}个{format_wan(v)}万元" for c, (n, v) in
-                                              rec.groupby(rec["category"].astype(str))["recovered"]
-                                              .agg(["size", "sum"]).iterrows()),
+                                              _in_category_order(rec.groupby(rec["category"].astype(str))["recovered"]
+                                                                 .agg(["size", "sum"])).iterrows()),
                      "livelihood": int(p["livelihood"].sum()),
                      "livelihood_budget": format_wan(p.loc[p["livelihood"], "budget"].sum())},
         "gate": {"new_major": len(g), "blocked": len(blocked), "blocked_amount": format_wan(blocked["budget"].sum()), **requested_facts(blocked)},
         "data": a.data.provenance(),
     }
+
+
+def _in_category_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows indexed by 支出类别 in the contract's order (the seed's), others after them."""
+    order = [c for c in CATEGORIES if c in frame.index] + [c for c in frame.index if c not in CATEGORIES]
+    return frame.loc[order]
 
 
 def title(al: Allocation) -> None:
@@ -151,7 +158,7 @@ def section_scenarios(al: Allocation) -> None:
                 "（其余规则不变）")
     s = scenario_table(al)
     s["cut_share"] = s["cut_share"].map(lambda v: f"{v:.0%}")
-    cols = {"cut_share": "中等级压减", "threshold": "预警阈值（百分点）", "proposal": "建议安排", "reduction": "压减合计",
+    cols = {"cut_share": "中等级压减", "threshold": "偏差阈值（百分点）", "proposal": "建议安排", "reduction": "压减合计",
             "warned": "预警项目数", "recovered": "收回资金"}
     D.table(s[list(cols)].rename(columns=cols), money=["建议安排", "压减合计", "收回资金"],
             caption="表5 情景比较（金额单位：万元）")

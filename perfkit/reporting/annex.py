@@ -70,7 +70,8 @@ def _environment() -> jinja2.Environment:
 def basis(rules: Rulebook, keys: list[str]) -> str:
     """依据 of a statement: the documents its rules cite — one entry per document number, its title and
     the articles/attachments cited, in order — then the district's report where a rule follows it, and
-    "本局设定口径" where a rule is the bureau's own setting (or cites nothing)."""
+    "本局设定口径" where a rule is the bureau's own setting, follows the district's earlier report (which
+    is practice, not a rule with a 文号), or cites nothing."""
     words = wording()
     docs: dict[str, dict[str, Any]] = {}
     extra: list[str] = []
@@ -88,14 +89,12 @@ def basis(rules: Rulebook, keys: list[str]) -> str:
         for t in _DOC_TITLE.findall(source):
             if not any(t in n for n in numbers) and t not in extra:
                 extra.append(t)
-        if "seed" in source and words["report_reference"] not in extra:
-            extra.append(words["report_reference"])
         named = re.split(r"[（(；;]", source)[0].strip()  # a form or platform named without a 文号
         if not (numbers or _DOC_TITLE.search(source) or "seed" in source) and named \
                 and not re.search(r"[A-Za-z]", named) and named not in extra:
             extra.append(named)
-        own = own or "design choice" in source or not (numbers or _DOC_TITLE.search(source) or "seed" in source
-                                                        or named)
+        own = own or "design choice" in source or "seed" in source or not (numbers or _DOC_TITLE.search(source)
+                                                                            or named)
     found = [n + d["title"] + "、".join(d["parts"]) for n, d in docs.items()] + extra
     if own:
         found.append(words["own_choice"])
@@ -111,8 +110,11 @@ def rule_statements(rules: Rulebook) -> list[dict[str, Any]]:
         for rule in group["rules"]:
             keys = list(dict.fromkeys(_RULE_KEY.findall(rule["text"])))
             text = env.from_string(rule["text"]).render(r=rules).strip()
-            out.append({"group": group["title"], "name": rule["name"], "text": text,
-                        "basis": basis(rules, keys), "keys": keys})
+            cited = basis(rules, keys)
+            own = wording()["own_choice"]
+            if rule.get("own") and own not in cited:  # a rule perfkit sets beyond what its parameters cite
+                cited = "；".join(filter(None, [cited, own]))
+            out.append({"group": group["title"], "name": rule["name"], "text": text, "basis": cited, "keys": keys})
     return out
 
 
@@ -160,22 +162,27 @@ def _escape(text: str) -> str:
     return html.escape(text)
 
 
-RANKING_PARTS = {"rank": "名次", "unit_name": "单位", "department": "主管部门", "projects": "项目数", "part_mean_score": "均分",
-                 "part_pass_rate": "合格率", "part_execution": "执行率", "part_no_warning": "非预警",
-                 "part_findings": "问题", "composite": "综合得分"}
+RANKING_HEADS = {"rank": "名次", "unit_name": "单位", "department": "主管部门", "projects": "项目数"}
+PART_HEADS = {"mean_score": "均分", "pass_rate": "合格率", "execution": "执行率", "no_warning": "非预警",
+              "findings": "问题"}
 
 
 def section_ranking(rep: AnnualReport) -> None:
-    """三、单位综合评定排名（全部单位）: every unit with each weighted part, competition ranks."""
+    """三、单位综合评定排名（全部单位）: every unit with each weighted part, competition ranks. Each part's
+    head carries its full marks (weight × 100), so "合格率（20分）" is not mistaken for a rate."""
     a = rep.analysis
     if a.ranking is None:
         return
     D.heading("三、单位综合评定排名（全部单位）", 2)
     D.paragraph("综合得分由复核均分、合格率、预算执行率、非预警率、审核问题五个分项加权相加，计算方法见本附件第二部分；"
-                "下表各分项为加权后的分数，相加即为综合得分。综合得分相同的单位并列同一名次。")
-    table = a.ranking[list(RANKING_PARTS)].rename(columns=RANKING_PARTS)
+                "下表各分项为加权后的分数（括号内为该分项满分），相加即为综合得分。综合得分相同的单位并列同一名次。")
+    weights = a.rules["ranking.weights"]
+    heads = dict(RANKING_HEADS)
+    heads.update({f"part_{k}": f"{PART_HEADS.get(k, k)}（{_num(w * 100)}分）" for k, w in weights.items()})
+    heads["composite"] = "综合得分"
+    table = a.ranking[list(heads)].rename(columns=heads)
     ranked = table["名次"].notna()
-    D.table(table[ranked], digits={c: 2 for c in list(RANKING_PARTS.values())[4:]},
+    D.table(table[ranked], digits={c: 2 for c in list(heads.values())[4:]},
             caption="表 单位综合评定排名（全部单位）")
     unranked = a.ranking.loc[~ranked.to_numpy()]
     if len(unranked):
