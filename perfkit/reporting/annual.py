@@ -106,7 +106,7 @@ def year_over_year(a: Analysis, archive: str | Path, month: int) -> dict[str, An
     moves = H.ranking_moves(archive, a.rules.year, a.ranking)
     if len(moves):
         out.update(moved_units=len(moves), up=int((moves["move"] > 0).sum()), down=int((moves["move"] < 0).sum()),
-                   best=", ".join(f"{r.unit_name}（上升{r.move}位）" for r in moves.head(2).itertuples() if r.move > 0))
+                   best="、".join(f"{r.unit_name}（上升{r.move}位）" for r in moves.head(2).itertuples() if r.move > 0))
     again = H.recurring_findings(archive, a.rules.year, a.findings, a.data.get("code_changes"))
     out.update(recurring=len(again), recurring_projects=int(again["project_id"].nunique()))
     out["escalated"] = int(a.proposal["action"].astype(str).str.startswith("连续").sum()) if a.proposal is not None else 0
@@ -313,10 +313,11 @@ def _finding_counts(findings: pd.DataFrame) -> pd.DataFrame:
 def _monitoring_table(a: Analysis, by: str, label: str, caption: str) -> None:
     """项目数、预警项目数与金额 by one dimension, money in 万元 with a 合计 row."""
     summary = M.summarize(a.monitoring, by).rename(columns={
-        by: label, "projects": "项目数", "budget": "全年预算数", "warned": "预警项目数",
-        "warned_budget": "预警金额", "red": "红灯项目数", "unreported": "未报送项目数", "warning_rate": "预警率"})
-    D.table(summary, money=["全年预算数", "预警金额"], percent=["预警率"], total=True, caption=caption,
-            rates={"预警率": ("预警项目数", "项目数")})
+        by: label, "projects": "项目数", "budget": "全年预算", "warned": "预警项目",
+        "warned_budget": "预警金额", "red": "红灯项目", "unreported": "未报送", "warning_rate": "预警率"})
+    # heads of at most four characters: seven numeric columns fit the type area without breaking a word
+    D.table(summary, money=["全年预算", "预警金额"], percent=["预警率"], total=True, caption=caption,
+            rates={"预警率": ("预警项目", "项目数")})
 
 
 def section_analysis(rep: AnnualReport) -> None:

@@ -176,13 +176,15 @@ SHORT_TABLE_ROWS = 16  # layout, not policy: a table this short fits on one A4 p
 def table(frame: pd.DataFrame, money: list[str] = (), percent: list[str] = (), digits: dict[str, int] | None = None,
           total: bool = False, caption: str | None = None, rates: dict[str, tuple[str, str]] | None = None) -> None:
     shown = format_table(frame, money, percent, digits, total, rates)
-    # a short table is kept on one page (a lone row or two at the top of a page reads as a new table)
-    classes = "dataframe short" if len(shown) <= SHORT_TABLE_ROWS else "dataframe"
-    markup = shown.to_html(index=False, escape=True, classes=classes, border=0)
-    if caption:  # the caption inside the table, so a page break never parts them
-        markup = re.sub(r"(<table[^>]*>)", lambda m: m.group(1) + f'<caption class="figure-caption">'
-                        f"{html.escape(numbered(caption))}</caption>", markup, count=1)
-    _show(_NUMBER_CELL.sub(r'<td class="num">\1</td>', markup))
+    # a short table is kept on one page with its caption (a lone row or two at the top of a page reads as a
+    # new table); a long one keeps its caption with its first rows. The caption is a paragraph as wide as
+    # the text, so it never wraps to the width of a narrow table
+    short = len(shown) <= SHORT_TABLE_ROWS
+    markup = shown.to_html(index=False, escape=True, classes="dataframe short" if short else "dataframe", border=0)
+    cap = f'<p class="noindent figure-caption">{html.escape(numbered(caption))}</p>' if caption else ""
+    box = "tablebox short" if short else "tablebox"
+    markup = _NUMBER_CELL.sub(r'<td class="num">\1</td>', markup)
+    _show(f'<div class="{box}">{cap}{markup}</div>')
 
 
 def _figure(fig: Any) -> None:
