@@ -818,6 +818,26 @@ def _met_all_targets(self_eval: pd.DataFrame, chosen: np.ndarray) -> pd.DataFram
     return out
 
 
+EARLIER_YEAR_PACE = (0.92, 1.25)  # an earlier year's in-year spending, per project, relative to the last year's
+
+
+def _other_pace(exec_monitor: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """An earlier year spends at its own pace through the year (same year-end 执行数): each project's
+    cumulative spending before December scaled by its own factor, capped at the year's total, never
+    falling from one month to the next — so each year's in-year warnings differ, as real years' do."""
+    em = exec_monitor.sort_values(["project_id", "month"], kind="stable").reset_index(drop=True)
+    pid = em["project_id"].astype(object)
+    codes, uniques = pd.factorize(pid)
+    factor = rng.uniform(*EARLIER_YEAR_PACE, len(uniques))[codes]
+    cum = em["spent_cum"].astype("Float64").to_numpy(float, na_value=np.nan)
+    final = em.groupby(codes)["spent_cum"].transform("last").astype("Float64").to_numpy(float, na_value=np.nan)
+    last_month = em["month"].eq(em.groupby(codes)["month"].transform("max")).to_numpy()
+    paced = np.where(last_month, cum, np.minimum(np.floor(cum * factor), final))
+    paced = pd.Series(paced).groupby(codes).cummax().to_numpy()
+    em["spent_cum"] = pd.array(np.where(np.isnan(cum), np.nan, paced), dtype="Float64").round().astype("Int64")
+    return em
+
+
 def generate_years(seed: int = 2022, year: int = 2022, years: int = 3, clean: bool = False,
                    n_projects: int | None = None) -> dict[int, Demo]:
     """``years`` consecutive years of the same district, the last one ``year`` (which carries the
@@ -832,6 +852,7 @@ def generate_years(seed: int = 2022, year: int = 2022, years: int = 3, clean: bo
         ids = demo.tables["projects"]["project_id"].to_numpy()
         met = ids[rng.random(len(ids)) < EARLIER_YEAR_MET_SHARE.get(back, 0.35)]
         demo.tables["self_eval"] = _met_all_targets(demo.tables["self_eval"], met)
+        demo.tables["exec_monitor"] = _other_pace(demo.tables["exec_monitor"], rng)
         out[y] = demo
         nxt = generate_codes(ids, y, y + 1)
         changes.append(pd.DataFrame({"old_id": ids, "new_id": nxt, "year": y + 1}))
