@@ -197,7 +197,10 @@ def test_weights_that_do_not_add_up_are_a_finding(rules, weights, exec_weight, s
     assert (len(off) == 1) is finding
     if finding:
         assert f"= {sum(weights) + exec_weight}，应为 100" in off["explanation"].iloc[0]
-    assert per.iloc[0]["status"] == COMPLETE  # every row recomputed: the total stands as the form gives it
+    # every row recomputed: the total stands as the form gives it — unless it is above the full marks,
+    # where it is not on the grading scale (待核实; test_a_total_above_the_full_marks_is_not_graded)
+    above = sum(weights) + exec_weight > 100
+    assert per.iloc[0]["status"] == (PENDING if above else COMPLETE)
 
 
 # budget (万元), spent (万元), projects table present, words
@@ -369,3 +372,25 @@ def test_same_code_in_two_years_scores_and_proposes_once(rules) -> None:
     mon = Monitoring(5, pd.DataFrame({"project_id": ["P1", "P1"], "warning": [True, False]}), pd.DataFrame())
     p = A.budget_proposal(ds, per, mon, rules)
     assert len(p) == 1 and not p["warned"].iloc[0]
+
+
+@pytest.mark.parametrize(("weights", "status"), [
+    ((50.0, 30.0, 20.0), PENDING),   # 10 + 100 = 110 points on the form: a total of 110 is not graded
+    ((50.0, 30.0, 10.0), "完整"),    # 10 + 90 = 100: graded as usual
+    ((40.0, 30.0, 10.0), "完整"),    # 90 points: short of the full marks, scored (分值合计不符 is a finding)
+])
+def test_a_total_above_the_full_marks_is_not_graded(rules, weights, status) -> None:
+    """16 demo projects once scored up to 109.86 (their forms' points added up to 110), were graded 优 and
+    given 优先保障: a total above the full marks is not on the grading scale."""
+    rows = pd.DataFrame([("P1", "产出指标", "数量指标", "a", "≥50个", "50个", weights[0], weights[0], ""),
+                         ("P1", "效益指标", "社会效益指标", "b", "效果明显", "效果明显", weights[1], weights[1], ""),
+                         ("P1", "满意度指标", "服务对象满意度指标", "c", "≥90%", "95%", weights[2], weights[2], "")],
+                        columns=SE_COLS)
+    ds = _ds(rows, unit_total=10.0 + sum(weights))
+    s = score_projects(ds, rules)
+    p = s.projects.iloc[0]
+    assert p["status"] == status and p["recomputed_total"] == 10.0 + sum(weights)
+    if status == PENDING:
+        assert np.isnan(p["total"]) and p["grade"] is None
+        proposal = A.budget_proposal(ds, s.projects, None, rules)
+        assert proposal["action"].iloc[0] == "复算待核实，维持" and proposal["change"].iloc[0] == 0.0

@@ -484,6 +484,11 @@ def score_projects(ds: Dataset, rules: Rulebook, indicators: pd.DataFrame | None
     parts = np.where(exec_ok, per["exec_score"], 0.0) + per["indicator_score"].fillna(0) * factor
     per["recomputed_total"] = F.round_half_up(parts, decimals)
     per.loc[per["indicator_score"].isna() & ~exec_ok, "recomputed_total"] = np.nan
+    # a form whose points add up to more than the full marks (分值合计不符) can score above them: such a
+    # total is not on the grading scale, so it is not graded — 待核实 until the points are corrected
+    per["over_full_marks"] = (per["recomputed_total"] > total_points + rules["evaluation.score_tolerance"]).to_numpy()
+    complete = complete & ~per["over_full_marks"].to_numpy()
+    per["status"] = np.where(complete, COMPLETE, PENDING)
     per["total"] = per["recomputed_total"].where(complete)
     per["grade"] = F.grade(per["total"], rules["evaluation.grade_bands"], rules["evaluation.grade_below"])
     provisional = F.grade(per["unit_total"], rules["evaluation.grade_bands"], rules["evaluation.grade_below"])

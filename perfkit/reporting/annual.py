@@ -270,7 +270,8 @@ def pending_projects(a: Analysis) -> pd.DataFrame:
     if a.scores is None:
         return pd.DataFrame(columns=cols)
     sp = a.scores.projects
-    p = sp.loc[sp["status"].eq(PENDING), ["project_id", "recomputable_points", "n_unscored", "exec_recomputed"]]
+    p = sp.loc[sp["status"].eq(PENDING), ["project_id", "recomputable_points", "n_unscored", "exec_recomputed"]
+               + ["over_full_marks"] * ("over_full_marks" in sp)]
     if a.data.has("projects"):
         from perfkit.analyses.evaluation import projects_of_year
 
@@ -288,6 +289,8 @@ def pending_projects(a: Analysis) -> pd.DataFrame:
     reason = pd.Series(np.where(n > 0, n.astype(str) + " 个指标无法复算", ""), index=p.index)
     no_amounts = ~p["exec_recomputed"].astype(bool)
     reason = reason.mask(no_amounts, reason.where(reason.eq(""), reason + "；") + "预算数据缺失")
+    over = p["over_full_marks"].fillna(False).astype(bool) if "over_full_marks" in p else False
+    reason = reason.mask(over, reason.where(reason.eq(""), reason + "；") + "分值合计超过满分")
     reason = reason.mask(reason.eq(""), "无可复算的指标")
     p["reason"] = reason
     p["classified"] = p["classified"].fillna(False).astype(bool)
