@@ -122,3 +122,15 @@ def test_an_unranked_unit_is_told_its_rank_is_pending(run, tmp_path: Path) -> No
     letter = next(p for p in done.letters if p.name.startswith(uid + "_"))
     text = "\n".join(p.text for p in docx.Document(str(letter)).paragraphs)
     assert "暂不参加综合评定排名" in text and "全部项目待核实" in text and "排名未排名" not in text
+
+
+def test_lists_sent_to_units_carry_no_rulebook_keys(run) -> None:
+    """A unit's staff read the 说明 of each finding: no parameter keys, no design notes, no arrows."""
+    import re
+
+    _, f = run
+    texts = []
+    for sheets in _lists(f.folder).values():
+        for frame in sheets.values():
+            texts += [str(v) for v in frame.to_numpy().ravel() if isinstance(v, str)]
+    assert texts and not [t for t in texts if re.search(r"[a-z_]+\.[a-z_]+|design|DOMAIN|→", t)]

@@ -21,7 +21,7 @@ import yaml
 
 from perfkit.io.contract import GRADES
 from perfkit.io.outputs import replaced_folder
-from perfkit.io.values import format_wan, plain_text
+from perfkit.io.values import format_wan, map_unique, plain_text
 from perfkit.io.write import excel_writer
 from perfkit.reporting.display import signing_date
 from perfkit.reporting.workbook import write_table
@@ -242,11 +242,34 @@ def write_list(path: Path, projects: pd.DataFrame, warned: pd.DataFrame, finding
                         **layout)
 
 
+_FOR_UNITS = [  # the 说明 of a finding as a unit's staff read it: no rulebook keys, no design notes
+    (re.compile(r"[，,]\s*规则\s+[a-z_]+\.[a-z_0-9.]+"), ""),
+    (re.compile(r"\s*规则\s+[a-z_]+\.[a-z_0-9.]+"), ""),
+    (re.compile(r"（?\s*(?:DOMAIN|DATA_CONTRACT)\.md[^）；，]*）?"), ""),
+    (re.compile(r"design choice"), "本局设定口径"),
+    (re.compile(r"\s*→\s*"), "，"),
+    (re.compile(r"依据\s+本局设定口径"), "按本局设定口径"),
+    (re.compile(r"（\s*）"), ""),
+]
+
+
+def for_units(text: object) -> object:
+    """One explanation worded for the unit that receives it (each distinct text is rewritten once)."""
+    if not isinstance(text, str):
+        return text
+    for pattern, repl in _FOR_UNITS:
+        text = pattern.sub(repl, text)
+    return text
+
+
 def _sheet(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     """Internal columns → the list's Chinese heads; money stays in 分 (written in 万元 by the layout)."""
     out = frame[[c for c in columns if c in frame.columns]].copy()
     if "warning" in out:
         out["warning"] = np.where(out["warning"].fillna(False).astype(bool), "是", "否")
+    for text in ("explanation", "warning_reason"):
+        if text in out:
+            out[text] = map_unique(out[text], for_units)
     return out.rename(columns=columns)
 
 
