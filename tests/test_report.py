@@ -360,3 +360,12 @@ def test_budget_actions_in_the_annual_report_add_up_to_the_allocation_table(demo
     assert counted == len(pr)
     table = pr["action"].astype(object).value_counts()
     assert all(table[label] == n for label, n in p["by_grade"]) and table.get("复算待核实，维持", 0) == p["pending"]
+
+
+def test_every_finding_type_the_report_counts_is_explained_in_the_annex(demo_dir: Path) -> None:
+    from perfkit.reporting import annex as X
+
+    rep = R.build(demo_dir / "demo.xlsx", 2022, 5)
+    kinds = X.finding_types(rep)
+    assert len(kinds) >= 10 and kinds["含义"].str.len().gt(5).all()  # none without its meaning
+    assert kinds["处数"].sum() == len(rep.analysis.findings) + len(rep.analysis.target_findings)

@@ -150,10 +150,26 @@ def section_rules(rep: AnnualReport) -> None:
     D.heading("二、计分与判定口径", 2)
     statements = rule_statements(rep.analysis.rules)
     groups = list(dict.fromkeys(s["group"] for s in statements))
-    for group, head in zip(groups, D.subheadings(groups), strict=True):
+    kinds = finding_types(rep)
+    heads = D.subheadings(groups + ["审核发现的问题类型"] * bool(len(kinds)))
+    for group, head in zip(groups, heads, strict=False):
         D.heading(head, 3)
         for i, s in enumerate((s for s in statements if s["group"] == group), start=1):
             D.runin(f"{i}. {s['name']}", f"<p>{_escape(s['text'])}（依据：{_escape(s['basis'])}）</p>")
+    if len(kinds):  # what each finding counted in the report's tables means
+        D.heading(heads[-1], 3)
+        D.table(kinds, caption="表 审核发现的问题类型及处数（绩效目标审核与自评复核合计）")
+
+
+def finding_types(rep: AnnualReport) -> pd.DataFrame:
+    """Every finding type of this year's review and target review, what it means, and how many."""
+    a = rep.analysis
+    frames = [f for f in (a.findings, getattr(a, "target_findings", None)) if f is not None and len(f)]
+    counts = (pd.concat([f["finding"].astype(object) for f in frames]).value_counts() if frames
+              else pd.Series(dtype=int))
+    meaning = wording()["finding_types"]
+    return pd.DataFrame({"问题类型": counts.index, "含义": [meaning.get(t, "") for t in counts.index],
+                         "处数": counts.to_numpy()})
 
 
 def _escape(text: str) -> str:
