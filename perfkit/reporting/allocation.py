@@ -154,8 +154,8 @@ def scenario_table(al: Allocation) -> pd.DataFrame:
 
 def section_scenarios(al: Allocation) -> None:
     D.heading("四、情景比较", 2)
-    D.paragraph("「中」等级项目压减比例与预警偏差阈值的不同组合下，下年度安排总额、压减额、预警项目数与收回资金："
-                "（其余规则不变）")
+    D.paragraph("下表比较“中”等级项目压减比例与预警偏差阈值的不同组合（其余规则不变）下，下年度安排总额、"
+                "压减额、预警项目数与收回资金。")
     s = scenario_table(al)
     s["cut_share"] = s["cut_share"].map(lambda v: f"{v:.0%}")
     cols = {"cut_share": "中等级压减", "threshold": "偏差阈值（百分点）", "proposal": "建议安排", "reduction": "压减合计",

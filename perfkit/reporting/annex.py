@@ -57,8 +57,8 @@ def _environment() -> jinja2.Environment:
         "tiers": lambda t: "、".join(f"{k}{_pct(lo)}–{_pct(hi)}" for k, (lo, hi) in t.items()),
         "shares": lambda t: "、".join(f"{k}{_pct(v)}" for k, v in t.items()),
         "pairs": lambda t, mid, end: "、".join(f"{k}{mid}{v}{end}" for k, v in t.items()),
-        "bands": lambda b: "、".join(f"{_num(v)}分及以上为「{k}」" for k, v in b.items()),
-        "floors": lambda b: "、".join(f"{_num(v)}分及以上为「{k}」" if v else f"其余为「{k}」" for k, v in b.items()),
+        "bands": lambda b: "、".join(f"{_num(v)}分及以上为“{k}”" for k, v in b.items()),
+        "floors": lambda b: "、".join(f"{_num(v)}分及以上为“{k}”" if v else f"其余为“{k}”" for k, v in b.items()),
         "actions": lambda a: "；".join(
             f"{g}级{x['action']}" + (f"（{'调增' if x['change'] > 0 else '调减'}{_pct(abs(x['change']))}）"
                                      if x["change"] and abs(x["change"]) < 1 else "") for g, x in a.items()),
