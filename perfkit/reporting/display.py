@@ -447,7 +447,10 @@ def figure_sweep(deviation: pd.Series, warned_anyway: pd.Series, threshold: floa
         from matplotlib.patches import Patch
 
         handles.append(Patch(facecolor="none", edgecolor="none"))
-        labels.append(f"无可比较的完成率（不在图中）：{missing}个")
+        gone = ~known
+        warned_gone = int((gone & anyway).sum())
+        labels.append(f"无可比较的完成率（不在图中）：{missing}个"
+                      + (f"，其中已预警（多为未报送）{warned_gone}个" if warned_gone else ""))
     _legend_below(ax, handles, labels, ncol=1)
     return fig
 
