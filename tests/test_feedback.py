@@ -134,3 +134,12 @@ def test_lists_sent_to_units_carry_no_rulebook_keys(run) -> None:
         for frame in sheets.values():
             texts += [str(v) for v in frame.to_numpy().ravel() if isinstance(v, str)]
     assert texts and not [t for t in texts if re.search(r"[a-z_]+\.[a-z_]+|design|DOMAIN|→", t)]
+
+
+def test_a_letter_says_which_projects_lose_budget(run) -> None:
+    a, f = run
+    pr = a.proposal
+    moved = pr.loc[(pr["change"] < 0) & ~pr["classified"].astype(bool)].iloc[0]
+    letter = next(p for p in f.letters if p.name.startswith(str(moved["unit_id"]) + "_"))
+    text = "".join(p.text for p in docx.Document(str(letter)).paragraphs)
+    assert f"{moved['project_name']}（{moved['action']}）" in text and "预算将调减或不予安排" in text

@@ -66,8 +66,9 @@ def unit_tables(a) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         else:
             projects["unit_grade"] = computed
     if a.proposal is not None:
-        projects["action"] = projects["project_id"].map(plain_text(a.proposal[["project_id", "action"]])
-                                                        .set_index("project_id")["action"])
+        plan = plain_text(a.proposal[["project_id", "action", "change"]]).drop_duplicates("project_id")
+        projects["action"] = projects["project_id"].map(plan.set_index("project_id")["action"])
+        projects["change"] = projects["project_id"].map(plan.set_index("project_id")["change"])
     warned = pd.DataFrame(columns=["project_id", "unit_id", "budget", "warning_reason"])
     if a.monitoring is not None:
         m = plain_text(a.monitoring.projects)
@@ -132,8 +133,15 @@ def write_letter(path: Path, unit_name: str, year: int, month: int | None, deadl
         projects=len(projects), budget=_wan(projects["budget"].sum()), diverge=diverge,
         pending=w["pending"].format(n=pending) if pending else "", **{g: int(counts.get(g, 0)) for g in grades}))
     _table(doc, ["项目名称", "单位自评分", "复核分", "复核等级"],
-           [[r.project_name, _score(r.unit_total), _score(r.total), r.grade if isinstance(r.grade, str) else ""]
+           [[r.project_name, _score(r.unit_total), _score(r.total),
+             r.grade if isinstance(r.grade, str) else ("待核实" if getattr(r, "status", "") == "待核实" else "")]
             for r in projects.itertuples()], widths=[Mm(80), Mm(25), Mm(25), Mm(26)])
+    if "change" in projects:  # what the results mean for next year's budget, said in the letter itself
+        moved = projects.loc[projects["change"].astype(float).fillna(0) < 0]
+        if len(moved):
+            doc.add_paragraph(w["budget_changes"].format(
+                next_year=year + 1, n=len(moved),
+                projects="；".join(f"{r.project_name}（{r.action}）" for r in moved.itertuples())))
 
     doc.add_paragraph(w["sections"]["warnings"], style=h1)
     if warned.empty:
