@@ -141,10 +141,13 @@ def section_gate(al: Allocation) -> None:
     g = al.analysis.gate
     D.heading("三、事前绩效评估关口", 2)
     D.sentence("gate", al.facts["gate"], ALLOCATION)
-    cols = {"project_name": "项目", "exante_total": "评估得分", "conclusion": "评估结论", "requested": "下年度申请数",
-            "gate": "安排"}
-    D.table(g.loc[~g["classified"], list(cols)].rename(columns=cols), money=["下年度申请数"],
-            caption="表4 新增重大项目事前评估与预算关口（不含涉密项目）")
+    cols = {"project_name": "项目", "exante_total": "评估得分", "conclusion": "评估结论", "budget": "本年预算",
+            "requested": "下年度申请数"}
+    # the projects the gate stops; every new major project is in the Excel workbook
+    stopped = g.loc[~g["classified"] & g["gate"].eq("不安排预算"), [c for c in cols if c in g]].rename(columns=cols)
+    if len(stopped):
+        D.table(stopped, money=["本年预算", "下年度申请数"], total=True,
+                caption="表 未通过事前绩效评估、不安排预算的新增重大项目（不含涉密项目）")
 
 
 def scenario_table(al: Allocation) -> pd.DataFrame:

@@ -150,7 +150,8 @@ def report_facts(a: Analysis, district: str, year: int, month: int, policy: dict
         tg = ds.table("targets")
         facts["targets"] = {"projects": int(tg["project_id"].nunique()), "indicators": len(tg),
                             "problem_projects": int(tf["project_id"].nunique()), "findings": len(tf),
-                            "top": _top(tf["finding"].value_counts())}
+                            "top": _top(tf["finding"].value_counts()),
+                            "all_shown": tf["finding"].nunique() <= 3}
     if a.monitoring is not None:
         mon = a.monitoring
         p = mon.projects
@@ -254,12 +255,12 @@ def section_supervision(rep: AnnualReport) -> None:
         sentence = {"monitoring": "monitoring_review"}.get(key, key)
         D.runin(title, D.render_sentence(sentence, f[key]))
         if key == "targets":
-            D.table(_finding_counts(a.target_findings), caption="表 绩效目标设置审核发现")
+            D.table(_finding_counts(a.target_findings), total=True, caption="表 绩效目标设置审核发现")
         elif key == "monitoring":
             _monitoring_table(a, "monitor_class", "监控分类", f"表 1-{rep.month}月绩效监控分类汇总（金额单位：万元）")
             D.sentence("red_vs_warned", f["monitoring"])
         elif key == "review":
-            D.table(_finding_counts(a.findings), caption="表 第三方审核发现（按问题类型）")
+            D.table(_finding_counts(a.findings), total=True, caption="表 第三方审核发现（按问题类型）")
 
 
 def pending_projects(a: Analysis) -> pd.DataFrame:
@@ -310,7 +311,7 @@ def pending_table(a: Analysis, caption: str, limit: int = 20) -> None:
 
 
 def _finding_counts(findings: pd.DataFrame) -> pd.DataFrame:
-    return findings["finding"].value_counts().rename_axis("问题类型").reset_index(name="处数")
+    return findings["finding"].astype(object).value_counts().rename_axis("问题类型").reset_index(name="处数")
 
 
 def _monitoring_table(a: Analysis, by: str, label: str, caption: str) -> None:
