@@ -91,7 +91,12 @@ def section_proposal(al: Allocation) -> None:
     D.heading("一、按评价等级的安排建议", 2)
     D.sentence("actions", al.facts["actions"], ALLOCATION)
     by_action = p.groupby("action").agg(项目数=("project_id", "size"), 本年预算=("budget", "sum"),
-                                        建议安排=("proposal", "sum")).reset_index().rename(columns={"action": "安排建议"})
+                                        建议安排=("proposal", "sum"))
+    # the graded actions in the rulebook's order (优 → 差), then the rules that override a grade
+    graded = list(dict.fromkeys(x["action"] for x in a.rules["application.actions"].values()))
+    rest = sorted((x for x in by_action.index if x not in graded), key=lambda x: (not str(x).startswith("连续"), x))
+    by_action = by_action.reindex([x for x in graded if x in by_action.index] + rest)
+    by_action = by_action.reset_index().rename(columns={"action": "安排建议"})
     D.table(by_action, money=["本年预算", "建议安排"], total=True, caption="表1 安排建议汇总（金额单位：万元）")
     units = proposal_by_unit(p, a.data).sort_values("budget", ascending=False)
     cols = {"unit_name": "单位", "department": "主管部门", "projects": "项目数", "budget": "本年预算",

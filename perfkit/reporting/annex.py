@@ -194,7 +194,7 @@ def section_ranking(rep: AnnualReport) -> None:
                 "下表各分项为加权后的分数（括号内为该分项满分），相加即为综合得分。综合得分相同的单位并列同一名次。")
     weights = a.rules["ranking.weights"]
     heads = dict(RANKING_HEADS)
-    heads.update({f"part_{k}": f"{PART_HEADS.get(k, k)}（{_num(w * 100)}分）" for k, w in weights.items()})
+    heads.update({f"part_{k}": f"{PART_HEADS.get(k, k)}\n（{_num(w * 100)}分）" for k, w in weights.items()})
     heads["composite"] = "综合得分"
     table = a.ranking[list(heads)].rename(columns=heads)
     ranked = table["名次"].notna()
