@@ -101,9 +101,9 @@ def _score(v: object) -> str:
 
 def write_letter(path: Path, unit_name: str, year: int, month: int | None, deadline: str, district: str,
                  projects: pd.DataFrame, warned: pd.DataFrame, findings: pd.DataFrame, rank: tuple[str, str, int],
-                 grades: Iterable[str]) -> None:
+                 grades: Iterable[str], gap: float) -> None:
     """One unit's letter as .docx: the official fonts named, heading styles (Word's navigation pane shows
-    the structure), real Word tables."""
+    the structure), real Word tables. ``gap``: the rulebook's ``review.letter_divergence``."""
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Mm
@@ -127,10 +127,10 @@ def write_letter(path: Path, unit_name: str, year: int, month: int | None, deadl
 
     counts = projects["grade"].value_counts() if "grade" in projects else pd.Series(dtype=int)
     pending = int(projects["status"].eq("待核实").sum()) if "status" in projects else 0
-    diverge = int((projects["difference"].abs() >= 5).sum()) if "difference" in projects else 0
+    diverge = int((projects["difference"].abs() >= gap).sum()) if "difference" in projects else 0
     doc.add_paragraph(w["sections"]["results"], style=h1)
     doc.add_paragraph(w["results_summary"].replace(" ", "").format(
-        projects=len(projects), budget=_wan(projects["budget"].sum()), diverge=diverge,
+        projects=len(projects), budget=_wan(projects["budget"].sum()), diverge=diverge, gap=gap,
         pending=w["pending"].format(n=pending) if pending else "", **{g: int(counts.get(g, 0)) for g in grades}))
     _table(doc, ["项目名称", "单位自评分", "复核分", "复核等级"],
            [[r.project_name, _score(r.unit_total), _score(r.total),
@@ -325,7 +325,8 @@ def write_letters(a, folder: Path, deadline: str | None = None, district: str = 
         f = findings.loc[findings["unit_id"].astype(str).eq(uid)]
         stem = _file_name(f"{uid}_{name}", used)
         letter = folder / f"{stem}_绩效评价结果反馈及整改通知.docx"
-        write_letter(letter, name, year, a.month, deadline, district, p, wr, f, _rank_text(a.ranking, uid), grades)
+        write_letter(letter, name, year, a.month, deadline, district, p, wr, f, _rank_text(a.ranking, uid), grades,
+                     a.rules["review.letter_divergence"])
         dept = departments.get(uid)
         write_list(folder / f"{stem}_绩效评价结果明细.xlsx", p, wr, f, name,
                    "" if dept is None or pd.isna(dept) else str(dept), year)
