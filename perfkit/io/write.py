@@ -160,11 +160,16 @@ def _s(text: str) -> pa.Scalar:
 
 
 def _text_fields(arr: pa.Array) -> pa.Array:
-    """Text values → CSV fields: formula-leading text prefixed with ', quoted where needed; null → ""."""
+    """Text values → CSV fields: formula-leading text prefixed with ', quoted where needed; null → "".
+    Each rewrite is computed only when some value needs it (most columns need neither)."""
     arr = arr.cast(pa.large_string())
-    arr = pc.if_else(pc.match_substring_regex(arr, _FORMULA), pc.binary_join_element_wise(_s("'"), arr, _s("")), arr)
-    quoted = pc.binary_join_element_wise(_s('"'), pc.replace_substring(arr, '"', '""'), _s('"'), _s(""))
-    arr = pc.if_else(pc.match_substring_regex(arr, _NEEDS_QUOTES), quoted, arr)
+    formula = pc.match_substring_regex(arr, _FORMULA)
+    if pc.any(formula).as_py():
+        arr = pc.if_else(formula, pc.binary_join_element_wise(_s("'"), arr, _s("")), arr)
+    needs = pc.match_substring_regex(arr, _NEEDS_QUOTES)
+    if pc.any(needs).as_py():
+        quoted = pc.binary_join_element_wise(_s('"'), pc.replace_substring(arr, '"', '""'), _s('"'), _s(""))
+        arr = pc.if_else(needs, quoted, arr)
     return pc.fill_null(arr, "")
 
 
