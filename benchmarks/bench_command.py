@@ -22,7 +22,6 @@ indicator row both engines parsed to the same comparator, target and actual.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import statistics
 import subprocess
@@ -166,7 +165,7 @@ def duckdb_sql(data: Path, out: Path, month: int) -> list[str]:
         j AS (
           SELECT p.*, per.* EXCLUDE (pid), CASE WHEN budget > 0 THEN spent / budget END AS rate FROM p JOIN per USING (pid)),
         k AS (
-          SELECT *, rnd(least(rate, 1) * ew) AS exec_score,
+          SELECT *, CASE WHEN rate IS NOT NULL THEN rnd(least(rate, 1) * ew) END AS exec_score,
                  CASE WHEN n_unscored = 0 AND rate IS NOT NULL THEN '完整' ELSE '待核实' END AS status FROM j),
         t AS (
           SELECT *, rnd(coalesce(exec_score, 0) + coalesce(indicator_score, 0)) AS recomputed,
@@ -175,7 +174,7 @@ def duckdb_sql(data: Path, out: Path, month: int) -> list[str]:
                CASE WHEN status = '完整' THEN (CASE {grade_case.replace('total', 'recomputed')} END)
                     ELSE (CASE {grade_case.replace('total', 'unit_total')} END) || '（待核实）' END AS grade
         FROM t""",
-        rf"""COPY (SELECT neutral(pid) AS 项目编码, rate AS 执行率, exec_score AS 执行率得分, indicator_score AS 指标得分,
+        rf"""COPY (SELECT neutral(pid) AS 项目编码, rate AS 执行率, coalesce(exec_score, unit_exec) AS 执行率得分, indicator_score AS 指标得分,
                       recomputed AS 总分, grade AS 等级, unit_total AS 自评总分,
                       CASE WHEN status = '完整' THEN rnd(unit_total - recomputed) END AS 差异, points AS 可复算分值,
                       status AS 复算状态, completion AS 指标总体完成率,
@@ -313,7 +312,7 @@ def main() -> None:
     print()
     print("| projects | perfkit score (median, min–max) | peak | DuckDB SQL (median, min–max) | peak | ratio |")
     print("|---:|---:|---:|---:|---:|---:|")
-    for n, stats, checked, sizes in rows:
+    for n, stats, _, _ in rows:
         cells = []
         for e in ("perfkit", "duckdb"):
             t = [s[0] for s in stats[e]]
@@ -321,7 +320,7 @@ def main() -> None:
             cells.append(f"{max(s[1] for s in stats[e]) / 1024:.2f} GB")
         ratio = statistics.median(s[0] for s in stats["perfkit"]) / statistics.median(s[0] for s in stats["duckdb"])
         print(f"| {n:,} | {' | '.join(cells)} | {ratio:.2f}× |")
-    for n, stats, checked, sizes in rows:
+    for n, _, checked, sizes in rows:
         print(f"{n:,}: {checked}; output {sizes['perfkit']:,.0f} MB (perfkit, all files) vs "
               f"{sizes['duckdb']:,.0f} MB (DuckDB, three files); {args.repeats} runs each")
 
