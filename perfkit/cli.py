@@ -64,10 +64,19 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    from perfkit.api import score
+    import warnings
 
-    written = score(args.data, args.out, profile=args.profile, month=args.month, year=args.year,
-                    engine=args.engine, scheduler=args.scheduler)
+    from perfkit.api import ExcelRowsWarning, score
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ExcelRowsWarning)
+        written = score(args.data, args.out, profile=args.profile, month=args.month, year=args.year,
+                        engine=args.engine, scheduler=args.scheduler, output_format=args.format)
+    for w in caught:  # a CSV too long for Excel: one line each, after the work is done
+        if issubclass(w.category, ExcelRowsWarning):
+            print(printable(f"perfkit: 注意：{w.message}"), file=sys.stderr)
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     for path in written.values():
         print(f"已写出 {path}")
     _record(args)
@@ -224,6 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=["pandas", "dask"], default="pandas",
                    help="dask：按单位分区在 dask.distributed 集群上计算（需 pip install -e '.[dask]'）")
     p.add_argument("--scheduler", default=None, help="dask 调度器地址，如 tcp://10.0.0.5:8786；不给则用本机 LocalCluster")
+    p.add_argument("--format", choices=["csv", "parquet"], default="csv",
+                   help="输出格式：csv（UTF-8 带 BOM，Excel/WPS 直接打开）或 parquet（全省规模，超过 Excel 1,048,576 行时用）")
     p.add_argument("--archive", default="data/perfkit.duckdb", help="年度档案文件（与 --record 一起用）")
     p.add_argument("--record", action="store_true", help="计分后把本年度数据与结果存入年度档案")
     p.set_defaults(func=_cmd_score)

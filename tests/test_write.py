@@ -138,3 +138,61 @@ def test_score_files_byte_identical(dataset: str, demo_dir: Path, demo, tmp_path
     for name in old:
         assert new[name][:3] == b"\xef\xbb\xbf"
         assert new[name] == old[name], name
+
+
+# ------------------------------------------------------------------------- --format parquet, Excel's rows
+
+
+@pytest.fixture(scope="module")
+def demo_scored(demo_dir: Path, tmp_path_factory) -> tuple[dict[str, Path], dict[str, Path]]:
+    data = demo_dir / "demo.xlsx" if (demo_dir / "demo.xlsx").exists() else demo_dir
+    base = tmp_path_factory.mktemp("formats")
+    return pk.score(data, base / "csv", month=5), pk.score(data, base / "parquet", month=5, output_format="parquet")
+
+
+def test_parquet_has_the_csv_columns_and_rows(demo_scored) -> None:
+    csvs, parquets = demo_scored
+    assert csvs.keys() == parquets.keys()
+    for key, path in parquets.items():
+        assert path.suffix == ".parquet" and path.stem == csvs[key].stem
+        pq_frame = pd.read_parquet(path)
+        csv_frame = pd.read_csv(csvs[key], encoding="utf-8-sig", dtype=str, keep_default_na=False)
+        assert list(pq_frame.columns) == list(csv_frame.columns), key
+        assert len(pq_frame) == len(csv_frame), key
+    ind = pd.read_parquet(parquets["indicators"])
+    back = pd.read_csv(csvs["indicators"], encoding="utf-8-sig")
+    np.testing.assert_allclose(ind["得分"].astype(float), back["得分"].astype(float), equal_nan=True)
+    assert (ind["说明"].str.len() > 0).all()
+    assert ind["源表行号"].tolist() == back["源表行号"].tolist()
+
+
+def test_score_frames_are_what_is_written(demo_dir: Path, demo_scored) -> None:
+    data = demo_dir / "demo.xlsx" if (demo_dir / "demo.xlsx").exists() else demo_dir
+    frames = pk.score_frames(data, month=5)
+    _, parquets = demo_scored
+    assert frames.keys() == parquets.keys()
+    for key in ("projects", "indicators", "findings"):
+        pd.testing.assert_frame_equal(frames[key].reset_index(drop=True), pd.read_parquet(parquets[key]),
+                                      check_dtype=False, check_categorical=False)
+
+
+@pytest.mark.parametrize("output_format, warned", [("csv", True), ("parquet", False)])
+def test_csv_beyond_excel_rows_warns(demo_dir: Path, tmp_path: Path, monkeypatch, capsys, output_format: str,
+                                     warned: bool) -> None:
+    from perfkit import cli
+
+    data = demo_dir / "demo.xlsx" if (demo_dir / "demo.xlsx").exists() else demo_dir
+    rows = len(pd.read_csv(pk.score(data, tmp_path / "probe", month=5)["indicators"], encoding="utf-8-sig"))
+    monkeypatch.setattr(pk, "EXCEL_MAX_ROWS", rows)  # 指标得分 + its header is one row too many
+    capsys.readouterr()
+    assert cli.main(["score", str(data), "--out", str(tmp_path / "out"), "--month", "5",
+                     "--format", output_format]) == 0
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    if not warned:
+        assert err == []
+        return
+    assert len(err) == 1, err
+    assert err[0].startswith("perfkit: 注意：指标得分.csv 有") and "--format parquet" in err[0] and "按单位" in err[0]
+    assert f"{rows:,} 行" in err[0]
+    with pytest.warns(pk.ExcelRowsWarning, match="超过 Excel/WPS 单表上限"):
+        pk.score(data, tmp_path / "api", month=5)
