@@ -81,11 +81,13 @@ class Analysis:
 
 def analyze(data: str | Path | Dataset, year: int | None = None, month: int | None = None,
             profile: str | Path = DEFAULT_PROFILE, history: pd.DataFrame | None = None,
-            archive: str | Path | None = None) -> Analysis:
+            archive: str | Path | None = None, applications: bool = True) -> Analysis:
     """Run every stage the data allows. A stage whose table is absent is skipped with a one-line note.
 
     Earlier years' grades (for the multi-year rule) come from ``history`` or, when it is not given, from
-    the ``archive`` file (:mod:`perfkit.io.archive`), project codes carried through the 编码变更 table."""
+    the ``archive`` file (:mod:`perfkit.io.archive`), project codes carried through the 编码变更 table.
+    ``applications=False`` leaves out what ``perfkit score`` does not write (ex-ante assessment and gate,
+    spot-check plan, budget proposal)."""
     ds = data if isinstance(data, Dataset) else load(data, month=month)
     year = year or _year_of(ds)
     rules = load_rules(profile, year)
@@ -109,17 +111,18 @@ def analyze(data: str | Path | Dataset, year: int | None = None, month: int | No
         a.monitoring = monitoring.monitor(ds, rules, month)
     if need("targets", stage="绩效目标设置审核"):
         a.target_findings = review.review_targets(ds, rules)
-    if need("exante", stage="事前绩效评估"):
+    if applications and need("exante", stage="事前绩效评估"):
         a.exante = exante.assess(ds, rules)
-    if ds.has("projects"):
+    if applications and ds.has("projects"):
         a.gate = exante.gate(ds, rules)
     if need("archive", stage="评价档案"):
         a.archive = review.archive_completeness(ds)
-    if a.monitoring is not None:
+    if applications and a.monitoring is not None:
         a.spot_checks = application.spot_check_plan(ds, a.monitoring, rules)
     if a.scores is not None and need("projects", stage="单位排名与结果应用"):
         a.ranking = application.unit_ranking(ds, a.scores.projects, a.monitoring, a.findings, rules)
-        a.proposal = application.budget_proposal(ds, a.scores.projects, a.monitoring, rules, history)
+        if applications:
+            a.proposal = application.budget_proposal(ds, a.scores.projects, a.monitoring, rules, history)
     return a
 
 
@@ -267,12 +270,14 @@ def _analysis_for_score(data: str | Path | Dataset, profile: str | Path, month: 
     if engine == "dask":
         a = analyze_distributed(data, year=year, month=month, profile=profile, scheduler=scheduler)
     elif engine == "pandas":
-        a = analyze(data, year=year, month=month, profile=profile)
+        a = analyze(data, year=year, month=month, profile=profile, applications=False)
     else:
         raise InputError(f"未知的计算引擎「{engine}」（可用：pandas、dask）")
     if a.scores is None:
         from perfkit.io.load import MissingTableError
         raise MissingTableError(f"{a.data.source} 中没有「绩效自评」表，无法计分")
+    if not isinstance(data, Dataset):  # loaded here: the input tables are not written, free them before the text
+        a.data.tables.clear()
     return a
 
 

@@ -193,7 +193,8 @@ def score_partition(folder: str, stage: str, index: int, year: int, month: int |
     from perfkit.io.write import write_parquet
 
     ds = load(folder, month=month)
-    a = analyze(ds, year=year, month=month, profile=profile)
+    a = analyze(ds, year=year, month=month, profile=profile, applications=False)
+    ds.tables.clear()  # what is written next needs the results only
     rows: dict[str, int] = {}
     stems: dict[str, str] = {}
     if a.scores is not None:
