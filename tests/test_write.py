@@ -32,6 +32,8 @@ def _column(kind: str) -> pd.Series:
             return pd.Series(MESSY_TEXT, dtype="string")
         case "category":
             return pd.Series(MESSY_TEXT, dtype="category")
+        case "category of arrow text":
+            return pd.Series(pd.Categorical(pd.array(MESSY_TEXT, dtype="string[pyarrow]")))
         case "float64":
             return pd.Series(floats, dtype=float)
         case "Float64":
@@ -55,7 +57,7 @@ def _column(kind: str) -> pd.Series:
     raise AssertionError(kind)
 
 
-KINDS = ["object", "str", "string", "category", "float64", "Float64", "int64", "int32", "Int64", "bool", "boolean",
+KINDS = ["object", "str", "string", "category", "category of arrow text", "float64", "Float64", "int64", "int32", "Int64", "bool", "boolean",
          "mixed object", "category of numbers", "all missing"]
 
 
@@ -196,3 +198,27 @@ def test_csv_beyond_excel_rows_warns(demo_dir: Path, tmp_path: Path, monkeypatch
     assert f"{rows:,} 行" in err[0]
     with pytest.warns(pk.ExcelRowsWarning, match="超过 Excel/WPS 单表上限"):
         pk.score(data, tmp_path / "api", month=5)
+
+
+# ------------------------------------------------------------------------ numbers in 说明, as arrays
+
+
+def _numbers_sample(seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    x = rng.random(30_000) * 10.0 ** rng.integers(-8, 14, 30_000) * rng.choice([-1, 1], 30_000)
+    ties = np.round(rng.random(5_000) * 1000, 4) + rng.choice([0.00005, 0.005, 0.000050000001, 0.5], 5_000)
+    edge = [0.0, -0.0, 1e-5, -1e-5, 0.00005, 0.125, 2.675, 1.005, 8.615, 96.5, 2126100.0, 461599.99999999994,
+            123456789.0, 99999999999.99, 1e11, 1e16, 1e300, np.nan, np.inf, -np.inf, 0.1 + 0.2, 1 / 3]
+    return np.concatenate([x, np.round(x, 2), ties, edge])
+
+
+@pytest.mark.parametrize("decimals", [2, 4])
+@pytest.mark.parametrize("seed", range(2))
+def test_explanation_numbers_equal_number(decimals: int, seed: int) -> None:
+    from perfkit.analyses.evaluation import _fmt, _number
+
+    x = pd.Series(_numbers_sample(seed))
+    expected = [_number(v, decimals) for v in x]
+    assert _fmt(x, decimals).tolist() == expected
+    nullable = pd.Series(x, dtype="Float64")
+    assert _fmt(nullable, decimals).tolist() == [_number(v, decimals) for v in nullable]

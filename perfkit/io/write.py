@@ -199,6 +199,8 @@ def _s(text: str) -> pa.Scalar:
 def _text_fields(arr: pa.Array) -> pa.Array:
     """Text values → CSV fields: formula-leading text prefixed with ', quoted where needed; null → "".
     Each rewrite is computed only when some value needs it (most columns need neither)."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
     arr = arr.cast(pa.large_string())
     formula = pc.match_substring_regex(arr, _FORMULA)
     if pc.any(formula).as_py():
