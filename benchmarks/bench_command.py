@@ -222,10 +222,14 @@ def run_duckdb(data: Path, out: Path, month: int) -> None:
 
 # ----------------------------------------------------------------------------------------- measuring
 
-def measure(cmd: list[str]) -> tuple[float, float]:
-    """Wall seconds and the peak resident memory (MB) of ``cmd``'s whole process tree."""
+def measure(cmd: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, the peak resident memory (MB) of ``cmd``'s whole process tree and its CPU seconds
+    (user + system; on a shared machine the steadier figure — DuckDB's threads add theirs up)."""
+    import resource
+
     import psutil
 
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
@@ -250,7 +254,9 @@ def measure(cmd: list[str]) -> tuple[float, float]:
     th.join()
     if proc.returncode:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{err.decode()[-2000:]}")
-    return elapsed, peak / 2**20
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return elapsed, peak / 2**20, cpu
 
 
 def check_equal(pk: Path, dd: Path) -> str:
@@ -292,7 +298,7 @@ def main() -> None:
             subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_score.py"), "--projects", str(n),
                             "--only-generate"], check=True)
         work = Path(tempfile.mkdtemp(prefix="bench_command_"))
-        stats: dict[str, list[tuple[float, float]]] = {"perfkit": [], "duckdb": []}
+        stats: dict[str, list[tuple[float, float, float]]] = {"perfkit": [], "duckdb": []}
         try:
             for i in range(args.repeats):
                 for engine in ("perfkit", "duckdb"):  # alternated, so that load on the machine hits both alike
@@ -302,21 +308,23 @@ def main() -> None:
                            if engine == "perfkit" else
                            [sys.executable, __file__, "--duckdb-child", str(data), str(out), str(args.month)])
                     stats[engine].append(measure(cmd))
-                    print(f"  {n:,} {engine} run {i + 1}: {stats[engine][-1][0]:.1f} s, {stats[engine][-1][1]:,.0f} MB",
-                          flush=True)
+                    wall, mb, cpu = stats[engine][-1]
+                    print(f"  {n:,} {engine} run {i + 1}: {wall:.1f} s, {mb:,.0f} MB, cpu {cpu:.1f} s", flush=True)
             checked = check_equal(work / "perfkit0", work / "duckdb0") if args.format == "csv" else "not compared"
             sizes = {e: sum(f.stat().st_size for f in (work / f"{e}0").iterdir()) / 2**20 for e in stats}
         finally:
             shutil.rmtree(work, ignore_errors=True)
         rows.append((n, stats, checked, sizes))
     print()
-    print("| projects | perfkit score (median, min–max) | peak | DuckDB SQL (median, min–max) | peak | ratio |")
-    print("|---:|---:|---:|---:|---:|---:|")
+    print("| projects | perfkit score: wall (median, min–max) | CPU | peak | DuckDB SQL: wall (median, min–max) | CPU "
+          "| peak | ratio (wall) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n, stats, _, _ in rows:
         cells = []
         for e in ("perfkit", "duckdb"):
             t = [s[0] for s in stats[e]]
             cells.append(f"{statistics.median(t):.1f} s ({min(t):.1f}–{max(t):.1f})")
+            cells.append(f"{statistics.median(s[2] for s in stats[e]):.1f} s")
             cells.append(f"{max(s[1] for s in stats[e]) / 1024:.2f} GB")
         ratio = statistics.median(s[0] for s in stats["perfkit"]) / statistics.median(s[0] for s in stats["duckdb"])
         print(f"| {n:,} | {' | '.join(cells)} | {ratio:.2f}× |")

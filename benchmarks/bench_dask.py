@@ -55,7 +55,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench_dask_", dir=ROOT / "benchmarks" / "out"))
     try:
         parts = work / "parts"
-        p_sec, p_mb = measure([sys.executable, "-m", "perfkit", "partition", str(data), "--out", str(parts),
+        p_sec, p_mb, _ = measure([sys.executable, "-m", "perfkit", "partition", str(data), "--out", str(parts),
                                "--parts", str(args.parts)])
         res = subprocess.run([sys.executable, __file__, "--child", str(parts), str(work / "out"), str(args.month),
                               str(args.workers)], check=True, capture_output=True, text=True)
