@@ -195,7 +195,7 @@ def _year_of(ds: Dataset) -> int:
     return int(years.mode().iloc[0]) if len(years) else 2022
 
 
-ROWS_PER_CHUNK = 500_000  # 说明 text is built and written this many indicator rows at a time
+ROWS_PER_CHUNK = 200_000  # 说明 text is built and written this many indicator rows at a time
 FORMATS = ("csv", "parquet")
 
 

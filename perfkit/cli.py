@@ -66,7 +66,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_score(args: argparse.Namespace) -> int:
     import warnings
 
+    import pyarrow as pa
+
     from perfkit.api import ExcelRowsWarning, score
+
+    # Arrow's own allocator keeps freed buffers for itself, where pandas and numpy cannot reuse them; with
+    # the system allocator a province's peak memory is lower (measured: benchmarks/bench_command.py)
+    pa.set_memory_pool(pa.system_memory_pool())
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ExcelRowsWarning)

@@ -104,7 +104,9 @@ def write_csv(frame: pd.DataFrame | Iterable[pd.DataFrame], path: Path) -> Path:
     with atomic_path(path) as tmp, tmp.open("wb") as fh:
         fh.write(codecs.BOM_UTF8)
         for i, chunk in enumerate(chunks):
-            fh.write(csv_bytes(chunk, header=i == 0))
+            if i == 0:
+                fh.write(_csv_header(chunk.columns) if chunk.shape[1] >= 2 else b"")
+            fh.write(csv_bytes(chunk, header=i == 0 and chunk.shape[1] < 2))  # no copy to put the header first
     return path
 
 
@@ -166,8 +168,9 @@ def csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes | memoryview:
     head = _csv_header(frame.columns) if header else b""
     if not len(frame):
         return head
+    fields[-1] = pc.binary_join_element_wise(fields[-1], _s(os.linesep), _s(""))  # the line end, on the last field
     body = pc.binary_join_element_wise(*fields, _s(","))
-    body = pc.binary_join_element_wise(body, _s(os.linesep), _s(""))
+    del fields
     arr = body.combine_chunks() if isinstance(body, pa.ChunkedArray) else body
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
     data = arr.buffers()[2]
