@@ -98,3 +98,12 @@ def test_cli_partition_then_score(tmp_path: Path, demo, capsys) -> None:
     assert main(["score", str(tmp_path / "parts"), "--out", str(tmp_path / "out"), "--engine", "dask",
                  "--month", "5"]) == 0
     assert len(list((tmp_path / "out" / "指标得分").glob("part-*.parquet"))) == 3
+
+
+def test_partition_needs_parquet(tmp_path: Path, demo_dir: Path, capsys) -> None:
+    from perfkit.cli import main
+
+    assert main(["partition", str(demo_dir / "csv"), "--out", str(tmp_path / "parts")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "Parquet" in err[0] and "项目.parquet" in err[0]
+    assert not (tmp_path / "parts").exists()

@@ -1,9 +1,14 @@
 """Scoring, monitoring and review on a dask.distributed cluster, for a province or the whole country.
 
-The projects are a dask DataFrame partitioned by unit (each partition holds whole units); every
-partition runs the same pandas pipeline as one machine does — score, review, monitor — on the rows of
-its units, which is exact because no rule looks across units. The unit ranking, which compares units,
-is computed afterwards on the gathered results. dask is an optional extra: ``pip install -e '.[dask]'``.
+Two ways in. (1) Workers that read their own data: ``perfkit partition`` splits a Parquet province by unit
+into ``part-NNNNN/`` folders on storage every worker sees; ``perfkit score PARTS --engine dask`` gives each
+worker a part to load, score, review and monitor, and it writes its part of every output table as
+Parquet (``<表>/part-NNNNN.parquet``). The client gathers one ranking row per unit, so its memory does not
+grow with the province (:func:`score_partitioned`). (2) Any input the loader reads, loaded on the client
+and broadcast (:func:`analyze_on_cluster`): the projects a dask DataFrame partitioned by unit, each
+partition running the same pandas pipeline as one machine does. Both are exact because no rule looks
+across units; the unit ranking, which compares units, is ranked on the client. dask is an optional extra:
+``pip install -e '.[dask]'``.
 """
 
 from __future__ import annotations
