@@ -212,7 +212,7 @@ def _numbers_sample(seed: int) -> np.ndarray:
     return np.concatenate([x, np.round(x, 2), ties, edge])
 
 
-@pytest.mark.parametrize("decimals", [2, 4])
+@pytest.mark.parametrize("decimals", [0, 1, 2, 4])
 @pytest.mark.parametrize("seed", range(2))
 def test_explanation_numbers_equal_number(decimals: int, seed: int) -> None:
     from perfkit.analyses.evaluation import _fmt, _number
