@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import re
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +26,7 @@ from perfkit.analyses.evaluation import (
 from perfkit.io.load import Dataset, InputError, load
 from perfkit.io.outputs import check_output_folder, replaced_folder
 from perfkit.io.values import FEN_PER_WAN
-from perfkit.io.write import write_csv
+from perfkit.io.write import EXCEL_MAX_ROWS, write_csv, write_parquet
 from perfkit.rules.rulebook import DEFAULT_PROFILE, Rulebook, load_rules
 
 # 项目得分.csv / 指标得分.csv / 审核发现.csv: the contract's columns first, then useful extras
@@ -79,11 +81,13 @@ class Analysis:
 
 def analyze(data: str | Path | Dataset, year: int | None = None, month: int | None = None,
             profile: str | Path = DEFAULT_PROFILE, history: pd.DataFrame | None = None,
-            archive: str | Path | None = None) -> Analysis:
+            archive: str | Path | None = None, applications: bool = True) -> Analysis:
     """Run every stage the data allows. A stage whose table is absent is skipped with a one-line note.
 
     Earlier years' grades (for the multi-year rule) come from ``history`` or, when it is not given, from
-    the ``archive`` file (:mod:`perfkit.io.archive`), project codes carried through the 编码变更 table."""
+    the ``archive`` file (:mod:`perfkit.io.archive`), project codes carried through the 编码变更 table.
+    ``applications=False`` leaves out what ``perfkit score`` does not write (ex-ante assessment and gate,
+    spot-check plan, budget proposal)."""
     ds = data if isinstance(data, Dataset) else load(data, month=month)
     year = year or _year_of(ds)
     rules = load_rules(profile, year)
@@ -107,17 +111,18 @@ def analyze(data: str | Path | Dataset, year: int | None = None, month: int | No
         a.monitoring = monitoring.monitor(ds, rules, month)
     if need("targets", stage="绩效目标设置审核"):
         a.target_findings = review.review_targets(ds, rules)
-    if need("exante", stage="事前绩效评估"):
+    if applications and need("exante", stage="事前绩效评估"):
         a.exante = exante.assess(ds, rules)
-    if ds.has("projects"):
+    if applications and ds.has("projects"):
         a.gate = exante.gate(ds, rules)
     if need("archive", stage="评价档案"):
         a.archive = review.archive_completeness(ds)
-    if a.monitoring is not None:
+    if applications and a.monitoring is not None:
         a.spot_checks = application.spot_check_plan(ds, a.monitoring, rules)
     if a.scores is not None and need("projects", stage="单位排名与结果应用"):
         a.ranking = application.unit_ranking(ds, a.scores.projects, a.monitoring, a.findings, rules)
-        a.proposal = application.budget_proposal(ds, a.scores.projects, a.monitoring, rules, history)
+        if applications:
+            a.proposal = application.budget_proposal(ds, a.scores.projects, a.monitoring, rules, history)
     return a
 
 
@@ -190,37 +195,93 @@ def _year_of(ds: Dataset) -> int:
     return int(years.mode().iloc[0]) if len(years) else 2022
 
 
-ROWS_PER_CHUNK = 500_000  # 说明 text is built and written this many indicator rows at a time
+ROWS_PER_CHUNK = 200_000  # 说明 text is built and written this many indicator rows at a time
+FORMATS = ("csv", "parquet")
+
+
+class ExcelRowsWarning(UserWarning):
+    """A CSV longer than an Excel/WPS sheet: it opens cut off."""
 
 
 def score(data: str | Path | Dataset, out: str | Path, profile: str | Path = DEFAULT_PROFILE,
           month: int | None = None, year: int | None = None, engine: str = "pandas",
-          scheduler: str | None = None) -> dict[str, Path]:
+          scheduler: str | None = None, output_format: str | None = None) -> dict[str, Path]:
     """``perfkit score``: the three files of DATA_CONTRACT.md (UTF-8 with BOM) and useful extras.
 
     ``engine="dask"`` runs scoring, review and monitoring on a dask.distributed cluster (``scheduler``
-    address, or a LocalCluster); the files written are the same.
+    address, or a LocalCluster); the files written are the same. ``output_format="parquet"`` writes the
+    same tables, the same columns, as ``.parquet`` (province scale: an 8M-row 指标得分 is beyond what
+    Excel opens; a CSV that long gets an :class:`ExcelRowsWarning` saying so). ``data`` may be a dataset
+    that ``perfkit partition`` split by unit: with ``engine="dask"`` every worker then reads its own
+    part and writes its part of each table (:func:`score_partitioned`).
     """
+    from perfkit.analyses.distributed import is_partitioned
+
+    partitioned = not isinstance(data, Dataset) and is_partitioned(data)
+    output_format = output_format or ("parquet" if partitioned else "csv")
+    if output_format not in FORMATS:
+        raise InputError(f"未知的输出格式「{output_format}」（可用：csv、parquet）")
     inputs = (Path(data),) if not isinstance(data, Dataset) else (Path(data.source),)
     check_output_folder(Path(out).absolute(), "score", _score_output, inputs)  # before minutes of work
-    if engine == "dask":
-        a = analyze_distributed(data, year=year, month=month, profile=profile, scheduler=scheduler)
-    elif engine == "pandas":
-        a = analyze(data, year=year, month=month, profile=profile)
-    else:
-        raise InputError(f"未知的计算引擎「{engine}」（可用：pandas、dask）")
+    if partitioned:
+        return score_partitioned(data, out, profile, month, year, engine, scheduler, output_format).written
+    a = _analysis_for_score(data, profile, month, year, engine, scheduler)
     out = Path(out)
-    if a.scores is None:
-        from perfkit.io.load import MissingTableError
-        raise MissingTableError(f"{a.data.source} 中没有「绩效自评」表，无法计分")
     # the output set is one unit: built aside and swapped in whole, so no file of an earlier run (another
     # --month's 监控预警) stays behind and a killed run leaves the previous set as it was
     with replaced_folder(out, "score", ours=_score_output, inputs=inputs) as stage:
-        written = _write_scores(a, stage)
+        written = _write_scores(a, stage, output_format)
     return {k: out / p.name for k, p in written.items()}
 
 
-SCORE_FILES = re.compile(r"^(项目得分|指标得分|审核发现|隔离记录|目标设置审核|监控预警_\d+月|单位综合排名|评价档案)\.csv$")
+def score_partitioned(data: str | Path, out: str | Path, profile: str | Path = DEFAULT_PROFILE,
+                      month: int | None = None, year: int | None = None, engine: str = "dask",
+                      scheduler: str | None = None, output_format: str = "parquet", workers: int = 2):
+    """``perfkit score PARTS --engine dask`` on a dataset split by ``perfkit partition``: each worker loads
+    its own part from storage every worker sees and writes ``<表>/part-NNNNN.parquet`` into ``out``; the
+    client gathers only the units' ranking parts. Returns the run (files, rows, client's and workers'
+    peak memory, seconds)."""
+    from perfkit.analyses.distributed import score_partitioned as run
+
+    if engine != "dask":
+        raise InputError(f"{data} 是按单位分区的数据集（perfkit partition 写出），请用 --engine dask 计分，"
+                         "或对分区前的原数据计分")
+    if output_format != "parquet":
+        raise InputError("分区数据集的计分结果由各 worker 按分区写成 Parquet，请用 --format parquet")
+    inputs = (Path(data),)
+    with replaced_folder(Path(out), "score", ours=_score_output, inputs=inputs) as stage:
+        r = run(data, stage, year, month, str(profile), scheduler, workers)
+    r.written = {k: Path(out) / p.name for k, p in r.written.items()}
+    return r
+
+
+def score_frames(data: str | Path | Dataset, profile: str | Path = DEFAULT_PROFILE, month: int | None = None,
+                 year: int | None = None, engine: str = "pandas", scheduler: str | None = None
+                 ) -> dict[str, pd.DataFrame]:
+    """What ``perfkit score`` writes, as frames (keys as in :func:`score`'s result: projects, indicators,
+    findings, …; Chinese column names; text as it is — neutralising formulas is for files Excel opens)."""
+    a = _analysis_for_score(data, profile, month, year, engine, scheduler)
+    return {k: (o.frames if isinstance(o.frames, pd.DataFrame) else pd.concat(list(o.frames), ignore_index=True))
+            for k, o in _score_tables(a).items()}
+
+
+def _analysis_for_score(data: str | Path | Dataset, profile: str | Path, month: int | None, year: int | None,
+                        engine: str, scheduler: str | None) -> Analysis:
+    if engine == "dask":
+        a = analyze_distributed(data, year=year, month=month, profile=profile, scheduler=scheduler)
+    elif engine == "pandas":
+        a = analyze(data, year=year, month=month, profile=profile, applications=False)
+    else:
+        raise InputError(f"未知的计算引擎「{engine}」（可用：pandas、dask）")
+    if a.scores is None:
+        from perfkit.io.load import MissingTableError
+        raise MissingTableError(f"{a.data.source} 中没有「绩效自评」表，无法计分")
+    if not isinstance(data, Dataset):  # loaded here: the input tables are not written, free them before the text
+        a.data.tables.clear()
+    return a
+
+
+SCORE_FILES = re.compile(r"^(项目得分|指标得分|审核发现|隔离记录|目标设置审核|监控预警_\d+月|单位综合排名|评价档案)\.(csv|parquet)$")
 
 
 def _score_output(entry: Path) -> bool:
@@ -228,31 +289,51 @@ def _score_output(entry: Path) -> bool:
     return entry.is_file() and SCORE_FILES.match(entry.name) is not None
 
 
-def _write_scores(a: Analysis, out: Path) -> dict[str, Path]:
-    """Every file of ``perfkit score`` into ``out`` (a staging folder)."""
-    written: dict[str, Path] = {}
+@dataclass
+class _Output:
+    stem: str  # the file name without its suffix
+    frames: pd.DataFrame | Iterator[pd.DataFrame]  # a frame, or chunks of one (built as they are written)
+    rows: int
+
+
+def _score_tables(a: Analysis) -> dict[str, _Output]:
+    """Every table of ``perfkit score`` (Chinese columns); 指标得分 as chunks whose 说明 is built per chunk."""
     projects = a.scores.projects.assign(explanation=explain_projects(a.scores.projects, a.rules),
                                         grade_shown=grade_label(a.scores.projects))
     ind = a.scores.indicators
     indicators = (_chinese(part.assign(explanation=explain_indicators(part, a.rules)), INDICATOR_COLUMNS)
                   for part in (ind.iloc[i:i + ROWS_PER_CHUNK] for i in range(0, max(len(ind), 1), ROWS_PER_CHUNK)))
-    written["projects"] = write_csv(_chinese(projects, PROJECT_COLUMNS), out / "项目得分.csv")
-    written["indicators"] = write_csv(indicators, out / "指标得分.csv")
-    written["findings"] = write_csv(_chinese(a.findings, FINDING_COLUMNS), out / "审核发现.csv")
-    written["quarantine"] = write_csv(a.data.quarantine, out / "隔离记录.csv")
+    out = {"projects": _Output("项目得分", _chinese(projects, PROJECT_COLUMNS), len(projects)),
+           "indicators": _Output("指标得分", indicators, len(ind)),
+           "findings": _Output("审核发现", _chinese(a.findings, FINDING_COLUMNS), len(a.findings)),
+           "quarantine": _Output("隔离记录", a.data.quarantine, len(a.data.quarantine))}
     if a.target_findings is not None:
-        written["targets"] = write_csv(_chinese(a.target_findings, FINDING_COLUMNS), out / "目标设置审核.csv")
+        out["targets"] = _Output("目标设置审核", _chinese(a.target_findings, FINDING_COLUMNS), len(a.target_findings))
     if a.monitoring is not None:
         p = a.monitoring.projects
-        written["monitoring"] = write_csv(_chinese(p, MONITORING_COLUMNS), out / f"监控预警_{a.monitoring.month}月.csv")
+        out["monitoring"] = _Output(f"监控预警_{a.monitoring.month}月", _chinese(p, MONITORING_COLUMNS), len(p))
     if a.ranking is not None:
         ranking = a.ranking.assign(mean_score=a.ranking["mean_score"].round(a.rules["evaluation.decimals"]),
                                    budget=a.ranking["budget"].astype("Float64") / FEN_PER_WAN,
                                    spent=a.ranking["spent"].astype("Float64") / FEN_PER_WAN)
-        written["ranking"] = write_csv(_chinese(ranking, RANKING_COLUMNS), out / "单位综合排名.csv")
+        out["ranking"] = _Output("单位综合排名", _chinese(ranking, RANKING_COLUMNS), len(ranking))
     if a.archive is not None:
-        written["archive"] = write_csv(a.archive.rename(columns={"project_id": "项目编码", "completeness": "完整率",
-                                                                  "missing": "缺少材料"}), out / "评价档案.csv")
+        out["archive"] = _Output("评价档案", a.archive.rename(columns={"project_id": "项目编码", "completeness": "完整率",
+                                                                   "missing": "缺少材料"}), len(a.archive))
+    return out
+
+
+def _write_scores(a: Analysis, out: Path, output_format: str = "csv") -> dict[str, Path]:
+    """Every file of ``perfkit score`` into ``out`` (a staging folder)."""
+    written: dict[str, Path] = {}
+    for key, o in _score_tables(a).items():
+        if output_format == "parquet":
+            written[key] = write_parquet(o.frames, out / f"{o.stem}.parquet")
+            continue
+        if o.rows + 1 > EXCEL_MAX_ROWS:  # + the header row
+            warnings.warn(f"{o.stem}.csv 有 {o.rows:,} 行，超过 Excel/WPS 单表上限 {EXCEL_MAX_ROWS:,} 行，打开时会被截断；"
+                          "请改用 --format parquet，或按单位筛选数据后分别计分", ExcelRowsWarning, stacklevel=3)
+        written[key] = write_csv(o.frames, out / f"{o.stem}.csv")
     return written
 
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from perfkit.io.load import Dataset
 from perfkit.io.values import codes_of, decode, lookup, map_unique, pick, same_text, with_values
@@ -70,8 +72,32 @@ def _number(v: object, decimals: int = 4) -> str:
 
 
 def _fmt(values: pd.Series, decimals: int = 4) -> pd.Series:
-    """Numbers for 说明 text (each distinct value formatted once)."""
-    return map_unique(pd.Series(values), lambda v: _number(v, decimals), "string")
+    """Numbers for 说明 text: :func:`_number` of each value, computed as whole arrays in Arrow.
+
+    Rounding to ``decimals`` (an integer divided by 10^decimals: the double nearest that decimal) and
+    printing the shortest form of the rounded number give exactly what
+    ``_number`` writes wherever the product x·10^decimals is not within a hair of a tie (where the
+    multiplication could round the other way than the exact decimal rounding does) and |x| < 1e11 (where
+    the 10^-decimals grid points are distinct doubles); those few values, and anything Arrow prints with
+    an exponent, are formatted by ``_number`` itself (tests/test_write.py compares the two)."""
+    values = pd.Series(values)
+    x = pd.to_numeric(values, errors="coerce").astype(float).to_numpy(dtype=float, na_value=np.nan) \
+        if values.dtype == object else values.astype(float).to_numpy(dtype=float, na_value=np.nan)
+    finite = np.isfinite(x)
+    safe = np.where(finite, x, 0.0)
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaled = safe * 10.0 ** decimals
+        near_tie = np.abs(np.abs(scaled) - np.floor(np.abs(scaled)) - 0.5) < 1e-6
+        rounded = np.rint(scaled) / 10.0 ** decimals  # integer ÷ power of ten: the double nearest the decimal
+    text = pc.cast(pa.array(rounded), pa.string())
+    slow = finite & (near_tie | (np.abs(safe) >= 1e11) | np.asarray(pc.match_substring(text, "e"), dtype=bool))
+    text = pc.if_else(pa.array(~finite), "", pc.if_else(pc.equal(text, "-0"), "0", text))
+    pos = np.flatnonzero(slow)
+    if len(pos):  # few: put _number's text in their places
+        out = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+        out[pos] = [_number(v, decimals) for v in x[pos]]
+        text = pa.array(out, pa.string())
+    return pd.Series(pd.arrays.ArrowStringArray(text), index=values.index)
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -357,13 +383,21 @@ def explain_indicators(ind: pd.DataFrame, rules: Rulebook) -> pd.Series:
     penalized = ind["penalized"].to_numpy(dtype=bool) if "penalized" in ind else np.zeros(len(ind), bool)
     fa, ft, fh, unit = _display_values(ind)
     parts = pd.DataFrame({"a": fa, "t": ft, "hi": fh, "u": unit, "w": _fmt(w), "s": _fmt(score)}, index=ind.index)
-    out = np.full(len(ind), "", dtype=object)
+    # each case's sentences stay Arrow arrays; they are put in row order once, at the end, by one take
+    pieces: list[pa.Array] = []
+    src = np.full(len(ind), -1, dtype=np.int64)  # row → position in the concatenated pieces (-1: no text)
+    done = 0
 
     def put(mask: np.ndarray, build: Callable[[pd.DataFrame, np.ndarray], pd.Series], rule: str | None) -> None:
+        nonlocal done
         pos = np.flatnonzero(mask)
         if len(pos):
             text = build(parts.iloc[pos], pos)
-            out[pos] = (text + f"（{cite(rules, rule)}）" if rule else text).to_numpy(dtype=object)
+            text = text + f"（{cite(rules, rule)}）" if rule else text
+            arr = pa.array(text, type=pa.large_string(), from_pandas=True)
+            pieces.append(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
+            src[pos] = done + np.arange(len(pos))
+            done += len(pos)
 
     def is_(k: str) -> np.ndarray:
         return (case == k) & scored & ~penalized
@@ -400,9 +434,13 @@ def explain_indicators(ind: pd.DataFrame, rules: Rulebook) -> pd.Series:
     put(~scored & ~zero, lambda p, pos: "无法复算：" + unscored_reason(ind.iloc[pos])
         + "；该行不计 0 分，项目复算待核实（design choice，DOMAIN.md §1）", None)
     put(~scored & zero, lambda p, pos: "分值为 0，不计分：" + unscored_reason(ind.iloc[pos]), None)
-    result = pd.Series(out, index=ind.index, dtype="str")
+    every = pa.concat_arrays([*pieces, pa.array([""], pa.large_string())]).fill_null("")
+    text = every.take(pa.array(np.where(src < 0, done, src)))
     flagged = ind["actual_has_comparator"].to_numpy(dtype=bool)
-    return result.mask(flagged, result + "；实际值带比较符，疑照抄目标值")
+    if flagged.any():
+        text = pc.if_else(pa.array(flagged), pc.binary_join_element_wise(
+            text, pa.scalar("；实际值带比较符，疑照抄目标值", pa.large_string()), pa.scalar("", pa.large_string())), text)
+    return pd.Series(pd.arrays.ArrowStringArray(text.cast(pa.string())), index=ind.index)
 
 
 def projects_of_year(projects: pd.DataFrame, year: int) -> pd.DataFrame:

@@ -6,18 +6,28 @@ Every export of text that came from data passes through :func:`inert` so that a 
 
 from __future__ import annotations
 
+import codecs
+import csv
+import datetime as dt
+import io
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from perfkit.io import values as V
 from perfkit.io.contract import BY_NAME, Table
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# rows of one Excel (2007+) or WPS worksheet, the header included: Microsoft, "Excel specifications and limits"
+EXCEL_MAX_ROWS = 1_048_576
 
 
 def inert(series: pd.Series) -> pd.Series:
@@ -85,12 +95,192 @@ def write_csv(frame: pd.DataFrame | Iterable[pd.DataFrame], path: Path) -> Path:
 
     ``frame`` may also be an iterable of frames with the same columns, written one after the other
     under one header — so a table of millions of rows whose text is built per chunk never has all of
-    that text in memory at once."""
+    that text in memory at once.
+
+    The bytes are those of ``pandas.DataFrame.to_csv`` after :func:`inert_frame` (the contract's form;
+    tests/test_write.py compares them), produced by :func:`csv_bytes` in Arrow: at province scale the
+    pandas writer and a per-cell neutralisation took most of ``perfkit score``'s time."""
+    chunks = [frame] if isinstance(frame, pd.DataFrame) else frame
+    with atomic_path(path) as tmp, tmp.open("wb") as fh:
+        fh.write(codecs.BOM_UTF8)
+        for i, chunk in enumerate(chunks):
+            if i == 0:
+                fh.write(_csv_header(chunk.columns) if chunk.shape[1] >= 2 else b"")
+            fh.write(csv_bytes(chunk, header=i == 0 and chunk.shape[1] < 2))  # no copy to put the header first
+    return path
+
+
+def write_parquet(frame: pd.DataFrame | Iterable[pd.DataFrame], path: Path) -> Path:
+    """The same table as Parquet (zstd), written atomically; chunks become row groups of one file.
+
+    Text is kept as it is (no apostrophe before a formula start): Parquet is read by programs, which do
+    not run formulas, and a value must stay the value."""
+    import pyarrow.parquet as pq
+
+    chunks = [frame] if isinstance(frame, pd.DataFrame) else frame
+    with atomic_path(path) as tmp:
+        writer = None
+        try:
+            for chunk in chunks:
+                table = _arrow_table(chunk)
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
+                writer.write_table(table.cast(writer.schema))
+        finally:
+            if writer is not None:
+                writer.close()
+    return path
+
+
+def _arrow_table(frame: pd.DataFrame) -> pa.Table:
+    """``frame`` as an Arrow table; an object column mixing types (the quarantine list's 行: numbers and
+    text) becomes text, as the CSV shows it."""
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        fixed = frame.copy()
+        for c in fixed.columns:
+            if fixed[c].dtype == np.dtype(object):
+                fixed[c] = V.map_unique(fixed[c], lambda v: None if v is None or pd.isna(v) else str(v))
+        return pa.Table.from_pandas(fixed, preserve_index=False)
+
+
+def write_csv_pandas(frame: pd.DataFrame | Iterable[pd.DataFrame], path: Path) -> Path:
+    """The reference writer (pandas' ``to_csv`` on :func:`inert_frame`): what :func:`write_csv`'s bytes
+    are tested against, and its fallback for column types it does not render itself."""
     chunks = [frame] if isinstance(frame, pd.DataFrame) else frame
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
         for i, chunk in enumerate(chunks):
             inert_frame(chunk).to_csv(fh, index=False, header=i == 0)
     return path
+
+
+def csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes | memoryview:
+    """``frame`` as CSV (no BOM): the bytes ``inert_frame(frame).to_csv(index=False)`` writes, built
+    column by column in Arrow — numbers cast in C, text neutralised and quoted as whole arrays, a
+    categorical's text prepared once per category. Column types it does not render (dates, a one-column
+    table, whose empty row the csv module quotes) go through pandas."""
+    if frame.shape[1] < 2:
+        return _pandas_csv(frame, header)
+    fields = [_csv_fields(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    if any(f is None for f in fields):
+        return _pandas_csv(frame, header)
+    head = _csv_header(frame.columns) if header else b""
+    if not len(frame):
+        return head
+    fields[-1] = pc.binary_join_element_wise(fields[-1], _s(os.linesep), _s(""))  # the line end, on the last field
+    body = pc.binary_join_element_wise(*fields, _s(","))
+    del fields
+    arr = body.combine_chunks() if isinstance(body, pa.ChunkedArray) else body
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
+    data = arr.buffers()[2]
+    text = memoryview(data)[int(offsets[0]):int(offsets[-1])]
+    return head + text.tobytes() if head else text
+
+
+def _pandas_csv(frame: pd.DataFrame, header: bool) -> bytes:
+    return inert_frame(frame).to_csv(index=False, header=header).encode("utf-8")
+
+
+def _csv_header(columns: pd.Index) -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator=os.linesep).writerow([str(c) for c in columns])
+    return buf.getvalue().encode("utf-8")
+
+
+# a text the csv module quotes (QUOTE_MINIMAL: the delimiter, the quote, the line end); a lone \r is
+# quoted too, which the csv module of Python 3.11 does not do and Excel would read as a line break
+_NEEDS_QUOTES = r'[,"\r\n]'
+# what :func:`inert` neutralises: a formula start followed by at least one more character
+_FORMULA = r"(?s)^[=+\-@\t\r]."  # FORMULA_START as a character class (a test checks they agree)
+
+
+def _s(text: str) -> pa.Scalar:
+    return pa.scalar(text, pa.large_string())
+
+
+def _text_fields(arr: pa.Array) -> pa.Array:
+    """Text values → CSV fields: formula-leading text prefixed with ', quoted where needed; null → "".
+    Each rewrite is computed only when some value needs it (most columns need neither)."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    arr = arr.cast(pa.large_string())
+    formula = pc.match_substring_regex(arr, _FORMULA)
+    if pc.any(formula).as_py():
+        arr = pc.if_else(formula, pc.binary_join_element_wise(_s("'"), arr, _s("")), arr)
+    needs = pc.match_substring_regex(arr, _NEEDS_QUOTES)
+    if pc.any(needs).as_py():
+        quoted = pc.binary_join_element_wise(_s('"'), pc.replace_substring(arr, '"', '""'), _s('"'), _s(""))
+        arr = pc.if_else(needs, quoted, arr)
+    return pc.fill_null(arr, "")
+
+
+def _object_field(v: object) -> str:
+    """One value of an object column as the csv module writes it after :func:`inert` (str of the value;
+    floats by repr; only text is neutralised)."""
+    if isinstance(v, str):
+        text = "'" + v if len(v) > 1 and v.startswith(FORMULA_START) else v
+    elif isinstance(v, float):
+        text = repr(v)
+    elif isinstance(v, np.bool_):
+        text = str(bool(v))
+    else:
+        text = str(v)
+    if re.search(_NEEDS_QUOTES, text):
+        text = '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _float_fields(values: np.ndarray) -> pa.Array:
+    """Floats as pandas writes them (Python's repr: 100.0, 0.25, 1e-05); NaN → "". Arrow casts in C, and
+    gives repr's shortest digits wherever it writes no exponent; the rest (tiny, huge) go through repr."""
+    nan = np.isnan(values)
+    text = pc.cast(pa.array(values), pa.large_string())
+    mag = np.abs(values)
+    plain = ~nan & ~np.asarray(pc.match_substring(text, "e"), dtype=bool) & (mag < 1e16) & ((mag >= 1e-4) | (values == 0))
+    integral = plain & (values == np.round(values))
+    text = pc.if_else(pa.array(integral), pc.binary_join_element_wise(text, _s(".0"), _s("")), text)
+    rest = np.flatnonzero(~plain & ~nan)
+    if len(rest):
+        out = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+        out[rest] = [repr(float(v)) for v in values[rest]]
+        text = pa.array(out, pa.large_string())
+    return pc.if_else(pa.array(nan), pa.scalar("", pa.large_string()), text)
+
+
+def _csv_fields(s: pd.Series) -> pa.Array | None:
+    """One column's CSV fields (text, one per row), or None for a type left to pandas."""
+    dtype = s.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        cats = _csv_fields(pd.Series(dtype.categories))
+        if cats is None:
+            return None
+        cats = pa.concat_arrays([cats, pa.array([""], pa.large_string())])  # the last: a missing value
+        codes = s.cat.codes.to_numpy()
+        return cats.take(pa.array(np.where(codes < 0, len(cats) - 1, codes)))
+    if pd.api.types.is_bool_dtype(dtype):
+        na = s.isna().to_numpy()
+        vals = s.to_numpy(dtype=bool, na_value=False)
+        return pa.array(np.where(na, "", np.where(vals, "True", "False")), pa.large_string())
+    if pd.api.types.is_integer_dtype(dtype):
+        na = s.isna().to_numpy()
+        text = pc.cast(pa.array(s.to_numpy(dtype=np.int64, na_value=0)), pa.large_string())
+        return pc.if_else(pa.array(na), pa.scalar("", pa.large_string()), text) if na.any() else text
+    if pd.api.types.is_float_dtype(dtype):
+        return _float_fields(s.to_numpy(dtype=float, na_value=np.nan))
+    if isinstance(dtype, pd.StringDtype):
+        return _text_fields(pa.array(s, from_pandas=True))
+    if isinstance(dtype, np.dtype) and dtype.kind == "O":
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        if len(uniques) and all(isinstance(u, str) for u in uniques):
+            text = _text_fields(pa.array(np.asarray(uniques, dtype=object), pa.large_string()))
+        elif any(isinstance(u, dt.date | dt.time | np.generic) and not isinstance(u, np.bool_) for u in uniques):
+            return None  # dates, numpy scalars: pandas formats them its own way
+        else:
+            text = pa.array([_object_field(u) for u in uniques], pa.large_string())
+        text = pa.concat_arrays([text, pa.array([""], pa.large_string())])
+        return text.take(pa.array(np.where(codes < 0, len(text) - 1, codes)))
+    return None
 
 
 def write_tables_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> Path:
