@@ -18,7 +18,7 @@ from perfkit.analyses.evaluation import projects_of_year, read_indicators
 from perfkit.io.contract import CATEGORIES, MONITOR_CLASSES
 from perfkit.io.keys import left_lookup
 from perfkit.io.load import Dataset, InputError
-from perfkit.io.values import group_key, lookup
+from perfkit.io.values import lookup
 from perfkit.rules import formulas as F
 from perfkit.rules.rulebook import Rulebook
 from perfkit.rules.targets import DATE, EQ, GE, LE, QUAL, RANGE
@@ -131,14 +131,21 @@ def monitor(ds: Dataset, rules: Rulebook, month: int) -> Monitoring:
     ex["exec_light"] = F.traffic_light(ex["exec_ratio"], el["red"], el["yellow"])
     if ds.has("ind_monitor") and ds.has("targets"):
         ind = indicator_pace(ds, rules, month)
-        key = group_key(ind["project_id"])
+        # grouped by integer codes and labelled once at the end: five group-bys on a categorical key each
+        # came out with a CategoricalIndex, and aligning those (comparing their categories) cost more than
+        # the group-bys themselves (≈ 1.5 s at 100k projects)
+        codes, uniques = pd.factorize(ind["project_id"].astype(object) if isinstance(
+            ind["project_id"].dtype, pd.CategoricalDtype) else ind["project_id"])
+        key = pd.Series(codes)
         per = pd.DataFrame({
-            "target_completion": F.overall_completion(ind["pace"], ind["weight"], key),
-            "indicator_light": F.worst_light(ind["light"], ind["project_id"]),
-            "impossible": ind["likelihood"].eq("完全不可能").groupby(key).any(),
-            "n_red_indicators": ind["light"].eq("红").groupby(key).sum(),
-            "n_paced": pd.Series(~np.isnan(ind["pace"].to_numpy(float))).groupby(key).sum(),
+            "target_completion": F.overall_completion(ind["pace"], ind["weight"], codes),
+            "indicator_light": F.worst_light(ind["light"].reset_index(drop=True), key),
+            "impossible": ind["likelihood"].eq("完全不可能").reset_index(drop=True).groupby(codes).any(),
+            "n_red_indicators": ind["light"].eq("红").reset_index(drop=True).groupby(codes).sum(),
+            "n_paced": pd.Series(~np.isnan(ind["pace"].to_numpy(float))).groupby(codes).sum(),
         })
+        per = per.loc[per.index >= 0]  # rows without a 项目编码 belong to no project
+        per.index = pd.Index(np.asarray(uniques, dtype=object)[per.index.to_numpy()])
         ex = ex.merge(per, left_on="project_id", right_index=True, how="left")
     else:
         ind = pd.DataFrame()
