@@ -142,4 +142,4 @@ def test_a_letter_says_which_projects_lose_budget(run) -> None:
     moved = pr.loc[(pr["change"] < 0) & ~pr["classified"].astype(bool)].iloc[0]
     letter = next(p for p in f.letters if p.name.startswith(str(moved["unit_id"]) + "_"))
     text = "".join(p.text for p in docx.Document(str(letter)).paragraphs)
-    assert f"{moved['project_name']}（{moved['action']}）" in text and "预算将调减或不予安排" in text
+    assert f"{moved['project_name']}（{moved['action']}，本年预算" in text and "预算将调减或不予安排" in text

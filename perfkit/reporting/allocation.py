@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from perfkit.analyses.application import proposal_by_unit, scenarios, warned_at, warning_sweep
+from perfkit.analyses.application import GATE_ACTION, proposal_by_unit, scenarios, warned_at, warning_sweep
 from perfkit.analyses.evaluation import PENDING, grade_label
 from perfkit.api import Analysis, analyze
 from perfkit.io.contract import CATEGORIES
@@ -58,7 +58,8 @@ def allocation_facts(al: Allocation) -> dict[str, dict]:
         "intro": {"year": al.year, "next_year": al.year + 1, "month": al.month, "rules_title": rules.title,
                   "projects": len(p), "budget": format_wan(p["budget"].sum()), "proposal": format_wan(p["proposal"].sum()),
                   "reduction": format_wan((p["budget"] - p["proposal"]).sum()),
-                  "pending": int(pending.sum()), "pending_budget": format_wan(p.loc[pending, "budget"].sum())},
+                  "pending": int(pending.sum()), "pending_budget": format_wan(p.loc[pending, "budget"].sum()),
+                  "pending_gated": int((pending & p["action"].eq(GATE_ACTION)).sum())},
         "actions": {"actions": rules["application.actions"], "source": basis(rules, ["application.actions"])},
         "recovery": {"month": al.month, "threshold": f"{rules['application.recovery_completion_below']:.0%}",
                      "count": len(rec), "amount": format_wan(rec["recovered"].sum()),

@@ -215,7 +215,8 @@ def section_pending(rep: AnnualReport) -> None:
         D.paragraph("本年度所有项目的自评结果均可完整复算，没有待核实项目。")
         return
     secret = int(p["classified"].sum())
-    D.paragraph(f"以下{len(p) - secret}个项目的部分指标或预算数据无法复算，未评定等级，核实前维持原预算"
+    D.paragraph(f"以下{len(p) - secret}个项目的部分指标或预算数据无法复算（或分值合计超过满分），未评定等级，"
+                "核实前不因评价结果压减、取消或收回资金（未通过事前评估的新增重大项目仍不安排预算）"
                 + (f"；另有涉密项目{secret}个，不列示" if secret else "") + "。")
     shown = p[~p["classified"]].sort_values(["unit_name", "project_name"], kind="stable")
     cols = {"unit_name": "单位", "project_name": "项目", "recomputable_points": "可复算分值", "reason": "待核实原因"}

@@ -205,6 +205,8 @@ def report_facts(a: Analysis, district: str, year: int, month: int, policy: dict
             "by_grade": [(label, int(counts[label])) for label in graded if counts.get(label, 0)],
             "escalated": int(counts[counts.index.str.startswith(ESCALATION_PREFIX)].sum()),
             "gate": int(counts.get(GATE_ACTION, 0)), "pending": int(counts.get(PENDING_ACTION, 0)),
+            # 待核实 projects the ex-ante gate stops: counted once, as gated; said so beside the pending count
+            "pending_gated": int((pr["status"].eq(PENDING) & pr["action"].eq(GATE_ACTION)).sum()),
             "no_result": int(counts.get(NO_RESULT_ACTION, 0)),
             "recovered": format_wan(pr["recovered"].sum()), "recovered_fen": int(pr["recovered"].sum()),
         }
@@ -336,7 +338,8 @@ def section_analysis(rep: AnnualReport) -> None:
         _monitoring_table(a, "category", "支出类别", "表 预警项目按支出类别（金额单位：万元）")
     if "evaluation" in f:
         D.runin(heads["evaluation"], D.render_sentence("evaluation", f["evaluation"]))
-        D.chart_scores(a.scores.projects, a.rules["evaluation.grade_bands"], a.rules["evaluation.grade_below"])
+        D.chart_scores(a.scores.projects, a.rules["evaluation.grade_bands"], a.rules["evaluation.grade_below"],
+                       a.rules["evaluation.total_points"])
         if "application" in f:
             D.sentence("application", f["application"])
         if "yoy" in f:

@@ -316,23 +316,34 @@ def chart_lights(projects: pd.DataFrame) -> None:
     _figure(figure_lights(projects))
 
 
-def figure_scores(projects: pd.DataFrame, bands: dict[str, float], below: str | None = None) -> Any:
+def figure_scores(projects: pd.DataFrame, bands: dict[str, float], below: str | None = None,
+                  full_marks: float | None = None) -> Any:
     """Distribution of the recomputed totals (复核分), bars shaded by grade band; the projects under the
     lowest band are drawn in the accent colour with their count over each bar and once more one by one in
     a strip under the histogram — a handful of failing projects beside a thousand good ones would
-    otherwise be bars one pixel high. The units' own totals (单位自评分) are drawn as an outline."""
+    otherwise be bars one pixel high. The units' own totals (单位自评分) are drawn as an outline. With
+    ``full_marks`` (rulebook ``evaluation.total_points``) the axis ends there: a unit's own total above it
+    is counted in the legend, not drawn as if a score could pass the full marks."""
     import matplotlib.pyplot as plt
 
     set_theme()
     totals = projects["total"].astype(float).dropna()
     own = projects["unit_total"].astype(float).dropna() if "unit_total" in projects else pd.Series(dtype=float)
+    over_full = 0
+    if full_marks is not None:
+        over_full = int((own > full_marks).sum())
+        own = own[own <= full_marks]
+        totals = totals[totals <= full_marks]
     edges = sorted(bands.items(), key=lambda kv: kv[1])  # lowest band first
     lowest = float(edges[0][1])
     step = 2.5
     seen = pd.concat([totals, own])
     low = max(0.0, np.floor((min(seen.min(), lowest) - 5) / 5) * 5) if len(seen) else 0.0
-    high = max(100.0, float(np.ceil(seen.max() / step) * step)) if len(seen) else 100.0
-    bins = np.arange(low, high + step + 1e-9, step)
+    if full_marks is not None:  # the last bin closes at the full marks: 100 is in [97.5, 100]
+        bins = np.arange(low, float(full_marks) + 1e-9, step)
+    else:
+        high = max(100.0, float(np.ceil(seen.max() / step) * step)) if len(seen) else 100.0
+        bins = np.arange(low, high + step + 1e-9, step)
     fig, (ax, strip) = plt.subplots(2, 1, figsize=(7.5, 3.9), sharex=True, height_ratios=[4, 1])
     groups = [(f"{below}（低于{lowest:g}分）" if below else f"低于{lowest:g}分", totals < lowest, ACCENT, FAIL_HATCH)]
     shades = list(GREYS[:3])[::-1]  # darker for the lower bands
@@ -352,7 +363,8 @@ def figure_scores(projects: pd.DataFrame, bands: dict[str, float], below: str | 
         counts, _ = np.histogram(own, bins=bins)
         top = max(top, counts.max())
         ax.stairs(counts, bins, color=EDGE, linewidth=1.0, linestyle="--",
-                  label=f"单位自评分分布（低于{lowest:g}分：{int((own < lowest).sum())}个）")
+                  label=f"单位自评分分布（低于{lowest:g}分：{int((own < lowest).sum())}个"
+                        + (f"；超过满分{over_full}个，不在图中" if over_full else "") + "）")
     failing_counts, _ = np.histogram(totals[totals < lowest], bins=bins)
     for x, k, f in zip(bins[:-1] + width / 2, bottom, failing_counts, strict=True):
         if f or 0 < k < top * 0.03:  # bars too low to see carry their count; the failing ones in the accent
@@ -382,13 +394,14 @@ def figure_scores(projects: pd.DataFrame, bands: dict[str, float], below: str | 
     return fig
 
 
-def chart_scores(projects: pd.DataFrame, bands: dict[str, float], below: str | None = None) -> None:
+def chart_scores(projects: pd.DataFrame, bands: dict[str, float], below: str | None = None,
+                 full_marks: float | None = None) -> None:
     """Distribution of recomputed totals with the grade bands and the failing projects made visible;
     ``below`` names the grade under the lowest band (rulebook ``evaluation.grade_below``). Nothing is
     drawn when no project has a recomputed total (all 待核实: the sentences and tables say so)."""
     if not projects["total"].notna().any():
         return
-    _figure(figure_scores(projects, bands, below))
+    _figure(figure_scores(projects, bands, below, full_marks))
 
 
 def figure_sweep(deviation: pd.Series, warned_anyway: pd.Series, threshold: float, span: list[float]) -> Any:

@@ -66,9 +66,10 @@ def unit_tables(a) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         else:
             projects["unit_grade"] = computed
     if a.proposal is not None:
-        plan = plain_text(a.proposal[["project_id", "action", "change"]]).drop_duplicates("project_id")
-        projects["action"] = projects["project_id"].map(plan.set_index("project_id")["action"])
-        projects["change"] = projects["project_id"].map(plan.set_index("project_id")["change"])
+        plan = plain_text(a.proposal[["project_id", "action", "change", "proposal", "recovered"]]
+                          ).drop_duplicates("project_id").set_index("project_id")
+        for col in ("action", "change", "proposal", "recovered"):
+            projects[col] = projects["project_id"].map(plan[col])
     warned = pd.DataFrame(columns=["project_id", "unit_id", "budget", "warning_reason"])
     if a.monitoring is not None:
         m = plain_text(a.monitoring.projects)
@@ -141,7 +142,17 @@ def write_letter(path: Path, unit_name: str, year: int, month: int | None, deadl
         if len(moved):
             doc.add_paragraph(w["budget_changes"].format(
                 next_year=year + 1, n=len(moved),
-                projects="；".join(f"{r.project_name}（{r.action}）" for r in moved.itertuples())))
+                projects="；".join(f"{r.project_name}（{r.action}，本年预算{_wan(r.budget)}万元，下年度建议安排"
+                                  f"{_wan(r.proposal)}万元）" for r in moved.itertuples())))
+        else:
+            doc.add_paragraph(w["budget_kept"].format(next_year=year + 1))
+        back = projects.loc[projects["recovered"].astype("Float64").fillna(0) > 0]
+        if len(back):
+            doc.add_paragraph(w["recovered"].format(
+                n=len(back), amount=_wan(back["recovered"].astype("Int64").sum()),
+                projects="、".join(f"{r.project_name}（{_wan(r.recovered)}万元）" for r in back.itertuples())))
+    if pending:
+        doc.add_paragraph(w["pending_note"].format(n=pending, deadline=deadline))
 
     doc.add_paragraph(w["sections"]["warnings"], style=h1)
     if warned.empty:
