@@ -46,3 +46,15 @@ def test_signing_date_is_today_in_the_year_after_the_report() -> None:
 
     today = dt.date.today()
     assert signing_date(None, today.year - 1) == f"{today.year}年{today.month}月{today.day}日"
+
+
+def test_an_older_policy_file_keeps_the_new_passages_default(tmp_path) -> None:
+    """A bureau's policy text written before the report gained 附件 and 落款 still runs: its passages
+    replace the defaults, the rest keep them."""
+    from perfkit.reporting.annual import load_policy
+
+    own = tmp_path / "policy.yaml"
+    own.write_text("preamble: 我区的前言。\nrequirements: []\n", encoding="utf-8")
+    p = load_policy(own, district="某区", year=2022, next_year=2023)
+    assert p["preamble"] == "我区的前言。" and p["requirements"] == []
+    assert p["issuer"] == "某区财政局" and p["attachments"] and p["achievements"]

@@ -46,7 +46,10 @@ class AnnualReport:
 
 def load_policy(path: str | Path | None, **fill: object) -> dict[str, Any]:
     """The policy prose, with {district} {year} {next_year} filled in."""
-    doc = yaml.safe_load(Path(path or POLICY_TEXT).read_text(encoding="utf-8"))
+    doc = yaml.safe_load(POLICY_TEXT.read_text(encoding="utf-8"))
+    if path is not None:  # a bureau's own file replaces the passages it has; the rest keep their default
+        # (a file written before the report gained 附件 and 落款 still runs)
+        doc.update(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
 
     def fill_in(value: Any) -> Any:
         if isinstance(value, str):
