@@ -100,6 +100,8 @@ def _paragraph(doc, node: Tag) -> None:
     if "note" in classes:
         p.alignment = WD_ALIGN_PARAGRAPH.LEFT
         p.paragraph_format.keep_together = True
+    elif caption:  # a table's or chart's caption stays on the page of what it names
+        p.paragraph_format.keep_with_next = True
     if "signature" in classes:
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         p.paragraph_format.right_indent = Pt(64)
