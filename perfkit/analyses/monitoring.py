@@ -165,11 +165,12 @@ def monitor(ds: Dataset, rules: Rulebook, month: int) -> Monitoring:
     reasons = pd.Series("", index=ex.index, dtype="string")
     reasons = reasons.mask(no_exec, reasons + unrep["execution"].format(month=int(month)) + "；")
     reasons = reasons.mask(no_progress, reasons + unrep["indicators"].format(month=int(month)) + "；")
-    reasons = reasons.mask(abnormal, reasons + "预算执行进度不正常（执行率为序时进度的 "
+    reasons = reasons.mask(abnormal, reasons + "预算执行进度不正常（执行率为序时进度的"
                            + (ex["exec_ratio"] * 100).round(1).astype("string") + "%）；")
-    reasons = reasons.mask(deviates, reasons + "执行进度与目标总体完成率偏差 "
-                           + ex["deviation_pp"].round(1).astype("string") + " 个百分点（>" + str(limit) + "）；")
-    reasons = reasons.mask(impossible, reasons + "自报完成目标「完全不可能」；")
+    reasons = reasons.mask(deviates, reasons + "执行进度与目标总体完成率偏差"
+                           + ex["deviation_pp"].round(1).astype("string") + "个百分点（超过" + f"{limit:g}"
+                           + "个百分点）；")
+    reasons = reasons.mask(impossible, reasons + "自报完成目标“完全不可能”；")
     ex["warning_reason"] = reasons.str.rstrip("；")
     rank = np.fmax(lookup(ex["exec_light"], F.LIGHT_ORDER, float), lookup(ex["indicator_light"], F.LIGHT_ORDER, float))
     light = pd.Series(F.lights_of(rank), index=ex.index)
