@@ -368,4 +368,6 @@ def test_every_finding_type_the_report_counts_is_explained_in_the_annex(demo_dir
     rep = R.build(demo_dir / "demo.xlsx", 2022, 5)
     kinds = X.finding_types(rep)
     assert len(kinds) >= 10 and kinds["含义"].str.len().gt(5).all()  # none without its meaning
-    assert kinds["处数"].sum() == len(rep.analysis.findings) + len(rep.analysis.target_findings)
+    assert kinds["自评复核"].sum() == len(rep.analysis.findings)
+    assert kinds["目标审核"].sum() == len(rep.analysis.target_findings)
+    assert (kinds["合计"] == kinds["自评复核"] + kinds["目标审核"]).all()

@@ -158,18 +158,23 @@ def section_rules(rep: AnnualReport) -> None:
             D.runin(f"{i}. {s['name']}", f"<p>{_escape(s['text'])}（依据：{_escape(s['basis'])}）</p>")
     if len(kinds):  # what each finding counted in the report's tables means
         D.heading(heads[-1], 3)
-        D.table(kinds, caption="表 审核发现的问题类型及处数（绩效目标审核与自评复核合计）")
+        D.table(kinds, total=True, caption="表 审核发现的问题类型及处数")
 
 
 def finding_types(rep: AnnualReport) -> pd.DataFrame:
-    """Every finding type of this year's review and target review, what it means, and how many."""
+    """Every finding type of this year's target review and self-evaluation review, what it means, and how
+    many of each — by review, so both report tables (表2 and 表4) reconcile with this one."""
     a = rep.analysis
-    frames = [f for f in (a.findings, getattr(a, "target_findings", None)) if f is not None and len(f)]
-    counts = (pd.concat([f["finding"].astype(object) for f in frames]).value_counts() if frames
-              else pd.Series(dtype=int))
+    parts = {"目标审核": getattr(a, "target_findings", None), "自评复核": a.findings}
+    counts = pd.DataFrame({k: (f["finding"].astype(object).value_counts() if f is not None and len(f)
+                                else pd.Series(dtype=int)) for k, f in parts.items()}).fillna(0).astype(int)
+    if counts.empty:
+        return pd.DataFrame(columns=["问题类型", "含义", *parts, "合计"])
+    counts["合计"] = counts.sum(axis=1)
+    counts = counts.sort_values("合计", ascending=False, kind="stable")
     meaning = wording()["finding_types"]
     return pd.DataFrame({"问题类型": counts.index, "含义": [meaning.get(t, "") for t in counts.index],
-                         "处数": counts.to_numpy()})
+                         **{c: counts[c].to_numpy() for c in counts.columns}})
 
 
 def _escape(text: str) -> str:
