@@ -69,9 +69,9 @@ def _environment() -> jinja2.Environment:
 
 def basis(rules: Rulebook, keys: list[str]) -> str:
     """依据 of a statement: the documents its rules cite — one entry per document number, its title and
-    the articles/attachments cited, in order — then the district's report where a rule follows it, and
-    "本局设定口径" where a rule is the bureau's own setting, follows the district's earlier report (which
-    is practice, not a rule with a 文号), or cites nothing."""
+    the articles/attachments cited, in order — then forms named without a 文号, and "本局设定口径" where a
+    rule is the bureau's own setting, follows the district's earlier report (practice, not a rule with a
+    文号), or cites nothing."""
     words = wording()
     docs: dict[str, dict[str, Any]] = {}
     extra: list[str] = []
