@@ -10,6 +10,7 @@ recomputed. 涉密 projects are counted, never named.
 
 from __future__ import annotations
 
+import html
 import re
 from functools import cache
 from pathlib import Path
@@ -105,13 +106,13 @@ def rule_statements(rules: Rulebook) -> list[dict[str, Any]]:
     """Every statement of the annex with its values filled from ``rules`` and its 依据:
     ``[{"group", "name", "text", "basis", "keys"}]``."""
     env = _environment()
+    own = wording()["own_choice"]
     out = []
     for group in wording()["groups"]:
         for rule in group["rules"]:
             keys = list(dict.fromkeys(_RULE_KEY.findall(rule["text"])))
             text = env.from_string(rule["text"]).render(r=rules).strip()
             cited = basis(rules, keys)
-            own = wording()["own_choice"]
             if rule.get("own") and own not in cited:  # a rule perfkit sets beyond what its parameters cite
                 cited = "；".join(filter(None, [cited, own]))
             out.append({"group": group["title"], "name": rule["name"], "text": text, "basis": cited, "keys": keys})
@@ -155,7 +156,7 @@ def section_rules(rep: AnnualReport) -> None:
     for group, head in zip(groups, heads, strict=False):
         D.heading(head, 3)
         for i, s in enumerate((s for s in statements if s["group"] == group), start=1):
-            D.runin(f"{i}. {s['name']}", f"<p>{_escape(s['text'])}（依据：{_escape(s['basis'])}）</p>")
+            D.runin(f"{i}. {s['name']}", f"<p>{html.escape(s['text'])}（依据：{html.escape(s['basis'])}）</p>")
     if len(kinds):  # what each finding counted in the report's tables means
         D.heading(heads[-1], 3)
         D.table(kinds, total=True, caption="表 审核发现的问题类型及处数")
@@ -175,12 +176,6 @@ def finding_types(rep: AnnualReport) -> pd.DataFrame:
     meaning = wording()["finding_types"]
     return pd.DataFrame({"问题类型": counts.index, "含义": [meaning.get(t, "") for t in counts.index],
                          **{c: counts[c].to_numpy() for c in counts.columns}})
-
-
-def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text)
 
 
 RANKING_HEADS = {"rank": "名次", "unit_name": "单位", "department": "主管部门", "projects": "项目数"}
