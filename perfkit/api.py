@@ -7,9 +7,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +59,12 @@ MONITORING_COLUMNS = {"project_id": "项目编码", "unit_id": "单位编码",
                       "light": "项目灯", "warning": "预警", "warning_reason": "预警原因"}
 
 
+# analyze's stages, by the name its skipped-stage note uses
+STAGE_KEYS = {"绩效自评复核": "self_eval", "绩效运行监控": "monitoring", "绩效目标设置审核": "targets",
+              "事前绩效评估": "exante", "评价档案": "archive", "单位排名与结果应用": "ranking"}
+STAGES = tuple(STAGE_KEYS.values())
+
+
 @dataclass
 class Analysis:
     """Everything the annual report and the allocation analysis show, computed once."""
@@ -81,13 +88,15 @@ class Analysis:
 
 def analyze(data: str | Path | Dataset, year: int | None = None, month: int | None = None,
             profile: str | Path = DEFAULT_PROFILE, history: pd.DataFrame | None = None,
-            archive: str | Path | None = None, applications: bool = True) -> Analysis:
+            archive: str | Path | None = None, applications: bool = True,
+            stages: Collection[str] | None = None) -> Analysis:
     """Run every stage the data allows. A stage whose table is absent is skipped with a one-line note.
 
     Earlier years' grades (for the multi-year rule) come from ``history`` or, when it is not given, from
     the ``archive`` file (:mod:`perfkit.io.archive`), project codes carried through the 编码变更 table.
     ``applications=False`` leaves out what ``perfkit score`` does not write (ex-ante assessment and gate,
-    spot-check plan, budget proposal)."""
+    spot-check plan, budget proposal). ``stages`` (of :data:`STAGES`) runs only those — ``perfkit score``
+    on two cores runs the self-evaluation in one process and monitoring, targets and archive in another."""
     ds = data if isinstance(data, Dataset) else load(data, month=month)
     year = year or _year_of(ds)
     rules = load_rules(profile, year)
@@ -98,6 +107,8 @@ def analyze(data: str | Path | Dataset, year: int | None = None, month: int | No
     a = Analysis(ds, rules, month, history=history)
 
     def need(*tables: str, stage: str) -> bool:
+        if stages is not None and STAGE_KEYS[stage] not in stages:
+            return False
         missing = [t for t in tables if not ds.has(t)]
         if missing:
             from perfkit.io.contract import BY_NAME
@@ -113,11 +124,11 @@ def analyze(data: str | Path | Dataset, year: int | None = None, month: int | No
         a.target_findings = review.review_targets(ds, rules)
     if applications and need("exante", stage="事前绩效评估"):
         a.exante = exante.assess(ds, rules)
-    if applications and ds.has("projects"):
+    if applications and ds.has("projects") and (stages is None or "exante" in stages):
         a.gate = exante.gate(ds, rules)
     if need("archive", stage="评价档案"):
         a.archive = review.archive_completeness(ds)
-    if applications and a.monitoring is not None:
+    if applications and a.monitoring is not None and (stages is None or "monitoring" in stages):
         a.spot_checks = application.spot_check_plan(ds, a.monitoring, rules)
     if a.scores is not None and need("projects", stage="单位排名与结果应用"):
         a.ranking = application.unit_ranking(ds, a.scores.projects, a.monitoring, a.findings, rules)
@@ -205,7 +216,8 @@ class ExcelRowsWarning(UserWarning):
 
 def score(data: str | Path | Dataset, out: str | Path, profile: str | Path = DEFAULT_PROFILE,
           month: int | None = None, year: int | None = None, engine: str = "pandas",
-          scheduler: str | None = None, output_format: str | None = None) -> dict[str, Path]:
+          scheduler: str | None = None, output_format: str | None = None, jobs: int | None = None
+          ) -> dict[str, Path]:
     """``perfkit score``: the three files of DATA_CONTRACT.md (UTF-8 with BOM) and useful extras.
 
     ``engine="dask"`` runs scoring, review and monitoring on a dask.distributed cluster (``scheduler``
@@ -214,6 +226,11 @@ def score(data: str | Path | Dataset, out: str | Path, profile: str | Path = DEF
     Excel opens; a CSV that long gets an :class:`ExcelRowsWarning` saying so). ``data`` may be a dataset
     that ``perfkit partition`` split by unit: with ``engine="dask"`` every worker then reads its own
     part and writes its part of each table (:func:`score_partitioned`).
+
+    ``jobs`` is how many cores to use (default: two where there are two, when ``data`` is a folder of
+    more than :data:`SPLIT_MIN_BYTES`; one otherwise): with two, a second process loads the monitoring
+    tables and writes 监控预警, 目标设置审核 and 评价档案 while this one scores the self-evaluation, and
+    the 说明 of 指标得分 is built on two threads. The files are the same, byte for byte.
     """
     from perfkit.analyses.distributed import is_partitioned
 
@@ -225,13 +242,91 @@ def score(data: str | Path | Dataset, out: str | Path, profile: str | Path = DEF
     check_output_folder(Path(out).absolute(), "score", _score_output, inputs)  # before minutes of work
     if partitioned:
         return score_partitioned(data, out, profile, month, year, engine, scheduler, output_format).written
-    a = _analysis_for_score(data, profile, month, year, engine, scheduler)
+    jobs = _jobs(data, jobs)
+    split = engine == "pandas" and jobs > 1 and not isinstance(data, Dataset) and Path(data).is_dir()
+    a = None if split else _analysis_for_score(data, profile, month, year, engine, scheduler)
     out = Path(out)
     # the output set is one unit: built aside and swapped in whole, so no file of an earlier run (another
     # --month's 监控预警) stays behind and a killed run leaves the previous set as it was
     with replaced_folder(out, "score", ours=_score_output, inputs=inputs) as stage:
-        written = _write_scores(a, stage, output_format)
+        written = (_score_on_two_cores(Path(data), stage, profile, month, year, output_format, jobs) if split
+                   else _write_scores(a, stage, output_format, workers=jobs))
     return {k: out / p.name for k, p in written.items()}
+
+
+# perfkit score on two cores: the tables each process loads (with 单位 and 项目, which every reference is
+# checked against), and what the second one runs and writes. Together they load every contract table.
+MAIN_TABLES = ("targets", "self_eval", "self_summary", "code_changes")
+SIDE_TABLES = ("targets", "exec_monitor", "ind_monitor", "exante", "archive")
+SIDE_STAGES = ("monitoring", "targets", "archive")
+SIDE_OUTPUTS = ("targets", "monitoring", "archive")
+# a folder smaller than this is scored in one process: starting a second costs more than it saves
+# (benchmarks/bench_command.py: at 100,000 projects the folder is 67 MB of Parquet)
+SPLIT_MIN_BYTES = 32 * 2**20
+
+
+def _jobs(data: str | Path | Dataset, jobs: int | None) -> int:
+    if jobs is not None:
+        if int(jobs) < 1:
+            raise InputError("--jobs 应为正整数（使用的处理器核数）")
+        return int(jobs)
+    if isinstance(data, Dataset) or not Path(data).is_dir():
+        return 1
+    size = sum(f.stat().st_size for f in Path(data).iterdir() if f.is_file() and f.suffix.lower() in (".csv", ".parquet"))
+    return min(2, os.cpu_count() or 1) if size >= SPLIT_MIN_BYTES else 1
+
+
+def _score_on_two_cores(data: Path, stage: Path, profile: str | Path, month: int | None, year: int | None,
+                        output_format: str, jobs: int) -> dict[str, Path]:
+    """:func:`score` with a second process (spawned: the same on Windows): it loads and runs monitoring,
+    the target review and the archive check and writes their files, while this process loads and scores
+    the self-evaluation and writes 项目得分, 指标得分 and 审核发现. The ranking, which needs both, and the
+    quarantine list, in table order as one load would give it, are written when both are done."""
+    import multiprocessing
+
+    from perfkit.io.load import MissingTableError, take_records
+
+    with multiprocessing.get_context("spawn").Pool(1) as pool:  # leaving the block ends the child
+        side = pool.apply_async(_score_side, (str(data), month, year, str(profile), str(stage), output_format))
+        ds = load(data, month=month, only=MAIN_TABLES)
+        a = analyze(ds, year=year, month=month, profile=profile, applications=False, stages=("self_eval",))
+        if a.scores is None:
+            raise MissingTableError(f"{ds.source} 中没有「绩效自评」表，无法计分")
+        for name in MAIN_TABLES:  # scored: free them before the text is built
+            ds.tables.pop(name, None)
+        written = _write_scores(a, stage, output_format, keys=("projects", "indicators", "findings"), workers=jobs)
+        other = side.get()
+    take_records(ds, other["records"])
+    if other["warned"] is not None:
+        warned = other["warned"].assign(unit_id=pd.Categorical(other["warned"]["unit_id"].astype(object),
+                                                               dtype=ds.table("projects")["unit_id"].dtype))
+        a.monitoring = monitoring.Monitoring(other["month"], warned, pd.DataFrame())
+    if ds.has("projects"):
+        a.ranking = application.unit_ranking(ds, a.scores.projects, a.monitoring, a.findings, a.rules)
+    written.update(_write_scores(a, stage, output_format, keys=("quarantine", "ranking")))
+    written.update(other["written"])
+    for message in other["excel"]:
+        warnings.warn(message, ExcelRowsWarning, stacklevel=3)
+    return {k: written[k] for k in SCORE_TABLES if k in written}
+
+
+def _score_side(data: str, month: int | None, year: int | None, profile: str, stage: str, output_format: str
+                ) -> dict[str, object]:
+    """The second process of :func:`_score_on_two_cores`: returns its files, its tables' load records,
+    each project's warning (for the ranking) and the Excel-rows warnings to repeat."""
+    import pyarrow as pa
+
+    pa.set_memory_pool(pa.system_memory_pool())  # as the command does (perfkit.cli)
+    ds = load(data, month=month, only=SIDE_TABLES)
+    a = analyze(ds, year=year, month=month, profile=profile, applications=False, stages=SIDE_STAGES)
+    ds.tables.clear()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ExcelRowsWarning)
+        written = _write_scores(a, Path(stage), output_format, keys=SIDE_OUTPUTS)
+    mine = [n for n in SIDE_TABLES if n not in MAIN_TABLES]
+    return {"written": written, "records": {n: r for n, r in ds.records.items() if n in mine},
+            "warned": a.monitoring.projects[["unit_id", "warning"]] if a.monitoring is not None else None,
+            "month": month, "excel": [str(w.message) for w in caught if issubclass(w.category, ExcelRowsWarning)]}
 
 
 def score_partitioned(data: str | Path, out: str | Path, profile: str | Path = DEFAULT_PROFILE,
@@ -261,7 +356,7 @@ def score_frames(data: str | Path | Dataset, profile: str | Path = DEFAULT_PROFI
     """What ``perfkit score`` writes, as frames (keys as in :func:`score`'s result: projects, indicators,
     findings, …; Chinese column names; text as it is — neutralising formulas is for files Excel opens)."""
     a = _analysis_for_score(data, profile, month, year, engine, scheduler)
-    return {k: (o.frames if isinstance(o.frames, pd.DataFrame) else pd.concat(list(o.frames), ignore_index=True))
+    return {k: (o.frames if isinstance(o.frames, pd.DataFrame) else pd.concat([b() for b in o.frames], ignore_index=True))
             for k, o in _score_tables(a).items()}
 
 
@@ -292,49 +387,82 @@ def _score_output(entry: Path) -> bool:
 @dataclass
 class _Output:
     stem: str  # the file name without its suffix
-    frames: pd.DataFrame | Iterator[pd.DataFrame]  # a frame, or chunks of one (built as they are written)
+    frames: pd.DataFrame | list[Callable[[], pd.DataFrame]]  # a frame, or what builds each chunk of one
     rows: int
 
 
-def _score_tables(a: Analysis) -> dict[str, _Output]:
-    """Every table of ``perfkit score`` (Chinese columns); 指标得分 as chunks whose 说明 is built per chunk."""
-    projects = a.scores.projects.assign(explanation=explain_projects(a.scores.projects, a.rules),
-                                        grade_shown=grade_label(a.scores.projects))
-    ind = a.scores.indicators
-    indicators = (_chinese(part.assign(explanation=explain_indicators(part, a.rules)), INDICATOR_COLUMNS)
-                  for part in (ind.iloc[i:i + ROWS_PER_CHUNK] for i in range(0, max(len(ind), 1), ROWS_PER_CHUNK)))
-    out = {"projects": _Output("项目得分", _chinese(projects, PROJECT_COLUMNS), len(projects)),
-           "indicators": _Output("指标得分", indicators, len(ind)),
-           "findings": _Output("审核发现", _chinese(a.findings, FINDING_COLUMNS), len(a.findings)),
-           "quarantine": _Output("隔离记录", a.data.quarantine, len(a.data.quarantine))}
-    if a.target_findings is not None:
+# the tables of perfkit score, in the order it writes them and lists them
+SCORE_TABLES = ("projects", "indicators", "findings", "quarantine", "targets", "monitoring", "ranking", "archive")
+
+
+def _score_tables(a: Analysis, keys: Collection[str] = SCORE_TABLES) -> dict[str, _Output]:
+    """The tables of ``perfkit score`` among ``keys`` that the analysis has (Chinese columns); 指标得分 as
+    chunks whose 说明 is built when the chunk is written."""
+    out: dict[str, _Output] = {}
+    if a.scores is not None and "projects" in keys:
+        def projects() -> pd.DataFrame:
+            p = a.scores.projects
+            return _chinese(p.assign(explanation=explain_projects(p, a.rules), grade_shown=grade_label(p)),
+                            PROJECT_COLUMNS)
+        out["projects"] = _Output("项目得分", [projects], len(a.scores.projects))
+    if a.scores is not None and "indicators" in keys:
+        ind = a.scores.indicators
+
+        def chunk(i: int) -> Callable[[], pd.DataFrame]:
+            def build() -> pd.DataFrame:
+                part = ind.iloc[i:i + ROWS_PER_CHUNK]
+                return _chinese(part.assign(explanation=explain_indicators(part, a.rules)), INDICATOR_COLUMNS)
+            return build
+
+        out["indicators"] = _Output("指标得分", [chunk(i) for i in range(0, max(len(ind), 1), ROWS_PER_CHUNK)],
+                                    len(ind))
+    if a.scores is not None and "findings" in keys:
+        out["findings"] = _Output("审核发现", _chinese(a.findings, FINDING_COLUMNS), len(a.findings))
+    if "quarantine" in keys:
+        out["quarantine"] = _Output("隔离记录", a.data.quarantine, len(a.data.quarantine))
+    if a.target_findings is not None and "targets" in keys:
         out["targets"] = _Output("目标设置审核", _chinese(a.target_findings, FINDING_COLUMNS), len(a.target_findings))
-    if a.monitoring is not None:
+    if a.monitoring is not None and "monitoring" in keys:
         p = a.monitoring.projects
         out["monitoring"] = _Output(f"监控预警_{a.monitoring.month}月", _chinese(p, MONITORING_COLUMNS), len(p))
-    if a.ranking is not None:
+    if a.ranking is not None and "ranking" in keys:
         ranking = a.ranking.assign(mean_score=a.ranking["mean_score"].round(a.rules["evaluation.decimals"]),
                                    budget=a.ranking["budget"].astype("Float64") / FEN_PER_WAN,
                                    spent=a.ranking["spent"].astype("Float64") / FEN_PER_WAN)
         out["ranking"] = _Output("单位综合排名", _chinese(ranking, RANKING_COLUMNS), len(ranking))
-    if a.archive is not None:
+    if a.archive is not None and "archive" in keys:
         out["archive"] = _Output("评价档案", a.archive.rename(columns={"project_id": "项目编码", "completeness": "完整率",
                                                                    "missing": "缺少材料"}), len(a.archive))
     return out
 
 
-def _write_scores(a: Analysis, out: Path, output_format: str = "csv") -> dict[str, Path]:
-    """Every file of ``perfkit score`` into ``out`` (a staging folder)."""
-    written: dict[str, Path] = {}
-    for key, o in _score_tables(a).items():
+def _write_scores(a: Analysis, out: Path, output_format: str = "csv", keys: Collection[str] = SCORE_TABLES,
+                  workers: int = 1) -> dict[str, Path]:
+    """The files of ``perfkit score`` among ``keys`` into ``out`` (a staging folder); a table in chunks is
+    built on ``workers`` threads."""
+    tables = _score_tables(a, keys)
+    if output_format == "csv":
+        for o in tables.values():
+            if o.rows + 1 > EXCEL_MAX_ROWS:  # + the header row
+                warnings.warn(f"{o.stem}.csv 有 {o.rows:,} 行，超过 Excel/WPS 单表上限 {EXCEL_MAX_ROWS:,} 行，打开时会被"
+                              "截断；请改用 --format parquet，或按单位筛选数据后分别计分", ExcelRowsWarning, stacklevel=3)
+
+    def write(o: _Output, threads: int) -> Path:
         if output_format == "parquet":
-            written[key] = write_parquet(o.frames, out / f"{o.stem}.parquet")
-            continue
-        if o.rows + 1 > EXCEL_MAX_ROWS:  # + the header row
-            warnings.warn(f"{o.stem}.csv 有 {o.rows:,} 行，超过 Excel/WPS 单表上限 {EXCEL_MAX_ROWS:,} 行，打开时会被截断；"
-                          "请改用 --format parquet，或按单位筛选数据后分别计分", ExcelRowsWarning, stacklevel=3)
-        written[key] = write_csv(o.frames, out / f"{o.stem}.csv")
-    return written
+            return write_parquet(o.frames, out / f"{o.stem}.parquet", workers=threads)
+        return write_csv(o.frames, out / f"{o.stem}.csv", workers=threads)
+
+    chunked = {k for k, o in tables.items() if isinstance(o.frames, list) and len(o.frames) > 1}
+    if workers <= 1 or not chunked:
+        return {k: write(o, workers) for k, o in tables.items()}
+    # the long table on ``workers`` threads, the others one after another on a thread beside it
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        others = {k: beside.submit(write, o, 1) for k, o in tables.items() if k not in chunked}
+        written = {k: write(o, workers) for k, o in tables.items() if k in chunked}
+        written.update({k: f.result() for k, f in others.items()})
+    return {k: written[k] for k in tables}
 
 
 def _chinese(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:

@@ -139,10 +139,10 @@ def test_full_disk_is_one_chinese_line(tmp_path: Path, monkeypatch) -> None:
     before = snapshot(out)
     real = api.write_csv
 
-    def full(frame, path):
+    def full(frame, path, **kw):
         if "指标" in path.name:
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
-        return real(frame, path)
+        return real(frame, path, **kw)
 
     monkeypatch.setattr(api, "write_csv", full)
     rc, _, err = run("score", str(data), "--out", str(out))

@@ -40,6 +40,7 @@ from perfkit.rules.targets import (
     parse_texts,
     per_combination,
     resolve_direction,
+    shared_parsing,
 )
 
 COMPLETE, PENDING = "完整", "待核实"  # 复算状态 (DATA_CONTRACT.md 项目得分.csv)
@@ -148,8 +149,8 @@ def read_indicators(frame: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
     no actual; "未发生" / "无" against a zero ceiling is 0.
     """
     vocab = Vocabulary.from_rules(rules)
-    target_text = combine_target_parts(frame["target_text"], frame.get("comparator_text"), frame.get("unit_text"),
-                                       vocab)
+    target_text = frame["target_read"] if "target_read" in frame else \
+        combine_target_parts(frame["target_text"], frame.get("comparator_text"), frame.get("unit_text"), vocab)
     t = parse_texts(target_text, vocab, rules.year).add_prefix("t_")
     a = parse_texts(frame["actual_text"], vocab, rules.year).add_prefix("a_")
     out = pd.concat([t, a], axis=1)
@@ -260,12 +261,53 @@ def _read_reason(r: pd.DataFrame) -> pd.Series:
     return reason
 
 
+# indicator rows read and scored at a time: every rule is row by row, and a province's 8M rows at once
+# held a few GB of temporaries (benchmarks/bench_command.py measures the peak)
+ROWS_PER_PASS = 1_000_000
+
+
+def by_row_chunks(fn: Callable[..., pd.DataFrame], frame: pd.DataFrame, *args: object,
+                  rows: int | None = None) -> pd.DataFrame:
+    """``fn(frame, *args)`` for a row-by-row rule, computed ``rows`` rows at a time and put together
+    (index 0…n−1; a categorical column keeps one set of categories), so that its temporaries are those
+    of one chunk. The result is the one ``fn`` gives on the whole frame (tests/test_chunks.py)."""
+    rows = rows or ROWS_PER_PASS
+    if len(frame) <= rows:
+        return fn(frame, *args).reset_index(drop=True)
+    with shared_parsing():  # a column's distinct texts parsed once, not once per chunk
+        parts = [fn(frame.iloc[i:i + rows], *args).reset_index(drop=True) for i in range(0, len(frame), rows)]
+    for col in parts[0].columns:
+        if all(isinstance(p[col].dtype, pd.CategoricalDtype) for p in parts):
+            cats = [p[col].cat.categories for p in parts]
+            if not all(c.equals(cats[0]) for c in cats[1:]):
+                dtype = pd.CategoricalDtype(pd.Index(pd.unique(np.concatenate([np.asarray(c, dtype=object) for c in cats])),
+                                                     dtype=cats[0].dtype))
+                for p in parts:
+                    p[col] = p[col].astype(dtype)
+    return pd.concat(parts, ignore_index=True)
+
+
 def score_indicators(self_eval: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
     """Recompute 得分 of every 绩效自评 row; returns the contract's 指标得分 columns (internal names).
 
     ``score`` is NaN where the row cannot be recomputed; ``unscored`` marks those of them that carry
     points (a blank or positive 分值), which is what makes a project's recomputation 待核实.
     """
+    if "_row" not in self_eval:  # a table built by hand: rows numbered as the form's would be
+        self_eval = self_eval.assign(_row=np.arange(len(self_eval)) + 2)
+    return by_row_chunks(_score_indicator_rows, with_target_read(self_eval, rules), rules)
+
+
+def with_target_read(frame: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
+    """``frame`` with ``target_read``: the target as read (指标性质 | 指标值 | 计量单位 cells joined), made
+    for the whole table at once so that its chunks share one set of texts (:func:`by_row_chunks`)."""
+    if len(frame) <= ROWS_PER_PASS or "target_read" in frame:
+        return frame
+    return frame.assign(target_read=combine_target_parts(frame["target_text"], frame.get("comparator_text"),
+                                                         frame.get("unit_text"), Vocabulary.from_rules(rules)))
+
+
+def _score_indicator_rows(self_eval: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
     r = read_indicators(self_eval, rules)
     w = pd.Series(self_eval["weight"], index=self_eval.index).astype(float)
     d = r["direction"]
@@ -367,6 +409,16 @@ def unscored_reason(ind: pd.DataFrame) -> pd.Series:
         .mask(no_weight & ind["case"].eq("none").to_numpy(), why + "；且分值未填写")
 
 
+def _joined(parts: list[pd.Series | str]) -> pa.Array | pa.ChunkedArray:
+    """Texts end to end, row by row, in one Arrow pass — a chain of ``+`` copies every prefix again. A
+    missing part makes the row missing, as ``+`` does; Series are taken in their order (one index)."""
+    def arrow(x: pd.Series | str) -> pa.Scalar | pa.Array | pa.ChunkedArray:
+        if isinstance(x, str):
+            return pa.scalar(x, pa.large_string())
+        return pa.array(x, from_pandas=True).cast(pa.large_string())
+    return pc.binary_join_element_wise(*map(arrow, parts), pa.scalar("", pa.large_string()))
+
+
 def explain_indicators(ind: pd.DataFrame, rules: Rulebook) -> pd.Series:
     """说明 for scored indicator rows (any subset): inputs, the rule applied, the result, and the source of
     the rulebook parameter that rule used (财预〔2020〕10号 … or "design choice").
@@ -388,13 +440,12 @@ def explain_indicators(ind: pd.DataFrame, rules: Rulebook) -> pd.Series:
     src = np.full(len(ind), -1, dtype=np.int64)  # row → position in the concatenated pieces (-1: no text)
     done = 0
 
-    def put(mask: np.ndarray, build: Callable[[pd.DataFrame, np.ndarray], pd.Series], rule: str | None) -> None:
+    def put(mask: np.ndarray, build: Callable[[pd.DataFrame, np.ndarray], list[pd.Series | str]],
+            rule: str | None) -> None:
         nonlocal done
         pos = np.flatnonzero(mask)
         if len(pos):
-            text = build(parts.iloc[pos], pos)
-            text = text + f"（{cite(rules, rule)}）" if rule else text
-            arr = pa.array(text, type=pa.large_string(), from_pandas=True)
+            arr = _joined([*build(parts.iloc[pos], pos), *([f"（{cite(rules, rule)}）"] if rule else [])])
             pieces.append(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
             src[pos] = done + np.arange(len(pos))
             done += len(pos)
@@ -403,37 +454,37 @@ def explain_indicators(ind: pd.DataFrame, rules: Rulebook) -> pd.Series:
         return (case == k) & scored & ~penalized
 
     proportional = rules["evaluation.forward_rule"] == "proportional"
-    put(is_("fwd") & met, lambda p, _: "正向：实际 " + p["a"] + p["u"] + " ≥ 目标 " + p["t"] + p["u"] + " → 满分 " + p["w"],
+    put(is_("fwd") & met, lambda p, _: ["正向：实际 ", p["a"], p["u"], " ≥ 目标 ", p["t"], p["u"], " → 满分 ", p["w"]],
         CASE_RULE["fwd"])
-    put(is_("fwd") & ~met, lambda p, _: "正向：实际 " + p["a"] + p["u"] + " < 目标 " + p["t"] + p["u"] + " → "
-        + (("按比例 " + p["w"] + "×" + p["a"] + "/" + p["t"]) if proportional else "未达标不得分") + " = " + p["s"],
-        CASE_RULE["fwd"])
+    put(is_("fwd") & ~met, lambda p, _: ["正向：实际 ", p["a"], p["u"], " < 目标 ", p["t"], p["u"], " → ",
+                                         *(["按比例 ", p["w"], "×", p["a"], "/", p["t"]] if proportional else ["未达标不得分"]),
+                                         " = ", p["s"]], CASE_RULE["fwd"])
     ratio, penalty = rules["evaluation.overachievement_ratio"], rules["evaluation.overachievement_penalty"]
-    put(penalized & scored, lambda p, _: "正向：实际 " + p["a"] + p["u"] + " 达到目标 " + p["t"] + p["u"] + " 的 "
-        + _number(ratio) + " 倍及以上，目标明显偏低，按 " + p["w"] + "×(1−" + _number(penalty) + ") = " + p["s"],
-        "evaluation.overachievement_penalty")
+    put(penalized & scored, lambda p, _: ["正向：实际 ", p["a"], p["u"], " 达到目标 ", p["t"], p["u"], " 的 ",
+                                          _number(ratio), " 倍及以上，目标明显偏低，按 ", p["w"], "×(1−", _number(penalty),
+                                          ") = ", p["s"]], "evaluation.overachievement_penalty")
     linear = rules["evaluation.reverse_rule"] != "proportional"
-    put(is_("rev") & met, lambda p, _: "反向：实际 " + p["a"] + p["u"] + " ≤ 目标 " + p["t"] + p["u"] + " → 满分 " + p["w"],
+    put(is_("rev") & met, lambda p, _: ["反向：实际 ", p["a"], p["u"], " ≤ 目标 ", p["t"], p["u"], " → 满分 ", p["w"]],
         CASE_RULE["rev"])
-    put(is_("rev") & ~met, lambda p, _: "反向：实际 " + p["a"] + p["u"] + " > 目标 " + p["t"] + p["u"] + " → "
-        + (("线性扣减 " + p["w"] + "×(1−(" + p["a"] + "−" + p["t"] + ")/" + p["t"] + ")") if linear
-           else ("按比例 " + p["w"] + "×" + p["t"] + "/" + p["a"])) + " = " + p["s"], CASE_RULE["rev"])
-    put(is_("eq"), lambda p, _: "等于：目标 " + p["t"] + p["u"] + "，实际 " + p["a"] + p["u"] + " → " + p["s"],
-        CASE_RULE["eq"])
-    put(is_("range"), lambda p, _: "区间：目标 " + p["t"] + "–" + p["hi"] + p["u"] + "，实际 " + p["a"] + p["u"] + " → "
-        + p["s"], CASE_RULE["range"])
-    put(is_("date"), lambda p, pos: "时效：完成日期 " + _fmt_date(ind["actual"].iloc[pos]) + "，期限 "
-        + _fmt_date(ind["target"].iloc[pos]) + " → " + p["s"], CASE_RULE["date"])
-    put(is_("date_qual"), lambda p, pos: "时效：实际为定性表述（" + _text(ind["actual_note"].iloc[pos]) + "）→ " + p["s"],
+    put(is_("rev") & ~met, lambda p, _: ["反向：实际 ", p["a"], p["u"], " > 目标 ", p["t"], p["u"], " → ",
+                                         *(["线性扣减 ", p["w"], "×(1−(", p["a"], "−", p["t"], ")/", p["t"], ")"] if linear
+                                           else ["按比例 ", p["w"], "×", p["t"], "/", p["a"]]), " = ", p["s"]],
+        CASE_RULE["rev"])
+    put(is_("eq"), lambda p, _: ["等于：目标 ", p["t"], p["u"], "，实际 ", p["a"], p["u"], " → ", p["s"]], CASE_RULE["eq"])
+    put(is_("range"), lambda p, _: ["区间：目标 ", p["t"], "–", p["hi"], p["u"], "，实际 ", p["a"], p["u"], " → ", p["s"]],
+        CASE_RULE["range"])
+    put(is_("date"), lambda p, pos: ["时效：完成日期 ", _fmt_date(ind["actual"].iloc[pos]), "，期限 ",
+                                     _fmt_date(ind["target"].iloc[pos]), " → ", p["s"]], CASE_RULE["date"])
+    put(is_("date_qual"), lambda p, pos: ["时效：实际为定性表述（", _text(ind["actual_note"].iloc[pos]), "）→ ", p["s"]],
         CASE_RULE["date_qual"])
     points = rules["evaluation.qualitative_points"]
-    put(is_("qual"), lambda p, pos: "定性：" + _text(ind["actual_note"].iloc[pos]) + "，按档取 "
-        + _fmt(pd.Series(lookup(ind["tier"].iloc[pos], points, float), index=p.index)) + "×" + p["w"] + " = "
-        + p["s"], CASE_RULE["qual"])
+    put(is_("qual"), lambda p, pos: ["定性：", _text(ind["actual_note"].iloc[pos]), "，按档取 ",
+                                     _fmt(pd.Series(lookup(ind["tier"].iloc[pos], points, float), index=p.index)), "×",
+                                     p["w"], " = ", p["s"]], CASE_RULE["qual"])
     zero = (w == 0).to_numpy()
-    put(~scored & ~zero, lambda p, pos: "无法复算：" + unscored_reason(ind.iloc[pos])
-        + "；该行不计 0 分，项目复算待核实（design choice，DOMAIN.md §1）", None)
-    put(~scored & zero, lambda p, pos: "分值为 0，不计分：" + unscored_reason(ind.iloc[pos]), None)
+    put(~scored & ~zero, lambda p, pos: ["无法复算：", unscored_reason(ind.iloc[pos]),
+                                         "；该行不计 0 分，项目复算待核实（design choice，DOMAIN.md §1）"], None)
+    put(~scored & zero, lambda p, pos: ["分值为 0，不计分：", unscored_reason(ind.iloc[pos])], None)
     every = pa.concat_arrays([*pieces, pa.array([""], pa.large_string())]).fill_null("")
     text = every.take(pa.array(np.where(src < 0, done, src)))
     flagged = ind["actual_has_comparator"].to_numpy(dtype=bool)

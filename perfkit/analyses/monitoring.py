@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from perfkit.analyses.evaluation import projects_of_year, read_indicators
+from perfkit.analyses.evaluation import by_row_chunks, projects_of_year, read_indicators, with_target_read
 from perfkit.io.contract import CATEGORIES, MONITOR_CLASSES
 from perfkit.io.keys import left_lookup
 from perfkit.io.load import Dataset, InputError
@@ -57,6 +57,11 @@ def indicator_pace(ds: Dataset, rules: Rulebook, month: int) -> pd.DataFrame:
     split = [c for c in ("comparator_text", "unit_text") if c in targets]  # 指标性质 / 计量单位 cells
     declared, _ = left_lookup(im, targets, ["project_id", "indicator"], ["target_text", "weight", *split])
     frame = pd.concat([im, declared], axis=1).rename(columns={"done_text": "actual_text"}).reset_index(drop=True)
+    return pd.concat([frame, by_row_chunks(_pace_rows, with_target_read(frame, rules), rules, month)], axis=1)
+
+
+def _pace_rows(frame: pd.DataFrame, rules: Rulebook, month: int) -> pd.DataFrame:
+    """Progress (pace) and light of monitored indicator rows, row by row."""
     r = read_indicators(frame, rules)
     a, t, d = r["a_value"].to_numpy(float), r["t_value"].to_numpy(float), r["direction"]
     numeric_a = r["a_kind"].isin(["", GE, LE, EQ]) & ~r["unit_mismatch"]
@@ -89,9 +94,9 @@ def indicator_pace(ds: Dataset, rules: Rulebook, month: int) -> pd.DataFrame:
     deadline = ((d == DATE) & (r["a_kind"] == DATE)).to_numpy()
     pace = np.where(deadline, (a <= t).astype(float), pace)
     rank = np.where(deadline, np.where(a <= t, green, red), rank)
-    return frame.assign(pace=pace, light=F.lights_of(rank),
-                        unread=np.isnan(rank) & frame["target_text"].notna().to_numpy(),
-                        unknown_indicator=frame["target_text"].isna())
+    return pd.DataFrame({"pace": pace, "light": F.lights_of(rank),
+                         "unread": np.isnan(rank) & frame["target_text"].notna().to_numpy(),
+                         "unknown_indicator": frame["target_text"].isna().to_numpy()})
 
 
 def range_pace(a: np.ndarray, lo: np.ndarray, hi: np.ndarray, tp: float, level: np.ndarray) -> np.ndarray:

@@ -36,6 +36,15 @@ FOLDER_SUFFIXES = (".csv", ".parquet")
 
 
 @dataclass
+class TableRecord:
+    """What loading one table left besides the table: notes, its row counts, its quarantined rows."""
+
+    notes: list[str]
+    count: dict[str, object]
+    quarantine: pd.DataFrame
+
+
+@dataclass
 class Dataset:
     """The contract tables as loaded (internal column names), with what was quarantined and why."""
 
@@ -44,6 +53,9 @@ class Dataset:
     quarantine: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=QUARANTINE_COLUMNS))
     counts: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
+    # per table loaded, in load order: its notes, its count row and its quarantined rows — so that two
+    # loads of different tables of one source (perfkit score on two cores) combine into one as if loaded once
+    records: dict[str, TableRecord] = field(default_factory=dict)
 
     def has(self, name: str) -> bool:
         return name in self.tables
@@ -830,13 +842,20 @@ def validate_table(raw: pd.DataFrame | RawTable, table: Table, file: str, known:
 # ---------------------------------------------------------------------------------------------- entry
 
 
-def load(path: str | Path, month: int | None = None) -> Dataset:
+# the tables every other table's references are checked against: loaded whenever a subset is asked for
+REFERENCED = ("units", "projects")
+
+
+def load(path: str | Path, month: int | None = None, only: Iterable[str] | None = None) -> Dataset:
     """Load every contract table found in a workbook (.xlsx/.xls) or a folder (.csv/.parquet).
 
     Tables are validated in dependency order so that 单位编码 and 项目编码 references can be checked.
     With ``month``, the two monthly monitoring tables are read (and validated, and counted) for that
     month only — at province scale they are the bulk of the data and the rules need one month; a row
     whose 月份 cannot be read as a month is kept and quarantined, never filtered away unseen.
+
+    ``only`` (table names) loads those tables and the ones references are checked against (单位, 项目),
+    no others — as a full load would have loaded them: the same checks, notes and quarantine.
     """
     path = Path(path)
     if not path.exists():
@@ -855,28 +874,26 @@ def load(path: str | Path, month: int | None = None) -> Dataset:
     else:
         raise InputError(f"{path.name}：不支持的文件类型（应为 .xlsx/.xls 工作簿，或含 .csv/.parquet 的文件夹）")
     dataset = Dataset(source=str(path), notes=list(notes))
-    quarantines, counts = [], []
     known: dict[str, pd.Index] = {}
     set_aside: dict[str, pd.Series] = {}
+    wanted = None if only is None else {*only, *REFERENCED}
     for table in TABLES:
-        if table.sheet not in raw:
+        if table.sheet not in raw or (wanted is not None and table.name not in wanted):
             continue
         reader, file = raw.pop(table.sheet)
         frame = reader()
-        dataset.notes.extend(frame.notes)
+        table_notes = list(frame.notes)
         if month is not None and table.sheet in MONTHLY_SHEETS:
             frame, other = only_month(frame, month)
-            dataset.notes.append(f"{file}「{table.sheet}」：监控截至 {month} 月，只读入 {month} 月的行"
-                                 + (f"（其他月份 {other} 行不读入）" if other else "")
-                                 + "；月份无法识别的行照常检查并隔离")
+            table_notes.append(f"{file}「{table.sheet}」：监控截至 {month} 月，只读入 {month} 月的行"
+                               + (f"（其他月份 {other} 行不读入）" if other else "")
+                               + "；月份无法识别的行照常检查并隔离")
         refs = {k: known[k] for k in ("unit_id", "project_id") if k in known and
                 ((k == "unit_id" and table.name == "projects") or (k == "project_id" and table.needs_project))}
         typed, bad, count, notes, rejected = validate_table(frame, table, file, refs,
                                                             {k: v for k, v in set_aside.items() if k in refs})
         del frame  # the raw table is not needed once validated
-        quarantines.append(bad)
-        counts.append({"表": table.sheet, "文件": file, **count})
-        dataset.notes.extend(notes)
+        dataset.records[table.name] = TableRecord(table_notes + list(notes), {"表": table.sheet, "文件": file, **count}, bad)
         if typed is None:
             continue
         dataset.tables[table.name] = typed
@@ -887,11 +904,30 @@ def load(path: str | Path, month: int | None = None) -> Dataset:
             known["project_id"] = pd.Index(typed["project_id"].dropna().unique())
             set_aside["project_id"] = rejected.get("project_id", pd.Series(dtype="int64"))
     unify_categories(dataset.tables)
-    nonempty = [q for q in quarantines if len(q)]
+    summarize_records(dataset)
+    return dataset
+
+
+def summarize_records(dataset: Dataset, read_notes: list[str] | None = None) -> None:
+    """``notes``, ``counts`` and ``quarantine`` from the per-table records, in contract table order."""
+    order = [t.name for t in TABLES if t.name in dataset.records]
+    recs = [dataset.records[name] for name in order]
+    dataset.records = dict(zip(order, recs, strict=True))
+    if read_notes is not None:
+        dataset.notes = list(read_notes)
+    dataset.notes.extend(n for r in recs for n in r.notes)
+    nonempty = [r.quarantine for r in recs if len(r.quarantine)]
     dataset.quarantine = (pd.concat(nonempty, ignore_index=True) if nonempty
                           else pd.DataFrame(columns=QUARANTINE_COLUMNS))
-    dataset.counts = pd.DataFrame(counts, columns=["表", "文件", "读入", "载入", "隔离"])
-    return dataset
+    dataset.counts = pd.DataFrame([r.count for r in recs], columns=["表", "文件", "读入", "载入", "隔离"])
+
+
+def take_records(dataset: Dataset, records: dict[str, TableRecord]) -> None:
+    """Add the load records of tables loaded elsewhere (another process, the same source) to ``dataset``:
+    its notes, counts and quarantine then read as if one load had read every table."""
+    read_notes = dataset.notes[:len(dataset.notes) - sum(len(r.notes) for r in dataset.records.values())]
+    dataset.records.update(records)
+    summarize_records(dataset, read_notes)
 
 
 def unify_categories(tables: dict[str, pd.DataFrame]) -> None:

@@ -13,9 +13,10 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -90,28 +91,66 @@ def excel_writer(path: Path, in_memory: bool = False) -> pd.ExcelWriter:
         "in_memory": in_memory}})
 
 
-def write_csv(frame: pd.DataFrame | Iterable[pd.DataFrame], path: Path) -> Path:
+T = TypeVar("T")
+R = TypeVar("R")
+Chunk = pd.DataFrame | Callable[[], pd.DataFrame]  # a chunk of a table, or what builds it when called
+
+
+def in_order(build: Callable[[T], R], chunks: Iterable[T], workers: int = 1) -> Iterator[R]:
+    """``build`` of every chunk, in order, on ``workers`` threads with at most ``workers`` + 1 chunks under
+    way — so that the text of a province's 8M indicator rows is built on every core while memory holds a
+    few chunks, never the whole table. Worth it because the work is Arrow's (string kernels, casts),
+    which runs without Python's global lock (benchmarks/bench_command.py measures it)."""
+    if workers <= 1:
+        yield from map(build, chunks)
+        return
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque = deque()
+        for chunk in chunks:
+            pending.append(pool.submit(build, chunk))
+            if len(pending) > workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _built(chunk: Chunk) -> pd.DataFrame:
+    return chunk() if callable(chunk) else chunk
+
+
+def write_csv(frame: pd.DataFrame | Iterable[Chunk], path: Path, workers: int = 1) -> Path:
     """UTF-8 with BOM (Excel opens it as Chinese), inert text, written atomically.
 
-    ``frame`` may also be an iterable of frames with the same columns, written one after the other
-    under one header — so a table of millions of rows whose text is built per chunk never has all of
-    that text in memory at once.
+    ``frame`` may also be an iterable of frames with the same columns — or of functions that build
+    them — written one after the other under one header, so a table of millions of rows whose text is
+    built per chunk never has all of that text in memory at once; ``workers`` threads build and encode
+    chunks side by side (:func:`in_order`).
 
     The bytes are those of ``pandas.DataFrame.to_csv`` after :func:`inert_frame` (the contract's form;
     tests/test_write.py compares them), produced by :func:`csv_bytes` in Arrow: at province scale the
     pandas writer and a per-cell neutralisation took most of ``perfkit score``'s time."""
     chunks = [frame] if isinstance(frame, pd.DataFrame) else frame
+
+    def encode(numbered: tuple[int, Chunk]) -> bytes | memoryview:
+        i, chunk = numbered
+        built = _built(chunk)
+        if i == 0 and built.shape[1] >= 2:  # a one-column table goes through pandas, header and all
+            return _csv_header(built.columns) + csv_bytes(built, header=False)
+        return csv_bytes(built, header=i == 0)
+
     with atomic_path(path) as tmp, tmp.open("wb") as fh:
         fh.write(codecs.BOM_UTF8)
-        for i, chunk in enumerate(chunks):
-            if i == 0:
-                fh.write(_csv_header(chunk.columns) if chunk.shape[1] >= 2 else b"")
-            fh.write(csv_bytes(chunk, header=i == 0 and chunk.shape[1] < 2))  # no copy to put the header first
+        for body in in_order(encode, enumerate(chunks), workers):
+            fh.write(body)
     return path
 
 
-def write_parquet(frame: pd.DataFrame | Iterable[pd.DataFrame], path: Path) -> Path:
-    """The same table as Parquet (zstd), written atomically; chunks become row groups of one file.
+def write_parquet(frame: pd.DataFrame | Iterable[Chunk], path: Path, workers: int = 1) -> Path:
+    """The same table as Parquet (zstd), written atomically; chunks (frames, or functions that build
+    them, on ``workers`` threads) become row groups of one file.
 
     Text is kept as it is (no apostrophe before a formula start): Parquet is read by programs, which do
     not run formulas, and a value must stay the value."""
@@ -121,8 +160,7 @@ def write_parquet(frame: pd.DataFrame | Iterable[pd.DataFrame], path: Path) -> P
     with atomic_path(path) as tmp:
         writer = None
         try:
-            for chunk in chunks:
-                table = _arrow_table(chunk)
+            for table in in_order(lambda c: _arrow_table(_built(c)), chunks, workers):
                 if writer is None:
                     writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
                 writer.write_table(table.cast(writer.schema))
@@ -145,13 +183,13 @@ def _arrow_table(frame: pd.DataFrame) -> pa.Table:
         return pa.Table.from_pandas(fixed, preserve_index=False)
 
 
-def write_csv_pandas(frame: pd.DataFrame | Iterable[pd.DataFrame], path: Path) -> Path:
-    """The reference writer (pandas' ``to_csv`` on :func:`inert_frame`): what :func:`write_csv`'s bytes
-    are tested against, and its fallback for column types it does not render itself."""
+def write_csv_pandas(frame: pd.DataFrame | Iterable[Chunk], path: Path, workers: int = 1) -> Path:
+    """The reference writer (pandas' ``to_csv`` on :func:`inert_frame`, one chunk after another; ``workers``
+    is accepted and ignored): what :func:`write_csv`'s bytes are tested against."""
     chunks = [frame] if isinstance(frame, pd.DataFrame) else frame
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
         for i, chunk in enumerate(chunks):
-            inert_frame(chunk).to_csv(fh, index=False, header=i == 0)
+            inert_frame(_built(chunk)).to_csv(fh, index=False, header=i == 0)
     return path
 
 

@@ -22,7 +22,9 @@ import calendar
 import functools
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -472,6 +474,23 @@ def _fast_readings(uniques: pd.Index, vocab: Vocabulary) -> pd.DataFrame:
                          "absence": False, "note": ""})
 
 
+# (vocabulary, year, distinct texts, their readings) of the parses made inside shared_parsing(): a column
+# read in row chunks shares one set of categories, so its distinct texts are parsed once, not per chunk
+_SHARED: ContextVar[list[tuple[Vocabulary, int, pd.Index, dict]] | None] = ContextVar("perfkit_shared_parsing",
+                                                                                             default=None)
+
+
+@contextmanager
+def shared_parsing() -> Iterator[None]:
+    """Within the block, :func:`parse_texts` on the same categories (the same column, chunk after chunk)
+    reuses the readings of the first call."""
+    token = _SHARED.set([])
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
 def parse_texts(texts: pd.Series, phrases: Any, year: int) -> pd.DataFrame:
     """Vectorized :func:`parse_text`: one parse per distinct string, results aligned to ``texts``.
 
@@ -479,6 +498,40 @@ def parse_texts(texts: pd.Series, phrases: Any, year: int) -> pd.DataFrame:
     tier, has_comparator, absence, note."""
     vocab = vocabulary(phrases)
     codes, uniques = codes_of(texts)
+    shared = _SHARED.get()
+    prepared = next((t for v, y, u, t in shared if u is uniques and y == year and v == vocab), None) \
+        if shared is not None else None
+    if prepared is None:
+        prepared = _prepared(_readings(uniques, vocab, year))
+        if shared is not None:
+            shared.append((vocab, year, uniques, prepared))
+    # code −1 takes the last row: the empty reading
+    out = {c: (pd.Categorical.from_codes(v[0][codes], categories=v[1], validate=False) if isinstance(v, tuple)
+               else v[codes]) for c, v in prepared.items()}
+    return pd.DataFrame(out, index=texts.index)
+
+
+def _prepared(table: pd.DataFrame) -> dict[str, np.ndarray | tuple[np.ndarray, pd.Index]]:
+    """The readings column by column, ready to broadcast: text readings (kind, unit, tier, note) as codes
+    over the few distinct readings — categorical, one small integer per row — numbers as float arrays."""
+    out: dict[str, np.ndarray | tuple[np.ndarray, pd.Index]] = {}
+    for c in COLUMNS:
+        values = table[c].to_numpy()
+        if c in ("has_comparator", "absence"):
+            out[c] = values.astype(bool)
+        elif values.dtype == object and c not in ("value", "value_hi", "scale") \
+                or pd.api.types.is_string_dtype(table[c].dtype):
+            reading_codes, readings = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+            small = np.int8 if len(readings) < 127 else np.int16 if len(readings) < 32_767 else np.int32
+            out[c] = (reading_codes.astype(small), pd.Index(readings, dtype=object))
+        else:
+            out[c] = values.astype(float)
+    return out
+
+
+def _readings(uniques: pd.Index, vocab: Vocabulary, year: int) -> pd.DataFrame:
+    """One reading per distinct text (the plain shape in one Arrow pass, the rest by :func:`parse_text`),
+    and a last row: the reading of an empty cell."""
     columns = COLUMNS
     if len(uniques):
         table = _fast_readings(pd.Index(uniques), vocab)
@@ -492,22 +545,7 @@ def parse_texts(texts: pd.Series, phrases: Any, year: int) -> pd.DataFrame:
         table = pd.DataFrame(columns=columns)
     empty = parse_text(None, vocab, year)
     table.loc[len(table)] = [getattr(empty, c) for c in columns]
-    # code −1 takes the last row: the empty reading. Text readings (kind, unit, tier, note) come out
-    # categorical — one small integer per row over the few distinct readings — numbers as float arrays.
-    out = {}
-    for c in columns:
-        values = table[c].to_numpy()
-        if c in ("has_comparator", "absence"):
-            out[c] = values.astype(bool)[codes]
-        elif values.dtype == object and c not in ("value", "value_hi", "scale") \
-                or pd.api.types.is_string_dtype(table[c].dtype):
-            reading_codes, readings = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
-            small = np.int8 if len(readings) < 127 else np.int16 if len(readings) < 32_767 else np.int32
-            out[c] = pd.Categorical.from_codes(reading_codes.astype(small)[codes],
-                                               categories=pd.Index(readings, dtype=object), validate=False)
-        else:
-            out[c] = values.astype(float)[codes]
-    return pd.DataFrame(out, index=texts.index)
+    return table
 
 
 def combine_target_parts(target: pd.Series, comparator: pd.Series | None, unit: pd.Series | None,

@@ -1,0 +1,175 @@
+"""`perfkit score` on two cores (a second process for monitoring, targets and archive; the 说明 of
+指标得分 on threads) writes the same files, byte for byte, as one core — on the demo and on a folder
+where every table has a row to quarantine; and the rules computed in row chunks give what they give
+on the whole table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import perfkit.api as pk
+from perfkit.analyses import evaluation as E
+from perfkit.analyses import monitoring
+from perfkit.io import write as W
+from perfkit.io.contract import BY_NAME, TABLES
+from perfkit.io.load import REFERENCED, load
+from perfkit.rules.rulebook import load_rules
+
+NUMERIC = ("number", "money", "int", "percent")
+
+
+def _files(written: dict[str, Path]) -> dict[str, bytes]:
+    return {key: path.read_bytes() for key, path in written.items()}
+
+
+@pytest.fixture(scope="module")
+def demo_folder(demo, tmp_path_factory) -> Path:
+    return W.write_tables_folder(demo.tables, tmp_path_factory.mktemp("two") / "demo")
+
+
+@pytest.fixture(scope="module")
+def broken_folder(demo, tmp_path_factory) -> Path:
+    """The demo as CSV files with one unreadable number (N/A) in every table that has a number column,
+    and one row of each monitoring table naming a project that does not exist."""
+    folder = W.write_tables_folder(demo.tables, tmp_path_factory.mktemp("two") / "broken")
+    broken = []
+    for table in TABLES:
+        path = folder / f"{table.sheet}.csv"
+        if not path.exists():
+            continue
+        frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+        column = next((c.header for c in table.columns if c.kind in NUMERIC and c.header in frame), None)
+        if column is not None and len(frame) > 3:
+            frame.loc[3, column] = "N/A"
+            broken.append(table.name)
+        if table.name in ("exec_monitor", "ind_monitor") and len(frame) > 5:
+            frame.loc[5, "项目编码"] = "不存在的项目"
+        frame.to_csv(path, index=False, encoding="utf-8-sig")
+    assert {"projects", "exec_monitor", "ind_monitor", "self_eval", "exante"} <= set(broken)
+    return folder
+
+
+@pytest.mark.parametrize("month", [5, None])
+@pytest.mark.parametrize("which", ["demo_folder", "broken_folder"])
+@pytest.mark.parametrize("output_format", ["csv", "parquet"])
+def test_two_cores_write_the_same_bytes(which: str, month: int | None, output_format: str, request,
+                                        tmp_path: Path) -> None:
+    data = request.getfixturevalue(which)
+    one = pk.score(data, tmp_path / "one", month=month, jobs=1, output_format=output_format)
+    two = pk.score(data, tmp_path / "two", month=month, jobs=2, output_format=output_format)
+    assert list(one) == list(two)  # the same files, listed in the same order
+    assert [p.name for p in one.values()] == [p.name for p in two.values()]
+    if output_format == "parquet":  # a Parquet file carries a text column's dictionary (the loaded table's
+        # categories, which depend on which tables were loaded together): compare the values
+        def values(path: Path) -> pd.DataFrame:
+            frame = pd.read_parquet(path)
+            return frame.astype({c: object for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)})
+        for key in one:
+            pd.testing.assert_frame_equal(values(one[key]), values(two[key]), obj=key)
+        return
+    a, b = _files(one), _files(two)
+    for key in a:
+        assert a[key] == b[key], key
+    if which == "broken_folder":
+        quarantine = pd.read_csv(two["quarantine"], encoding="utf-8-sig", dtype=str)
+        sheets = list(dict.fromkeys(quarantine["工作表"]))
+        order = [t.sheet for t in TABLES]
+        assert sheets == sorted(sheets, key=order.index)  # in table order, as one load lists them
+        assert {"执行监控", "指标监控", "事前评估", "绩效自评"} <= set(sheets)
+    if month is not None:
+        assert "monitoring" in two and "ranking" in two
+
+
+def test_the_two_loads_together_are_one_load(broken_folder: Path) -> None:
+    from perfkit.io.load import take_records
+
+    whole = load(broken_folder, month=5)
+    main = load(broken_folder, month=5, only=pk.MAIN_TABLES)
+    side = load(broken_folder, month=5, only=pk.SIDE_TABLES)
+    assert set(main.tables) == {*pk.MAIN_TABLES, *REFERENCED} & set(whole.tables)
+    take_records(main, {n: r for n, r in side.records.items() if n not in pk.MAIN_TABLES})
+    assert main.notes == whole.notes
+    pd.testing.assert_frame_equal(main.counts, whole.counts)
+    pd.testing.assert_frame_equal(main.quarantine, whole.quarantine)
+
+
+def test_every_table_is_loaded_by_one_of_the_two() -> None:
+    assert {*pk.MAIN_TABLES, *pk.SIDE_TABLES, *REFERENCED} == {t.name for t in TABLES}
+    assert set(pk.SIDE_STAGES) <= set(pk.STAGES)
+    assert all(name in BY_NAME for name in (*pk.MAIN_TABLES, *pk.SIDE_TABLES))
+
+
+@pytest.mark.parametrize("jobs", [0, -1])
+def test_jobs_must_be_positive(demo_folder: Path, tmp_path: Path, jobs: int) -> None:
+    from perfkit.io.load import InputError
+
+    with pytest.raises(InputError, match="--jobs"):
+        pk.score(demo_folder, tmp_path / "out", jobs=jobs)
+
+
+def test_cli_takes_jobs(demo_folder: Path, tmp_path: Path) -> None:
+    from perfkit import cli
+
+    assert cli.main(["score", str(demo_folder), "--out", str(tmp_path / "a"), "--month", "5", "--jobs", "2"]) == 0
+    assert cli.main(["score", str(demo_folder), "--out", str(tmp_path / "b"), "--month", "5", "--jobs", "1"]) == 0
+    for f in (tmp_path / "a").glob("*.csv"):
+        assert f.read_bytes() == (tmp_path / "b" / f.name).read_bytes(), f.name
+
+
+def test_only_a_large_folder_uses_two_cores_by_default(demo_folder: Path, monkeypatch) -> None:
+    assert pk._jobs(demo_folder, None) == 1  # the demo is small: one process
+    monkeypatch.setattr(pk, "SPLIT_MIN_BYTES", 1)
+    monkeypatch.setattr(pk.os, "cpu_count", lambda: 8)
+    assert pk._jobs(demo_folder, None) == 2
+    assert pk._jobs(demo_folder, 3) == 3
+
+
+# ------------------------------------------------------------------------------- rules in row chunks
+
+
+@pytest.mark.parametrize("rows", [97, 1000])
+def test_indicator_scores_in_chunks_equal_whole(broken_folder: Path, monkeypatch, rows: int) -> None:
+    ds = load(broken_folder, month=5)
+    rules = load_rules("mof2020", 2022)
+    whole = E.score_indicators(ds.table("self_eval"), rules)
+    monkeypatch.setattr(E, "ROWS_PER_PASS", rows)
+    chunked = E.score_indicators(ds.table("self_eval"), rules)
+    assert len(ds.table("self_eval")) > 2 * rows
+    pd.testing.assert_frame_equal(chunked, whole, check_categorical=False)
+    for col in whole.columns:  # text readings come out as categoricals either way
+        if isinstance(whole[col].dtype, pd.CategoricalDtype):
+            assert isinstance(chunked[col].dtype, pd.CategoricalDtype), col
+
+
+def test_monitoring_in_chunks_equals_whole(broken_folder: Path, monkeypatch) -> None:
+    ds = load(broken_folder, month=5)
+    rules = load_rules("mof2020", 2022)
+    whole = monitoring.indicator_pace(ds, rules, 5)
+    monkeypatch.setattr(E, "ROWS_PER_PASS", 53)
+    chunked = monitoring.indicator_pace(ds, rules, 5)
+    assert len(whole) > 2 * 53
+    pd.testing.assert_frame_equal(chunked, whole, check_categorical=False)
+
+
+def test_a_hand_built_table_keeps_its_row_numbers_in_chunks(monkeypatch) -> None:
+    rules = load_rules("mof2020", 2022)
+    frame = pd.DataFrame({"project_id": ["P1"] * 7, "level1": ["产出指标"] * 7, "indicator": ["数量"] * 7,
+                          "target_text": ["≥10"] * 7, "actual_text": [str(v) for v in range(7)],
+                          "weight": [10.0] * 7, "unit_score": [np.nan] * 7, "deviation_reason": [None] * 7})
+    monkeypatch.setattr(E, "ROWS_PER_PASS", 3)
+    assert E.score_indicators(frame, rules)["_row"].tolist() == list(range(2, 9))
+
+
+def test_in_order_keeps_order_on_threads() -> None:
+    import time
+
+    def slow(i: int) -> int:
+        time.sleep(0.001 * (i % 3))
+        return i * i
+
+    assert list(W.in_order(slow, range(40), workers=3)) == [i * i for i in range(40)]
+    assert list(W.in_order(slow, [], workers=2)) == []
