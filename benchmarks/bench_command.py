@@ -1,7 +1,7 @@
 """`perfkit score DATA --out DIR`, end to end as users run it, against a DuckDB SQL implementation of the
 same outputs (a benchmark, not a test).
 
-    python benchmarks/bench_command.py --projects 100000 1000000 --repeats 3
+    python benchmarks/bench_command.py --projects 100000 1000000 --repeats 3 [--jobs 1 2]
 
 Data: bench_score.py's synthetic province in the contract's Parquet form (8 indicators per project,
 12 months of 执行监控 and 指标监控, targets, ex-ante, archive). Each run is a child process; its peak
@@ -285,6 +285,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--month", type=int, default=5)
     parser.add_argument("--format", default="csv", choices=["csv", "parquet"], help="perfkit's output format")
+    parser.add_argument("--jobs", type=int, nargs="*", default=None,
+                        help="perfkit's --jobs values to time (default: none given, the command's own choice)")
     parser.add_argument("--duckdb-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.duckdb_child:
@@ -298,40 +300,47 @@ def main() -> None:
             subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_score.py"), "--projects", str(n),
                             "--only-generate"], check=True)
         work = Path(tempfile.mkdtemp(prefix="bench_command_"))
-        stats: dict[str, list[tuple[float, float, float]]] = {"perfkit": [], "duckdb": []}
+        engines = [f"perfkit --jobs {j}" for j in args.jobs] if args.jobs else ["perfkit"]
+        stats: dict[str, list[tuple[float, float, float]]] = {e: [] for e in [*engines, "duckdb"]}
         try:
             for i in range(args.repeats):
-                for engine in ("perfkit", "duckdb"):  # alternated, so that load on the machine hits both alike
-                    out = work / f"{engine}{i}"
+                for engine in stats:  # alternated, so that load on the machine hits every engine alike
+                    out = work / f"{engine.replace(' ', '')}{i}"
+                    jobs = engine.split()[2:]
                     cmd = ([sys.executable, "-m", "perfkit", "score", str(data), "--out", str(out), "--month",
                             str(args.month)] + (["--format", "parquet"] if args.format == "parquet" else [])
-                           if engine == "perfkit" else
+                           + (["--jobs", *jobs] if jobs else [])
+                           if engine.startswith("perfkit") else
                            [sys.executable, __file__, "--duckdb-child", str(data), str(out), str(args.month)])
                     stats[engine].append(measure(cmd))
                     wall, mb, cpu = stats[engine][-1]
                     print(f"  {n:,} {engine} run {i + 1}: {wall:.1f} s, {mb:,.0f} MB, cpu {cpu:.1f} s", flush=True)
-            checked = check_equal(work / "perfkit0", work / "duckdb0") if args.format == "csv" else "not compared"
-            sizes = {e: sum(f.stat().st_size for f in (work / f"{e}0").iterdir()) / 2**20 for e in stats}
+            first = work / f"{engines[0].replace(' ', '')}0"
+            checked = check_equal(first, work / "duckdb0") if args.format == "csv" else "not compared"
+            if args.format == "csv":
+                for other in engines[1:]:  # every --jobs writes the same bytes
+                    there = work / f"{other.replace(' ', '')}0"
+                    same = all(f.read_bytes() == (there / f.name).read_bytes() for f in first.glob("*.csv"))
+                    checked += f"; {other} {'byte-identical to' if same else 'DIFFERS from'} {engines[0]}"
+            sizes = {e: sum(f.stat().st_size for f in (work / f"{e.replace(' ', '')}0").iterdir()) / 2**20
+                     for e in (engines[0], "duckdb")}
         finally:
             shutil.rmtree(work, ignore_errors=True)
-        rows.append((n, stats, checked, sizes))
+        rows.append((n, stats, checked, sizes, engines[0]))
     print()
-    print("| projects | perfkit score: wall (median, min–max) | CPU | peak | DuckDB SQL: wall (median, min–max) | CPU "
-          "| peak | ratio (wall) |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for n, stats, _, _ in rows:
-        cells = []
-        for e in ("perfkit", "duckdb"):
-            t = [s[0] for s in stats[e]]
-            cells.append(f"{statistics.median(t):.1f} s ({min(t):.1f}–{max(t):.1f})")
-            cells.append(f"{statistics.median(s[2] for s in stats[e]):.1f} s")
-            cells.append(f"{max(s[1] for s in stats[e]) / 1024:.2f} GB")
-        ratio = statistics.median(s[0] for s in stats["perfkit"]) / statistics.median(s[0] for s in stats["duckdb"])
-        print(f"| {n:,} | {' | '.join(cells)} | {ratio:.2f}× |")
-    for n, _, checked, sizes in rows:
-        print(f"{n:,}: {checked}; output {sizes['perfkit']:,.0f} MB (perfkit, all files) vs "
+    print("| projects | command | wall (median, min–max) | CPU | peak | ratio to DuckDB (wall) |")
+    print("|---:|---|---:|---:|---:|---:|")
+    for n, stats, _, _, _ in rows:
+        base = statistics.median(s[0] for s in stats["duckdb"])
+        for e, runs in stats.items():
+            t = [s[0] for s in runs]
+            name = f"`perfkit score {' '.join(e.split()[1:])}`".replace(" `", "`") if e != "duckdb" else "DuckDB SQL"
+            print(f"| {n:,} | {name} | {statistics.median(t):.1f} s ({min(t):.1f}–{max(t):.1f}) | "
+                  f"{statistics.median(s[2] for s in runs):.1f} s | {max(s[1] for s in runs) / 1024:.2f} GB | "
+                  f"{statistics.median(t) / base:.2f}× |")
+    for n, _, checked, sizes, first in rows:
+        print(f"{n:,}: {checked}; output {sizes[first]:,.0f} MB (perfkit, all files) vs "
               f"{sizes['duckdb']:,.0f} MB (DuckDB, three files); {args.repeats} runs each")
-
 
 if __name__ == "__main__":
     main()

@@ -12,6 +12,7 @@ import re
 import warnings
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -391,6 +392,11 @@ class _Output:
     rows: int
 
 
+def _chunks(frame: pd.DataFrame, build: Callable[[pd.DataFrame], pd.DataFrame]) -> list[Callable[[], pd.DataFrame]]:
+    """What builds each :data:`ROWS_PER_CHUNK` rows of an output table (its 说明 text) when called."""
+    return [partial(build, frame.iloc[i:i + ROWS_PER_CHUNK]) for i in range(0, max(len(frame), 1), ROWS_PER_CHUNK)]
+
+
 # the tables of perfkit score, in the order it writes them and lists them
 SCORE_TABLES = ("projects", "indicators", "findings", "quarantine", "targets", "monitoring", "ranking", "archive")
 
@@ -400,22 +406,12 @@ def _score_tables(a: Analysis, keys: Collection[str] = SCORE_TABLES) -> dict[str
     chunks whose 说明 is built when the chunk is written."""
     out: dict[str, _Output] = {}
     if a.scores is not None and "projects" in keys:
-        def projects() -> pd.DataFrame:
-            p = a.scores.projects
-            return _chinese(p.assign(explanation=explain_projects(p, a.rules), grade_shown=grade_label(p)),
-                            PROJECT_COLUMNS)
-        out["projects"] = _Output("项目得分", [projects], len(a.scores.projects))
+        out["projects"] = _Output("项目得分", _chunks(a.scores.projects, lambda p: _chinese(
+            p.assign(explanation=explain_projects(p, a.rules), grade_shown=grade_label(p)), PROJECT_COLUMNS)),
+            len(a.scores.projects))
     if a.scores is not None and "indicators" in keys:
-        ind = a.scores.indicators
-
-        def chunk(i: int) -> Callable[[], pd.DataFrame]:
-            def build() -> pd.DataFrame:
-                part = ind.iloc[i:i + ROWS_PER_CHUNK]
-                return _chinese(part.assign(explanation=explain_indicators(part, a.rules)), INDICATOR_COLUMNS)
-            return build
-
-        out["indicators"] = _Output("指标得分", [chunk(i) for i in range(0, max(len(ind), 1), ROWS_PER_CHUNK)],
-                                    len(ind))
+        out["indicators"] = _Output("指标得分", _chunks(a.scores.indicators, lambda part: _chinese(
+            part.assign(explanation=explain_indicators(part, a.rules)), INDICATOR_COLUMNS)), len(a.scores.indicators))
     if a.scores is not None and "findings" in keys:
         out["findings"] = _Output("审核发现", _chinese(a.findings, FINDING_COLUMNS), len(a.findings))
     if "quarantine" in keys:
@@ -455,7 +451,7 @@ def _write_scores(a: Analysis, out: Path, output_format: str = "csv", keys: Coll
     chunked = {k for k, o in tables.items() if isinstance(o.frames, list) and len(o.frames) > 1}
     if workers <= 1 or not chunked:
         return {k: write(o, workers) for k, o in tables.items()}
-    # the long table on ``workers`` threads, the others one after another on a thread beside it
+    # the long tables on ``workers`` threads, the others one after another on a thread beside them
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=1) as beside:
