@@ -25,7 +25,7 @@ from perfkit.analyses.evaluation import (
     grade_label,
     score_projects,
 )
-from perfkit.io.load import Dataset, InputError, load
+from perfkit.io.load import Dataset, InputError, load, release_memory
 from perfkit.io.outputs import check_output_folder, replaced_folder
 from perfkit.io.values import FEN_PER_WAN
 from perfkit.io.write import EXCEL_MAX_ROWS, write_csv, write_parquet
@@ -295,6 +295,7 @@ def _score_on_two_cores(data: Path, stage: Path, profile: str | Path, month: int
             raise MissingTableError(f"{ds.source} 中没有「绩效自评」表，无法计分")
         for name in MAIN_TABLES:  # scored: free them before the text is built
             ds.tables.pop(name, None)
+        release_memory()
         written = _write_scores(a, stage, output_format, keys=("projects", "indicators", "findings"), workers=jobs)
         other = side.get()
     take_records(ds, other["records"])
@@ -321,6 +322,7 @@ def _score_side(data: str, month: int | None, year: int | None, profile: str, st
     ds = load(data, month=month, only=SIDE_TABLES)
     a = analyze(ds, year=year, month=month, profile=profile, applications=False, stages=SIDE_STAGES)
     ds.tables.clear()
+    release_memory()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ExcelRowsWarning)
         written = _write_scores(a, Path(stage), output_format, keys=SIDE_OUTPUTS)
@@ -374,6 +376,7 @@ def _analysis_for_score(data: str | Path | Dataset, profile: str | Path, month: 
         raise MissingTableError(f"{a.data.source} 中没有「绩效自评」表，无法计分")
     if not isinstance(data, Dataset):  # loaded here: the input tables are not written, free them before the text
         a.data.tables.clear()
+        release_memory()
     return a
 
 
