@@ -284,11 +284,15 @@ def _score_on_two_cores(data: Path, stage: Path, profile: str | Path, month: int
     the self-evaluation and writes 项目得分, 指标得分 and 审核发现. The ranking, which needs both, and the
     quarantine list, in table order as one load would give it, are written when both are done."""
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     from perfkit.io.load import MissingTableError, take_records
 
-    with multiprocessing.get_context("spawn").Pool(1) as pool:  # leaving the block ends the child
-        side = pool.apply_async(_score_side, (str(data), month, year, str(profile), str(stage), output_format))
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    side = None
+    try:
+        side = pool.submit(_score_side, str(data), month, year, str(profile), str(stage), output_format)
         ds = load(data, month=month, only=MAIN_TABLES)
         a = analyze(ds, year=year, month=month, profile=profile, applications=False, stages=("self_eval",))
         if a.scores is None:
@@ -297,7 +301,16 @@ def _score_on_two_cores(data: Path, stage: Path, profile: str | Path, month: int
             ds.tables.pop(name, None)
         release_memory()
         written = _write_scores(a, stage, output_format, keys=("projects", "indicators", "findings"), workers=jobs)
-        other = side.get()
+        try:
+            other = side.result()
+        except BrokenProcessPool as exc:  # killed: most often by the system, out of memory
+            raise InputError("第二个计算进程意外退出（多为内存不足）：请用 --jobs 1 重新计分（只用一个进程，"
+                             "内存约为两个进程时的六成）") from exc
+    finally:  # on any error here the second process is stopped, not waited for
+        for process in list(getattr(pool, "_processes", {}).values()):
+            if process.is_alive() and side is not None and not side.done():
+                process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
     take_records(ds, other["records"])
     if other["warned"] is not None:
         warned = other["warned"].assign(unit_id=pd.Categorical(other["warned"]["unit_id"].astype(object),

@@ -173,3 +173,39 @@ def test_in_order_keeps_order_on_threads() -> None:
 
     assert list(W.in_order(slow, range(40), workers=3)) == [i * i for i in range(40)]
     assert list(W.in_order(slow, [], workers=2)) == []
+
+
+def test_an_error_here_stops_the_second_process(demo_folder: Path, tmp_path: Path) -> None:
+    import shutil
+    import time
+
+    from perfkit.io.load import MissingTableError
+
+    data = tmp_path / "no_self_eval"
+    shutil.copytree(demo_folder, data)
+    (data / "绩效自评.csv").unlink()
+    with pytest.raises(MissingTableError, match="绩效自评") as one:
+        pk.score(data, tmp_path / "one", month=5, jobs=1)
+    t = time.perf_counter()
+    with pytest.raises(MissingTableError, match="绩效自评") as two:
+        pk.score(data, tmp_path / "two", month=5, jobs=2)
+    assert str(two.value) == str(one.value)
+    assert time.perf_counter() - t < 30
+    assert not (tmp_path / "two").exists()
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_numbers_formatted_per_distinct_value_are_the_same_text(seed: int) -> None:
+    """Long float columns are formatted once per distinct value (CSV and 说明): -0.0 stays -0.0 in the
+    CSV, NaN stays blank, and every value prints as it does alone."""
+    import io
+
+    rng = np.random.default_rng(seed)
+    pool = np.array([0.0, -0.0, np.nan, 1.0, 2.5, 1e-05, 123456789.125, 0.1 + 0.2, 95.0, -3.75, 1e17, 5e-324])
+    x = rng.choice(pool, size=20_000)
+    frame = pd.DataFrame({"v": x, "w": rng.choice(pool[:6], size=20_000)})
+    expected = W.inert_frame(frame).to_csv(index=False).encode()
+    assert bytes(W.csv_bytes(frame)) == expected
+    text = E._fmt(pd.Series(x)).tolist()
+    assert text == [E._number(v) for v in x]
+    assert pd.read_csv(io.BytesIO(expected))["v"].isna().sum() == np.isnan(x).sum()

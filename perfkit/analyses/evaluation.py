@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from perfkit.io.load import Dataset
-from perfkit.io.values import codes_of, decode, lookup, map_unique, pick, same_text, with_values
+from perfkit.io.values import codes_of, decode, lookup, map_unique, per_distinct, pick, same_text, with_values
 from perfkit.rules import formulas as F
 from perfkit.rules.rulebook import Rulebook
 from perfkit.rules.targets import (
@@ -84,6 +84,10 @@ def _fmt(values: pd.Series, decimals: int = 4) -> pd.Series:
     values = pd.Series(values)
     x = pd.to_numeric(values, errors="coerce").astype(float).to_numpy(dtype=float, na_value=np.nan) \
         if values.dtype == object else values.astype(float).to_numpy(dtype=float, na_value=np.nan)
+    return pd.Series(pd.arrays.ArrowStringArray(per_distinct(_fmt_array, x, decimals)), index=values.index)
+
+
+def _fmt_array(x: np.ndarray, decimals: int) -> pa.Array:
     finite = np.isfinite(x)
     safe = np.where(finite, x, 0.0)
     with np.errstate(invalid="ignore", over="ignore"):
@@ -98,7 +102,7 @@ def _fmt(values: pd.Series, decimals: int = 4) -> pd.Series:
         out = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
         out[pos] = [_number(v, decimals) for v in x[pos]]
         text = pa.array(out, pa.string())
-    return pd.Series(pd.arrays.ArrowStringArray(text), index=values.index)
+    return text
 
 
 def _text(values: pd.Series) -> pd.Series:

@@ -134,12 +134,14 @@ def write_csv(frame: pd.DataFrame | Iterable[Chunk], path: Path, workers: int = 
     pandas writer and a per-cell neutralisation took most of ``perfkit score``'s time."""
     chunks = [frame] if isinstance(frame, pd.DataFrame) else frame
 
+    categories: dict = {}  # a categorical column's prepared categories, shared by its chunks
+
     def encode(numbered: tuple[int, Chunk]) -> bytes | memoryview:
         i, chunk = numbered
         built = _built(chunk)
         if i == 0 and built.shape[1] >= 2:  # a one-column table goes through pandas, header and all
-            return _csv_header(built.columns) + csv_bytes(built, header=False)
-        return csv_bytes(built, header=i == 0)
+            return _csv_header(built.columns) + csv_bytes(built, header=False, categories=categories)
+        return csv_bytes(built, header=i == 0, categories=categories)
 
     with atomic_path(path) as tmp, tmp.open("wb") as fh:
         fh.write(codecs.BOM_UTF8)
@@ -193,14 +195,14 @@ def write_csv_pandas(frame: pd.DataFrame | Iterable[Chunk], path: Path, workers:
     return path
 
 
-def csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes | memoryview:
+def csv_bytes(frame: pd.DataFrame, header: bool = True, categories: dict | None = None) -> bytes | memoryview:
     """``frame`` as CSV (no BOM): the bytes ``inert_frame(frame).to_csv(index=False)`` writes, built
     column by column in Arrow — numbers cast in C, text neutralised and quoted as whole arrays, a
     categorical's text prepared once per category. Column types it does not render (dates, a one-column
     table, whose empty row the csv module quotes) go through pandas."""
     if frame.shape[1] < 2:
         return _pandas_csv(frame, header)
-    fields = [_csv_fields(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    fields = [_csv_fields(frame.iloc[:, i], categories) for i in range(frame.shape[1])]
     if any(f is None for f in fields):
         return _pandas_csv(frame, header)
     head = _csv_header(frame.columns) if header else b""
@@ -286,14 +288,22 @@ def _float_fields(values: np.ndarray) -> pa.Array:
     return pc.if_else(pa.array(nan), pa.scalar("", pa.large_string()), text)
 
 
-def _csv_fields(s: pd.Series) -> pa.Array | None:
-    """One column's CSV fields (text, one per row), or None for a type left to pandas."""
+def _csv_fields(s: pd.Series, categories: dict | None = None) -> pa.Array | None:
+    """One column's CSV fields (text, one per row), or None for a type left to pandas. ``categories``
+    keeps a categorical's prepared categories for the next chunk of the same column (a province's
+    项目编码 has a million: prepared once per file, not once per chunk)."""
     dtype = s.dtype
     if isinstance(dtype, pd.CategoricalDtype):
-        cats = _csv_fields(pd.Series(dtype.categories))
-        if cats is None:
-            return None
-        cats = pa.concat_arrays([cats, pa.array([""], pa.large_string())])  # the last: a missing value
+        known = categories.get(id(dtype.categories)) if categories is not None else None
+        if known is not None and known[0] is dtype.categories:
+            cats = known[1]
+        else:
+            cats = _csv_fields(pd.Series(dtype.categories))
+            if cats is None:
+                return None
+            cats = pa.concat_arrays([cats, pa.array([""], pa.large_string())])  # the last: a missing value
+            if categories is not None:  # the categories themselves kept: their id stays theirs
+                categories[id(dtype.categories)] = (dtype.categories, cats)
         codes = s.cat.codes.to_numpy()
         return cats.take(pa.array(np.where(codes < 0, len(cats) - 1, codes)))
     if pd.api.types.is_bool_dtype(dtype):
@@ -305,7 +315,7 @@ def _csv_fields(s: pd.Series) -> pa.Array | None:
         text = pc.cast(pa.array(s.to_numpy(dtype=np.int64, na_value=0)), pa.large_string())
         return pc.if_else(pa.array(na), pa.scalar("", pa.large_string()), text) if na.any() else text
     if pd.api.types.is_float_dtype(dtype):
-        return _float_fields(s.to_numpy(dtype=float, na_value=np.nan))
+        return V.per_distinct(_float_fields, s.to_numpy(dtype=float, na_value=np.nan))
     if isinstance(dtype, pd.StringDtype):
         return _text_fields(pa.array(s, from_pandas=True))
     if isinstance(dtype, np.dtype) and dtype.kind == "O":
