@@ -173,9 +173,14 @@ def _clean(text: str) -> str:
     """NFKC (full-width digits, ＞ ＝ ％ → > = %), pinyin annotations after traditional characters
     (``區(qū)``) dropped, 萬 → 万, no white space, thousands separators removed."""
     text = _PINYIN.sub("", unicodedata.normalize("NFKC", text)).translate(_TRADITIONAL)
-    text = re.sub(r"\s+", "", text)
-    text = re.sub(r"¥([\d.,]+)$", r"\1元", text).replace("¥", "")  # ￥1,200.00 is 1200元
-    return re.sub(r"(?<=\d)[,，](?=\d{3}(?!\d))", "", text).replace("%%", "%")
+    text = _SPACE.sub("", text)
+    text = _YUAN.sub(r"\1元", text).replace("¥", "")  # ￥1,200.00 is 1200元
+    return _THOUSANDS.sub("", text).replace("%%", "%")
+
+
+_SPACE = re.compile(r"\s+")
+_YUAN = re.compile(r"¥([\d.,]+)$")
+_THOUSANDS = re.compile(r"(?<=\d)[,，](?=\d{3}(?!\d))")
 
 
 def _times(number: float, factor: float) -> float:
@@ -559,11 +564,12 @@ def combine_target_parts(target: pd.Series, comparator: pd.Series | None, unit: 
         return target
     vocab = vocabulary(phrases)
     columns = [target, comparator, unit]
+    clean = functools.lru_cache(maxsize=None)(_clean)  # a comparator or unit cell recurs in most combinations
 
     def join(t: object, c: object, u: object) -> object:
         if t is None:
             return None
-        value, comp, un = _clean(str(t)), _clean(str(c or "")), _clean(str(u or ""))
+        value, comp, un = _clean(str(t)), clean(str(c or "")), clean(str(u or ""))
         own = vocab.pattern("prefix").match(value) or vocab.pattern("ocr").match(value)
         head, number = (value[:own.end()], value[own.end():]) if own else ("", value)
         if own or not comp:
