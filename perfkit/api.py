@@ -284,7 +284,7 @@ def _score_on_two_cores(data: Path, stage: Path, profile: str | Path, month: int
     the self-evaluation and writes 项目得分, 指标得分 and 审核发现. The ranking, which needs both, and the
     quarantine list, in table order as one load would give it, are written when both are done."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     from perfkit.io.load import MissingTableError, take_records
@@ -294,13 +294,20 @@ def _score_on_two_cores(data: Path, stage: Path, profile: str | Path, month: int
     try:
         side = pool.submit(_score_side, str(data), month, year, str(profile), str(stage), output_format)
         ds = load(data, month=month, only=MAIN_TABLES)
-        a = analyze(ds, year=year, month=month, profile=profile, applications=False, stages=("self_eval",))
-        if a.scores is None:
+        a = analyze(ds, year=year, month=month, profile=profile, applications=False, stages=())  # rules only
+        if not ds.has("self_eval"):
             raise MissingTableError(f"{ds.source} 中没有「绩效自评」表，无法计分")
-        for name in MAIN_TABLES:  # scored: free them before the text is built
-            ds.tables.pop(name, None)
-        release_memory()
-        written = _write_scores(a, stage, output_format, keys=("projects", "indicators", "findings"), workers=jobs)
+        a.scores = score_projects(ds, a.rules)
+        # 项目得分 and 指标得分 are written while the review runs: a core the second process is done with
+        # has work at once (the files are the same: neither depends on the review)
+        with ThreadPoolExecutor(max_workers=1) as writer:
+            early = writer.submit(_write_scores, a, stage, output_format, ("projects", "indicators"), jobs)
+            a.findings = review.review_self_evaluation(a.scores.indicators, a.scores.projects, ds, a.rules)
+            for name in MAIN_TABLES:  # reviewed: free them before more text is built
+                ds.tables.pop(name, None)
+            release_memory()
+            written = _write_scores(a, stage, output_format, keys=("findings",))
+            written.update(early.result())
         try:
             other = side.result()
         except BrokenProcessPool as exc:  # killed: most often by the system, out of memory
