@@ -256,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="输出格式：csv（默认，UTF-8 带 BOM，Excel/WPS 直接打开）或 parquet（全省规模，超过 Excel "
                         "1,048,576 行时用；分区数据集只能 parquet）")
     p.add_argument("--jobs", type=int, default=None,
-                   help="使用的处理器核数（默认：数据文件夹超过 32 MB 时用 2 核，否则 1 核）；结果与 1 核逐字节相同")
+                   help="使用的处理器核数（默认：数据文件夹超过 32 MB 且空闲内存足够时用 2 核，否则 1 核）；结果与 1 核逐字节相同")
     p.add_argument("--archive", default="data/perfkit.duckdb", help="年度档案文件（与 --record 一起用）")
     p.add_argument("--record", action="store_true", help="计分后把本年度数据与结果存入年度档案")
     p.set_defaults(func=_cmd_score)

@@ -124,8 +124,14 @@ def test_only_a_large_folder_uses_two_cores_by_default(demo_folder: Path, monkey
     assert pk._jobs(demo_folder, None) == 1  # the demo is small: one process
     monkeypatch.setattr(pk, "SPLIT_MIN_BYTES", 1)
     monkeypatch.setattr(pk.os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(pk, "_available_memory", lambda: float("inf"))
     assert pk._jobs(demo_folder, None) == 2
     assert pk._jobs(demo_folder, 3) == 3
+    monkeypatch.setattr(pk, "_available_memory", lambda: 1.0)  # too little memory free for two processes
+    assert pk._jobs(demo_folder, None) == 1
+    monkeypatch.setattr(pk.os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(pk, "_available_memory", lambda: float("inf"))
+    assert pk._jobs(demo_folder, None) == 1
 
 
 # ------------------------------------------------------------------------------- rules in row chunks
