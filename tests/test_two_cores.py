@@ -215,3 +215,29 @@ def test_numbers_formatted_per_distinct_value_are_the_same_text(seed: int) -> No
     text = E._fmt(pd.Series(x)).tolist()
     assert text == [E._number(v) for v in x]
     assert pd.read_csv(io.BytesIO(expected))["v"].isna().sum() == np.isnan(x).sum()
+
+
+def test_row_group_dictionaries_become_the_same_categories(tmp_path: Path) -> None:
+    """A code column (nearly every value distinct) is encoded afresh rather than merged row group by row
+    group: the categories and codes are those merging gives (order of first appearance)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from perfkit.io.load import _read_parquet, arrow_to_frame
+
+    rng = np.random.default_rng(3)
+    n = 5_000
+    codes = [f"P{v:06d}" for v in rng.permutation(n)]
+    codes[10] = None
+    frame = pd.DataFrame({"项目编码": codes, "一级指标": rng.choice(["产出指标", "效益指标", None], n),
+                          "分值": rng.random(n)})
+    path = tmp_path / "绩效自评.parquet"
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, row_group_size=700)
+    got = _read_parquet(path, None)
+    table = pq.read_table(path, read_dictionary=["项目编码", "一级指标"])
+    assert table.column("项目编码").num_chunks > 1
+    merged = arrow_to_frame(table.unify_dictionaries().combine_chunks())
+    for col in ("项目编码", "一级指标"):
+        assert got[col].cat.categories.tolist() == merged[col].cat.categories.tolist(), col
+        assert np.array_equal(got[col].cat.codes, merged[col].cat.codes), col
+    assert got["项目编码"].isna().sum() == 1

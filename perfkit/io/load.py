@@ -481,9 +481,18 @@ def arrow_to_frame(table: pa_.Table) -> pd.DataFrame:
     category index cost a fraction of that."""
     chunked = [n for n in table.column_names
                if pa_.types.is_dictionary(table.column(n).type) and table.column(n).num_chunks > 1]
-    if chunked:  # one dictionary per row group → one for the column
-        unified = table.select(chunked).unify_dictionaries()
-        for n in chunked:
+    # one dictionary per row group → one for the column. Where the row groups' dictionaries are large (a
+    # code column: nearly every value distinct) encoding the decoded column afresh is several times faster
+    # than merging them; both list the values in order of first appearance, so the categories are the same
+    large = [n for n in chunked if sum(len(c.dictionary) for c in table.column(n).chunks) > len(table) // 8]
+    for n in large:
+        col = table.column(n)
+        fresh = pc_.dictionary_encode(col.cast(col.type.value_type).combine_chunks())
+        table = table.set_column(table.column_names.index(n), n, pa_.chunked_array([fresh]))
+    small = [n for n in chunked if n not in large]
+    if small:
+        unified = table.select(small).unify_dictionaries()
+        for n in small:
             table = table.set_column(table.column_names.index(n), n, unified.column(n))
     out: dict[str, object] = {}
     for name in table.column_names:
