@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import warnings
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -295,20 +296,20 @@ def _available_memory() -> float:
 
 def _score_on_two_cores(data: Path, stage: Path, profile: str | Path, month: int | None, year: int | None,
                         output_format: str, jobs: int) -> dict[str, Path]:
-    """:func:`score` with a second process (spawned: the same on Windows): it loads and runs monitoring,
-    the target review and the archive check and writes their files, while this process loads and scores
-    the self-evaluation and writes 项目得分, 指标得分 and 审核发现. The ranking, which needs both, and the
-    quarantine list, in table order as one load would give it, are written when both are done."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
+    """:func:`score` with a second process: it loads and runs monitoring, the target review and the
+    archive check and writes their files, while this process loads and scores the self-evaluation and
+    writes 项目得分, 指标得分 and 审核发现. The ranking, which needs both, and the quarantine list, in table
+    order as one load would give it, are written when both are done.
+
+    The second process is a fresh interpreter started on perfkit alone (not a multiprocessing child, which
+    re-runs the caller's script where it has no ``if __name__ == "__main__"`` guard); it hands back its
+    result, or its error, in a pickle file."""
+    from concurrent.futures import ThreadPoolExecutor
 
     from perfkit.io.load import MissingTableError, take_records
 
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    side = None
+    side, result = _start_side(data, month, year, profile, stage, output_format)
     try:
-        side = pool.submit(_score_side, str(data), month, year, str(profile), str(stage), output_format)
         ds = load(data, month=month, only=MAIN_TABLES)
         a = analyze(ds, year=year, month=month, profile=profile, applications=False, stages=())  # rules only
         if not ds.has("self_eval"):
@@ -324,16 +325,12 @@ def _score_on_two_cores(data: Path, stage: Path, profile: str | Path, month: int
             release_memory()
             written = _write_scores(a, stage, output_format, keys=("findings",))
             written.update(early.result())
-        try:
-            other = side.result()
-        except BrokenProcessPool as exc:  # killed: most often by the system, out of memory
-            raise InputError("第二个计算进程意外退出（多为内存不足）：请用 --jobs 1 重新计分（只用一个进程，"
-                             "内存约为两个进程时的六成）") from exc
+        other = _side_result(side, result)
     finally:  # on any error here the second process is stopped, not waited for
-        for process in list(getattr(pool, "_processes", {}).values()):
-            if process.is_alive() and side is not None and not side.done():
-                process.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
+        if side.poll() is None:
+            side.kill()
+            side.wait()
+        result.unlink(missing_ok=True)
     take_records(ds, other["records"])
     if other["warned"] is not None:
         warned = other["warned"].assign(unit_id=pd.Categorical(other["warned"]["unit_id"].astype(object),
@@ -346,6 +343,61 @@ def _score_on_two_cores(data: Path, stage: Path, profile: str | Path, month: int
     for message in other["excel"]:
         warnings.warn(message, ExcelRowsWarning, stacklevel=3)
     return {k: written[k] for k in SCORE_TABLES if k in written}
+
+
+def _start_side(data: Path, month: int | None, year: int | None, profile: str | Path, stage: Path,
+                output_format: str) -> tuple[subprocess.Popen, Path]:
+    """Start :func:`side_main` in a new interpreter; returns the process and the file its result goes to."""
+    import json
+    import sys
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix="perfkit-side-", suffix=".pickle")
+    os.close(fd)
+    spec = json.dumps([str(data), month, year, str(profile), str(stage), output_format, name])
+    package_root = str(Path(__file__).resolve().parents[1])  # perfkit importable even when not installed
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
+    process = subprocess.Popen([sys.executable, "-c", "import sys; from perfkit.api import side_main; "
+                                "side_main(sys.argv[1])", spec], env=env, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return process, Path(name)
+
+
+def _side_result(process: subprocess.Popen, result: Path) -> dict[str, object]:
+    """Wait for the second process; its result, or its error raised here."""
+    import pickle
+
+    code = process.wait()
+    outcome = None
+    if result.exists() and result.stat().st_size:
+        with result.open("rb") as fh:
+            outcome = pickle.load(fh)  # noqa: S301 (written by our own child process a moment ago)
+    if outcome is None:  # killed before it could write: most often by the system, out of memory
+        raise InputError(f"第二个计算进程意外退出（退出码 {code}，多为内存不足）：请用 --jobs 1 重新计分"
+                         "（只用一个进程，内存约为两个进程时的六成）")
+    kind, value = outcome
+    if kind == "error":
+        raise value
+    return value
+
+
+def side_main(spec: str) -> None:
+    """The second process of a two-core ``perfkit score`` (started by :func:`_start_side`): runs
+    :func:`_score_side` and pickles its result, or the error it stopped on, into the file named in
+    ``spec``."""
+    import json
+    import pickle
+
+    data, month, year, profile, stage, output_format, result = json.loads(spec)
+    try:
+        outcome: tuple[str, object] = ("ok", _score_side(data, month, year, profile, stage, output_format))
+    except Exception as exc:  # handed to the first process, which raises it as its own
+        outcome = ("error", exc)
+    try:
+        payload = pickle.dumps(outcome)
+    except Exception:  # an error that does not pickle: its message
+        payload = pickle.dumps(("error", InputError(str(outcome[1]))))
+    Path(result).write_bytes(payload)
 
 
 def _score_side(data: str, month: int | None, year: int | None, profile: str, stage: str, output_format: str

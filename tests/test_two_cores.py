@@ -241,3 +241,34 @@ def test_row_group_dictionaries_become_the_same_categories(tmp_path: Path) -> No
         assert got[col].cat.categories.tolist() == merged[col].cat.categories.tolist(), col
         assert np.array_equal(got[col].cat.codes, merged[col].cat.codes), col
     assert got["项目编码"].isna().sum() == 1
+
+
+def test_a_script_without_a_main_guard_can_use_two_cores(demo_folder: Path, tmp_path: Path) -> None:
+    """The second process is a fresh interpreter on perfkit alone: a user's script is not re-run in it."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "my_scoring.py"
+    script.write_text("import perfkit.api as pk\n"
+                      f"written = pk.score({str(demo_folder)!r}, {str(tmp_path / 'out')!r}, month=5, jobs=2)\n"
+                      "print(len(written))\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "8"
+
+
+def test_a_second_process_that_dies_is_one_clear_error(demo_folder: Path, tmp_path: Path, monkeypatch) -> None:
+    import subprocess
+    import sys
+
+    from perfkit.io.load import InputError
+
+    def dying(*args, **kwargs):  # as if the system had killed it before it wrote anything
+        result = tmp_path / "result.pickle"
+        result.touch()
+        return subprocess.Popen([sys.executable, "-c", "raise SystemExit(9)"]), result
+
+    monkeypatch.setattr(pk, "_start_side", dying)
+    with pytest.raises(InputError, match="第二个计算进程意外退出（退出码 9.*--jobs 1"):
+        pk.score(demo_folder, tmp_path / "out", month=5, jobs=2)
+    assert not (tmp_path / "out").exists()
