@@ -185,21 +185,23 @@ def read_indicators(frame: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
     numeric_a = out["a_kind"].isin(numeric)
     t_value, t_hi, a_value = (out[c].to_numpy(float).copy() for c in ("t_value", "t_value_hi", "a_value"))
     t_scale, a_scale = out["t_scale"].to_numpy(float).copy(), out["a_scale"].to_numpy(float).copy()
-    t_base, a_base = out["t_unit"].astype("str").to_numpy(), out["a_unit"].astype("str").to_numpy()
-    t_has, a_has = (t_base != "") | (t_scale != 1), (a_base != "") | (a_scale != 1)
+    # the base units compared on the categoricals' codes (an 8M-row array of unit strings costs seconds)
+    t_bare, a_bare = out["t_unit"].eq("").to_numpy(bool), out["a_unit"].eq("").to_numpy(bool)
+    t_pct, a_pct = out["t_unit"].eq("%").to_numpy(bool), out["a_unit"].eq("%").to_numpy(bool)
+    t_has, a_has = ~t_bare | (t_scale != 1), ~a_bare | (a_scale != 1)
     frac_max = rules["evaluation.percent_bare_fraction_max"]
     # the actual: a bare number takes the target's unit and scale (a bare % of at most frac_max is a fraction)
     inherit_a = (numeric_t & numeric_a).to_numpy() & ~a_has & t_has
-    pct = inherit_a & (t_base == "%") & (a_value <= frac_max)
+    pct = inherit_a & t_pct & (a_value <= frac_max)
     a_value = np.where(pct, a_value * 100, np.where(inherit_a, a_value * t_scale, a_value))
     # 125万 against ≤150万元: the scale was written, the base unit is the target's
-    only_scale_a = (numeric_t & numeric_a).to_numpy() & (a_base == "") & (a_scale != 1) & (t_base != "")
+    only_scale_a = (numeric_t & numeric_a).to_numpy() & a_bare & (a_scale != 1) & ~t_bare
     # the target: a bare number takes the actual's unit and scale
     inherit_t = (numeric_t & numeric_a).to_numpy() & ~t_has & a_has & ~inherit_a
-    pct_t = inherit_t & (a_base == "%") & (np.nan_to_num(np.fmax(t_value, t_hi), nan=np.inf) <= frac_max)
+    pct_t = inherit_t & a_pct & (np.nan_to_num(np.fmax(t_value, t_hi), nan=np.inf) <= frac_max)
     factor_t = np.where(pct_t, 100.0, np.where(inherit_t, a_scale, 1.0))
     t_value, t_hi = t_value * factor_t, t_hi * factor_t
-    only_scale_t = (numeric_t & numeric_a).to_numpy() & (t_base == "") & (t_scale != 1) & (a_base != "") & ~inherit_t
+    only_scale_t = (numeric_t & numeric_a).to_numpy() & t_bare & (t_scale != 1) & ~a_bare & ~inherit_t
     out["a_value"], out["t_value"], out["t_value_hi"] = a_value, t_value, t_hi
     a_unit = pick(inherit_a | only_scale_a, out["t_unit"], out["a_unit"])
     t_unit = pick(inherit_t | only_scale_t, out["a_unit"], out["t_unit"])
