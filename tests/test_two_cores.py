@@ -272,3 +272,19 @@ def test_a_second_process_that_dies_is_one_clear_error(demo_folder: Path, tmp_pa
     with pytest.raises(InputError, match="第二个计算进程意外退出（退出码 9.*--jobs 1"):
         pk.score(demo_folder, tmp_path / "out", month=5, jobs=2)
     assert not (tmp_path / "out").exists()
+
+
+def test_header_only_self_evaluation_beside_its_summary(demo_folder: Path, tmp_path: Path) -> None:
+    """A 绩效自评 with its header only, 自评汇总 filled in: scored (nothing recomputable), never an
+    internal error — it was one, in the review's sum of each project's indicator points."""
+    import shutil
+
+    data = tmp_path / "header_only"
+    shutil.copytree(demo_folder, data)
+    header = (data / "绩效自评.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    (data / "绩效自评.csv").write_text(header + "\n", encoding="utf-8-sig")
+    one = _files(pk.score(data, tmp_path / "one", month=5, jobs=1))
+    two = _files(pk.score(data, tmp_path / "two", month=5, jobs=2))
+    assert one == two
+    projects = pd.read_csv(tmp_path / "one" / "项目得分.csv", encoding="utf-8-sig", dtype=str)
+    assert len(projects) and (projects["复算状态"] == "待核实").all()

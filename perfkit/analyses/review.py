@@ -118,7 +118,15 @@ def review_self_evaluation(ind: pd.DataFrame, projects: pd.DataFrame, ds: Datase
     # project level: totals and execution
     p = projects
     decimals = rules["evaluation.decimals"]
-    parts = (p["unit_exec_score"] + ind.groupby("project_id")["unit_score"].sum().reindex(p["project_id"]).to_numpy())
+    sums = ind.groupby("project_id", observed=True)["unit_score"].sum()
+    key = p["project_id"]
+    if not len(sums):  # a header-only 绩效自评 beside 自评汇总: no indicator points for any project
+        summed = np.full(len(p), np.nan)
+    else:
+        if not (isinstance(key.dtype, pd.CategoricalDtype) and key.dtype == sums.index.dtype):
+            key = key.astype(object)  # two sets of categories: matched by value
+        summed = sums.reindex(key).to_numpy()
+    parts = p["unit_exec_score"] + summed
     bad_total = (p["unit_total"] - parts.round(decimals)).abs() > tol
     p1 = p.assign(indicator="")
     out.append(_findings(bad_total, p1, "总分与分项不符", lambda f: "自评总分 " + _s(f["unit_total"])
