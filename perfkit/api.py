@@ -230,9 +230,10 @@ def score(data: str | Path | Dataset, out: str | Path, profile: str | Path = DEF
     part and writes its part of each table (:func:`score_partitioned`).
 
     ``jobs`` is how many cores to use (default: two where there are two, when ``data`` is a folder of
-    more than :data:`SPLIT_MIN_BYTES` and the memory free is enough for two; one otherwise): with two, a second process loads the monitoring
-    tables and writes 监控预警, 目标设置审核 and 评价档案 while this one scores the self-evaluation, and
-    the 说明 of 指标得分 is built on two threads. The files are the same, byte for byte.
+    more than :data:`SPLIT_MIN_BYTES` and the free memory is enough for two; one otherwise): with two, a
+    second process loads the monitoring tables and writes 监控预警, 目标设置审核 and 评价档案 while this
+    one scores the self-evaluation, and the 说明 of 指标得分 is built on two threads. The files are the
+    same, byte for byte.
     """
     from perfkit.analyses.distributed import is_partitioned
 
