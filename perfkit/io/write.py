@@ -139,8 +139,9 @@ def write_csv(frame: pd.DataFrame | Iterable[Chunk], path: Path, workers: int = 
     def encode(numbered: tuple[int, Chunk]) -> bytes | memoryview:
         i, chunk = numbered
         built = _built(chunk)
-        if i == 0 and built.shape[1] >= 2:  # a one-column table goes through pandas, header and all
+        if i == 0 and built.shape[1] >= 2:  # the header, then the rows (written by Arrow)
             return _csv_header(built.columns) + csv_bytes(built, header=False, categories=categories)
+        # later chunks: rows only; a one-column table goes through pandas, which writes its header itself
         return csv_bytes(built, header=i == 0, categories=categories)
 
     with atomic_path(path) as tmp, tmp.open("wb") as fh:
