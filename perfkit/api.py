@@ -26,6 +26,7 @@ from perfkit.analyses.evaluation import (
     grade_label,
     score_projects,
 )
+from perfkit.io.contract import BY_NAME, TABLES
 from perfkit.io.load import Dataset, InputError, load, release_memory
 from perfkit.io.outputs import check_output_folder, replaced_folder
 from perfkit.io.values import FEN_PER_WAN
@@ -212,8 +213,38 @@ ROWS_PER_CHUNK = 200_000  # 说明 text is built and written this many indicator
 FORMATS = ("csv", "parquet")
 
 
-class ExcelRowsWarning(UserWarning):
+class ScoreNotice(UserWarning):
+    """Something ``perfkit score`` tells its user once the files are written (the command prints it as
+    one line, 注意：…)."""
+
+
+class ExcelRowsWarning(ScoreNotice):
     """A CSV longer than an Excel/WPS sheet: it opens cut off."""
+
+
+class MonitoringNotReadWarning(ScoreNotice):
+    """``perfkit score`` without a month: the monitoring tables were not read (nor checked)."""
+
+
+# without a month there is no monitoring to compute, and the two monthly tables — at province scale
+# twelve months of 8M indicator rows, most of the input — would be read only to be checked: score leaves
+# them out and says so (perfkit validate checks every table; --month reads that month's rows)
+MONTHLY_TABLES = ("exec_monitor", "ind_monitor")
+
+
+def _tables_to_read(month: int | None, tables: Collection[str] | None = None) -> tuple[str, ...] | None:
+    """The tables ``perfkit score`` loads for ``month`` among ``tables`` (None: all there are)."""
+    if month is not None:
+        return None if tables is None else tuple(tables)
+    return tuple(t for t in (tables or [t.name for t in TABLES]) if t not in MONTHLY_TABLES)
+
+
+def _warn_unread_monitoring(ds: Dataset, month: int | None) -> None:
+    unread = [BY_NAME[t].sheet for t in MONTHLY_TABLES if BY_NAME[t].sheet in ds.unread]
+    if month is None and unread:
+        warnings.warn(f"未指定 --month：{'、'.join(unread)}未读入，本次不出监控预警、也不检查{'这两张表' if len(unread) > 1 else '这张表'}"
+                      "；要监控预警请加 --month 月份（只读入该月的行），要检查全部表请用 perfkit validate",
+                      MonitoringNotReadWarning, stacklevel=3)
 
 
 def score(data: str | Path | Dataset, out: str | Path, profile: str | Path = DEFAULT_PROFILE,
@@ -228,6 +259,9 @@ def score(data: str | Path | Dataset, out: str | Path, profile: str | Path = DEF
     Excel opens; a CSV that long gets an :class:`ExcelRowsWarning` saying so). ``data`` may be a dataset
     that ``perfkit partition`` split by unit: with ``engine="dask"`` every worker then reads its own
     part and writes its part of each table (:func:`score_partitioned`).
+
+    Without ``month`` the two monthly monitoring tables are not read (there is no monitoring to compute,
+    and at province scale they are most of the input): a :class:`MonitoringNotReadWarning` says so.
 
     ``jobs`` is how many cores to use (default: two where there are two, when ``data`` is a folder of
     more than :data:`SPLIT_MIN_BYTES` and the free memory is enough for two; one otherwise): with two, a
@@ -311,7 +345,7 @@ def _score_on_two_cores(data: Path, stage: Path, profile: str | Path, month: int
 
     side, result = _start_side(data, month, year, profile, stage, output_format)
     try:
-        ds = load(data, month=month, only=MAIN_TABLES)
+        ds = load(data, month=month, only=_tables_to_read(month, MAIN_TABLES))
         a = analyze(ds, year=year, month=month, profile=profile, applications=False, stages=())  # rules only
         if not ds.has("self_eval"):
             raise MissingTableError(f"{ds.source} 中没有「绩效自评」表，无法计分")
@@ -343,6 +377,7 @@ def _score_on_two_cores(data: Path, stage: Path, profile: str | Path, month: int
     written.update(other["written"])
     for message in other["excel"]:
         warnings.warn(message, ExcelRowsWarning, stacklevel=3)
+    _warn_unread_monitoring(ds, month)
     return {k: written[k] for k in SCORE_TABLES if k in written}
 
 
@@ -408,7 +443,7 @@ def _score_side(data: str, month: int | None, year: int | None, profile: str, st
     import pyarrow as pa
 
     pa.set_memory_pool(pa.system_memory_pool())  # as the command does (perfkit.cli)
-    ds = load(data, month=month, only=SIDE_TABLES)
+    ds = load(data, month=month, only=_tables_to_read(month, SIDE_TABLES))
     a = analyze(ds, year=year, month=month, profile=profile, applications=False, stages=SIDE_STAGES)
     ds.tables.clear()
     release_memory()
@@ -454,12 +489,14 @@ def score_frames(data: str | Path | Dataset, profile: str | Path = DEFAULT_PROFI
 
 def _analysis_for_score(data: str | Path | Dataset, profile: str | Path, month: int | None, year: int | None,
                         engine: str, scheduler: str | None) -> Analysis:
-    if engine == "dask":
-        a = analyze_distributed(data, year=year, month=month, profile=profile, scheduler=scheduler)
-    elif engine == "pandas":
-        a = analyze(data, year=year, month=month, profile=profile, applications=False)
-    else:
+    if engine not in ("pandas", "dask"):
         raise InputError(f"未知的计算引擎「{engine}」（可用：pandas、dask）")
+    ds = data if isinstance(data, Dataset) else load(data, month=month, only=_tables_to_read(month))
+    if engine == "dask":
+        a = analyze_distributed(ds, year=year, month=month, profile=profile, scheduler=scheduler)
+    else:
+        a = analyze(ds, year=year, month=month, profile=profile, applications=False)
+    _warn_unread_monitoring(ds, month)
     if a.scores is None:
         from perfkit.io.load import MissingTableError
         raise MissingTableError(f"{a.data.source} 中没有「绩效自评」表，无法计分")

@@ -68,19 +68,19 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
     import pyarrow as pa
 
-    from perfkit.api import ExcelRowsWarning, score
+    from perfkit.api import ScoreNotice, score
 
     # Arrow's own allocator keeps freed buffers for itself, where pandas and numpy cannot reuse them; with
     # the system allocator a province's peak memory is lower (measured: benchmarks/bench_command.py)
     pa.set_memory_pool(pa.system_memory_pool())
 
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ExcelRowsWarning)
+        warnings.simplefilter("always", ScoreNotice)
         written = score(args.data, args.out, profile=args.profile, month=args.month, year=args.year,
                         engine=args.engine, scheduler=args.scheduler, output_format=args.format,
                         jobs=args.jobs)
-    for w in caught:  # a CSV too long for Excel: one line each, after the work is done
-        if issubclass(w.category, ExcelRowsWarning):
+    for w in caught:  # a CSV too long for Excel, tables not read: one line each, after the work is done
+        if issubclass(w.category, ScoreNotice):
             print(printable(f"perfkit: 注意：{w.message}"), file=sys.stderr)
         else:
             warnings.showwarning(w.message, w.category, w.filename, w.lineno)
@@ -247,7 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data")
     p.add_argument("--out", required=True, help="输出文件夹")
     p.add_argument("--profile", default="mof2020", help="规则口径名或 .yaml 文件")
-    p.add_argument("--month", type=int, default=None, help="监控截至月份（给出则同时输出监控预警）")
+    p.add_argument("--month", type=int, default=None,
+                   help="监控截至月份：给出则只读入该月的监控行并输出监控预警；不给则不读执行监控、指标监控")
     p.add_argument("--year", type=int, default=None)
     p.add_argument("--engine", choices=["pandas", "dask"], default="pandas",
                    help="dask：按单位分区在 dask.distributed 集群上计算（需 pip install -e '.[dask]'）")

@@ -79,7 +79,9 @@ def test_two_cores_write_the_same_bytes(which: str, month: int | None, output_fo
         sheets = list(dict.fromkeys(quarantine["工作表"]))
         order = [t.sheet for t in TABLES]
         assert sheets == sorted(sheets, key=order.index)  # in table order, as one load lists them
-        assert {"执行监控", "指标监控", "事前评估", "绩效自评"} <= set(sheets)
+        monthly = {"执行监控", "指标监控"}
+        assert {"事前评估", "绩效自评"} | (monthly if month else set()) <= set(sheets)
+        assert month or not monthly & set(sheets)  # without a month the monitoring tables are not read
     if month is not None:
         assert "monitoring" in two and "ranking" in two
 
@@ -118,6 +120,37 @@ def test_cli_takes_jobs(demo_folder: Path, tmp_path: Path) -> None:
     assert cli.main(["score", str(demo_folder), "--out", str(tmp_path / "b"), "--month", "5", "--jobs", "1"]) == 0
     for f in (tmp_path / "a").glob("*.csv"):
         assert f.read_bytes() == (tmp_path / "b" / f.name).read_bytes(), f.name
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_without_a_month_the_monitoring_tables_are_not_read_and_it_says_so(broken_folder: Path, tmp_path: Path,
+                                                                          capsys, jobs: int) -> None:
+    from perfkit import cli
+
+    with pytest.warns(pk.MonitoringNotReadWarning, match="未指定 --month：执行监控、指标监控未读入"):
+        without = pk.score(broken_folder, tmp_path / "none", jobs=jobs)
+    quarantine = pd.read_csv(without["quarantine"], encoding="utf-8-sig", dtype=str)
+    assert not {"执行监控", "指标监控"} & set(quarantine["工作表"])  # not read, so not checked either
+    assert "monitoring" not in without
+    # what scoring and the review write does not depend on the monitoring tables: the same files as with a month
+    with_month = pk.score(broken_folder, tmp_path / "may", jobs=jobs, month=5)
+    for key in ("projects", "indicators", "findings", "targets", "archive"):
+        assert without[key].read_bytes() == with_month[key].read_bytes(), key
+    assert {"执行监控", "指标监控"} <= set(pd.read_csv(with_month["quarantine"], encoding="utf-8-sig", dtype=str)["工作表"])
+    # the command says it in one line, after the files
+    assert cli.main(["score", str(broken_folder), "--out", str(tmp_path / "cli"), "--jobs", str(jobs)]) == 0
+    err = capsys.readouterr().err
+    assert "perfkit: 注意：未指定 --month：执行监控、指标监控未读入" in err and "Traceback" not in err
+
+
+def test_no_word_about_monitoring_where_there_is_none(demo, tmp_path: Path) -> None:
+    import warnings
+
+    folder = W.write_tables_folder({k: v for k, v in demo.tables.items() if k not in pk.MONTHLY_TABLES},
+                                   tmp_path / "no_monitoring")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pk.MonitoringNotReadWarning)
+        pk.score(folder, tmp_path / "out", jobs=1)
 
 
 def test_only_a_large_folder_uses_two_cores_by_default(demo_folder: Path, monkeypatch) -> None:

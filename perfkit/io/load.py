@@ -56,6 +56,8 @@ class Dataset:
     # per table loaded, in load order: its notes, its count row and its quarantined rows — so that two
     # loads of different tables of one source (perfkit score on two cores) combine into one as if loaded once
     records: dict[str, TableRecord] = field(default_factory=dict)
+    # sheets the source has that this load left out (``only=``): what a command did not read, to say so
+    unread: list[str] = field(default_factory=list)
 
     def has(self, name: str) -> bool:
         return name in self.tables
@@ -908,7 +910,10 @@ def load(path: str | Path, month: int | None = None, only: Iterable[str] | None 
     set_aside: dict[str, pd.Series] = {}
     wanted = None if only is None else {*only, *REFERENCED}
     for table in TABLES:
-        if table.sheet not in raw or (wanted is not None and table.name not in wanted):
+        if table.sheet not in raw:
+            continue
+        if wanted is not None and table.name not in wanted:
+            dataset.unread.append(table.sheet)
             continue
         reader, file = raw.pop(table.sheet)
         frame = reader()
