@@ -288,6 +288,8 @@ def score(data: str | Path | Dataset, out: str | Path, profile: str | Path = DEF
     with replaced_folder(out, "score", ours=_score_output, inputs=inputs) as stage:
         written = (_score_on_two_cores(Path(data), stage, profile, month, year, output_format, jobs) if split
                    else _write_scores(a, stage, output_format, workers=jobs))
+    if a is not None:  # after the files' own notices, as with two cores
+        _warn_unread_monitoring(a.data, month)
     return {k: out / p.name for k, p in written.items()}
 
 
@@ -295,7 +297,8 @@ def score(data: str | Path | Dataset, out: str | Path, profile: str | Path = DEF
 # checked against), and what the second one runs and writes. Together they load every contract table.
 MAIN_TABLES = ("targets", "self_eval", "self_summary", "code_changes")
 SIDE_TABLES = ("targets", "exec_monitor", "ind_monitor", "exante", "archive")
-SIDE_STAGES = ("monitoring", "targets", "archive")
+SIDE_STAGES = ("monitoring", "targets", "archive")  # in this order; after each, the tables no later one reads
+SIDE_FREES = {"monitoring": ("exec_monitor", "ind_monitor"), "targets": ("targets",), "archive": ("archive", "exante")}
 SIDE_OUTPUTS = ("targets", "monitoring", "archive")
 # a folder smaller than this is scored in one process: starting a second costs more than it saves
 # (benchmarks/bench_command.py: at 100,000 projects the folder is 67 MB of Parquet)
@@ -350,13 +353,15 @@ def _score_on_two_cores(data: Path, stage: Path, profile: str | Path, month: int
         if not ds.has("self_eval"):
             raise MissingTableError(f"{ds.source} 中没有「绩效自评」表，无法计分")
         a.scores = score_projects(ds, a.rules)
+        for name in ("self_eval", "self_summary"):  # scored: the review reads the scores and 绩效目标 only
+            ds.tables.pop(name, None)
+        release_memory()
         # 项目得分 and 指标得分 are written while the review runs: a core the second process is done with
         # has work at once (the files are the same: neither depends on the review)
         with ThreadPoolExecutor(max_workers=1) as writer:
             early = writer.submit(_write_scores, a, stage, output_format, ("projects", "indicators"), jobs)
             a.findings = review.review_self_evaluation(a.scores.indicators, a.scores.projects, ds, a.rules)
-            for name in MAIN_TABLES:  # reviewed: free them before more text is built
-                ds.tables.pop(name, None)
+            ds.tables.pop("targets", None)  # reviewed: free it before more text is built
             release_memory()
             written = _write_scores(a, stage, output_format, keys=("findings",))
             written.update(early.result())
@@ -444,7 +449,18 @@ def _score_side(data: str, month: int | None, year: int | None, profile: str, st
 
     pa.set_memory_pool(pa.system_memory_pool())  # as the command does (perfkit.cli)
     ds = load(data, month=month, only=_tables_to_read(month, SIDE_TABLES))
-    a = analyze(ds, year=year, month=month, profile=profile, applications=False, stages=SIDE_STAGES)
+    # one stage at a time, each stage's tables freed when no later one reads them: this process runs
+    # beside the scoring, and what it holds adds to that process's memory
+    a = analyze(ds, year=year, month=month, profile=profile, applications=False, stages=())
+    for step in SIDE_STAGES:
+        part = analyze(ds, year=year, month=month, profile=profile, applications=False, stages=(step,))
+        if part.monitoring is not None:  # written: the projects' lights (the 8M indicator paces are not)
+            a.monitoring = monitoring.Monitoring(part.monitoring.month, part.monitoring.projects, pd.DataFrame())
+        a.target_findings = part.target_findings if step == "targets" else a.target_findings
+        a.archive = part.archive if step == "archive" else a.archive
+        for name in SIDE_FREES[step]:
+            ds.tables.pop(name, None)
+        release_memory()
     ds.tables.clear()
     release_memory()
     with warnings.catch_warnings(record=True) as caught:
@@ -483,6 +499,7 @@ def score_frames(data: str | Path | Dataset, profile: str | Path = DEFAULT_PROFI
     """What ``perfkit score`` writes, as frames (keys as in :func:`score`'s result: projects, indicators,
     findings, …; Chinese column names; text as it is — neutralising formulas is for files Excel opens)."""
     a = _analysis_for_score(data, profile, month, year, engine, scheduler)
+    _warn_unread_monitoring(a.data, month)
     return {k: (o.frames if isinstance(o.frames, pd.DataFrame) else pd.concat([b() for b in o.frames], ignore_index=True))
             for k, o in _score_tables(a).items()}
 
@@ -496,7 +513,6 @@ def _analysis_for_score(data: str | Path | Dataset, profile: str | Path, month: 
         a = analyze_distributed(ds, year=year, month=month, profile=profile, scheduler=scheduler)
     else:
         a = analyze(ds, year=year, month=month, profile=profile, applications=False)
-    _warn_unread_monitoring(ds, month)
     if a.scores is None:
         from perfkit.io.load import MissingTableError
         raise MissingTableError(f"{a.data.source} 中没有「绩效自评」表，无法计分")

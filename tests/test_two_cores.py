@@ -101,7 +101,7 @@ def test_the_two_loads_together_are_one_load(broken_folder: Path) -> None:
 
 def test_every_table_is_loaded_by_one_of_the_two() -> None:
     assert {*pk.MAIN_TABLES, *pk.SIDE_TABLES, *REFERENCED} == {t.name for t in TABLES}
-    assert set(pk.SIDE_STAGES) <= set(pk.STAGES)
+    assert set(pk.SIDE_STAGES) <= set(pk.STAGES) and list(pk.SIDE_FREES) == list(pk.SIDE_STAGES)
     assert all(name in BY_NAME for name in (*pk.MAIN_TABLES, *pk.SIDE_TABLES))
 
 

@@ -681,11 +681,16 @@ def _schema(table: Table, present: set[str], known: dict[str, pd.Index],
     return pa.DataFrameSchema(columns, unique=unique, report_duplicates="exclude_first")
 
 
-def _convert(frame: pd.DataFrame, table: Table, units: dict[str, str]) -> pd.DataFrame:
+def _convert(frame: pd.DataFrame, table: Table, units: dict[str, str], keep: np.ndarray | None = None
+             ) -> pd.DataFrame:
     """Validated columns → the internal types: money in integer 分, text dictionary-encoded (categorical:
-    codes + distinct values; at province scale plain strings would take four times the memory)."""
+    codes + distinct values; at province scale plain strings would take four times the memory).
+
+    ``keep`` (a mask) takes the valid rows; the columns are taken out of ``frame`` one by one as they are
+    converted, so the table is not held twice (an 8M-row table: a copy less at the loader's peak)."""
     out = {}
-    n = len(frame)
+    index = frame.index if keep is None else frame.index[keep]
+    n = len(index)
     for col in table.columns:
         if col.name not in frame:
             if col.kind in ("money", "int"):
@@ -698,7 +703,8 @@ def _convert(frame: pd.DataFrame, table: Table, units: dict[str, str]) -> pd.Dat
                 out[col.name] = pd.Categorical.from_codes(np.full(n, -1, dtype=np.int8),
                                                           categories=pd.Index([], dtype="str"))
             continue
-        s = frame[col.name]
+        s = frame.pop(col.name)
+        s = s if keep is None else s[keep]
         if col.kind == "money":
             out[col.name] = V.to_fen(s.to_numpy(float), MONEY_UNITS[units.get(col.name, "")])
         elif col.kind == "int":
@@ -707,7 +713,7 @@ def _convert(frame: pd.DataFrame, table: Table, units: dict[str, str]) -> pd.Dat
             out[col.name] = s.to_numpy()
         else:
             out[col.name] = s
-    return pd.DataFrame(out, index=frame.index)
+    return pd.DataFrame(out, index=index)
 
 
 def _shown(value: object) -> str:
@@ -796,7 +802,7 @@ def validate_table(raw: pd.DataFrame | RawTable, table: Table, file: str, known:
     bad = pd.DataFrame(columns=QUARANTINE_COLUMNS)
     bad_index: np.ndarray = np.array([], dtype=int)
     try:
-        schema.validate(frame, lazy=True)
+        schema.validate(frame, lazy=True, inplace=True)  # no coercion: no copy of 8M rows to check
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases.dropna(subset=["index"])
         cases = cases[cases["index"].isin(frame.index)]
@@ -835,18 +841,18 @@ def validate_table(raw: pd.DataFrame | RawTable, table: Table, file: str, known:
             ~parent, bad["列"] + "「" + bad["实际"] + "」：" + bad["期望"] + "，本行随之隔离")
         bad = bad.drop_duplicates().sort_values(["行", "列"], kind="stable").reset_index(drop=True)
         bad_index = np.unique(idx)
-    good = frame.drop(index=bad_index) if len(bad_index) else frame
-    typed = _convert(good, table, units)
-    typed["_row"] = (good.index.to_numpy() + header_row + 1).astype("int32")  # row numbers up to 2.1 billion
+    set_aside_keys = {key: frame.loc[bad_index, key].astype(object).to_numpy() for key in PARENT_SHEETS
+                      if key in table.unique and key in frame and len(bad_index)}
+    typed = _convert(frame, table, units, ~frame.index.isin(bad_index) if len(bad_index) else None)
+    del frame
+    typed["_row"] = (typed.index.to_numpy() + header_row + 1).astype("int32")  # row numbers up to 2.1 billion
     counts = {"读入": n, "载入": len(typed), "隔离": int(len(bad_index))}
     rejected: dict[str, pd.Series] = {}
-    for key in PARENT_SHEETS:
-        if key in table.unique and key in frame and len(bad_index):
-            codes = pd.Series(frame.loc[bad_index, key].astype(object).to_numpy(), index=bad_index + header_row + 1)
-            codes = codes.dropna()
-            kept = pd.Index(typed[key].dropna().astype(object).unique())
-            codes = codes[~codes.isin(kept)]
-            rejected[key] = pd.Series(codes.index.to_numpy(), index=codes.astype(str).to_numpy()).groupby(level=0).min()
+    for key, bad_codes in set_aside_keys.items():
+        codes = pd.Series(bad_codes, index=bad_index + header_row + 1).dropna()
+        kept = pd.Index(typed[key].dropna().astype(object).unique())
+        codes = codes[~codes.isin(kept)]
+        rejected[key] = pd.Series(codes.index.to_numpy(), index=codes.astype(str).to_numpy()).groupby(level=0).min()
     return typed.reset_index(drop=True), bad, counts, notes, rejected
 
 
