@@ -14,7 +14,7 @@ import pandas as pd
 
 from perfkit.analyses.evaluation import PENDING, _fmt, cite, explain_indicators, unscored_reason
 from perfkit.io.contract import ARCHIVE_ITEMS
-from perfkit.io.keys import first_rows, left_lookup, present_in
+from perfkit.io.keys import composite_key, first_rows, left_lookup, present_in
 from perfkit.io.load import Dataset
 from perfkit.io.values import group_key, lookup, matches, plain_text, same_text
 from perfkit.rules.rulebook import Rulebook
@@ -67,31 +67,8 @@ def review_self_evaluation(ind: pd.DataFrame, projects: pd.DataFrame, ds: Datase
     copied = ind["actual_has_comparator"].astype(bool) | copied_text
     out.append(_findings(copied, ind, "实际值照抄目标值", lambda f: "实际完成值「" + f["actual_text"].fillna("")
                          + "」与指标值「" + f["target_text"].fillna("") + "」写法相同（含比较符），不是实际测量值"))
-    tiers = rules["evaluation.qualitative_tiers"]
-    lo = pd.Series(lookup(ind["tier"], {k: v[0] for k, v in tiers.items()}, float), index=ind.index)
-    hi = pd.Series(lookup(ind["tier"], {k: v[1] for k, v in tiers.items()}, float), index=ind.index)
-    share = us / w
-    top = ind["tier"].eq(max(tiers, key=lambda k: tiers[k][1]))  # the top tier's range includes 100%
-    outside = ind["actual_kind"].eq(QUAL) & w.gt(0) & ((share < lo - 1e-9) | (share > hi + 1e-9)
-                                                       | (~top & (share >= hi - 1e-9)))
-
-    def tier_words(f: pd.DataFrame) -> pd.Series:
-        return ("「" + f["tier"].fillna("") + "」档得分区间为 " + _s(lo[f.index] * 100, 0) + "%–"
-                + _s(hi[f.index] * 100, 0) + "%，单位给分 " + _s(f["unit_score"] / f["weight"] * 100, 1) + "%（"
-                + cite(rules, "evaluation.qualitative_tiers") + "）")
-    out.append(_findings(outside, ind, "定性得分超出档次", tier_words))
-    over = rules["evaluation.overachievement_ratio"]
-    below = rules["review.explain_below"]
-    target = ind["target"].astype(float)
-    ratio = (ind["actual"].astype(float) / target).where(target > 0)  # no ratio to a zero target (never inf)
-    needs = (comp < below) | (quantitative & ind["cmp"].eq("≥") & (ratio >= over))
-    no_reason = ~matches(ind["deviation_reason"], r"\S")
-
-    def deviation_words(f: pd.DataFrame) -> pd.Series:
-        low = "完成率 " + _s(f["completion"] * 100, 1) + "%，未填写偏差原因分析"
-        high = "实际达到目标的 " + _s(ratio[f.index], 2) + " 倍（≥" + str(over) + "），未说明"
-        return low.where(f["completion"] < below, high)
-    out.append(_findings(needs & no_reason, ind, "缺少偏差说明", deviation_words))
+    out.append(_outside_tier(ind, us, w, rules))  # each rule's own arrays are freed when it returns:
+    out.append(_no_deviation_reason(ind, comp, quantitative, rules))  # at province scale 8M floats apiece
     # 无法解析: a text perfkit could not read; 无法复算: a row carrying points whose score could not be
     # recomputed (blank or unreadable value, no 分值, units that do not compare) — never a silent 0
     unread = ind["target_kind"].eq(BAD) | ind["actual_kind"].eq(BAD)
@@ -102,19 +79,8 @@ def review_self_evaluation(ind: pd.DataFrame, projects: pd.DataFrame, ds: Datase
         points = ("该行 " + _s(f["weight"]) + " 分").where(f["weight"].notna(), "该行分值不明")
         return unscored_reason(f) + "；" + points + "未计入复算，项目复算" + PENDING + "，不得按 0 分处理"
     out.append(_findings(unscored, ind, "无法复算", unscored_words))
-    # 指标与目标不一致: self-evaluation against the declared targets
-    if ds.has("targets"):
-        key = ["project_id", "indicator"]
-        tg = ds.table("targets")[[*key, "target_text"]]
-        tg = first_rows(tg.loc[present_in(tg, ind, ["project_id"])], key)
-        m = ind[[*key, "target_text"]]
-        declared, found = left_lookup(m, tg, key, ["target_text"], suffix="_declared", right_unique=True)
-        m = pd.concat([m, declared], axis=1)
-        out.append(_findings(~found, m, "指标与目标不一致", "自评指标不在已批复的绩效目标中"))
-        changed = found & ~same_text(m["target_text"], m["target_text_declared"], squash=True)
-        out.append(_findings(changed, m, "指标与目标不一致", lambda f: "自评所列指标值「" + f["target_text"].fillna("")
-                             + "」与绩效目标「" + f["target_text_declared"].fillna("") + "」不同"))
-        out.append(_findings(~present_in(tg, ind, key), tg, "指标与目标不一致", "绩效目标中的指标未在自评中填报"))
+    if ds.has("targets"):  # 指标与目标不一致: self-evaluation against the declared targets
+        out.extend(_against_declared_targets(ind, ds.table("targets")))
     # project level: totals and execution
     p = projects
     decimals = rules["evaluation.decimals"]
@@ -162,6 +128,59 @@ def review_self_evaluation(ind: pd.DataFrame, projects: pd.DataFrame, ds: Datase
     return findings[FINDING_COLUMNS]
 
 
+def _outside_tier(ind: pd.DataFrame, us: pd.Series, w: pd.Series, rules: Rulebook) -> pd.DataFrame:
+    """定性得分超出档次: a qualitative row whose score share lies outside its tier's range."""
+    tiers = rules["evaluation.qualitative_tiers"]
+    lo = pd.Series(lookup(ind["tier"], {k: v[0] for k, v in tiers.items()}, float), index=ind.index)
+    hi = pd.Series(lookup(ind["tier"], {k: v[1] for k, v in tiers.items()}, float), index=ind.index)
+    share = us / w
+    top = ind["tier"].eq(max(tiers, key=lambda k: tiers[k][1]))  # the top tier's range includes 100%
+    outside = ind["actual_kind"].eq(QUAL) & w.gt(0) & ((share < lo - 1e-9) | (share > hi + 1e-9)
+                                                       | (~top & (share >= hi - 1e-9)))
+
+    def tier_words(f: pd.DataFrame) -> pd.Series:
+        return ("「" + f["tier"].fillna("") + "」档得分区间为 " + _s(lo[f.index] * 100, 0) + "%–"
+                + _s(hi[f.index] * 100, 0) + "%，单位给分 " + _s(f["unit_score"] / f["weight"] * 100, 1) + "%（"
+                + cite(rules, "evaluation.qualitative_tiers") + "）")
+    return _findings(outside, ind, "定性得分超出档次", tier_words)
+
+
+def _no_deviation_reason(ind: pd.DataFrame, comp: pd.Series, quantitative: pd.Series, rules: Rulebook
+                         ) -> pd.DataFrame:
+    """缺少偏差说明: completion below the threshold, or far above the target, with no reason given."""
+    over = rules["evaluation.overachievement_ratio"]
+    below = rules["review.explain_below"]
+    target = ind["target"].astype(float)
+    ratio = (ind["actual"].astype(float) / target).where(target > 0)  # no ratio to a zero target (never inf)
+    needs = (comp < below) | (quantitative & ind["cmp"].eq("≥") & (ratio >= over))
+    no_reason = ~matches(ind["deviation_reason"], r"\S")
+
+    def deviation_words(f: pd.DataFrame) -> pd.Series:
+        low = "完成率 " + _s(f["completion"] * 100, 1) + "%，未填写偏差原因分析"
+        high = "实际达到目标的 " + _s(ratio[f.index], 2) + " 倍（≥" + str(over) + "），未说明"
+        return low.where(f["completion"] < below, high)
+    return _findings(needs & no_reason, ind, "缺少偏差说明", deviation_words)
+
+
+def _against_declared_targets(ind: pd.DataFrame, targets: pd.DataFrame) -> list[pd.DataFrame]:
+    """指标与目标不一致: self-evaluation rows not among the declared targets, declared with another value,
+    and declared targets not reported on."""
+    found_rows = []
+    key = ["project_id", "indicator"]
+    tg = targets[[*key, "target_text"]]
+    tg = first_rows(tg.loc[present_in(tg, ind, ["project_id"])], key)
+    m = ind[[*key, "target_text"]]
+    declared, found = left_lookup(m, tg, key, ["target_text"], suffix="_declared", right_unique=True)
+    m = pd.concat([m, declared], axis=1)
+    found_rows.append(_findings(~found, m, "指标与目标不一致", "自评指标不在已批复的绩效目标中"))
+    changed = found & ~same_text(m["target_text"], m["target_text_declared"], squash=True)
+    found_rows.append(_findings(changed, m, "指标与目标不一致", lambda f: "自评所列指标值「"
+                                + f["target_text"].fillna("") + "」与绩效目标「" + f["target_text_declared"].fillna("")
+                                + "」不同"))
+    found_rows.append(_findings(~present_in(tg, ind, key), tg, "指标与目标不一致", "绩效目标中的指标未在自评中填报"))
+    return found_rows
+
+
 def review_targets(ds: Dataset, rules: Rulebook) -> pd.DataFrame:
     """绩效目标设置审核: output/outcome blocks present, quantified values, readable comparators,
     weights that add up, no indicator twice."""
@@ -181,6 +200,7 @@ def review_targets(ds: Dataset, rules: Rulebook) -> pd.DataFrame:
     out.append(_findings(unquant, tg, "指标未量化", lambda f: "「" + f["level2"].fillna("") + "」应为量化指标，指标值为「"
                          + f["target_text"].fillna("") + "」"))
     unread = parsed["kind"].isin([BAD, EMPTY]).to_numpy() & ~unquant
+    del parsed  # one reading per target row: at province scale 8M rows of it
     out.append(_findings(unread, tg, "比较符或指标值无法识别", lambda f: "指标值「" + f["target_text"].fillna("") + "」"))
     exec_w = rules["evaluation.execution_weight"]
     expected = rules["evaluation.total_points"] - exec_w
@@ -188,7 +208,7 @@ def review_targets(ds: Dataset, rules: Rulebook) -> pd.DataFrame:
     off = wsum[(wsum - expected).abs() > rules["evaluation.score_tolerance"]]
     out.append(pd.DataFrame({"project_id": off.index, "indicator": "", "finding": "分值合计不符",
                              "explanation": "指标分值合计 " + off.astype("string") + "，应为 " + str(expected)}))
-    dup = tg.duplicated(["project_id", "indicator"], keep="first")
+    dup = pd.Series(composite_key(tg, ["project_id", "indicator"])).duplicated(keep="first").to_numpy()
     out.append(_findings(dup, tg, "指标重复", "同一项目重复设置该指标"))
     found = [f for f in out if len(f)]
     return pd.concat(found, ignore_index=True)[FINDING_COLUMNS] if found else pd.DataFrame(columns=FINDING_COLUMNS)

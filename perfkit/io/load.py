@@ -497,8 +497,9 @@ def arrow_to_frame(table: pa_.Table) -> pd.DataFrame:
         for n in small:
             table = table.set_column(table.column_names.index(n), n, unified.column(n))
     out: dict[str, object] = {}
-    for name in table.column_names:
+    for name in table.column_names:  # each column let go of once converted: the table is not held twice
         col = table.column(name)
+        table = table.drop_columns([name])
         if not pa_.types.is_dictionary(col.type):
             out[name] = col.to_pandas()
             continue
@@ -510,7 +511,8 @@ def arrow_to_frame(table: pa_.Table) -> pd.DataFrame:
         codes = pc_.fill_null(indices, -1).to_numpy()
         categories = pd.Index(pd.arrays.ArrowStringArray(dictionary.cast(pa_.large_string())))
         out[name] = pd.Categorical.from_codes(codes, categories=categories, validate=False)
-    return pd.DataFrame(out)
+        del col
+    return pd.DataFrame(out, copy=False)
 
 
 def only_month(raw: RawTable, month: int) -> tuple[RawTable, int]:
