@@ -41,7 +41,7 @@ def _words(words: list[str]) -> str:
     return "|".join(w.replace("(", r"\(").replace(")", r"\)") for w in words)
 
 
-def duckdb_sql(data: Path, out: Path, month: int) -> list[str]:
+def duckdb_sql(data: Path, out: Path, month: int) -> list[str]:  # month: unused (no monitoring in the SQL)
     """The SQL script (one statement per entry). Word lists and bands come from the rulebook."""
     from perfkit.rules.rulebook import load_rules
 
@@ -283,7 +283,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, nargs="+", default=[100_000])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--month", type=int, default=5)
+    parser.add_argument("--month", default="5", help="perfkit's --month (监控 computed for it), or none: no "
+                        "monitoring, as the DuckDB SQL computes none (perfkit then does not read the two monitoring tables)")
     parser.add_argument("--format", default="csv", choices=["csv", "parquet"], help="perfkit's output format")
     parser.add_argument("--jobs", type=int, nargs="*", default=None,
                         help="perfkit's --jobs values to time (default: none given, the command's own choice)")
@@ -307,11 +308,12 @@ def main() -> None:
                 for engine in stats:  # alternated, so that load on the machine hits every engine alike
                     out = work / f"{engine.replace(' ', '')}{i}"
                     jobs = engine.split()[2:]
-                    cmd = ([sys.executable, "-m", "perfkit", "score", str(data), "--out", str(out), "--month",
-                            str(args.month)] + (["--format", "parquet"] if args.format == "parquet" else [])
+                    month = [] if args.month == "none" else ["--month", str(int(args.month))]
+                    cmd = ([sys.executable, "-m", "perfkit", "score", str(data), "--out", str(out), *month]
+                           + (["--format", "parquet"] if args.format == "parquet" else [])
                            + (["--jobs", *jobs] if jobs else [])
                            if engine.startswith("perfkit") else
-                           [sys.executable, __file__, "--duckdb-child", str(data), str(out), str(args.month)])
+                           [sys.executable, __file__, "--duckdb-child", str(data), str(out), "0"])
                     stats[engine].append(measure(cmd))
                     wall, mb, cpu = stats[engine][-1]
                     print(f"  {n:,} {engine} run {i + 1}: {wall:.1f} s, {mb:,.0f} MB, cpu {cpu:.1f} s", flush=True)
@@ -334,7 +336,8 @@ def main() -> None:
         base = statistics.median(s[0] for s in stats["duckdb"])
         for e, runs in stats.items():
             t = [s[0] for s in runs]
-            name = f"`perfkit score {' '.join(e.split()[1:])}`".replace(" `", "`") if e != "duckdb" else "DuckDB SQL"
+            given = ([] if args.month == "none" else ["--month", args.month]) + e.split()[1:]
+            name = f"`perfkit score {' '.join(given)}`".replace(" `", "`") if e != "duckdb" else "DuckDB SQL"
             print(f"| {n:,} | {name} | {statistics.median(t):.1f} s ({min(t):.1f}–{max(t):.1f}) | "
                   f"{statistics.median(s[2] for s in runs):.1f} s | {max(s[1] for s in runs) / 1024:.2f} GB | "
                   f"{statistics.median(t) / base:.2f}× |")

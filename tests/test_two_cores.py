@@ -53,6 +53,7 @@ def broken_folder(demo, tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.mark.filterwarnings("ignore::perfkit.api.MonitoringNotReadWarning")  # tested on its own below
 @pytest.mark.parametrize("month", [5, None])
 @pytest.mark.parametrize("which", ["demo_folder", "broken_folder"])
 @pytest.mark.parametrize("output_format", ["csv", "parquet"])
