@@ -318,8 +318,9 @@ def _jobs(data: str | Path | Dataset, jobs: int | None) -> int:
     return 2 if _available_memory() >= TWO_CORES_MEMORY_PER_BYTE * size else 1
 
 
-# peak memory of a two-core score per byte of input, measured on Parquet (1M projects: 0.66 GB of files,
-# 6.3 GB peak; one core 3.8 GB); CSV files are larger for the same rows, so the estimate errs on the safe side
+# peak memory of a two-core score per byte of input, measured on Parquet (1M projects: 0.66 GB of files;
+# two cores 5.5 GB peak with --month, 3.6 GB without; one core 3.4 GB), with room to spare; CSV files are
+# larger for the same rows, so the estimate errs on the safe side
 TWO_CORES_MEMORY_PER_BYTE = 10
 
 
