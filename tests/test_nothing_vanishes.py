@@ -233,6 +233,28 @@ def test_parquet_month_filter_keeps_rows_that_are_not_months(tmp_path: Path) -> 
     c = accounted(ds)
     assert ds.table("exec_monitor")["project_id"].tolist() == ["P1"]
     assert (c.loc["执行监控", "读入"], c.loc["执行监控", "隔离"]) == (3, 2)
+    assert ds.quarantine["行"].tolist() == [4, 5]  # the rows of the file, as without --month
+    assert any("其他月份 1 行不读入" in n for n in ds.notes)  # the April row: counted, not silent
+
+
+def test_parquet_month_rows_keep_their_row_numbers_across_row_groups(tmp_path: Path) -> None:
+    """Row groups of other months are skipped by their statistics; a quarantined row of the month is
+    still named by its row in the file (it once was named by its place among the month's rows)."""
+    folder = tmp_path / "d"
+    folder.mkdir()
+    months = [1, 2, 3, 4, 5, 5, 5, 6, 7, 8, 9, 10, 11, 12, 5, 6]  # 4 row groups; the 1st and 3rd have no May
+    ids = ["P1"] * len(months)
+    ids[5], ids[6], ids[14], ids[15] = "P2", "P3", "不存在", "P2"
+    pq.write_table(pa.table({"项目编码": ids, "月份": pa.array(months, type=pa.int64()),
+                             "累计执行数": [float(i) for i in range(len(months))]}), folder / "执行监控.parquet",
+                   row_group_size=4)
+    write_folder(folder, {"项目": PROJECTS, "单位": UNITS})
+    whole, may = load(folder), load(folder, month=5)
+    assert may.quarantine["行"].tolist() == whole.quarantine["行"].tolist() == [14 + 2]
+    assert may.table("exec_monitor")["_row"].tolist() == [6, 7, 8]  # the rows of the file
+    c = accounted(may)
+    assert (c.loc["执行监控", "读入"], c.loc["执行监控", "载入"]) == (4, 3)
+    assert any("其他月份 12 行不读入" in n for n in may.notes)
 
 
 def test_unreadable_month_is_not_also_called_empty(tmp_path: Path) -> None:

@@ -462,17 +462,44 @@ def _read_parquet(file: Path, month: int | None) -> pd.DataFrame:
     what validation works on), and monthly tables filtered while reading to ``month`` — plus every row
     whose 月份 is not a month at all (null, 0, 13 …), so that validation quarantines it instead of the
     filter dropping it unseen."""
-    import pyarrow.dataset as ds_
     import pyarrow.parquet as pq
 
     schema = pq.read_schema(file)
     text = [f.name for f in schema if pa_.types.is_string(f.type) or pa_.types.is_large_string(f.type)]
-    filters = None
     if month is not None and _sheet_name(file) in MONTHLY_SHEETS and "月份" in schema.names and \
             pa_.types.is_integer(schema.field("月份").type):
-        m = ds_.field("月份")
-        filters = (m == int(month)) | m.is_null() | (m < 1) | (m > 12)
-    return arrow_to_frame(pq.read_table(file, read_dictionary=text, filters=filters))
+        return _read_parquet_month(pq.ParquetFile(file, read_dictionary=text), int(month))
+    return arrow_to_frame(pq.read_table(file, read_dictionary=text))
+
+
+def _read_parquet_month(pf: object, month: int) -> pd.DataFrame:
+    """The rows of ``month`` (and those whose 月份 is not a month 1–12), indexed by their position in the
+    file — so that a quarantined row is named by its row in the file, as without ``--month``. A row group
+    whose 月份 statistics lie wholly in other months is skipped unread."""
+    where = pf.schema_arrow.get_field_index("月份")
+    parts, positions, offset = [], [], 0
+    for i in range(pf.num_row_groups):
+        n = pf.metadata.row_group(i).num_rows
+        stats = pf.metadata.row_group(i).column(where).statistics
+        elsewhere = stats is not None and stats.has_min_max and stats.null_count == 0 and \
+            1 <= stats.min and stats.max <= 12 and (stats.max < month or stats.min > month)
+        if not elsewhere:
+            m = pf.read_row_group(i, columns=["月份"]).column(0)
+            keep = pc_.fill_null(pc_.or_(pc_.equal(m, month), pc_.or_(pc_.less(m, 1), pc_.greater(m, 12))), True)
+            rows = np.flatnonzero(keep.to_numpy(zero_copy_only=False))
+            if len(rows):
+                parts.append(pf.read_row_group(i).take(pa_.array(rows)))
+                positions.append(rows + offset)
+        offset += n
+    if not parts:  # no row of the month: an empty table with the file's columns
+        parts = [pf.read_row_group(0).slice(0, 0) if pf.num_row_groups else pf.read()]
+    frame = arrow_to_frame(pa_.concat_tables(parts))
+    frame.index = np.concatenate(positions) if positions else np.arange(0)
+    frame.attrs[OTHER_MONTHS] = offset - len(frame)  # rows of other months, counted in the load's note
+    return frame
+
+
+OTHER_MONTHS = "rows of other months left unread"
 
 
 def arrow_to_frame(table: pa_.Table) -> pd.DataFrame:
@@ -521,15 +548,16 @@ def only_month(raw: RawTable, month: int) -> tuple[RawTable, int]:
     reads, 「第五期」 does not) stays, so that validation quarantines it by name instead of the filter
     dropping it unseen. Rows keep their index, hence their Excel row numbers."""
     frame = raw.frame
+    unread = int(frame.attrs.get(OTHER_MONTHS, 0))  # left out while reading (Parquet)
     header = next((h for h in frame.columns if split_header(h)[0] == "月份"), None)
     if header is None:
-        return raw, 0
+        return raw, unread
     parsed = V.to_month(frame[header]).to_numpy()
     with np.errstate(invalid="ignore"):
         other = (parsed >= 1) & (parsed <= 12) & (parsed == np.floor(parsed)) & (parsed != month)
     if not other.any():
-        return raw, 0
-    return RawTable(frame.loc[~other], raw.header_row, raw.notes), int(other.sum())
+        return raw, unread
+    return RawTable(frame.loc[~other], raw.header_row, raw.notes), unread + int(other.sum())
 
 
 def _sheet_name(file: Path) -> str:
