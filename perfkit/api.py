@@ -239,10 +239,11 @@ def _tables_to_read(month: int | None, tables: Collection[str] | None = None) ->
     return tuple(t for t in (tables or [t.name for t in TABLES]) if t not in MONTHLY_TABLES)
 
 
-def _warn_unread_monitoring(ds: Dataset, month: int | None) -> None:
-    unread = [BY_NAME[t].sheet for t in MONTHLY_TABLES if BY_NAME[t].sheet in ds.unread]
+def _warn_unread_monitoring(unread_sheets: Collection[str], month: int | None) -> None:
+    """``unread_sheets``: the sheets found but not loaded (:attr:`Dataset.unread`; of every part, partitioned)."""
+    unread = [BY_NAME[t].sheet for t in MONTHLY_TABLES if BY_NAME[t].sheet in unread_sheets]
     if month is None and unread:
-        warnings.warn(f"未指定 --month：{'、'.join(unread)}未读入，本次不出监控预警、也不检查{'这两张表' if len(unread) > 1 else '这张表'}"
+        warnings.warn(f"未指定 --month：{'、'.join(unread)}本次未使用，不出监控预警、也不检查{'这两张表' if len(unread) > 1 else '这张表'}"
                       "；要监控预警请加 --month 月份（只读入该月的行），要检查全部表请用 perfkit validate",
                       MonitoringNotReadWarning, stacklevel=3)
 
@@ -289,7 +290,7 @@ def score(data: str | Path | Dataset, out: str | Path, profile: str | Path = DEF
         written = (_score_on_two_cores(Path(data), stage, profile, month, year, output_format, jobs) if split
                    else _write_scores(a, stage, output_format, workers=jobs))
     if a is not None:  # after the files' own notices, as with two cores
-        _warn_unread_monitoring(a.data, month)
+        _warn_unread_monitoring(a.data.unread, month)
     return {k: out / p.name for k, p in written.items()}
 
 
@@ -383,7 +384,7 @@ def _score_on_two_cores(data: Path, stage: Path, profile: str | Path, month: int
     written.update(other["written"])
     for message in other["excel"]:
         warnings.warn(message, ExcelRowsWarning, stacklevel=3)
-    _warn_unread_monitoring(ds, month)
+    _warn_unread_monitoring(ds.unread, month)
     return {k: written[k] for k in SCORE_TABLES if k in written}
 
 
@@ -490,6 +491,7 @@ def score_partitioned(data: str | Path, out: str | Path, profile: str | Path = D
     inputs = (Path(data),)
     with replaced_folder(Path(out), "score", ours=_score_output, inputs=inputs) as stage:
         r = run(data, stage, year, month, str(profile), scheduler, workers)
+    _warn_unread_monitoring(r.unread, month)
     r.written = {k: Path(out) / p.name for k, p in r.written.items()}
     return r
 
@@ -500,7 +502,7 @@ def score_frames(data: str | Path | Dataset, profile: str | Path = DEFAULT_PROFI
     """What ``perfkit score`` writes, as frames (keys as in :func:`score`'s result: projects, indicators,
     findings, …; Chinese column names; text as it is — neutralising formulas is for files Excel opens)."""
     a = _analysis_for_score(data, profile, month, year, engine, scheduler)
-    _warn_unread_monitoring(a.data, month)
+    _warn_unread_monitoring(a.data.unread, month)
     return {k: (o.frames if isinstance(o.frames, pd.DataFrame) else pd.concat([b() for b in o.frames], ignore_index=True))
             for k, o in _score_tables(a).items()}
 

@@ -98,6 +98,13 @@ def test_cli_partition_then_score(tmp_path: Path, demo, capsys) -> None:
     assert main(["score", str(tmp_path / "parts"), "--out", str(tmp_path / "out"), "--engine", "dask",
                  "--month", "5"]) == 0
     assert len(list((tmp_path / "out" / "指标得分").glob("part-*.parquet"))) == 3
+    assert (tmp_path / "out" / "监控预警_5月").is_dir()
+    capsys.readouterr()
+    # without a month the workers leave the monitoring tables unread, as one process does, and it says so
+    assert main(["score", str(tmp_path / "parts"), "--out", str(tmp_path / "none"), "--engine", "dask"]) == 0
+    err = capsys.readouterr().err
+    assert "perfkit: 注意：未指定 --month：执行监控、指标监控本次未使用" in err and "Traceback" not in err
+    assert (tmp_path / "none" / "指标得分").is_dir() and not list((tmp_path / "none").glob("监控预警*"))
 
 
 def test_partition_needs_parquet(tmp_path: Path, demo_dir: Path, capsys) -> None:

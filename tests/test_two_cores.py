@@ -128,7 +128,7 @@ def test_without_a_month_the_monitoring_tables_are_not_read_and_it_says_so(broke
                                                                           capsys, jobs: int) -> None:
     from perfkit import cli
 
-    with pytest.warns(pk.MonitoringNotReadWarning, match="未指定 --month：执行监控、指标监控未读入"):
+    with pytest.warns(pk.MonitoringNotReadWarning, match="未指定 --month：执行监控、指标监控本次未使用"):
         without = pk.score(broken_folder, tmp_path / "none", jobs=jobs)
     quarantine = pd.read_csv(without["quarantine"], encoding="utf-8-sig", dtype=str)
     assert not {"执行监控", "指标监控"} & set(quarantine["工作表"])  # not read, so not checked either
@@ -141,7 +141,7 @@ def test_without_a_month_the_monitoring_tables_are_not_read_and_it_says_so(broke
     # the command says it in one line, after the files
     assert cli.main(["score", str(broken_folder), "--out", str(tmp_path / "cli"), "--jobs", str(jobs)]) == 0
     err = capsys.readouterr().err
-    assert "perfkit: 注意：未指定 --month：执行监控、指标监控未读入" in err and "Traceback" not in err
+    assert "perfkit: 注意：未指定 --month：执行监控、指标监控本次未使用" in err and "Traceback" not in err
 
 
 def test_no_word_about_monitoring_where_there_is_none(demo, tmp_path: Path) -> None:

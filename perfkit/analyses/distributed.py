@@ -193,11 +193,11 @@ def score_partition(folder: str, stage: str, index: int, year: int, month: int |
     import os
     import socket
 
-    from perfkit.api import _score_tables, analyze
+    from perfkit.api import _score_tables, _tables_to_read, analyze
     from perfkit.io.load import load
     from perfkit.io.write import write_parquet
 
-    ds = load(folder, month=month)
+    ds = load(folder, month=month, only=_tables_to_read(month))  # as one process: no month, no monitoring read
     a = analyze(ds, year=year, month=month, profile=profile, applications=False)
     ds.tables.clear()  # what is written next needs the results only
     rows: dict[str, int] = {}
@@ -211,6 +211,7 @@ def score_partition(folder: str, stage: str, index: int, year: int, month: int |
             write_parquet(o.frames, target / f"part-{index:05d}.parquet")
             rows[key], stems[key] = o.rows, o.stem
     return {"ranking": a.ranking, "rows": rows, "stems": stems, "quarantined": len(ds.quarantine), "notes": ds.notes,
+            "unread": list(ds.unread),
             "skipped": a.skipped, "worker": f"{socket.gethostname()}:{os.getpid()}", "peak_mb": peak_rss_mb()}
 
 
@@ -221,6 +222,7 @@ class PartitionedRun:
     client_peak_mb: float
     worker_peak_mb: dict[str, float]
     seconds: float
+    unread: list[str]  # sheets some part holds but no worker loaded (no --month: the monitoring tables)
 
 
 def score_partitioned(data: str | Path, stage: Path, year: int | None, month: int | None, profile: str,
@@ -280,5 +282,6 @@ def score_partitioned(data: str | Path, stage: Path, year: int | None, month: in
     peaks = {str(r["worker"]): float(r["peak_mb"]) for r in results}
     for r in results:  # a worker ran several partitions: its peak is its largest
         peaks[str(r["worker"])] = max(peaks[str(r["worker"])], float(r["peak_mb"]))
-    return PartitionedRun(written, rows, peak_rss_mb(), peaks, time.perf_counter() - t0)
+    unread = sorted({s for r in results for s in r["unread"]})
+    return PartitionedRun(written, rows, peak_rss_mb(), peaks, time.perf_counter() - t0, unread)
 
