@@ -549,3 +549,53 @@ def test_month_without_rows_loads_an_empty_table(tmp_path: Path, fmt: str) -> No
     c = accounted(ds)
     assert len(ds.table("exec_monitor")) == 0 and len(ds.table("ind_monitor")) == 0
     assert c["读入"].sum() == 0
+
+
+@pytest.mark.parametrize("row_group_size", [None, 4])
+def test_parquet_month_categories_hold_only_the_values_read(tmp_path: Path, row_group_size: int | None) -> None:
+    """A row group's dictionary lists the codes of every month's rows; the month read lists only its own."""
+    folder = tmp_path / "d"
+    folder.mkdir()
+    months = [4, 5, 6, 5, 4, 6, 5, 4]
+    ids = ["P9", "P2", "P8", "P3", "P7", "P6", "P1", "P5"]
+    pq.write_table(pa.table({"项目编码": ids, "月份": pa.array(months, type=pa.int64()),
+                             "累计执行数": [float(i) for i in range(len(months))]}), folder / "执行监控.parquet",
+                   row_group_size=row_group_size)
+    from perfkit.io.load import _read_parquet
+
+    may = _read_parquet(folder / "执行监控.parquet", 5)
+    assert may["项目编码"].tolist() == ["P2", "P3", "P1"] and may.index.tolist() == [1, 3, 6]
+    assert list(map(str, may["项目编码"].cat.categories)) == ["P2", "P3", "P1"]
+
+
+def test_parquet_month_skips_row_groups_by_the_statistics_of_月份_itself(tmp_path: Path) -> None:
+    """A nested column before 月份 is two Parquet columns but one Arrow field: the statistics read must be
+    月份's own, or a row group of May would be skipped by another column's minimum and maximum."""
+    folder = tmp_path / "d"
+    folder.mkdir()
+    note = pa.array([{"a": 9, "b": 1}] * 4, type=pa.struct([("a", pa.int64()), ("b", pa.int64())]))
+    pq.write_table(pa.table({"附注": note, "月份": pa.array([5, 5, 5, 4], type=pa.int64()),
+                             "项目编码": ["P1", "P2", "P3", "P1"],
+                             "累计执行数": [1.0, 2.0, 3.0, 4.0]}), folder / "执行监控.parquet")
+    write_folder(folder, {"项目": PROJECTS, "单位": UNITS})
+    ds = load(folder, month=5)
+    c = accounted(ds)
+    assert c.loc["执行监控", "读入"] == 3
+    assert ds.table("exec_monitor")["project_id"].tolist() == ["P1", "P2", "P3"]
+
+
+def test_parquet_lists_and_records_in_cells_are_read_as_text(tmp_path: Path) -> None:
+    """A nested Parquet column once crashed the loader (a dict cannot be hashed): it is text now — an
+    extra column is left aside as any other, a contract column's cell is quarantined as unreadable."""
+    folder = tmp_path / "d"
+    folder.mkdir()
+    pq.write_table(pa.table({"项目编码": ["P1", "P2"], "月份": pa.array([5, 5], type=pa.int64()),
+                             "累计执行数": pa.array([[1.0], None], type=pa.list_(pa.float64())),
+                             "附注": pa.array([{"a": 1}, {"a": 2}])}), folder / "执行监控.parquet")
+    write_folder(folder, {"项目": PROJECTS, "单位": UNITS})
+    for month in (None, 5):
+        ds = load(folder, month=month)
+        c = accounted(ds)
+        assert c.loc["执行监控", "读入"] == 2
+        q = ds.quarantine[ds.quarantine["工作表"] == "执行监控"]
+        assert set(q["列"]) == {"累计执行数"} and "[1.0]" in q["实际"].tolist()

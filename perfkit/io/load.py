@@ -9,6 +9,7 @@ A file that cannot be read at all raises :class:`InputError` with one line a fin
 from __future__ import annotations
 
 import html
+import json
 import re
 import unicodedata
 import zipfile
@@ -475,28 +476,54 @@ def _read_parquet(file: Path, month: int | None) -> pd.DataFrame:
 def _read_parquet_month(pf: object, month: int) -> pd.DataFrame:
     """The rows of ``month`` (and those whose 月份 is not a month 1–12), indexed by their position in the
     file — so that a quarantined row is named by its row in the file, as without ``--month``. A row group
-    whose 月份 statistics lie wholly in other months is skipped unread."""
-    where = pf.schema_arrow.get_field_index("月份")
+    whose 月份 statistics lie wholly in other months (and hold no blank) is skipped unread."""
+    leaves = [pf.schema.column(j).path for j in range(len(pf.schema))]  # Parquet's columns, not Arrow's fields
+    where = leaves.index("月份") if "月份" in leaves else None
     parts, positions, offset = [], [], 0
     for i in range(pf.num_row_groups):
         n = pf.metadata.row_group(i).num_rows
-        stats = pf.metadata.row_group(i).column(where).statistics
-        elsewhere = stats is not None and stats.has_min_max and stats.null_count == 0 and \
-            1 <= stats.min and stats.max <= 12 and (stats.max < month or stats.min > month)
+        stats = pf.metadata.row_group(i).column(where).statistics if where is not None else None
+        elsewhere = stats is not None and stats.has_min_max and stats.has_null_count and stats.null_count == 0 \
+            and 1 <= stats.min and stats.max <= 12 and (stats.max < month or stats.min > month)
         if not elsewhere:
             m = pf.read_row_group(i, columns=["月份"]).column(0)
             keep = pc_.fill_null(pc_.or_(pc_.equal(m, month), pc_.or_(pc_.less(m, 1), pc_.greater(m, 12))), True)
             rows = np.flatnonzero(keep.to_numpy(zero_copy_only=False))
             if len(rows):
-                parts.append(pf.read_row_group(i).take(pa_.array(rows)))
+                parts.append(_used_values_only(pf.read_row_group(i).take(pa_.array(rows))))
                 positions.append(rows + offset)
         offset += n
     if not parts:  # no row of the month: an empty table with the file's columns
-        parts = [pf.read_row_group(0).slice(0, 0) if pf.num_row_groups else pf.read()]
+        parts = [_used_values_only(pf.read_row_group(0).slice(0, 0)) if pf.num_row_groups else pf.read()]
     frame = arrow_to_frame(pa_.concat_tables(parts))
     frame.index = np.concatenate(positions) if positions else np.arange(0)
     frame.attrs[OTHER_MONTHS] = offset - len(frame)  # rows of other months, counted in the load's note
     return frame
+
+
+def _used_values_only(table: pa_.Table) -> pa_.Table:
+    """Each dictionary column of ``table`` with only the values its rows hold (in the dictionary's order).
+
+    Taking a month's rows out of a row group keeps the row group's whole dictionary: without this a
+    category would list 项目编码 of other months' rows (a code that is not in the data read)."""
+    for j, name in enumerate(table.column_names):
+        col = table.column(j)
+        if not pa_.types.is_dictionary(col.type):
+            continue
+        chunks = []
+        for chunk in col.chunks:
+            codes = pc_.fill_null(chunk.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+            valid = codes >= 0
+            order = np.flatnonzero(np.bincount(codes[valid], minlength=len(chunk.dictionary)))  # the used, in order
+            if len(order) == len(chunk.dictionary):
+                chunks.append(chunk)
+                continue
+            remap = np.full(len(chunk.dictionary), -1, dtype=chunk.indices.type.to_pandas_dtype())
+            remap[order] = np.arange(len(order))
+            indices = pa_.array(remap[np.where(valid, codes, 0)], mask=~valid)
+            chunks.append(pa_.DictionaryArray.from_arrays(indices, chunk.dictionary.take(pa_.array(order))))
+        table = table.set_column(j, name, pa_.chunked_array(chunks, type=col.type))
+    return table
 
 
 OTHER_MONTHS = "rows of other months left unread"
@@ -527,6 +554,10 @@ def arrow_to_frame(table: pa_.Table) -> pd.DataFrame:
     for name in table.column_names:  # each column let go of once converted: the table is not held twice
         col = table.column(name)
         table = table.drop_columns([name])
+        if pa_.types.is_nested(col.type):  # a list or record in a cell: its text, which validation can read
+            out[name] = pd.array([None if v is None else json.dumps(v, ensure_ascii=False, default=str)
+                                  for v in col.to_pylist()], dtype=object)
+            continue
         if not pa_.types.is_dictionary(col.type):
             out[name] = col.to_pandas()
             continue
