@@ -599,3 +599,71 @@ def test_parquet_lists_and_records_in_cells_are_read_as_text(tmp_path: Path) -> 
         assert c.loc["执行监控", "读入"] == 2
         q = ds.quarantine[ds.quarantine["工作表"] == "执行监控"]
         assert set(q["列"]) == {"累计执行数"} and "[1.0]" in q["实际"].tolist()
+
+
+def _stored_as(values: list[str], kind: str) -> pa.Array:
+    """Text as other writers store it: binary (Hive, Impala, Spark, DuckDB BLOB), string_view (polars)."""
+    if kind == "gb18030":
+        return pa.array([v.encode("gb18030") for v in values], pa.binary())
+    if kind in ("binary", "large_binary"):
+        return pa.array([v.encode() for v in values], getattr(pa, kind)())
+    return pa.array(values, pa.string_view())
+
+
+@pytest.mark.parametrize("month", [5, None])
+@pytest.mark.parametrize("kind", ["binary", "large_binary", "string_view", "gb18030"])
+def test_parquet_text_stored_as_bytes_or_views_is_read_as_text(tmp_path: Path, kind: str, month: int | None) -> None:
+    """Binary text was read as "b'P1'" (every code unknown, every Chinese cell garbage) and string_view
+    crashed the --month path as "a corrupt file": both read as the same rows as the CSV."""
+    csv = write_folder(tmp_path / "csv", {"项目": PROJECTS, "单位": UNITS, "执行监控": _exec_monitor([5, 5, 4])
+                                          .assign(项目编码=["P1", "P2", "不存在"])})
+    folder = tmp_path / "pq"
+    folder.mkdir()
+    for sheet in ("项目", "单位", "执行监控"):
+        frame = pd.read_csv(csv / f"{sheet}.csv", encoding="utf-8-sig", dtype={"项目编码": str, "单位编码": str})
+        columns = {c: (_stored_as(frame[c].tolist(), kind) if not pd.api.types.is_numeric_dtype(frame[c]) else
+                       pa.array(frame[c].tolist(), pa.int64() if c == "月份" else None)) for c in frame.columns}
+        pq.write_table(pa.table(columns), folder / f"{sheet}.parquet", row_group_size=2)
+    want, got = load(csv, month=month), load(folder, month=month)
+    accounted(got)
+    for name in ("projects", "units", "exec_monitor"):
+        a, b = want.table(name).drop(columns="_row", errors="ignore"), got.table(name).drop(columns="_row", errors="ignore")
+        assert a.astype(str).to_numpy().tolist() == b.astype(str).to_numpy().tolist(), name
+    assert got.quarantine[["行", "列", "实际"]].astype(str).to_numpy().tolist() == \
+        want.quarantine[["行", "列", "实际"]].astype(str).to_numpy().tolist()
+    assert any("GB18030" in n for n in got.notes) == (kind == "gb18030")
+
+
+def test_parquet_bytes_that_are_not_text_are_an_error_naming_the_column(tmp_path: Path, capsys) -> None:
+    folder = write_folder(tmp_path / "d", {"项目": PROJECTS, "单位": UNITS})
+    pq.write_table(pa.table({"项目编码": pa.array([b"\xff\xfe\x00", b"P1"]), "月份": [5, 5],
+                             "累计执行数": [1.0, 2.0]}), folder / "执行监控.parquet")
+    assert main(["validate", str(folder)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "执行监控.parquet" in err[0] and "「项目编码」" in err[0] and "二进制" in err[0]
+
+
+@pytest.mark.parametrize("month", [5, None])
+def test_parquet_repeated_column_names_are_read_as_in_a_sheet(tmp_path: Path, month: int | None) -> None:
+    """Two columns under one name made pyarrow refuse the file ("corrupt"): the first is read, the
+    second named and ignored with the note a CSV gets."""
+    folder = write_folder(tmp_path / "d", {"项目": PROJECTS, "单位": UNITS})
+    table = pa.Table.from_arrays([pa.array(["P1", "P2"]), pa.array([5, 5]), pa.array([1.0, 2.0]), pa.array([9.0, 9.0])],
+                                 names=["项目编码", "月份", "累计执行数", "累计执行数"])
+    pq.write_table(table, folder / "执行监控.parquet")
+    ds = load(folder, month=month)
+    accounted(ds)
+    assert ds.table("exec_monitor")["project_id"].tolist() == ["P1", "P2"]
+    assert any("表头「累计执行数」出现不止一次（C列、D列），只读取 C 列" in n for n in ds.notes)
+
+
+def test_parquet_month_filter_reads_the_column_validation_reads_as_月份(tmp_path: Path) -> None:
+    """With 月份（月） first and 月份 after it, validation reads the first; the month filter read the
+    second by its exact name and dropped May's rows as other months'."""
+    folder = write_folder(tmp_path / "d", {"项目": PROJECTS, "单位": UNITS})
+    pq.write_table(pa.table({"项目编码": ["P1", "P2"], "月份（月）": [5, 5], "月份": [4, 4], "累计执行数": [1.0, 2.0]}),
+                   folder / "执行监控.parquet")
+    ds = load(folder, month=5)
+    c = accounted(ds)
+    assert c.loc["执行监控", "载入"] == 2
+    assert ds.table("exec_monitor")["project_id"].tolist() == ["P1", "P2"]

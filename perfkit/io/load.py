@@ -462,23 +462,95 @@ def _read_parquet(file: Path, month: int | None) -> pd.DataFrame:
     """Parquet with every text column dictionary-encoded (categorical: codes + distinct values, which is
     what validation works on), and monthly tables filtered while reading to ``month`` — plus every row
     whose 月份 is not a month at all (null, 0, 13 …), so that validation quarantines it instead of the
-    filter dropping it unseen."""
+    filter dropping it unseen.
+
+    Text is text however it was stored: ``binary`` (Hive, Impala, Spark, DuckDB's BLOB) is read as UTF-8
+    (or GB18030, said in a note), ``string_view`` (polars) as a string. Two columns under one name are
+    named as in a sheet (the second by its column letter, ignored, with a note). Notes are in
+    ``frame.attrs[PARQUET_NOTES]``."""
     import pyarrow.parquet as pq
 
-    schema = pq.read_schema(file)
-    text = [f.name for f in schema if pa_.types.is_string(f.type) or pa_.types.is_large_string(f.type)]
-    if month is not None and _sheet_name(file) in MONTHLY_SHEETS and "月份" in schema.names and \
-            pa_.types.is_integer(schema.field("月份").type):
-        return _read_parquet_month(pq.ParquetFile(file, read_dictionary=text), int(month))
-    return arrow_to_frame(pq.read_table(file, read_dictionary=text))
+    pf = pq.ParquetFile(file)
+    schema = pf.schema_arrow
+    sheet = _sheet_name(file)
+    notes: list[str] = []
+    if len(set(schema.names)) < len(schema.names):  # a repeated name: read by position, named as in a sheet
+        labels, notes = _labels(schema.names, file.name)
+        frame = arrow_to_frame(_text_as_text(pf.read().rename_columns(labels), file, notes))
+        frame.attrs[PARQUET_NOTES] = notes
+        return frame
+    text = [f.name for f in schema if _is_text(f.type)]
+    table = BY_SHEET.get(sheet)
+    mapping = match_headers(schema.names, table)[0] if table is not None else {}
+    month_header = next((raw for raw, col in mapping.items() if col.name == "month"), None)
+    if month is not None and sheet in MONTHLY_SHEETS and month_header is not None and \
+            pa_.types.is_integer(schema.field(month_header).type):
+        pf = pq.ParquetFile(file, read_dictionary=text)
+        frame = _read_parquet_month(pf, int(month), month_header, partial(_text_as_text, file=file, notes=notes))
+    else:
+        frame = arrow_to_frame(_text_as_text(pq.read_table(file, read_dictionary=text), file, notes))
+    frame.attrs[PARQUET_NOTES] = notes
+    return frame
 
 
-def _read_parquet_month(pf: object, month: int) -> pd.DataFrame:
+PARQUET_NOTES = "notes on how the Parquet file was read"
+
+
+def _is_text(kind: pa_.DataType) -> bool:
+    """A column type that holds text, or bytes that may be text."""
+    return any(f(kind) for f in (pa_.types.is_string, pa_.types.is_large_string, pa_.types.is_string_view,
+                                 pa_.types.is_binary, pa_.types.is_large_binary, pa_.types.is_binary_view))
+
+
+def _text_as_text(table: pa_.Table, file: Path, notes: list[str]) -> pa_.Table:
+    """Every text column of ``table`` dictionary-encoded, binary and view columns as strings: bytes
+    decoded as UTF-8, else as GB18030 (with a note, once per column); bytes that are neither are an error
+    naming the file and column — never ``b'...'`` read as a code."""
+    for j, name in enumerate(table.column_names):
+        col = table.column(j)
+        dictionary = pa_.types.is_dictionary(col.type)
+        kind = col.type.value_type if dictionary else col.type
+        if not _is_text(kind) or (dictionary and (pa_.types.is_string(kind) or pa_.types.is_large_string(kind))):
+            continue
+        if not dictionary:  # read without a dictionary (the file had repeated names)
+            if pa_.types.is_string_view(kind) or pa_.types.is_binary_view(kind):
+                col = col.cast(pa_.string() if pa_.types.is_string_view(kind) else pa_.binary())
+            col = pc_.dictionary_encode(col)
+            if pa_.types.is_string(col.type.value_type) or pa_.types.is_large_string(col.type.value_type):
+                table = table.set_column(j, name, col)
+                continue
+        chunks = [pa_.DictionaryArray.from_arrays(c.indices, _decoded(c.dictionary, file, name, notes))
+                  for c in col.chunks]
+        table = table.set_column(j, name, pa_.chunked_array(chunks, type=pa_.dictionary(col.type.index_type,
+                                                                                       pa_.string())))
+    return table
+
+
+def _decoded(values: pa_.Array, file: Path, name: str, notes: list[str]) -> pa_.Array:
+    try:
+        return values.cast(pa_.string())
+    except pa_.ArrowInvalid:
+        pass
+    try:
+        decoded = pa_.array([None if v is None else v.decode("gb18030") for v in values.to_pylist()], pa_.string())
+    except UnicodeDecodeError:
+        raise InputError(f"{file.name}：列「{name}」存的是二进制数据，既不是 UTF-8 也不是 GB18030 文本，无法读取；"
+                         "请导出为文本列（string）") from None
+    note = f"{file.name}：列「{name}」按 GB18030（GBK）编码读取"
+    if note not in notes:
+        notes.append(note)
+    return decoded
+
+
+def _read_parquet_month(pf: object, month: int, month_header: str = "月份",
+                        readable: Callable[[pa_.Table], pa_.Table] = lambda t: t) -> pd.DataFrame:
     """The rows of ``month`` (and those whose 月份 is not a month 1–12), indexed by their position in the
     file — so that a quarantined row is named by its row in the file, as without ``--month``. A row group
-    whose 月份 statistics lie wholly in other months (and hold no blank) is skipped unread."""
+    whose 月份 statistics lie wholly in other months (and hold no blank) is skipped unread.
+    ``month_header``: the file's column that validation reads as 月份; ``readable``: applied to each row
+    group read, before its rows are taken."""
     leaves = [pf.schema.column(j).path for j in range(len(pf.schema))]  # Parquet's columns, not Arrow's fields
-    where = leaves.index("月份") if "月份" in leaves else None
+    where = leaves.index(month_header) if month_header in leaves else None
     parts, positions, offset = [], [], 0
     for i in range(pf.num_row_groups):
         n = pf.metadata.row_group(i).num_rows
@@ -486,15 +558,16 @@ def _read_parquet_month(pf: object, month: int) -> pd.DataFrame:
         elsewhere = stats is not None and stats.has_min_max and stats.has_null_count and stats.null_count == 0 \
             and 1 <= stats.min and stats.max <= 12 and (stats.max < month or stats.min > month)
         if not elsewhere:
-            m = pf.read_row_group(i, columns=["月份"]).column(0)
+            m = pf.read_row_group(i, columns=[month_header]).column(0)
             keep = pc_.fill_null(pc_.or_(pc_.equal(m, month), pc_.or_(pc_.less(m, 1), pc_.greater(m, 12))), True)
             rows = np.flatnonzero(keep.to_numpy(zero_copy_only=False))
             if len(rows):
-                parts.append(_used_values_only(pf.read_row_group(i).take(pa_.array(rows))))
+                parts.append(_used_values_only(readable(pf.read_row_group(i)).take(pa_.array(rows))))
                 positions.append(rows + offset)
         offset += n
     if not parts:  # no row of the month: an empty table with the file's columns
-        parts = [_used_values_only(pf.read_row_group(0).slice(0, 0)) if pf.num_row_groups else pf.read()]
+        parts = [_used_values_only(readable(pf.read_row_group(0).slice(0, 0))) if pf.num_row_groups
+                 else readable(pf.read())]
     frame = arrow_to_frame(pa_.concat_tables(parts))
     frame.index = np.concatenate(positions) if positions else np.arange(0)
     frame.attrs[OTHER_MONTHS] = offset - len(frame)  # rows of other months, counted in the load's note
@@ -633,7 +706,10 @@ def _read_file(file: Path, table: Table, month: int | None) -> RawTable:
     if file.suffix.lower() == ".csv":
         return _read_csv(file, table)
     try:
-        return RawTable(_read_parquet(file, month))
+        frame = _read_parquet(file, month)
+        return RawTable(frame, notes=frame.attrs.pop(PARQUET_NOTES, []))
+    except InputError:
+        raise
     except Exception as exc:
         raise InputError(f"{file.name}：无法读取 Parquet 文件（文件已损坏，或不是 Parquet 格式）") from exc
 
