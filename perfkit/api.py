@@ -226,6 +226,22 @@ class MonitoringNotReadWarning(ScoreNotice):
     """``perfkit score`` without a month: the monitoring tables were not read (nor checked)."""
 
 
+class StageSkippedWarning(ScoreNotice):
+    """A table that one of the files needs is missing: that file is not written (the rest are)."""
+
+
+SCORE_STAGE_FILES = {"monitoring": "监控预警", "targets": "目标设置审核", "archive": "评价档案"}
+
+
+def _warn_skipped(skipped: Collection[str]) -> None:
+    """``analyze``'s skipped-stage notes (``绩效运行监控：缺少「执行监控」表，已跳过``) for the files
+    ``perfkit score`` writes: a --month with no 执行监控 is said, not met with a missing file."""
+    for note in dict.fromkeys(skipped):
+        file = SCORE_STAGE_FILES.get(STAGE_KEYS.get(note.split("：")[0], ""))
+        if file:
+            warnings.warn(f"{note}，本次不写{file}", StageSkippedWarning, stacklevel=3)
+
+
 # without a month there is no monitoring to compute, and the two monthly tables — at province scale
 # twelve months of 8M indicator rows, most of the input — would be read only to be checked: score leaves
 # them out and says so (perfkit validate checks every table; --month reads that month's rows)
@@ -290,6 +306,7 @@ def score(data: str | Path | Dataset, out: str | Path, profile: str | Path = DEF
         written = (_score_on_two_cores(Path(data), stage, profile, month, year, output_format, jobs) if split
                    else _write_scores(a, stage, output_format, workers=jobs))
     if a is not None:  # after the files' own notices, as with two cores
+        _warn_skipped(a.skipped)
         _warn_unread_monitoring(a.data.unread, month)
     return {k: out / p.name for k, p in written.items()}
 
@@ -384,6 +401,7 @@ def _score_on_two_cores(data: Path, stage: Path, profile: str | Path, month: int
     written.update(other["written"])
     for message in other["excel"]:
         warnings.warn(message, ExcelRowsWarning, stacklevel=3)
+    _warn_skipped(other["skipped"])
     _warn_unread_monitoring(ds.unread, month)
     return {k: written[k] for k in SCORE_TABLES if k in written}
 
@@ -456,6 +474,7 @@ def _score_side(data: str, month: int | None, year: int | None, profile: str, st
     a = analyze(ds, year=year, month=month, profile=profile, applications=False, stages=())
     for step in SIDE_STAGES:
         part = analyze(ds, year=year, month=month, profile=profile, applications=False, stages=(step,))
+        a.skipped += part.skipped
         if part.monitoring is not None:  # written: the projects' lights (the 8M indicator paces are not)
             a.monitoring = monitoring.Monitoring(part.monitoring.month, part.monitoring.projects, pd.DataFrame())
         a.target_findings = part.target_findings if step == "targets" else a.target_findings
@@ -471,7 +490,7 @@ def _score_side(data: str, month: int | None, year: int | None, profile: str, st
     mine = [n for n in SIDE_TABLES if n not in MAIN_TABLES]
     return {"written": written, "records": {n: r for n, r in ds.records.items() if n in mine},
             "warned": a.monitoring.projects[["unit_id", "warning"]] if a.monitoring is not None else None,
-            "month": month, "excel": [str(w.message) for w in caught if issubclass(w.category, ExcelRowsWarning)]}
+            "month": month, "skipped": a.skipped, "excel": [str(w.message) for w in caught if issubclass(w.category, ExcelRowsWarning)]}
 
 
 def score_partitioned(data: str | Path, out: str | Path, profile: str | Path = DEFAULT_PROFILE,
@@ -491,6 +510,7 @@ def score_partitioned(data: str | Path, out: str | Path, profile: str | Path = D
     inputs = (Path(data),)
     with replaced_folder(Path(out), "score", ours=_score_output, inputs=inputs) as stage:
         r = run(data, stage, year, month, str(profile), scheduler, workers)
+    _warn_skipped(r.skipped)
     _warn_unread_monitoring(r.unread, month)
     r.written = {k: Path(out) / p.name for k, p in r.written.items()}
     return r
@@ -502,6 +522,7 @@ def score_frames(data: str | Path | Dataset, profile: str | Path = DEFAULT_PROFI
     """What ``perfkit score`` writes, as frames (keys as in :func:`score`'s result: projects, indicators,
     findings, …; Chinese column names; text as it is — neutralising formulas is for files Excel opens)."""
     a = _analysis_for_score(data, profile, month, year, engine, scheduler)
+    _warn_skipped(a.skipped)
     _warn_unread_monitoring(a.data.unread, month)
     return {k: (o.frames if isinstance(o.frames, pd.DataFrame) else pd.concat([b() for b in o.frames], ignore_index=True))
             for k, o in _score_tables(a).items()}

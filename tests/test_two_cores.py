@@ -154,6 +154,25 @@ def test_no_word_about_monitoring_where_there_is_none(demo, tmp_path: Path) -> N
         pk.score(folder, tmp_path / "out", jobs=1)
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_month_without_执行监控_is_said_not_met_with_a_missing_file(demo, tmp_path: Path, capsys, jobs: int) -> None:
+    """--month 5 on a folder whose 执行监控 is missing (or saved as .pq, which a folder does not read)
+    wrote every other file and said nothing of 监控预警: one line now says why it is not there."""
+    from perfkit import cli
+
+    folder = W.write_tables_folder({k: v for k, v in demo.tables.items() if k != "exec_monitor"}, tmp_path / "d")
+    (folder / "执行监控.pq").write_bytes(b"PAR1")
+    with pytest.warns(pk.StageSkippedWarning, match="缺少「执行监控」表，已跳过，本次不写监控预警"):
+        written = pk.score(folder, tmp_path / "api", month=5, jobs=jobs)
+    assert "monitoring" not in written and "projects" in written
+    assert cli.main(["score", str(folder), "--out", str(tmp_path / "cli"), "--month", "5", "--jobs", str(jobs)]) == 0
+    err = capsys.readouterr().err
+    assert "perfkit: 注意：绩效运行监控：缺少「执行监控」表，已跳过，本次不写监控预警" in err and "Traceback" not in err
+    assert cli.main(["validate", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "执行监控.pq 不是 .csv 或 .parquet 文件，未读取" in out
+
+
 def test_only_a_large_folder_uses_two_cores_by_default(demo_folder: Path, monkeypatch) -> None:
     assert pk._jobs(demo_folder, None) == 1  # the demo is small: one process
     monkeypatch.setattr(pk, "SPLIT_MIN_BYTES", 1)

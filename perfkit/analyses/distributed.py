@@ -223,6 +223,7 @@ class PartitionedRun:
     worker_peak_mb: dict[str, float]
     seconds: float
     unread: list[str]  # sheets some part holds but no worker loaded (no --month: the monitoring tables)
+    skipped: list[str]  # stages a part skipped for a missing table (one note each, as analyze words it)
 
 
 def score_partitioned(data: str | Path, stage: Path, year: int | None, month: int | None, profile: str,
@@ -283,5 +284,6 @@ def score_partitioned(data: str | Path, stage: Path, year: int | None, month: in
     for r in results:  # a worker ran several partitions: its peak is its largest
         peaks[str(r["worker"])] = max(peaks[str(r["worker"])], float(r["peak_mb"]))
     unread = sorted({s for r in results for s in r["unread"]})
-    return PartitionedRun(written, rows, peak_rss_mb(), peaks, time.perf_counter() - t0, unread)
+    skipped = list(dict.fromkeys(s for r in results for s in r["skipped"]))
+    return PartitionedRun(written, rows, peak_rss_mb(), peaks, time.perf_counter() - t0, unread, skipped)
 

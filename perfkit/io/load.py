@@ -679,8 +679,11 @@ def read_folder(path: Path, month: int | None = None
     项目.parquet) are an error naming both: perfkit never picks one silently."""
     by_sheet: dict[str, list[Path]] = {}
     unknown = []
+    other_kinds = []
     for file in sorted(path.iterdir()):
         if file.suffix.lower() not in FOLDER_SUFFIXES:
+            if _sheet_name(file) in BY_SHEET and file.is_file():  # 执行监控.pq, 项目.xlsx: named as a table
+                other_kinds.append(file.name)
             continue
         key = _sheet_name(file)
         if key in BY_SHEET:
@@ -699,6 +702,9 @@ def read_folder(path: Path, month: int | None = None
             raise InputError(f"{file.name}：文件是空的（0 字节）")
         found[key] = (partial(_read_file, file, BY_SHEET[key], month), file.name)
     notes = [f"{path.name}：未识别的文件已忽略：{'、'.join(unknown)}"] if unknown else []
+    if other_kinds:
+        notes.append(f"{path.name}：{'、'.join(other_kinds)} 不是 .csv 或 .parquet 文件，未读取（文件夹中的表请存为"
+                     " .csv 或 .parquet；工作簿请直接指定 .xlsx 文件）")
     return found, notes
 
 
