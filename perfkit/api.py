@@ -27,7 +27,7 @@ from perfkit.analyses.evaluation import (
     score_projects,
 )
 from perfkit.io.contract import BY_NAME, TABLES
-from perfkit.io.load import Dataset, InputError, load, release_memory
+from perfkit.io.load import NOT_READ, Dataset, InputError, load, release_memory
 from perfkit.io.outputs import check_output_folder, replaced_folder
 from perfkit.io.values import FEN_PER_WAN
 from perfkit.io.write import EXCEL_MAX_ROWS, write_csv, write_parquet
@@ -114,8 +114,7 @@ def analyze(data: str | Path | Dataset, year: int | None = None, month: int | No
             return False
         missing = [t for t in tables if not ds.has(t)]
         if missing:
-            from perfkit.io.contract import BY_NAME
-            a.skipped.append(f"{stage}：缺少「{'」「'.join(BY_NAME[t].sheet for t in missing)}」表，已跳过")
+            a.skipped.append(skipped_note(stage, missing))
         return not missing
 
     if need("self_eval", stage="绩效自评复核"):
@@ -230,12 +229,22 @@ class StageSkippedWarning(ScoreNotice):
     """A table that one of the files needs is missing: that file is not written (the rest are)."""
 
 
-SCORE_STAGE_FILES = {"monitoring": "监控预警", "targets": "目标设置审核", "archive": "评价档案"}
+SCORE_STAGE_FILES = {"monitoring": "监控预警", "targets": "目标设置审核", "archive": "评价档案",
+                     "ranking": "单位综合排名"}
 
 
-def _warn_skipped(skipped: Collection[str]) -> None:
+def skipped_note(stage: str, missing: Collection[str]) -> str:
+    """The note for a stage left out because tables are missing (``missing``: table names)."""
+    return f"{stage}：缺少「{'」「'.join(BY_NAME[t].sheet for t in missing)}」表，已跳过"
+
+
+def _warn_skipped(skipped: Collection[str], notes: Collection[str] = ()) -> None:
     """``analyze``'s skipped-stage notes (``绩效运行监控：缺少「执行监控」表，已跳过``) for the files
-    ``perfkit score`` writes: a --month with no 执行监控 is said, not met with a missing file."""
+    ``perfkit score`` writes: a --month with no 执行监控 is said, not met with a missing file — and
+    first the load's note on a table file the folder holds in a format it does not read (执行监控.pq)."""
+    for note in notes:
+        if NOT_READ in note:
+            warnings.warn(note, StageSkippedWarning, stacklevel=3)
     for note in dict.fromkeys(skipped):
         file = SCORE_STAGE_FILES.get(STAGE_KEYS.get(note.split("：")[0], ""))
         if file:
@@ -306,7 +315,7 @@ def score(data: str | Path | Dataset, out: str | Path, profile: str | Path = DEF
         written = (_score_on_two_cores(Path(data), stage, profile, month, year, output_format, jobs) if split
                    else _write_scores(a, stage, output_format, workers=jobs))
     if a is not None:  # after the files' own notices, as with two cores
-        _warn_skipped(a.skipped)
+        _warn_skipped(a.skipped, a.data.notes)
         _warn_unread_monitoring(a.data.unread, month)
     return {k: out / p.name for k, p in written.items()}
 
@@ -397,11 +406,13 @@ def _score_on_two_cores(data: Path, stage: Path, profile: str | Path, month: int
         a.monitoring = monitoring.Monitoring(other["month"], warned, pd.DataFrame())
     if ds.has("projects"):
         a.ranking = application.unit_ranking(ds, a.scores.projects, a.monitoring, a.findings, a.rules)
+    else:
+        other["skipped"].append(skipped_note("单位排名与结果应用", ["projects"]))
     written.update(_write_scores(a, stage, output_format, keys=("quarantine", "ranking")))
     written.update(other["written"])
     for message in other["excel"]:
         warnings.warn(message, ExcelRowsWarning, stacklevel=3)
-    _warn_skipped(other["skipped"])
+    _warn_skipped(other["skipped"], ds.notes)
     _warn_unread_monitoring(ds.unread, month)
     return {k: written[k] for k in SCORE_TABLES if k in written}
 
@@ -522,7 +533,7 @@ def score_frames(data: str | Path | Dataset, profile: str | Path = DEFAULT_PROFI
     """What ``perfkit score`` writes, as frames (keys as in :func:`score`'s result: projects, indicators,
     findings, …; Chinese column names; text as it is — neutralising formulas is for files Excel opens)."""
     a = _analysis_for_score(data, profile, month, year, engine, scheduler)
-    _warn_skipped(a.skipped)
+    _warn_skipped(a.skipped, a.data.notes)
     _warn_unread_monitoring(a.data.unread, month)
     return {k: (o.frames if isinstance(o.frames, pd.DataFrame) else pd.concat([b() for b in o.frames], ignore_index=True))
             for k, o in _score_tables(a).items()}

@@ -605,13 +605,15 @@ def _stored_as(values: list[str], kind: str) -> pa.Array:
     """Text as other writers store it: binary (Hive, Impala, Spark, DuckDB BLOB), string_view (polars)."""
     if kind == "gb18030":
         return pa.array([v.encode("gb18030") for v in values], pa.binary())
+    if kind == "mixed":  # one column, rows from two systems: UTF-8 and GB18030 side by side
+        return pa.array([v.encode("gb18030" if i % 2 else "utf-8") for i, v in enumerate(values)], pa.binary())
     if kind in ("binary", "large_binary"):
         return pa.array([v.encode() for v in values], getattr(pa, kind)())
     return pa.array(values, pa.string_view())
 
 
 @pytest.mark.parametrize("month", [5, None])
-@pytest.mark.parametrize("kind", ["binary", "large_binary", "string_view", "gb18030"])
+@pytest.mark.parametrize("kind", ["binary", "large_binary", "string_view", "gb18030", "mixed"])
 def test_parquet_text_stored_as_bytes_or_views_is_read_as_text(tmp_path: Path, kind: str, month: int | None) -> None:
     """Binary text was read as "b'P1'" (every code unknown, every Chinese cell garbage) and string_view
     crashed the --month path as "a corrupt file": both read as the same rows as the CSV."""
@@ -631,7 +633,7 @@ def test_parquet_text_stored_as_bytes_or_views_is_read_as_text(tmp_path: Path, k
         assert a.astype(str).to_numpy().tolist() == b.astype(str).to_numpy().tolist(), name
     assert got.quarantine[["行", "列", "实际"]].astype(str).to_numpy().tolist() == \
         want.quarantine[["行", "列", "实际"]].astype(str).to_numpy().tolist()
-    assert any("GB18030" in n for n in got.notes) == (kind == "gb18030")
+    assert any("GB18030" in n for n in got.notes) == (kind in ("gb18030", "mixed"))
 
 
 def test_parquet_bytes_that_are_not_text_are_an_error_naming_the_column(tmp_path: Path, capsys) -> None:
@@ -667,3 +669,31 @@ def test_parquet_month_filter_reads_the_column_validation_reads_as_月份(tmp_pa
     c = accounted(ds)
     assert c.loc["执行监控", "载入"] == 2
     assert ds.table("exec_monitor")["project_id"].tolist() == ["P1", "P2"]
+
+
+def test_parquet_fixed_size_bytes_and_undecodable_extra_columns(tmp_path: Path) -> None:
+    """CHAR(n) exports (fixed-size binary) read as text; bytes that are no text in a column perfkit does not
+    read are shown as such with a note — they do not stop the table."""
+    folder = write_folder(tmp_path / "d", {"项目": PROJECTS, "单位": UNITS})
+    pq.write_table(pa.table({"项目编码": pa.array([b"P1", b"P2"], pa.binary(2)), "月份": [5, 5],
+                             "累计执行数": [1.0, 2.0], "备注": pa.array([b"\xff\xfe\x00", b"ok"])}),
+                   folder / "执行监控.parquet")
+    for month in (None, 5):
+        ds = load(folder, month=month)
+        c = accounted(ds)
+        assert c.loc["执行监控", "载入"] == 2 and ds.table("exec_monitor")["project_id"].tolist() == ["P1", "P2"]
+        assert any("「备注」有无法识别为文本的二进制值" in n for n in ds.notes)
+
+
+@pytest.mark.parametrize("month", [None, 5])
+def test_parquet_one_value_in_two_encodings_is_one_value(tmp_path: Path, month: int | None) -> None:
+    """Two exports concatenated: 人数 in UTF-8 and in GB18030 in one column decode alike and are one
+    category (a dictionary with the same value twice stopped the load as "corrupt")."""
+    folder = write_folder(tmp_path / "d", {"项目": PROJECTS, "单位": UNITS})
+    name = "资助人数"
+    pq.write_table(pa.table({"项目编码": ["P1", "P2", "P3"], "月份": [5, 5, 5],
+                             "三级指标": pa.array([name.encode(), name.encode("gb18030"), name.encode()]),
+                             "累计完成值": ["1人", "2人", "3人"]}), folder / "指标监控.parquet")
+    ds = load(folder, month=month)
+    accounted(ds)
+    assert ds.table("ind_monitor")["indicator"].astype(str).tolist() == [name] * 3

@@ -168,9 +168,18 @@ def test_a_month_without_执行监控_is_said_not_met_with_a_missing_file(demo, 
     assert cli.main(["score", str(folder), "--out", str(tmp_path / "cli"), "--month", "5", "--jobs", str(jobs)]) == 0
     err = capsys.readouterr().err
     assert "perfkit: 注意：绩效运行监控：缺少「执行监控」表，已跳过，本次不写监控预警" in err and "Traceback" not in err
+    assert "执行监控.pq 不是 .csv 或 .parquet 文件，未读取" in err
     assert cli.main(["validate", str(folder)]) == 0
     out = capsys.readouterr().out
     assert "执行监控.pq 不是 .csv 或 .parquet 文件，未读取" in out
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_no_项目_no_ranking_and_it_says_so(demo, tmp_path: Path, jobs: int) -> None:
+    folder = W.write_tables_folder({k: v for k, v in demo.tables.items() if k != "projects"}, tmp_path / "d")
+    with pytest.warns(pk.StageSkippedWarning, match="单位排名与结果应用：缺少「项目」表，已跳过，本次不写单位综合排名"):
+        written = pk.score(folder, tmp_path / "out", jobs=jobs)
+    assert "ranking" not in written and "projects" in written
 
 
 def test_only_a_large_folder_uses_two_cores_by_default(demo_folder: Path, monkeypatch) -> None:

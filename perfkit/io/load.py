@@ -13,7 +13,7 @@ import json
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # imported where raw input is validated: a snapshot's reader 
 QUARANTINE_COLUMNS = ["文件", "工作表", "行", "列", "期望", "实际", "说明"]
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 FOLDER_SUFFIXES = (".csv", ".parquet")
+NOT_READ = "不是 .csv 或 .parquet 文件，未读取"  # in the note on a table file a folder holds in another format
 
 
 @dataclass
@@ -476,19 +477,22 @@ def _read_parquet(file: Path, month: int | None) -> pd.DataFrame:
     notes: list[str] = []
     if len(set(schema.names)) < len(schema.names):  # a repeated name: read by position, named as in a sheet
         labels, notes = _labels(schema.names, file.name)
-        frame = arrow_to_frame(_text_as_text(pf.read().rename_columns(labels), file, notes))
+        table = BY_SHEET.get(sheet)
+        contract = match_headers(labels, table)[0] if table is not None else {}
+        frame = arrow_to_frame(_text_as_text(pf.read().rename_columns(labels), file, notes, contract))
         frame.attrs[PARQUET_NOTES] = notes
         return frame
-    text = [f.name for f in schema if _is_text(f.type)]
+    text = [f.name for f in schema if _is_text(f.type) and not pa_.types.is_fixed_size_binary(f.type)]
     table = BY_SHEET.get(sheet)
     mapping = match_headers(schema.names, table)[0] if table is not None else {}
     month_header = next((raw for raw, col in mapping.items() if col.name == "month"), None)
     if month is not None and sheet in MONTHLY_SHEETS and month_header is not None and \
             pa_.types.is_integer(schema.field(month_header).type):
         pf = pq.ParquetFile(file, read_dictionary=text)
-        frame = _read_parquet_month(pf, int(month), month_header, partial(_text_as_text, file=file, notes=notes))
+        frame = _read_parquet_month(pf, int(month), month_header,
+                                    partial(_text_as_text, file=file, notes=notes, contract=mapping))
     else:
-        frame = arrow_to_frame(_text_as_text(pq.read_table(file, read_dictionary=text), file, notes))
+        frame = arrow_to_frame(_text_as_text(pq.read_table(file, read_dictionary=text), file, notes, mapping))
     frame.attrs[PARQUET_NOTES] = notes
     return frame
 
@@ -499,47 +503,70 @@ PARQUET_NOTES = "notes on how the Parquet file was read"
 def _is_text(kind: pa_.DataType) -> bool:
     """A column type that holds text, or bytes that may be text."""
     return any(f(kind) for f in (pa_.types.is_string, pa_.types.is_large_string, pa_.types.is_string_view,
-                                 pa_.types.is_binary, pa_.types.is_large_binary, pa_.types.is_binary_view))
+                                 pa_.types.is_binary, pa_.types.is_large_binary, pa_.types.is_binary_view,
+                                 pa_.types.is_fixed_size_binary))
 
 
-def _text_as_text(table: pa_.Table, file: Path, notes: list[str]) -> pa_.Table:
-    """Every text column of ``table`` dictionary-encoded, binary and view columns as strings: bytes
-    decoded as UTF-8, else as GB18030 (with a note, once per column); bytes that are neither are an error
-    naming the file and column — never ``b'...'`` read as a code."""
+def _text_as_text(table: pa_.Table, file: Path, notes: list[str], contract: Collection[str] = ()) -> pa_.Table:
+    """Every text column of ``table`` dictionary-encoded, binary and view columns as strings: each value
+    decoded as UTF-8, else as GB18030 (with a note, once per column). Bytes that are neither stop the load
+    in a contract column (``contract``: the file's headers that name one), naming file and column; in any
+    other column, which is not read anyway, they are shown with U+FFFD and a note — never ``b'...'``."""
     for j, name in enumerate(table.column_names):
         col = table.column(j)
         dictionary = pa_.types.is_dictionary(col.type)
         kind = col.type.value_type if dictionary else col.type
         if not _is_text(kind) or (dictionary and (pa_.types.is_string(kind) or pa_.types.is_large_string(kind))):
             continue
-        if not dictionary:  # read without a dictionary (the file had repeated names)
-            if pa_.types.is_string_view(kind) or pa_.types.is_binary_view(kind):
+        if not dictionary:  # read without a dictionary (the file had repeated names, or fixed-size bytes)
+            if not (pa_.types.is_string(kind) or pa_.types.is_large_string(kind) or pa_.types.is_binary(kind)
+                    or pa_.types.is_large_binary(kind)):
                 col = col.cast(pa_.string() if pa_.types.is_string_view(kind) else pa_.binary())
             col = pc_.dictionary_encode(col)
             if pa_.types.is_string(col.type.value_type) or pa_.types.is_large_string(col.type.value_type):
                 table = table.set_column(j, name, col)
                 continue
-        chunks = [pa_.DictionaryArray.from_arrays(c.indices, _decoded(c.dictionary, file, name, notes))
-                  for c in col.chunks]
+        chunks = [_with_values(c, _decoded(c.dictionary, file, name, notes, name in contract)) for c in col.chunks]
         table = table.set_column(j, name, pa_.chunked_array(chunks, type=pa_.dictionary(col.type.index_type,
                                                                                        pa_.string())))
     return table
 
 
-def _decoded(values: pa_.Array, file: Path, name: str, notes: list[str]) -> pa_.Array:
+def _with_values(chunk: pa_.DictionaryArray, values: pa_.Array) -> pa_.DictionaryArray:
+    """``chunk`` with its dictionary replaced by ``values`` (decoded text): two byte strings that decode
+    alike (资助人数 in UTF-8 and in GB18030) become one value, as a dictionary's values must be distinct."""
+    distinct = pc_.dictionary_encode(values)
+    if len(distinct.dictionary) == len(values):
+        return pa_.DictionaryArray.from_arrays(chunk.indices, values)
+    indices = pc_.take(distinct.indices, chunk.indices).cast(chunk.indices.type)
+    return pa_.DictionaryArray.from_arrays(indices, distinct.dictionary)
+
+
+def _decoded(values: pa_.Array, file: Path, name: str, notes: list[str], strict: bool) -> pa_.Array:
+    """Distinct byte strings → text, each on its own: UTF-8, else GB18030 (a column may mix both)."""
     try:
         return values.cast(pa_.string())
     except pa_.ArrowInvalid:
         pass
-    try:
-        decoded = pa_.array([None if v is None else v.decode("gb18030") for v in values.to_pylist()], pa_.string())
-    except UnicodeDecodeError:
-        raise InputError(f"{file.name}：列「{name}」存的是二进制数据，既不是 UTF-8 也不是 GB18030 文本，无法读取；"
-                         "请导出为文本列（string）") from None
-    note = f"{file.name}：列「{name}」按 GB18030（GBK）编码读取"
-    if note not in notes:
-        notes.append(note)
-    return decoded
+    out, gb, bad = [], False, False
+    for v in values.to_pylist():
+        try:
+            out.append(None if v is None else v.decode("utf-8"))
+        except UnicodeDecodeError:
+            try:
+                out.append(v.decode("gb18030"))
+                gb = True
+            except UnicodeDecodeError:
+                if strict:
+                    raise InputError(f"{file.name}：列「{name}」存的是二进制数据，有的值既不是 UTF-8 也不是 GB18030"
+                                     "文本，无法读取；请导出为文本列（string）") from None
+                out.append(v.decode("utf-8", errors="replace"))
+                bad = True
+    for flag, note in ((gb, f"{file.name}：列「{name}」有按 GB18030（GBK）编码读取的值"),
+                       (bad, f"{file.name}：列「{name}」有无法识别为文本的二进制值，以 � 显示")):
+        if flag and note not in notes:
+            notes.append(note)
+    return pa_.array(out, pa_.string())
 
 
 def _read_parquet_month(pf: object, month: int, month_header: str = "月份",
@@ -703,7 +730,7 @@ def read_folder(path: Path, month: int | None = None
         found[key] = (partial(_read_file, file, BY_SHEET[key], month), file.name)
     notes = [f"{path.name}：未识别的文件已忽略：{'、'.join(unknown)}"] if unknown else []
     if other_kinds:
-        notes.append(f"{path.name}：{'、'.join(other_kinds)} 不是 .csv 或 .parquet 文件，未读取（文件夹中的表请存为"
+        notes.append(f"{path.name}：{'、'.join(other_kinds)} {NOT_READ}（文件夹中的表请存为"
                      " .csv 或 .parquet；工作簿请直接指定 .xlsx 文件）")
     return found, notes
 
