@@ -474,17 +474,15 @@ def _read_parquet(file: Path, month: int | None) -> pd.DataFrame:
     pf = pq.ParquetFile(file)
     schema = pf.schema_arrow
     sheet = _sheet_name(file)
-    notes: list[str] = []
-    if len(set(schema.names)) < len(schema.names):  # a repeated name: read by position, named as in a sheet
-        labels, notes = _labels(schema.names, file.name)
-        table = BY_SHEET.get(sheet)
-        contract = match_headers(labels, table)[0] if table is not None else {}
-        frame = arrow_to_frame(_text_as_text(pf.read().rename_columns(labels), file, notes, contract))
+    repeated = len(set(schema.names)) < len(schema.names)  # read by position, then named as in a sheet
+    labels, notes = _labels(schema.names, file.name) if repeated else (schema.names, [])
+    table = BY_SHEET.get(sheet)
+    mapping = match_headers(labels, table)[0] if table is not None else {}
+    if repeated:
+        frame = arrow_to_frame(_text_as_text(pf.read().rename_columns(labels), file, notes, mapping))
         frame.attrs[PARQUET_NOTES] = notes
         return frame
     text = [f.name for f in schema if _is_text(f.type) and not pa_.types.is_fixed_size_binary(f.type)]
-    table = BY_SHEET.get(sheet)
-    mapping = match_headers(schema.names, table)[0] if table is not None else {}
     month_header = next((raw for raw, col in mapping.items() if col.name == "month"), None)
     if month is not None and sheet in MONTHLY_SHEETS and month_header is not None and \
             pa_.types.is_integer(schema.field(month_header).type):
@@ -516,16 +514,16 @@ def _text_as_text(table: pa_.Table, file: Path, notes: list[str], contract: Coll
         col = table.column(j)
         dictionary = pa_.types.is_dictionary(col.type)
         kind = col.type.value_type if dictionary else col.type
-        if not _is_text(kind) or (dictionary and (pa_.types.is_string(kind) or pa_.types.is_large_string(kind))):
+        if not _is_text(kind):
             continue
         if not dictionary:  # read without a dictionary (the file had repeated names, or fixed-size bytes)
-            if not (pa_.types.is_string(kind) or pa_.types.is_large_string(kind) or pa_.types.is_binary(kind)
-                    or pa_.types.is_large_binary(kind)):
+            if pa_.types.is_string_view(kind) or pa_.types.is_binary_view(kind) or pa_.types.is_fixed_size_binary(kind):
                 col = col.cast(pa_.string() if pa_.types.is_string_view(kind) else pa_.binary())
             col = pc_.dictionary_encode(col)
-            if pa_.types.is_string(col.type.value_type) or pa_.types.is_large_string(col.type.value_type):
-                table = table.set_column(j, name, col)
-                continue
+            kind = col.type.value_type
+            table = table.set_column(j, name, col)
+        if pa_.types.is_string(kind) or pa_.types.is_large_string(kind):
+            continue
         chunks = [_with_values(c, _decoded(c.dictionary, file, name, notes, name in contract)) for c in col.chunks]
         table = table.set_column(j, name, pa_.chunked_array(chunks, type=pa_.dictionary(col.type.index_type,
                                                                                        pa_.string())))
