@@ -150,25 +150,15 @@ def _cmd_disclose(args: argparse.Namespace) -> int:
 def _cmd_import_forms(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from perfkit.io.forms import import_forms
-    from perfkit.io.write import write_csv, write_tables_folder, write_tables_xlsx
+    from perfkit.io.forms import import_forms, write_import
 
-    result = import_forms(args.folder, progress=lambda files: tqdm(files, desc="导入自评表", unit="个文件"))
-    out = Path(args.out)
-    if result.tables:
-        if out.suffix.lower() == ".xlsx":
-            write_tables_xlsx(result.tables, out)
-            report_path = out.with_name(out.stem + "_导入报告.csv")
-        else:
-            write_tables_folder(result.tables, out)
-            report_path = out / "导入报告.csv"
-    else:
-        report_path = (out.parent if out.suffix else out) / "导入报告.csv"
-    write_csv(result.report, report_path)
+    result = import_forms(args.folder, progress=lambda files: tqdm(files, desc="导入绩效表", unit="个文件"))
+    report_path = write_import(result, args.out)
     counts = result.report["结果"].value_counts()
     check = f"，{counts.get('注意', 0)} 处需核对" if counts.get("注意", 0) else ""
-    print(printable(f"已导入 {counts.get('已导入', 0)} 张自评表，未导入 {counts.get('未导入', 0)} 个{check} → {out}；"
-                    f"逐个文件的结果见 {report_path}"))
+    copies = f"，{counts.get('副本', 0)} 个副本未重复导入" if counts.get("副本", 0) else ""
+    print(printable(f"已导入 {counts.get('已导入', 0)} 个项目，未导入 {counts.get('未导入', 0)} 个文件或表{copies}{check}"
+                    f" → {args.out}；逐个文件的结果见 {report_path}"))
     for r in result.report[result.report["结果"].isin(["未导入", "注意"])].itertuples(index=False):
         print(printable(f"  {r.结果}：{r.文件} {r.工作表} — {r.说明}"))
     return 0
@@ -294,7 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="确认本数据没有涉密项目。数据中没有涉密列（涉密/是否涉密/涉密项目/密级）时，不加此项则拒绝公开")
     p.set_defaults(func=_cmd_disclose)
 
-    p = sub.add_parser("import-forms", help="批量读取官方格式的项目支出绩效自评表（.xlsx/.xls）")
+    p = sub.add_parser("import-forms", help="批量读取各地印发格式的绩效表（自评表、目标表、监控表；.xlsx/.xls/.docx）")
     p.add_argument("folder")
     p.add_argument("--out", required=True, help="输出：.xlsx 工作簿或文件夹")
     p.set_defaults(func=_cmd_import_forms)
