@@ -487,7 +487,7 @@ def r13(rec: dict) -> list[Sheet]:  # T5 重庆 目标审批表: level-1 score r
             ("指标值", _target), ("分值", lambda i: i["weight"]), ("指标解释", lambda i: None)]
     money = [(x["label"], x["value"]) for x in b["sub_rows"]]
     s = _target_form(rec, title="项目支出绩效目标审批表", columns=cols, money=money, left_label=None)
-    s.row(["预算执行", "年度预算执行率", "100%", "10分"])
+    s.row([None, "预算执行（10分）", None, "年度预算执行率", "100%", "10分"])
     return [s]
 
 

@@ -730,6 +730,7 @@ def _budget_labels(g: Grid, stop: int, fen: int) -> dict[str, object]:
     """Money written as label | value (年度资金总额 | 854万(…), 其中：财政拨款 | …, 计划投资额 | 570)."""
     out: dict[str, object] = {}
     subs: list[str] = []
+    found: list[tuple[str, int, int, int, object]] = []  # (field, rank, row, column, value)
     for r in range(min(stop, g.rows)):
         for c, key in enumerate(g.keys[r]):
             if not key or (r, c) in g.used:  # a row of a header-style budget block is read there
@@ -745,18 +746,24 @@ def _budget_labels(g: Grid, stop: int, fen: int) -> dict[str, object]:
             if value is None:
                 continue
             g.used.add((r, vc))
-            if name is not None and name not in out:
-                amount, rest, problem = parse_amount(value, fen)
-                if problem:
-                    g.notes.append(f"第{r + 1}行「{_raw(g.cells[r][c])}」{problem}，已留空，请核对")
-                    out[name] = None
-                    continue
-                out[name] = amount
-                out[name + "_label"] = _raw(g.cells[r][c])
-                if rest:
-                    g.notes.append(f"第{r + 1}行「{_raw(g.cells[r][c])}」金额后的文字「{rest}」未导入（项目表只记总额）")
+            if name is not None:
+                found.append((name, MONEY_LABELS[name].index(key), r, c, value))
             else:
                 subs.append(f"{_raw(g.cells[r][c])} {_raw(value)}")
+    # the most specific label of each field (当年年度预算 before 项目总预算); the others are named
+    best = {name: min((f for f in found if f[0] == name), key=lambda f: (f[1], f[2])) for name, *_ in found}
+    for name, _rank, r, c, value in found:
+        if best[name][2:4] != (r, c):
+            subs.append(f"{_raw(g.cells[r][c])} {_raw(value)}")
+            continue
+        amount, rest, problem = parse_amount(value, fen)
+        if problem:
+            g.notes.append(f"第{r + 1}行「{_raw(g.cells[r][c])}」{problem}，已留空，请核对")
+            out[name] = None
+            continue
+        out[name] = amount
+        if rest:
+            g.notes.append(f"第{r + 1}行「{_raw(g.cells[r][c])}」金额后的文字「{rest}」未导入（项目表只记总额）")
     if subs:
         g.notes.append("资金分项未导入（项目表只记总额）：" + "；".join(subs))
     if "total" not in out:  # a cost breakdown (项目 | 金额 | 测算依据 …) whose 合计 row is the budget
