@@ -206,9 +206,14 @@ def _cmd_archive(args: argparse.Namespace) -> int:
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
-    from perfkit.io.templates import write_template
+    from perfkit.io.templates import write_form_templates, write_template
 
-    print(f"已写出空白模板 {write_template(Path(args.out))}")
+    if args.forms:
+        out = Path(args.out or "data/templates/绩效表_空白.xlsx")
+        print(f"已写出空白绩效表（项目支出绩效自评表、项目支出绩效目标表）{write_form_templates(out)}；"
+              "单位填好后放入收件文件夹，用 perfkit import-forms 读入")
+        return 0
+    print(f"已写出空白模板 {write_template(Path(args.out or 'data/templates/perfkit_模板.xlsx'))}")
     return 0
 
 
@@ -309,7 +314,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_archive)
 
     p = sub.add_parser("template", help="写出空白 Excel 填报模板")
-    p.add_argument("--out", default="data/templates/perfkit_模板.xlsx")
+    p.add_argument("--out", default=None, help="输出文件（默认 data/templates/perfkit_模板.xlsx；加 --forms 时为 "
+                                               "data/templates/绩效表_空白.xlsx）")
+    p.add_argument("--forms", action="store_true",
+                   help="写出单位填报用的空白绩效表（全国通用格式的项目支出绩效自评表、绩效目标表），import-forms 可原样读回")
     p.set_defaults(func=_cmd_template)
     return parser
 

@@ -171,6 +171,14 @@ class FormError(Exception):
     """A sheet or file is not a readable form; the message says why in the user's terms."""
 
 
+class BlankForm(FormError):
+    """A form nobody filled in (a blank template sheet, a 填表说明 sheet): skipped, and reported as such."""
+
+
+def _has_label(g: Grid, stop: int, name: str) -> bool:
+    return any(k in LABELS[name] for row in g.keys[:stop] for k in row)
+
+
 def _stable_id(prefix: str, *parts: str) -> str:
     return prefix + hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:10].upper()
 
@@ -704,6 +712,7 @@ def _budget_header(g: Grid, stop: int, fen: int) -> dict[str, object]:
                     g.notes.append(f"第{rr + 1}行「{_raw(g.cells[r][c])}」金额后的文字「{rest}」未导入")
             elif name == "exec_rate":
                 out[name] = _rate(v)
+                out["exec_rate_text"] = _plain(v)
             else:
                 number = _number(v)
                 if np.isnan(number):
@@ -857,6 +866,8 @@ def read_grid(g: Grid) -> list[dict[str, object]]:
     """One table of a form → one entry per project: {kind, project, unit, tables…}. Cells that could not be
     read, and cells the reader did not use, go to ``g.notes``."""
     hr = _header_row(g)
+    if hr is None and ("说明" in g.sheet or "说明" in _plain(g.get(0, 0))):
+        raise BlankForm("填表说明，不是绩效表")
     if hr is None:
         raise FormError("没有找到指标表（缺少「一级指标/二级指标」与「三级指标/指标名称」表头）")
     columns, others = _columns(g, hr)
@@ -879,6 +890,10 @@ def read_grid(g: Grid) -> list[dict[str, object]]:
     for b in blocks:
         head = b.head
         name = _raw(head.get("p_name")) or labels.get("project", ("", None))[0]
+        if not name and _has_label(g, hr, "project"):
+            if not any(_raw(r.get("indicator")) or _raw(r.get("target")) for r in b.rows):
+                raise BlankForm("空白表样（项目名称和指标都未填写）")
+            raise FormError("「项目名称」一格为空，请填写后再导入")
         if not name:
             name = _untitled_name(g, labels, whole)
         code, name = (_raw(head.get("p_code")), name) if _raw(head.get("p_code")) else \
@@ -989,10 +1004,12 @@ def _leftovers(g: Grid) -> list[str]:
         if not titled and r < 3 and len(left) == 1 and re.search(r"表|年度", left[0][1]):
             titled = True
             continue  # the title
-        if len(left) == 1 and re.fullmatch(r"[（(]?\s*\d{4}\s*年度\s*[)）]?|金额单位[:：]\s*万?元|单位[:：]\s*万?元",
+        if len(left) == 1 and re.fullmatch(r"[（(]?\s*(\d{4})?\s*年度\s*[)）]?|金额单位[:：]\s*万?元|单位[:：]\s*万?元",
                                            _plain(left[0][1])):
             continue
         texts = [t for _, t in left if t not in ("/", "—", "-", "——", "无")]
+        if all(_key(t) in LABEL_KEYS or _key(t).startswith("项目资金") for t in texts):
+            continue  # labels whose value cells are blank: nothing to import
         if not texts:
             continue
         shown = "｜".join(t if len(t) <= 80 else t[:80] + "…" for t in texts)
@@ -1062,6 +1079,7 @@ def tables_of(entry: dict, file: str, sheet: str) -> dict[str, pd.DataFrame]:
             computed = float(np.nansum(weight)) + (0 if np.isnan(exec_weight) else exec_weight)
             if abs(printed - computed) > 1e-9 and not np.isnan(weight).all():
                 g.notes.append(f"合计行只印了分值合计 {printed:g}（不是自评得分），与各项分值之和 {computed:g} 不符")
+        _check_rate(g, b, _money_fields(entry))
         out["self_summary"] = pd.DataFrame([{"project_id": code, "exec_weight": exec_weight,
                                              "unit_exec_score": b.get("exec_score", np.nan),
                                              "unit_total": total, "unit_grade": grade}])
@@ -1087,6 +1105,20 @@ def tables_of(entry: dict, file: str, sheet: str) -> dict[str, pd.DataFrame]:
         elif f["actual_text"].ne("").any():
             g.notes.append("目标表中填有实际完成值，未导入（绩效目标表只记目标）")
     return out
+
+
+def _check_rate(g: Grid, b: dict, money: dict) -> None:
+    """The printed 执行率 is not imported (scoring recomputes it from 全年执行数 ÷ 全年预算数); where it
+    disagrees with that quotient beyond its own rounding, the report says so."""
+    text = b.get("exec_rate_text") or ""
+    budget, spent = money.get("budget") or money.get("budget_initial"), money.get("spent")
+    m = re.fullmatch(r"(\d+(?:\.(\d+))?)%", text)
+    if not m or not budget or spent is None:
+        return
+    decimals = len(m.group(2) or "")
+    computed = Decimal(spent) / Decimal(budget) * 100
+    if abs(computed - Decimal(m.group(1))) > Decimal(5) / Decimal(10) ** (decimals + 1):
+        g.notes.append(f"表上执行率 {text} 与 全年执行数÷全年预算数 = {computed:.2f}% 不符，评分按后者重算")
 
 
 def _signature(entry: dict) -> str:
@@ -1260,7 +1292,8 @@ def import_forms(folder: str | Path, progress: Callable[[Iterable], Iterable] | 
         raise InputError(f"{folder}：不是文件夹（请给出存放绩效表的文件夹）")
     parts: dict[str, list[pd.DataFrame]] = {}
     report: list[list[str]] = []
-    seen_code: dict[str, tuple[str, str]] = {}  # 项目编码 → (where, signature)
+    seen_code: dict[str, tuple[str, str, str, set[str]]] = {}  # 项目编码 → (where, signature, kind, tables)
+    project_rows: dict[str, dict[str, object]] = {}
     for path in (progress or (lambda x: x))(_files(folder)):
         rel = str(path.relative_to(folder))
         try:
@@ -1275,6 +1308,9 @@ def import_forms(folder: str | Path, progress: Callable[[Iterable], Iterable] | 
                 continue
             try:
                 entries = read_grid(g)
+            except BlankForm as exc:
+                report.append([rel, sheet, "跳过", str(exc)])
+                continue
             except FormError as exc:
                 report.append([rel, sheet, "未导入", str(exc)])
                 continue
@@ -1285,8 +1321,24 @@ def import_forms(folder: str | Path, progress: Callable[[Iterable], Iterable] | 
                 code = str(rows["projects"]["project_id"].iloc[0])
                 sig = _signature(entry)
                 where = f"{rel}「{sheet}」"
+                if code in seen_code and seen_code[code][2] != entry["kind"] and not (
+                        set(rows) - {"projects", "units"}) & seen_code[code][3]:
+                    # the same project's 目标表 and 自评表 (as the blank forms pair them): one project, both tables
+                    first = seen_code[code][0]
+                    merged = project_rows[code]
+                    for k, v in rows["projects"].iloc[0].items():
+                        if merged.get(k) is None or (not isinstance(merged.get(k), str) and pd.isna(merged.get(k))):
+                            merged[k] = v
+                    seen_code[code][3].update(set(rows) - {"projects", "units"})
+                    for k, v in rows.items():
+                        if k != "projects":
+                            parts.setdefault(k, []).append(v)
+                    lines.append([rel, sheet, "已导入", f"{entry['kind']}表：项目「{entry['name']}」与 {first} 是同一项目"
+                                                      f"（编码 {code}），{len(entry['frame'])} 个指标 → "
+                                                      f"{'绩效自评' if entry['kind'] == '自评' else '绩效目标'}"])
+                    continue
                 if code in seen_code:
-                    first, first_sig = seen_code[code]
+                    first, first_sig = seen_code[code][:2]
                     if first_sig == sig:
                         lines.append([rel, sheet, "副本", f"项目「{entry['name']}」与 {first} 内容相同，视为同一张表的副本，"
                                                         "未重复导入"])
@@ -1294,9 +1346,11 @@ def import_forms(folder: str | Path, progress: Callable[[Iterable], Iterable] | 
                         lines.append([rel, sheet, "未导入", f"项目编码 {code} 已在 {first} 导入：两张表的指标不合并，"
                                                           "请核对项目编码后单独导入"])
                     continue
-                seen_code[code] = (where, sig)
+                seen_code[code] = (where, sig, entry["kind"], set(rows) - {"projects", "units"})
+                project_rows[code] = rows["projects"].iloc[0].to_dict()
                 for k, v in rows.items():
-                    parts.setdefault(k, []).append(v)
+                    if k != "projects":
+                        parts.setdefault(k, []).append(v)
                 kind = {"自评": "绩效自评", "目标": "绩效目标", "监控": "绩效目标、监控"}[entry["kind"]]
                 n = len(entry["frame"])
                 how = "（编码为表上所印）" if entry["code"] else f"（表上没有项目编码，生成编码 {code}）"
@@ -1306,6 +1360,8 @@ def import_forms(folder: str | Path, progress: Callable[[Iterable], Iterable] | 
             report.extend(lines)
             if any(line[2] == "已导入" for line in lines):
                 report.extend([rel, sheet, "注意", n] for n in notes)
+    if project_rows:
+        parts["projects"] = [pd.DataFrame(list(project_rows.values()))]
     tables = {k: pd.concat(v, ignore_index=True) for k, v in parts.items() if v}
     order = ["units", "projects", "targets", "exec_monitor", "ind_monitor", "self_eval", "self_summary"]
     tables = {k: tables[k] for k in order if k in tables}
