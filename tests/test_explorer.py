@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +15,6 @@ from openpyxl import load_workbook
 
 from perfkit.io.load import load
 from perfkit.reporting.explorer import (
-    ALL,
     PAGE_SIZE,
     Explorer,
     ExplorerUI,
@@ -44,14 +44,53 @@ def rows(html: str) -> int:
 
 def test_filters_narrow_the_table(ui) -> None:
     everything = rows(ui.projects.html.value)
-    ui.w["category"].value = "乡村振兴资金支出"
+    units = len(ui.w["unit"].options)
+    ui.w["category"].value = ("乡村振兴资金支出",)
     narrowed = rows(ui.projects.html.value)
     assert 0 < narrowed < everything and set(ui.view["category"]) == {"乡村振兴资金支出"}
-    ui.w["grade"].value = "优"
+    # the unit list follows the category: only units with such projects, and every one of them
+    assert set(ui.w["unit"].options) == set(ui.view["unit_name"].astype(str)) and len(ui.w["unit"].options) < units
+    ui.w["grade"].value = ("优",)
     assert set(ui.view["grade"]) <= {"优"} and rows(ui.projects.html.value) <= narrowed
-    ui.w["category"].value = ALL
-    ui.w["grade"].value = ALL
-    assert rows(ui.projects.html.value) == everything
+    ui.w["category"].value = ("乡村振兴资金支出", "部门项目支出")  # several values: either
+    both = set(ui.view["category"].astype(str))
+    assert both == {"乡村振兴资金支出", "部门项目支出"} and rows(ui.projects.html.value) > 0
+    ui.w["category"].value = ()
+    ui.w["grade"].value = ()
+    assert rows(ui.projects.html.value) == everything and len(ui.w["unit"].options) == units
+
+
+def test_warning_filter_and_reason_column(ui) -> None:
+    ui.w["warning"].value = "是"
+    assert ui.view["warning"].all() and len(ui.view) > 0
+    assert ui.view["warning_reason"].astype(str).str.len().gt(0).all()  # every warned row says why
+    assert "预警原因" in ui.projects.html.value
+    ui.w["threshold"].value = 10
+    restated = ui.view["warning_reason"].astype(str)
+    assert restated.str.contains("超过10个百分点").any() and not restated.str.contains("超过20个百分点").any()
+    ui.w["warning"].value = "否"
+    assert not ui.view["warning"].any() and ui.view["warning_reason"].astype(str).eq("").all()
+
+
+def test_pending_projects_are_labelled_and_filtered(ui) -> None:
+    pending = ui.view["status"].eq("待核实")
+    assert pending.any()
+    assert ui.view.loc[pending, "grade_label"].astype(str).str.contains("待核实").all()  # never a blank grade
+    assert "待核实" in ui.w["grade"].options
+    ui.w["grade"].value = ("待核实",)
+    assert ui.view["status"].eq("待核实").all() and len(ui.view) == int(pending.sum())
+    ui.tabs.selected_index = 1
+    assert "待核实项目数" in ui.units.html.value
+
+
+def test_search_narrows_every_table(ui) -> None:
+    pid = str(ui.view["project_id"].iloc[7])
+    ui.w["search"].value = pid
+    assert ui.view["project_id"].astype(str).tolist() == [pid] and rows(ui.projects.html.value) == 1
+    name = str(ui.view["unit_name"].iloc[0])
+    ui.w["search"].value = name
+    assert name in set(ui.view["unit_name"].astype(str)) and ui.view["_search"].str.contains(name.lower()).all()
+    ui.w["search"].value = ""
 
 
 def test_every_row_is_reachable_by_paging_and_sorting(ui) -> None:
@@ -61,11 +100,11 @@ def test_every_row_is_reachable_by_paging_and_sorting(ui) -> None:
     pages = int(re.search(r"第 1 / (\d+) 页", ui.projects.html.value).group(1))
     assert pages == -(-len(ui.view) // PAGE_SIZE) > 1
     for _ in range(pages):
-        seen += re.findall(r"<tr><td>([^<]+)</td>", ui.projects.html.value)
+        seen += re.findall(r"<tr[^>]*><td>([^<]+)</td>", ui.projects.html.value)
         ui.projects.next.click()
     assert ui.projects.next.disabled and sorted(seen) == sorted(ui.view["project_id"].astype(str))
     ui.projects.first_page()
-    first = re.findall(r"<tr><td>([^<]+)</td>", ui.projects.html.value)[0]
+    first = re.findall(r"<tr[^>]*><td>([^<]+)</td>", ui.projects.html.value)[0]
     assert first == str(ui.view.sort_values("budget", ascending=False)["project_id"].iloc[0])
     ui.tabs.selected_index = 1  # all units too, not only the first 30
     assert rows(ui.units.html.value) == ui.view["unit_name"].nunique() > PAGE_SIZE
@@ -79,6 +118,29 @@ def test_table_shows_money_percent_and_yes_no(ui) -> None:
     assert "True" not in page and "False" not in page and "e+" not in page
 
 
+def test_every_default_comes_from_the_rulebook_in_force(explorer, tmp_path) -> None:
+    """The threshold starts at the profile's own; a district's profile file outside the package can be
+    chosen (by its title) and brings its own threshold."""
+    from perfkit.rules.rulebook import PROFILES_DIR, load_rules
+
+    ui = ExplorerUI(explorer, month=5, export_dir=tmp_path)
+    assert ui.w["threshold"].value == load_rules("mof2020", 2022)["monitoring.warning_deviation"]
+    own = tmp_path / "本区口径.yaml"
+    own.write_text("profile: qu2024\ntitle: 本区 2024 口径（阈值 15）\nextends: mof2020\nparameters:\n"
+                   "  monitoring.warning_deviation:\n    description: 预警偏差阈值\n    unit: 百分点\n"
+                   "    source: 本局设定\n    values: {2020-01-01: 15}\n", encoding="utf-8")
+    assert not (PROFILES_DIR / own.name).exists()
+    mine = ExplorerUI(explorer, month=5, profile=str(own), export_dir=tmp_path)  # no TraitError
+    assert mine.w["profile"].value == str(own) and mine.w["threshold"].value == 15
+    assert ("本区 2024 口径", str(own)) in mine.w["profile"].options
+    assert ("财政部 2020 默认口径", "mof2020") in mine.w["profile"].options  # titles, not codes
+    mine.w["profile"].value = "mof2020"  # the threshold follows the profile while untouched
+    assert mine.w["threshold"].value == 20 and "本区 2024 口径" in mine.note.value
+    mine.w["threshold"].value = 12
+    mine.w["profile"].value = str(own)
+    assert mine.w["threshold"].value == 12  # a threshold the analyst chose stays
+
+
 def test_threshold_moves_the_warnings(ui) -> None:
     ui.w["threshold"].value = 10
     low = int(ui.view["warning"].sum())
@@ -86,6 +148,11 @@ def test_threshold_moves_the_warnings(ui) -> None:
     high = int(ui.view["warning"].sum())
     assert low >= high > 0
     assert isinstance(ui.w["threshold"].value, int) and "阈值 35 个百分点" in ui.chart.value
+    # and its effect on next year's budget proposal, beside the rulebook's own threshold
+    assert "预算安排建议" in ui.effect.value and "阈值 20 个百分点" in ui.effect.value
+    ui.w["threshold"].value = 5
+    low, high = ui.ex.proposal(ui.filters), ui.ex.proposal(replace(ui.filters, threshold=35))
+    assert low[2] >= high[2] and low[3] >= high[3]  # more warnings, more recovered
 
 
 def test_chart_has_no_zero_bars() -> None:
@@ -105,7 +172,8 @@ def test_month_and_profile_change_the_analysis(ui, explorer, demo) -> None:
     assert (sep[reported] >= may[reported] - 1e-12).all() and (sep > may).any()
     ui.w["profile"].value = "bands807060"
     assert ui.view["grade"].eq("优").sum() >= explorer.view(Filters(month=9))["grade"].eq("优").sum()
-    assert "规则口径由「mof2020」改为「bands807060」" in ui.note.value
+    assert "规则口径由「财政部 2020 默认口径」改为「等级 80/70/60 口径」" in ui.note.value
+    assert "mof2020" not in ui.note.value and "bands807060" not in ui.note.value
 
 
 def test_a_profile_change_without_effect_says_so(explorer) -> None:
@@ -117,14 +185,34 @@ def test_a_profile_change_without_effect_says_so(explorer) -> None:
 
 def test_drill_down_from_unit_to_indicator_explanations(ui) -> None:
     unit = ui.w["unit"].options[1]
-    ui.w["unit"].value = unit
+    ui.w["unit"].value = (unit,)
     assert set(ui.view["unit_name"]) == {unit}
     ui.tabs.selected_index = 2
     project_id = ui.project.options[0][1]
     ui.project.value = project_id
     assert "说明" in ui.detail.value and ("依据" in ui.detail.value or "无法" in ui.detail.value)
-    for word in ("复核总分", "等级", "执行率", project_id):
+    for word in ("复核总分", "等级", "执行率（全年）", "执行进度（截至5月）", project_id):
         assert word in ui.detail.value
+
+
+def test_drill_down_lists_warned_first_finds_and_opens_from_a_row(ui) -> None:
+    ui.tabs.selected_index = 2
+    listed = ui.listed()
+    warned = listed["warning"].to_numpy(bool)
+    assert warned.any() and not (warned[1:] & ~warned[:-1]).any()  # warned first, as the note says
+    shown = [v for _, v in ui.project.options]
+    assert shown[:int(warned.sum())] == listed["project_id"].astype(str).tolist()[:int(warned.sum())][:500]
+    last = listed["project_id"].astype(str).iloc[-1]  # beyond the 500 listed: found by 查找
+    ui.project_search.value = last
+    assert [v for _, v in ui.project.options] == [last] and last in ui.detail.value
+    ui.project_search.value = ""
+    ui.tabs.selected_index = 0
+    pid = listed["project_id"].astype(str).iloc[-2]
+    page = ui.projects.html.value
+    assert page.count("data-pid=") == min(len(ui.view), PAGE_SIZE) and "onclick" in page  # rows carry their code
+    ui.open_w.value = pid  # what a click on its row does
+    assert ui.tabs.selected_index == 2 and ui.project.value == pid and pid in ui.detail.value
+    assert ui.open_w.value == ""
 
 
 def test_selection_is_kept_while_in_view_and_cleared_when_nothing_is(ui) -> None:
@@ -132,10 +220,9 @@ def test_selection_is_kept_while_in_view_and_cleared_when_nothing_is(ui) -> None
     chosen = ui.project.options[3][1]
     ui.project.value = chosen
     category = str(ui.view.set_index("project_id").loc[chosen, "category"])
-    ui.w["category"].value = category
+    ui.w["category"].value = (category,)
     assert ui.project.value == chosen and chosen in ui.detail.value
-    ui.w["unit"].value = next(u for u in ui.w["unit"].options[1:]
-                              if u not in set(ui.view["unit_name"].astype(str)))
+    ui.w["search"].value = "没有这样的项目"
     assert ui.view.empty and ui.project.value is None and not ui.project.options
     assert chosen not in ui.detail.value and "没有可查看的项目" in ui.detail.value
 
@@ -151,23 +238,47 @@ def test_the_project_list_says_what_it_leaves_out(ui) -> None:
 
 
 def test_export_current_view(ui, tmp_path) -> None:
-    ui.w["monitor_class"].value = "转移支付项目"
+    ui.w["monitor_class"].value = ("转移支付项目",)
+    ui.w["warning"].value = "是"
+    ui.projects.sort.value = "budget"
+    ui.projects.ascending.value = False
     path = ui.export()
-    assert path.parent == tmp_path and re.fullmatch(r"当前视图_\d{8}_\d{6}\.xlsx", path.name)
+    assert path.parent == tmp_path and re.fullmatch(r"2022年度_当前视图_\d{8}_\d{6}(_内部资料_不得公开)?\.xlsx", path.name)
     book = load_workbook(path)
     ws = book["当前视图"]  # the shared layout (tests/test_workbook.py): title, heads, rows, 合计, note
     assert ws.max_row - 4 == len(ui.view) and ws.freeze_panes == "C3" and ws.print_title_rows == "$1:$2"
-    assert ws.cell(ws.max_row - 1, 1).value == "合计"
+    assert ws.cell(ws.max_row - 1, 1).value == "合计" and "2022年度" in ws.cell(1, 1).value
     head = [c.value for c in ws[2]]
-    progress, warned, budget = (head.index(h) + 1 for h in ("执行进度", "预警", "全年预算数（万元）"))
+    assert head[:len(ui.projects.columns)] == list(ui.projects.columns.values())  # every column on screen
+    progress, warned, budget, reason = (head.index(h) + 1 for h in ("执行进度（截至月份）", "预警",
+                                                                    "全年预算数（万元）", "预警原因"))
     assert ws.cell(3, progress).number_format == "0.0%" and ws.cell(3, budget).number_format == "#,##0.00"
-    assert {ws.cell(r, warned).value for r in range(3, ws.max_row - 1)} <= {"是", "否"}
+    assert {ws.cell(r, warned).value for r in range(3, ws.max_row - 1)} == {"是"}
+    assert all(ws.cell(r, reason).value for r in range(3, ws.max_row - 1))
+    amounts = [ws.cell(r, budget).value or 0 for r in range(3, ws.max_row - 1)]
+    assert amounts == sorted(amounts, reverse=True)  # the order on screen
     conditions = dict(row for row in book["筛选条件"].iter_rows(min_row=3, values_only=True))
-    assert conditions["监控分类"] == "转移支付项目" and conditions["截至月份"] == "5"
-    assert conditions["规则口径"] == "mof2020" and conditions["项目数"] == str(len(ui.view))
+    assert conditions["监控分类"] == "转移支付项目" and conditions["截至月份"] == "5" and conditions["年度"] == "2022年"
+    assert conditions["规则口径"] == "财政部 2020 默认口径" and conditions["项目数"] == str(len(ui.view))
+    assert conditions["排序"] == "全年预算数（万元）（降序）" and conditions["预警"] == "是"
     assert "已导出" in ui.status.value and path.name in ui.status.value and "download" in ui.status.value
-    ui.w["grade"].value = "优"
+    assert not ui.export_button.disabled and "导出当前视图" in ui.export_button.description
+    ui.w["grade"].value = ("优",)
     assert ui.status.value == ""  # the message does not outlive the view it describes
+
+
+def test_export_marks_classified_rows_internal(ui, tmp_path) -> None:
+    """A view with 涉密 projects: 内部资料 不得公开 in the file name, the title and every printed page, and
+    those rows say 涉密 (the explorer's file is internal, as the report's workbook)."""
+    assert ui.view["classified"].any()
+    path = ui.export()
+    assert "内部资料_不得公开" in path.name and "内部资料" in ui.status.value
+    ws = load_workbook(path)["当前视图"]
+    head = [c.value for c in ws[2]]
+    secret = head.index("涉密") + 1
+    marked = sum(ws.cell(r, secret).value == "是" for r in range(3, ws.max_row - 1))
+    assert marked == int(ui.view["classified"].sum()) and "内部资料 不得公开" in ws.cell(1, 1).value
+    assert "内部资料 不得公开" in ws.oddHeader.center.text
 
 
 def test_markup_in_data_is_escaped() -> None:
@@ -193,8 +304,8 @@ def test_the_explorer_carries_its_own_cjk_font(ui) -> None:
     shown += [ui.project_note.value, ui.detail.value, ui.chart.value]
     ui.export()
     shown.append(ui.status.value)
-    ui.w["unit"].value = ui.w["unit"].options[1]
-    ui.w["grade"].value = next(g for g in ui.w["grade"].options[1:] if g not in set(ui.view["grade"].astype(str)))
+    ui.w["unit"].value = (ui.w["unit"].options[1],)
+    ui.w["search"].value = "没有这样的项目"
     shown += [ui.detail.value, ui.projects.html.value]
     for widget in ui.w.values():
         shown.append(widget.description)
@@ -214,6 +325,28 @@ def test_saving_a_notebook_from_the_lab_drops_outputs() -> None:
     mine = {"type": "notebook", "content": {"cells": [{"cell_type": "code", "outputs": [1]}], "metadata": {}}}
     strip_outputs_hook(mine, path="my_analysis.ipynb")
     assert mine["content"]["cells"][0]["outputs"] == [1]  # an analyst's own notebook keeps its outputs
+
+
+@pytest.mark.parametrize("name", ["explore.ipynb", "archive_sql.ipynb", "annual_report.ipynb"])
+def test_saving_from_the_lab_leaves_git_clean(name: str) -> None:
+    """What JupyterLab adds on save (kernel and language details, cell execution times, scroll state)
+    is taken out again: the saved file equals the committed one, byte for byte through the filter."""
+    text = (NOTEBOOKS / name).read_text(encoding="utf-8")
+    nb = json.loads(text)
+    nb["metadata"]["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+    nb["metadata"]["language_info"] = {"codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py",
+                                       "mimetype": "text/x-python", "name": "python", "nbconvert_exporter": "python",
+                                       "pygments_lexer": "ipython3", "version": "3.11.2"}
+    for cell in nb["cells"]:
+        cell["metadata"]["execution"] = {"iopub.status.idle": "2026-12-07T10:00:00Z"}
+        cell["metadata"]["scrolled"] = True
+    model = {"type": "notebook", "content": nb}
+    strip_outputs_hook(model, path=f"notebooks/{name}")
+    run = [sys.executable, "-m", "perfkit.reporting.notebooks"]
+    saved = json.dumps(nb, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    assert saved == text
+    assert subprocess.run(run, input=saved, capture_output=True, text=True, check=True).stdout == text
+    assert any(c["metadata"].get("tags") == ["parameters"] for c in nb["cells"])  # papermill's tag kept
 
 
 @pytest.mark.parametrize("name", ["annual_report.ipynb", "budget_allocation.ipynb", "explore.ipynb"])
@@ -243,7 +376,8 @@ def test_explore_notebook_runs_under_papermill(tmp_path, demo_dir) -> None:
 
 def test_year_switch_and_comparison_from_the_archive(explorer, demo_dir, tmp_path) -> None:
     """With an archive: a 年度 drop-down (archived years re-analysed from their stored input) and last
-    year's total and grade beside each project."""
+    year's total and grade beside each project; a year switch keeps the filters; the first archived
+    year keeps the comparison's columns and says why they are blank."""
     from perfkit.api import analyze, archive_results
     from perfkit.io import archive as arc
 
@@ -256,9 +390,52 @@ def test_year_switch_and_comparison_from_the_archive(explorer, demo_dir, tmp_pat
     assert "上年复核总分" in ui.projects.html.value and "prev_total" in ui.view
     same = ui.view.dropna(subset=["total"])
     assert (same["prev_total"].astype(float) - same["total"].astype(float)).abs().max() < 1e-9
-    ui.w["category"].value = "乡村振兴资金支出"
+    ui.w["category"].value = ("乡村振兴资金支出",)
+    ui.w["warning"].value = "是"
     ui.year_w.value = 2021
-    assert ui.ex.year == 2021 and ui.w["category"].value == ALL and len(ui.view) == len(explorer.view(Filters()))
-    assert "已切换到 2021 年度" in ui.note.value or "年度档案中没有 2020 年度" in ui.note.value
+    assert ui.ex.year == 2021 and ui.w["category"].value == ("乡村振兴资金支出",) and ui.w["warning"].value == "是"
+    assert set(ui.view["category"].astype(str)) == {"乡村振兴资金支出"} and ui.view["warning"].all()
+    assert "已切换到 2021 年度" in ui.note.value and "筛选条件保留" in ui.note.value
+    # no 2020 in the archive: the columns stay (blank) and the note says why
+    assert "上年复核总分" in ui.projects.html.value and "年度档案中没有 2020 年度" in ui.note.value
+    assert ui.view["prev_total"].isna().all()
     ui.year_w.value = 2022
-    assert ui.ex is explorer
+    assert ui.ex is explorer and ui.view["prev_total"].notna().any()
+
+
+def test_comparison_follows_code_chains(explorer, tmp_path) -> None:
+    """Codes change every year: last year's results are found through 编码变更 — the archived year's
+    own sheet (X→Y) and this year's (Y→current), chained."""
+    from perfkit.api import analyze, archive_results
+    from perfkit.io import archive as arc
+    from perfkit.io.load import Dataset
+
+    ds = explorer.data
+    results = archive_results(analyze(ds, year=2022, month=5))
+    ids = results["projects"]["project_id"].astype(str)
+    results["projects"] = results["projects"].assign(project_id="X" + ids)
+    db = tmp_path / "perfkit.duckdb"
+    archived_map = pd.DataFrame({"old_id": "X" + ids, "new_id": "Y" + ids, "year": 2021})
+    arc.add_year(db, 2021, {"code_changes": archived_map}, results)
+    this_map = pd.DataFrame({"old_id": "Y" + ids, "new_id": ids, "year": 2022})
+    renamed = Explorer(Dataset("renamed", {**ds.tables, "code_changes": this_map}), 2022)
+    ui = ExplorerUI(renamed, month=5, export_dir=tmp_path, archive=db)
+    ui.compare_w.value = True
+    scored = ui.view.dropna(subset=["total"])
+    assert scored["prev_total"].notna().all() and (scored["prev_total"] - scored["total"]).abs().max() < 1e-9
+    assert ui.view["prev_grade"].notna().sum() == ui.view["grade"].notna().sum() > 0.8 * len(ui.view)
+    plain = Explorer(ds, 2022)
+    plain.compare_with(db, code_map=pd.DataFrame(columns=["old_id", "new_id", "year"]))
+    assert plain.view(Filters(month=5))["prev_total"].isna().all()  # without the chain nothing matches
+
+
+def test_the_shipped_notebooks_find_the_demo_archive_where_make_builds_it() -> None:
+    from perfkit.io import archive as arc
+
+    root = Path(__file__).parents[1]
+    assert arc.locate("data/demo/demo.xlsx") == Path("data/demo/perfkit.duckdb")
+    assert arc.locate("data/2023.xlsx") == Path("data/perfkit.duckdb")
+    for name in ("explore.ipynb", "archive_sql.ipynb"):
+        text = (NOTEBOOKS / name).read_text(encoding="utf-8")
+        assert "../data/perfkit.duckdb" not in text and "locate" in text or "archive = None" in text
+    assert "$(DEMO)/perfkit.duckdb" in (root / "Makefile").read_text()

@@ -81,3 +81,45 @@ def test_the_annual_report_compares_with_last_year_from_the_archive(demo_dir, tm
     alloc = B.build(ds, 2022, 5, archive=db)
     escalated = alloc.analysis.proposal["action"].astype(str).str.startswith("连续")
     assert int(escalated.sum()) == y["escalated"]
+
+
+def _notebook_cell(name: str, marker: str) -> str:
+    import json
+    from pathlib import Path
+
+    nb = json.loads((Path(__file__).parents[1] / "notebooks" / name).read_text(encoding="utf-8"))
+    return next("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code" and marker in "".join(c["source"]))
+
+
+def test_archive_sql_two_years_unsatisfactory_follows_code_chains(year_2022, tmp_path) -> None:
+    """archive_sql.ipynb's query, run as shipped: a project renumbered twice (X→Y in the archived year's
+    编码变更, Y→current in this year's) is one project, so the two unsatisfactory years are found — exactly
+    the projects unsatisfactory in both years, no other."""
+    from perfkit.api import archive_results
+    from perfkit.rules.rulebook import load_rules
+
+    a, _ = year_2022
+    results = archive_results(a)
+    ids = results["projects"]["project_id"].astype(str)
+    db = tmp_path / "perfkit.duckdb"
+    arc.add_year(db, 2021, {"code_changes": pd.DataFrame({"old_id": "X" + ids, "new_id": "Y" + ids, "year": 2021})},
+                 {"projects": results["projects"].assign(project_id="X" + ids)})
+    arc.add_year(db, 2022, {}, {"projects": results["projects"]})
+    code_map = pd.DataFrame({"old_id": "Y" + ids, "new_id": ids, "year": 2022})
+    rules = load_rules()
+    bad = set(ids[results["projects"]["grade"].isin(rules["application.unsatisfactory_grades"]).to_numpy()])
+    assert bad
+    query = _notebook_cell("archive_sql.ipynb", "list_contains")
+    for links, expected in ((code_map, bad), (None, set())):
+        space = {"con": H.sql(db, links), "load_rules": load_rules}
+        exec(query.replace("con.execute(", "found = con.execute(", 1), space)
+        found = space["found"]
+        assert set(found.iloc[:, 0].astype(str)) == expected  # without the chain: nothing (the bug)
+        assert (found["连续年数"] == 2).all()
+
+
+def test_archive_sql_says_in_chinese_when_there_is_no_archive(tmp_path) -> None:
+    with pytest.raises(H.ArchiveMissing) as err:
+        H.sql(tmp_path / "perfkit.duckdb")
+    assert "年度档案" in str(err.value) and "perfkit archive add" in str(err.value)
+    assert err.value._render_traceback_() == [str(err.value)]  # a notebook shows the sentence, no traceback

@@ -4,6 +4,11 @@ The report compares only where the seed has a figure: warned projects and their 
 as-of month, the grade distribution, projects whose unit's own score fell below the report thresholds,
 units' ranking moves, and findings that recur on the same project. Last year's side is read from the
 archive with SQL (so an analyst can re-run the same query); this year's side comes from the analysis.
+
+Project codes change from year to year (编码变更): every place that puts last year's project beside this
+year's (the explorer's 与上年对比, recurring findings, the SQL notebook's multi-year queries) follows the
+chains of :func:`code_links` — the data's own 编码变更 sheet and every archived year's — up to the year
+looked at, so a project renumbered twice is still one project.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from perfkit.io import archive as arc
+from perfkit.io.base import InputError
 
 
 @dataclass
@@ -25,6 +31,73 @@ class YearFigures:
     warned_fen: int | None
     grades: dict[str, int]
     below: dict[int, tuple[int, int]]  # threshold → (projects, budget in 分), by the unit's own score
+
+
+def code_links(archive: str | Path | None, year: int, code_map: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every code change in force by ``year`` (old_id → new_id): the data's own 编码变更 (``code_map``)
+    and each archived year's, a change dated after ``year`` left out (comparing 2021 with 2020 must not
+    carry 2020's codes on to 2022's). The data's own sheet wins where both name the same old code."""
+    frames = []
+    if code_map is not None and len(code_map):
+        frames.append(code_map)
+    stored = arc.read(archive, "input_code_changes") if archive and Path(archive).exists() else None
+    if stored is not None and len(stored):
+        stored = stored.drop(columns="year")
+        frames.append(stored.rename(columns={"row_year": "year"}) if "row_year" in stored else stored)
+    if not frames:
+        return pd.DataFrame({"old_id": pd.Series(dtype=str), "new_id": pd.Series(dtype=str)})
+    links = pd.concat([f.reindex(columns=["old_id", "new_id", "year"]) for f in frames], ignore_index=True)
+    when = pd.to_numeric(links["year"], errors="coerce")
+    links = links.loc[when.isna() | (when <= int(year)), ["old_id", "new_id"]].dropna().astype(str)
+    return links.drop_duplicates("old_id").reset_index(drop=True)
+
+
+def carried(codes: pd.Series, links: pd.DataFrame) -> pd.Series:
+    """Earlier years' codes as ``year``'s codes (chains A→B→C followed; a code never changed is kept)."""
+    return arc.carry_codes(codes, links) if len(links) else codes.astype(str)
+
+
+def last_year_projects(archive: str | Path | None, year: int, code_map: pd.DataFrame | None = None,
+                       columns: tuple[str, ...] = ("total", "grade")) -> pd.DataFrame | None:
+    """Last year's archived project results indexed by *this* year's project codes (编码变更 followed),
+    or None when the archive has no last year."""
+    if not archive or not Path(archive).exists():
+        return None
+    prev = arc.read(archive, "result_projects", only=[int(year) - 1])
+    if prev is None or prev.empty:
+        return None
+    ids = carried(prev["project_id"], code_links(archive, year, code_map))
+    return prev.assign(project_id=ids).drop_duplicates("project_id").set_index("project_id")[list(columns)]
+
+
+class ArchiveMissing(InputError):
+    """No archive where one was looked for; in a notebook only its Chinese sentence is shown."""
+
+    def _render_traceback_(self) -> list[str]:  # IPython shows these lines instead of a traceback
+        return [str(self)]
+
+
+def sql(archive: str | Path, code_map: pd.DataFrame | None = None):
+    """A read-only DuckDB connection on the archive for an analyst's own SQL, with ``code_links``
+    (old_id → new_id, every known code change followed to the latest code): join it to read a project's
+    years under one code — ``coalesce(l.new_id, p.project_id)`` (archive_sql.ipynb does).
+
+    Errors are Chinese (:class:`perfkit.io.base.InputError`): a missing file names the path and the
+    command that builds it."""
+    if not Path(archive).exists():
+        raise ArchiveMissing(f"年度档案 {archive} 不存在：先用 perfkit archive add 存入年度（演示数据的档案由 make demo "
+                             "生成在 data/demo/perfkit.duckdb）")
+    known = arc.years(archive)["year"].astype(int).tolist()
+    latest = max(known, default=0)
+    if code_map is not None and "year" in code_map and len(code_map):
+        latest = max(latest, int(pd.to_numeric(code_map["year"], errors="coerce").max()))
+    links = code_links(archive, latest, code_map)
+    links = links.assign(new_id=carried(links["old_id"], links))
+    import duckdb
+
+    con = duckdb.connect(str(archive), read_only=True)
+    con.register("code_links", links)
+    return con
 
 
 def previous_year(archive: str | Path, year: int, month: int | None, thresholds: list[int]) -> YearFigures | None:
@@ -84,12 +157,12 @@ def ranking_moves(archive: str | Path, year: int, ranking: pd.DataFrame | None) 
 
 def recurring_findings(archive: str | Path, year: int, findings: pd.DataFrame, code_map: pd.DataFrame | None = None
                        ) -> pd.DataFrame:
-    """Findings of the same type on the same project (codes carried through 编码变更) last year and this."""
+    """Findings of the same type on the same project (codes carried through 编码变更: the data's own
+    ``code_map`` and the archived years', see :func:`code_links`) last year and this."""
     prev = arc.read(archive, "result_findings", only=[int(year) - 1])
     if prev is None or prev.empty or findings.empty:
         return pd.DataFrame(columns=["project_id", "finding"])
     before = prev[["project_id", "finding"]].astype(str)
-    if code_map is not None and len(code_map):
-        before = before.assign(project_id=arc.carry_codes(before["project_id"], code_map))
+    before = before.assign(project_id=carried(before["project_id"], code_links(archive, year, code_map)))
     now = findings[["project_id", "finding"]].astype(str).drop_duplicates()
     return now.merge(before.drop_duplicates(), on=["project_id", "finding"], how="inner")

@@ -42,6 +42,26 @@ MIGRATIONS: dict[int, list[str]] = {
 }
 
 
+ARCHIVE_NAME = DEFAULT_ARCHIVE.name
+
+
+def locate(data: str | Path | None = None) -> Path:
+    """Where the archive of ``data`` is: the one place that decides it (notebooks, explorer, commands).
+
+    The archive sits beside the data — ``perfkit.duckdb`` in the folder of the workbook (a CSV folder's
+    parent): ``data/demo/demo.xlsx`` → ``data/demo/perfkit.duckdb`` (what ``make demo`` builds),
+    ``data/2023.xlsx`` → ``data/perfkit.duckdb``. An existing file further up (a year's workbook kept in
+    ``data/demo/2021/``) is found too. Without data: ``data/perfkit.duckdb``."""
+    if data is None:
+        return DEFAULT_ARCHIVE
+    path = Path(data)
+    start = path.parent  # a workbook's folder, or a CSV folder's parent
+    for folder in (start, *start.parents)[:3]:
+        if (folder / ARCHIVE_NAME).exists():
+            return folder / ARCHIVE_NAME
+    return start / ARCHIVE_NAME
+
+
 def _duckdb():
     try:
         import duckdb

@@ -17,50 +17,81 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from perfkit.analyses import monitoring
-from perfkit.analyses.application import warned_at
-from perfkit.analyses.evaluation import Scores, explain_indicators, score_projects
+from perfkit.analyses import history, monitoring
+from perfkit.analyses.application import budget_proposal, warned_at
+from perfkit.analyses.evaluation import PENDING, Scores, explain_indicators, grade_label, score_projects
 from perfkit.io.load import Dataset, load
 from perfkit.io.values import format_wan, plain_text
 from perfkit.io.write import atomic_path, excel_writer
 from perfkit.reporting.workbook import write_table
 from perfkit.rules.formulas import LIGHTS
-from perfkit.rules.rulebook import Rulebook, available_profiles, load_rules
+from perfkit.rules.rulebook import DEFAULT_PROFILE, Rulebook, available_profiles, load_rules
 
 ALL = "（全部）"
+YES, NO = "是", "否"
+INTERNAL_MARK = "内部资料 不得公开"  # as the report's workbook marks a file that lists 涉密 projects
 COMPARE_COLUMNS = {"prev_total": "上年复核总分", "prev_grade": "上年等级"}
 VIEW_COLUMNS = {"project_id": "项目编码", "project_name": "项目名称", "unit_name": "单位", "department": "主管部门",
                 "category": "支出类别", "monitor_class": "监控分类", "budget": "全年预算数（万元）",
-                "total": "复核总分", "grade": "等级", "exec_progress": "执行进度", "light": "监控灯", "warning": "预警"}
+                "total": "复核总分", "grade_label": "等级", "exec_progress": "执行进度（截至月份）",
+                "light": "监控灯", "warning": "预警", "warning_reason": "预警原因"}
 UNIT_COLUMNS = {"unit_name": "单位", "projects": "项目数", "budget": "全年预算数（万元）", "mean_total": "平均复核分",
-                "warned": "预警项目数", "red": "红灯项目数"}
+                "warned": "预警项目数", "red": "红灯项目数", "pending": "待核实项目数"}
 INDICATOR_COLUMNS = {"indicator": "三级指标", "target_text": "指标值", "actual_text": "实际完成值", "weight": "分值",
                      "score": "复核得分", "unit_score": "自评得分", "explanation": "说明"}
+# the multi-value filters: Filters field → column of the view
+FILTER_COLUMNS = {"unit": "unit_name", "department": "department", "category": "category",
+                  "monitor_class": "monitor_class", "grade": "grade_filter", "light": "light"}
 FILTER_LABELS = {"unit": "单位", "department": "主管部门", "category": "支出类别", "monitor_class": "监控分类",
-                 "grade": "等级", "light": "监控灯", "month": "截至月份", "threshold": "预警阈值（百分点）",
-                 "profile": "规则口径"}
+                 "grade": "等级", "light": "监控灯", "warning": "预警", "search": "搜索", "month": "截至月份",
+                 "threshold": "预警阈值（百分点）", "profile": "规则口径"}
+SEARCHED = ("project_id", "project_name", "unit_name")  # what the 搜索 box looks in
 PAGE_SIZE = 50          # rows per table page: one page of HTML per update, whatever the district's size
 PROJECT_LIST_LIMIT = 500  # entries in the 项目 drop-down; the note under it says when more are in view
+THRESHOLD_RANGE = (0, 100)  # the deviation is between two percentages: 0–100 percentage points, not a policy
+
+
+def _values(value: object) -> tuple[str, ...]:
+    """A filter's chosen values as a tuple (empty = all); one value or （全部） also accepted."""
+    if value is None or (isinstance(value, str) and value in (ALL, "")):
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value if v != ALL)
+
 
 @dataclass(frozen=True)
 class Filters:
-    unit: str = ALL
-    department: str = ALL
-    category: str = ALL
-    monitor_class: str = ALL
-    grade: str = ALL
-    light: str = ALL
-    month: int = 5
-    threshold: int = 20
-    profile: str = "mof2020"
+    """What the analyst chose. Multi-value filters hold the chosen values (empty: all); ``month`` None
+    is the data's latest month and ``threshold`` None the rulebook's ``monitoring.warning_deviation``
+    of ``profile`` — defaults come from the data and the rulebook in force, never from here."""
+
+    unit: tuple[str, ...] = ()
+    department: tuple[str, ...] = ()
+    category: tuple[str, ...] = ()
+    monitor_class: tuple[str, ...] = ()
+    grade: tuple[str, ...] = ()
+    light: tuple[str, ...] = ()
+    warning: str = ALL
+    search: str = ""
+    month: int | None = None
+    threshold: float | None = None
+    profile: str = DEFAULT_PROFILE
+
+
+def profile_title(rules: Rulebook) -> str:
+    """A profile's Chinese title as the analyst reads it (the part before its parenthesised detail)."""
+    title = str(rules.title or rules.profile)
+    return re.split(r"[（(]", title, maxsplit=1)[0].strip() or title
 
 
 @dataclass
@@ -72,12 +103,15 @@ class Explorer:
     _scores: dict[str, Scores] = field(default_factory=dict)
     _monitors: dict[tuple[str, int], pd.DataFrame] = field(default_factory=dict)
     _monitorings: dict[tuple[str, int], monitoring.Monitoring] = field(default_factory=dict)
-    _warned: dict[tuple[str, int, int], pd.Series] = field(default_factory=dict)
+    _warned: dict[tuple[str, int, float], tuple[pd.Series, pd.Series]] = field(default_factory=dict)
+    _proposals: dict[tuple[str, int, float], tuple[int, int, int, int]] = field(default_factory=dict)
     _rules: dict[str, Rulebook] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     warm_done: int = 0
     warm_total: int = 0
+    profiles: list[str] = field(default_factory=available_profiles)  # what the 规则口径 list offers
     previous: pd.DataFrame | None = None  # last year's total and grade per project (from the archive), to compare
+    comparing: bool = False  # 与上年对比 ticked (previous may still be None: no last year archived)
 
     @classmethod
     def open(cls, data: str | Path | Dataset, year: int | None = None) -> Explorer:
@@ -90,10 +124,32 @@ class Explorer:
         return sorted(int(m) for m in self.data.table("exec_monitor")["month"].dropna().unique())
 
     def rules(self, profile: str) -> Rulebook:
-        """The rulebook of ``profile`` for the year, read once (parsing the YAML costs ~0.1 s)."""
+        """The rulebook of ``profile`` (a name or a .yaml file) for the year, read once (~0.1 s)."""
         if profile not in self._rules:
             self._rules[profile] = load_rules(profile, self.year)
         return self._rules[profile]
+
+    def add_profile(self, ref: str | Path) -> str:
+        """Offer a profile file kept outside the package (a district's own); returns its reference."""
+        ref = str(ref)
+        self.rules(ref)  # a broken file fails here, with its Chinese message, not in a widget
+        if ref not in self.profiles:
+            self.profiles.append(ref)
+        return ref
+
+    def title(self, profile: str) -> str:
+        return profile_title(self.rules(profile))
+
+    def default_threshold(self, profile: str) -> float:
+        return float(self.rules(profile)["monitoring.warning_deviation"])
+
+    def complete(self, f: Filters) -> Filters:
+        """``f`` with the data's latest month and the rulebook's threshold where it leaves them open."""
+        if f.month is None:
+            f = replace(f, month=max(self.months() or [12]))
+        if f.threshold is None:
+            f = replace(f, threshold=self.default_threshold(f.profile))
+        return f
 
     def scores(self, profile: str) -> Scores:
         with self._lock:
@@ -109,14 +165,26 @@ class Explorer:
         key = (profile, month)
         if key not in self._monitors:
             rules = self.rules(profile)
-            scores = self.scores(profile).projects[["project_id", "total", "grade", "completion"]]
+            per = self.scores(profile).projects
+            cols = ["project_id", "total", "grade", "completion", "exec_rate", "status", "provisional_grade"]
+            scores = per[[c for c in cols if c in per]].drop_duplicates("project_id")
             mon = monitoring.monitor(self.data, rules, month)
             frame = mon.projects.merge(scores, on="project_id", how="left")
+            if "status" not in frame:
+                frame["status"] = None
+            if "provisional_grade" not in frame:
+                frame["provisional_grade"] = None
+            pending = frame["status"].eq(PENDING).to_numpy(dtype=bool, na_value=False)
+            # 待核实 projects have no recomputed grade: labelled, and a value of the 等级 filter of their own
+            frame["grade_label"] = grade_label(frame.assign(status=frame["status"].where(pending, None))).astype(object)
+            frame["grade_filter"] = frame["grade"].astype(object).where(~pending, PENDING)
             units = self.data.get("units")
             if units is not None:
                 frame = frame.merge(units[["unit_id", "unit_name", "department"]], on="unit_id", how="left")
             else:
                 frame["unit_name"], frame["department"] = frame["unit_id"], ""
+            # the search box looks in code, name and unit at once: one lower-cased text per project
+            frame["_search"] = plain_text(frame[list(SEARCHED)]).astype(str).agg(" ".join, axis=1).str.lower()
             with self._lock:
                 self._monitorings[key] = mon  # not in frame.attrs: pandas deep-copies attrs on every operation
                 self._monitors[key] = frame
@@ -128,7 +196,7 @@ class Explorer:
         ``first`` (the profile and month on screen) goes first, then its profile's other months, so the
         switches an analyst makes first are the ones ready first. ``warm_done``/``warm_total`` report progress.
         """
-        order = [(p, m) for p in profiles or available_profiles() for m in self.months()]
+        order = [(p, m) for p in profiles or self.profiles for m in self.months()]
         if first is not None:
             order.sort(key=lambda pm: (pm != first, pm[0] != first[0], abs(pm[1] - first[1])))
         self.warm_total, self.warm_done = len(order), 0
@@ -141,71 +209,116 @@ class Explorer:
         thread.start()
         return thread
 
-    def warned(self, f: Filters) -> pd.Series:
-        """The seed's warning rule at the chosen threshold, cached per (profile, month, threshold)."""
-        key = (f.profile, f.month, int(f.threshold))
+    def _warning(self, f: Filters) -> tuple[pd.Series, pd.Series]:
+        """The seed's warning rule at the chosen threshold and its reason, cached per (profile, month,
+        threshold): the deviation part of the reason is restated at that threshold."""
+        f = self.complete(f)
+        key = (f.profile, int(f.month), float(f.threshold))
         if key not in self._warned:
             frame = self.base(f.profile, f.month)
             mon = self._monitorings[(f.profile, f.month)]
-            self._warned[key] = warned_at(replace(mon, projects=frame), f.threshold,
-                                          self.rules(f.profile)).astype(bool)
+            flag = warned_at(replace(mon, projects=frame), f.threshold, self.rules(f.profile)).astype(bool)
+            reason = frame["warning_reason"].astype("string").fillna("")
+            reason = reason.str.replace(r"；?执行进度与目标总体完成率偏差[^；]*", "", regex=True).str.lstrip("；")
+            dev = frame["deviation_pp"].astype(float)
+            over = (dev > float(f.threshold)).to_numpy()
+            said = ("执行进度与目标总体完成率偏差" + dev.round(1).astype("string")
+                    + f"个百分点（超过{float(f.threshold):g}个百分点）")
+            reason = reason.mask(over, (reason + "；").where(reason.ne(""), "") + said)
+            self._warned[key] = (flag, reason.where(flag.to_numpy(), "").astype(object))
         return self._warned[key]
 
+    def warned(self, f: Filters) -> pd.Series:
+        """The seed's warning rule at the chosen threshold, cached per (profile, month, threshold)."""
+        return self._warning(f)[0]
+
+    def masks(self, f: Filters, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        """One boolean mask per filter in use (the multi-value ones, 预警 and 搜索)."""
+        out = {}
+        for name, column in FILTER_COLUMNS.items():
+            chosen = _values(getattr(f, name))
+            if chosen:
+                out[name] = frame[column].astype(object).isin(chosen).to_numpy(dtype=bool)
+        if f.warning in (YES, NO):
+            out["warning"] = self.warned(f).to_numpy(bool) == (f.warning == YES)
+        if f.search.strip():
+            words = f.search.strip().lower().split()
+            hit = np.ones(len(frame), dtype=bool)
+            for w in words:
+                hit &= frame["_search"].str.contains(w, regex=False).to_numpy(bool)
+            out["search"] = hit
+        return out
+
     def view(self, f: Filters) -> pd.DataFrame:
-        """The projects that pass the filters, with the warning re-applied at the chosen threshold."""
+        """The projects that pass the filters, with the warning and its reason at the chosen threshold."""
+        f = self.complete(f)
         frame = self.base(f.profile, f.month)
         mask = np.ones(len(frame), dtype=bool)
-        for column, value in (("unit_name", f.unit), ("department", f.department), ("category", f.category),
-                              ("monitor_class", f.monitor_class), ("grade", f.grade), ("light", f.light)):
-            if value != ALL:
-                mask &= frame[column].eq(value).to_numpy(dtype=bool, na_value=False)
-        out = frame.loc[mask].assign(warning=self.warned(f)[mask])
+        for m in self.masks(f, frame).values():
+            mask &= m
+        flag, reason = self._warning(f)
+        out = frame.loc[mask].assign(warning=flag[mask], warning_reason=reason[mask])
         if self.previous is not None:
             ids = out["project_id"].astype(str)
             out = out.assign(prev_total=ids.map(self.previous["total"]), prev_grade=ids.map(self.previous["grade"]))
+        elif self.comparing:  # compared, but the archive has no last year: the columns stay, blank
+            out = out.assign(prev_total=np.nan, prev_grade=None)
         return out
 
-    def compare_with(self, archive: str | Path | None) -> bool:
-        """Show last year's recomputed total and grade beside each project (None: stop comparing);
-        returns whether the archive has last year."""
-        from perfkit.io import archive as arc
-
-        prev = arc.read(archive, "result_projects", only=[self.year - 1]) if archive else None
-        if prev is None or prev.empty:
-            self.previous = None
-            return False
-        self.previous = prev.assign(project_id=prev["project_id"].astype(str)).drop_duplicates("project_id") \
-            .set_index("project_id")[["total", "grade"]]
-        return True
+    def compare_with(self, archive: str | Path | None, code_map: pd.DataFrame | None = None) -> bool:
+        """Show last year's recomputed total and grade beside each project (None: stop comparing), project
+        codes followed through 编码变更 (the data's own and the archive's); returns whether the archive
+        has last year."""
+        if code_map is None:
+            code_map = self.data.get("code_changes")
+        self.previous = history.last_year_projects(archive, self.year, code_map) if archive else None
+        self.comparing = archive is not None
+        return self.previous is not None
 
     def options(self, f: Filters) -> dict[str, list[str]]:
+        """Each multi-value filter's choices under the *other* filters (a unit list that follows the
+        category), in the rulebook's order for grades and lights; chosen values always stay listed."""
+        f = self.complete(f)
         frame = self.base(f.profile, f.month)
-        opts = {c: [ALL, *sorted(frame[c].dropna().astype(str).unique())]
-                for c in ("unit_name", "department", "category", "monitor_class")}
+        masks = self.masks(f, frame)
         rules = self.rules(f.profile)
-        grades = rules["evaluation.grade_bands"]
-        opts["grade"] = [ALL, *grades, *sorted(set(frame["grade"].dropna().astype(str)) - set(grades))]
-        lights = [*LIGHTS, rules["monitoring.unreported"]["light"]]  # 未报送 is a light of its own (rulebook)
-        opts["light"] = [ALL, *lights, *sorted(set(frame["light"].dropna().astype(str)) - set(lights))]
+        order = {"grade": [*rules["evaluation.grade_bands"], PENDING],
+                 "light": [*LIGHTS, rules["monitoring.unreported"]["light"]]}  # 未报送: a light of its own
+        opts = {}
+        for name, column in FILTER_COLUMNS.items():
+            mask = np.ones(len(frame), dtype=bool)
+            for other, m in masks.items():
+                if other != name:
+                    mask &= m
+            present = set(frame[column].loc[mask].dropna().astype(str).unique()) | set(_values(getattr(f, name)))
+            first = [v for v in order.get(name, []) if v in present]
+            opts[name] = first + sorted(present - set(first))
         return opts
 
     def unit_summary(self, view: pd.DataFrame) -> pd.DataFrame:
-        """Per unit: projects, budget (分), mean recomputed score, warned and red-light projects."""
+        """Per unit: projects, budget (分), mean recomputed score, warned, red-light and 待核实 projects."""
         g = view.groupby("unit_name", observed=True)
+        by = view["unit_name"]
         return pd.DataFrame({
             "projects": g.size(), "budget": g["budget"].sum(), "mean_total": g["total"].mean().round(2),
-            "warned": g["warning"].sum(), "red": view["light"].eq("红").groupby(view["unit_name"], observed=True).sum(),
+            "warned": g["warning"].sum(), "red": view["light"].eq("红").groupby(by, observed=True).sum(),
+            "pending": view["status"].eq(PENDING).groupby(by, observed=True).sum(),
         }).sort_values("warned", ascending=False, kind="stable").reset_index()
 
     def project_header(self, project_id: str, f: Filters) -> dict[str, str]:
-        """What the drill-down shows above a project's indicators: name, total, grade, execution rate."""
-        row = self.base(f.profile, f.month).set_index("project_id").loc[project_id]
-        scores = self.scores(f.profile).projects.set_index("project_id")
-        rate = scores.loc[project_id, "exec_rate"] if "exec_rate" in scores else np.nan
+        """What the drill-down shows above a project's indicators: name, total, grade, the year-end
+        execution rate (执行率, 全年) apart from the in-year progress (执行进度, 截至月份), warning."""
+        f = self.complete(f)
+        frame = self.base(f.profile, f.month)
+        row = frame.set_index("project_id").loc[project_id]
+        flag, reason = self._warning(f)
+        at = int(np.flatnonzero(frame["project_id"].astype(str).to_numpy() == str(project_id))[0])
         out = {"项目": f"{project_id} {row['project_name']}", "复核总分": _number(row["total"]),
-               "等级": _text(row["grade"]), "执行率": _percent(rate)}
-        if "status" in scores:
-            out["复算状态"] = _text(scores.loc[project_id, "status"])
+               "等级": _text(row["grade_label"]), "执行率（全年）": _percent(row.get("exec_rate")),
+               f"执行进度（截至{f.month}月）": _percent(row["exec_progress"]),
+               "预警": (YES + "：" + _text(reason.iloc[at])) if bool(flag.iloc[at]) else NO}
+        if _text(row.get("status")):
+            out["复算状态"] = _text(row.get("status"))
         return out
 
     def indicators(self, project_id: str, profile: str) -> pd.DataFrame:
@@ -217,37 +330,101 @@ class Explorer:
 
     def profile_effect(self, f: Filters, before: str) -> str:
         """A sentence on what switching the rule profile from ``before`` changed in the current view."""
+        f = self.complete(f)
+        if before == f.profile:
+            return ""
         now, then = self.view(f), self.view(replace(f, profile=before))
-        if before == f.profile or now.empty:
+        if now.empty:
             return ""
         then = then.set_index("project_id").reindex(now["project_id"])
         now = now.set_index("project_id")
         total = ~np.isclose(now["total"].astype(float), then["total"].astype(float), equal_nan=True)
-        grade = now["grade"].astype(str).to_numpy() != then["grade"].astype(str).to_numpy()
+        grade = now["grade_label"].astype(str).to_numpy() != then["grade_label"].astype(str).to_numpy()
         warn = now["warning"].to_numpy(bool) != then["warning"].to_numpy(bool)
+        said = f"规则口径由「{self.title(before)}」改为「{self.title(f.profile)}」："
         if not (total.any() or grade.any() or warn.any()):
-            return (f"规则口径由「{before}」改为「{f.profile}」：当前筛选下的 {len(now)} 个项目，"
-                    "复核总分、等级和预警均无变化。")
-        return (f"规则口径由「{before}」改为「{f.profile}」：{int(total.sum())} 个项目复核总分变化，"
-                f"{int(grade.sum())} 个等级变化，{int(warn.sum())} 个预警状态变化。")
+            return said + f"当前筛选下的 {len(now)} 个项目，复核总分、等级和预警均无变化。"
+        return said + (f"{int(total.sum())} 个项目复核总分变化，{int(grade.sum())} 个等级变化，"
+                       f"{int(warn.sum())} 个预警状态变化。")
 
-    def export(self, view: pd.DataFrame, path: str | Path, f: Filters | None = None) -> Path:
-        """The current view as .xlsx for the analyst to keep working in Excel/WPS: 万元 and % as number
-        formats, 预警 as 是/否, text inert, and a second sheet recording the filters that made the view."""
-        out = plain_text(view[list(VIEW_COLUMNS)]).rename(columns=VIEW_COLUMNS)
-        out["预警"] = np.where(view["warning"].to_numpy(bool), "是", "否")
-        f = f or Filters()
+    def proposal(self, f: Filters) -> tuple[int, int, int, int]:
+        """The budget proposal of the whole year under (profile, month, threshold): (projects cut or
+        cancelled, amount cut in 分, projects whose unspent funds are recovered, amount recovered in 分)."""
+        f = self.complete(f)
+        key = (f.profile, int(f.month), float(f.threshold))
+        if key not in self._proposals:
+            self.base(f.profile, f.month)
+            mon = self._monitorings[(f.profile, f.month)]
+            mon = replace(mon, projects=mon.projects.assign(warning=self.warned(f).to_numpy()))
+            p = budget_proposal(self.data, self.scores(f.profile).projects, mon, self.rules(f.profile))
+            cut = (p["budget"].astype("Int64").fillna(0) - p["proposal"].astype("Int64").fillna(0)).clip(lower=0)
+            self._proposals[key] = (int((cut > 0).sum()), int(cut.sum()), int(p["recover"].sum()),
+                                    int(p["recovered"].astype("Int64").fillna(0).sum()))
+        return self._proposals[key]
+
+    def proposal_effect(self, f: Filters) -> str:
+        """What the threshold and profile on screen do to next year's budget proposal, beside the
+        rulebook's own threshold of the default profile (the proposal the report makes)."""
+        f = self.complete(f)
+        base = self.complete(Filters(month=f.month, profile=self.profiles[0] if DEFAULT_PROFILE not in
+                                     self.profiles else DEFAULT_PROFILE))
+        n, cut, r, rec = self.proposal(f)
+        said = (f"预算安排建议（按当前口径与阈值，全部项目）：压减或取消 {n} 个项目 {format_wan(cut)} 万元，"
+                f"收回结余 {r} 个项目 {format_wan(rec)} 万元")
+        if (f.profile, f.threshold) == (base.profile, base.threshold):
+            return said + "。"
+        n0, cut0, r0, rec0 = self.proposal(base)
+        return said + (f"；规则手册默认（{self.title(base.profile)}，阈值 {base.threshold:g} 个百分点）下为压减 {n0} 个项目 "
+                       f"{format_wan(cut0)} 万元、收回 {r0} 个项目 {format_wan(rec0)} 万元。")
+
+    def export(self, view: pd.DataFrame, path: str | Path, f: Filters | None = None,
+               columns: dict[str, str] | None = None, sort: tuple[str | None, bool] = (None, True)) -> Path:
+        """The current view as .xlsx for the analyst to keep working in Excel/WPS: every column on screen
+        (last year's and the warning reason included) in the order on screen, 万元 and % as number
+        formats, 预警 as 是/否, text inert, and a second sheet recording the year, filters and sort that
+        made the view. A view with 涉密 projects is marked 内部资料 不得公开 (file name, title, every
+        printed page) and those rows say 涉密, as the report's workbook does."""
+        f = self.complete(f or Filters())
+        columns = columns or VIEW_COLUMNS
+        ordered = sort_frame(view, *sort)
+        keep = [c for c in columns if c in ordered.columns]
+        out = plain_text(ordered[keep]).rename(columns=columns)
+        if "warning" in keep:
+            out[columns["warning"]] = np.where(ordered["warning"].to_numpy(bool), YES, NO)
+        secret = ordered["classified"].fillna(False).astype(bool).to_numpy() if "classified" in ordered else \
+            np.zeros(len(ordered), bool)
+        if secret.any():
+            out["涉密"] = np.where(secret, YES, "")
         now = dt.datetime.now()
-        conditions = pd.DataFrame(
-            [(FILTER_LABELS[x.name], str(getattr(f, x.name))) for x in fields(f)]
-            + [("导出时间", now.strftime("%Y-%m-%d %H:%M:%S")), ("项目数", str(len(out)))],
-            columns=["条件", "取值"])
+        conditions = [("年度", f"{self.year}年")]
+        for x in fields(f):
+            value = getattr(f, x.name)
+            if x.name == "profile":
+                value = self.title(value)
+            elif isinstance(value, tuple):
+                value = "、".join(value) or ALL
+            conditions.append((FILTER_LABELS[x.name], "" if value is None else f"{value:g}" if isinstance(value, float)
+                               else str(value)))
+        sort_by, ascending = sort
+        conditions += [("排序", f"{columns.get(sort_by, '原顺序')}（{'升序' if ascending else '降序'}）" if sort_by else "原顺序"),
+                       ("导出时间", now.strftime("%Y-%m-%d %H:%M:%S")), ("项目数", str(len(out)))]
+        if secret.any():
+            conditions.append(("涉密项目数", f"{int(secret.sum())}（{INTERNAL_MARK}）"))
+        table = pd.DataFrame(conditions, columns=["条件", "取值"])
         path = Path(path)
+        if secret.any() and INTERNAL_MARK.replace(" ", "_") not in path.stem:
+            path = path.with_name(f"{path.stem}_{INTERNAL_MARK.replace(' ', '_')}{path.suffix}")
         path.parent.mkdir(parents=True, exist_ok=True)
+        mark = INTERNAL_MARK if secret.any() else None
+        title = (f"{self.year}年度 当前视图（{len(out)}个项目，{now.year}年{now.month}月{now.day}日 {now:%H:%M}导出）"
+                 + (f"　{INTERNAL_MARK}" if mark else ""))
+        money = [columns[c] for c in ("budget",) if c in keep]
+        percent = [columns[c] for c in ("exec_progress",) if c in keep]
+        decimals = [columns[c] for c in ("total", "prev_total") if c in keep]
         with atomic_path(path) as tmp, excel_writer(tmp) as xl:  # the shared layout: reporting/workbook.py
-            write_table(xl, "当前视图", out, f"当前视图（{len(out)}个项目，{now.year}年{now.month}月{now.day}日 {now:%H:%M}导出）",
-                        money=["全年预算数（万元）"], percent=["执行进度"], decimals=["复核总分"], total=True)
-            write_table(xl, "筛选条件", conditions, "当前视图的筛选条件", freeze_columns=1)
+            write_table(xl, "当前视图", out, title, money=money, percent=percent, decimals=decimals, total=True,
+                        page_header=mark)
+            write_table(xl, "筛选条件", table, f"{self.year}年度 当前视图的筛选条件", freeze_columns=1, page_header=mark)
         return path
 
 
@@ -270,6 +447,17 @@ FORMATS: dict[str, Callable[[object], str]] = {
 }
 
 
+def sort_frame(frame: pd.DataFrame, sort: str | None, ascending: bool = True) -> pd.DataFrame:
+    """``frame`` sorted on the raw values of ``sort`` (text as text, blanks last); unchanged without one."""
+    if sort not in frame.columns:
+        return frame
+    key = frame[sort]
+    if isinstance(key.dtype, pd.CategoricalDtype) or key.dtype == object:
+        key = key.astype("string")
+    return frame.assign(_key=key).sort_values("_key", ascending=ascending, kind="stable",
+                                              na_position="last").drop(columns="_key")
+
+
 def page_of(frame: pd.DataFrame, sort: str | None = None, ascending: bool = True, page: int = 0,
             size: int = PAGE_SIZE) -> tuple[pd.DataFrame, int, int]:
     """One page of ``frame`` sorted on its raw values (blanks last); returns (rows, page, pages).
@@ -278,18 +466,22 @@ def page_of(frame: pd.DataFrame, sort: str | None = None, ascending: bool = True
     the number of rows."""
     pages = max(1, -(-len(frame) // size))
     page = min(max(page, 0), pages - 1)
-    if sort in frame.columns:
-        key = frame[sort]
-        if isinstance(key.dtype, pd.CategoricalDtype):
-            key = key.astype("string")
-        frame = frame.assign(_key=key).sort_values("_key", ascending=ascending, kind="stable", na_position="last")
+    frame = sort_frame(frame, sort, ascending)
     return frame.iloc[page * size:(page + 1) * size], page, pages
 
 
+# a click on a row of the 项目 table opens that project in 「项目指标（说明）」: the row's code goes into a
+# hidden text box (class pk-open) whose value the kernel observes — an HTML widget sends no events itself
+ROW_CLICK = ("var r=event.target.closest('tr[data-pid]');if(!r)return;"
+             "var i=this.closest('.perfkit-explorer').querySelector('.pk-open input');if(!i)return;"
+             "i.value=r.getAttribute('data-pid');i.dispatchEvent(new Event('input',{bubbles:true}));")
+
+
 def html_table(frame: pd.DataFrame, columns: dict[str, str] | None = None, page: int = 0, pages: int = 1,
-               total: int | None = None) -> str:
+               total: int | None = None, row_ids: Iterable[str] | None = None) -> str:
     """An escaped HTML table (data may contain markup): 万元, %, 是/否 — never raw fractions or floats.
 
+    With ``row_ids`` each row carries its project code and a click on it opens the project.
     Built by hand: pandas' to_html takes ~25 ms for 50 rows, this ~1 ms, and an update's budget is 50 ms."""
     shown = plain_text(frame)
     cells = []
@@ -297,10 +489,17 @@ def html_table(frame: pd.DataFrame, columns: dict[str, str] | None = None, page:
         show = FORMATS.get(c, _text)
         cells.append([html.escape(show(v)) for v in shown[c].tolist()])
     head = "".join(f"<th>{html.escape(str((columns or {}).get(c, c)))}</th>" for c in shown.columns)
-    body = "".join("<tr>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>" for row in zip(*cells, strict=True))
+    if row_ids is None:
+        starts = ["<tr>"] * len(shown)
+        table = "<table class='dataframe'>"
+    else:
+        starts = [f"<tr data-pid=\"{html.escape(str(i), quote=True)}\" title='单击查看该项目的指标与说明'>" for i in row_ids]
+        table = f"<table class='dataframe pk-rows' onclick=\"{ROW_CLICK}\">"
+    body = "".join(start + "".join(f"<td>{v}</td>" for v in row) + "</tr>"
+                   for start, row in zip(starts, zip(*cells, strict=True), strict=True)) if cells else ""
     total = len(frame) if total is None else total
     where = f"，第 {page + 1} / {pages} 页" if pages > 1 else ""
-    return (f"<p>共 {total} 行{where}</p><table class='dataframe'><thead><tr>{head}</tr></thead>"
+    return (f"<p>共 {total} 行{where}</p>{table}<thead><tr>{head}</tr></thead>"
             f"<tbody>{body}</tbody></table>")
 
 
@@ -317,22 +516,26 @@ def html_bars(counts: pd.Series, title: str) -> str:
 
 
 def font_style(text: str) -> str:
-    """A <style> giving every part of the explorer the bundled CJK font (a subset for ``text``), so a
-    machine without CJK system fonts shows Chinese, not boxes, in widgets, tables and tab labels."""
+    """A <style> giving every part of the explorer — and the notebook's own headings and text around
+    it — the bundled CJK font (a subset for ``text``), so a machine without CJK system fonts shows
+    Chinese, not boxes, in widgets, tables, tab labels and headings."""
     from perfkit.reporting.fonts import FAMILY, font_face_css
 
-    return (f"<style>{font_face_css(text)} .perfkit-explorer, .perfkit-explorer * "
+    return (f"<style>{font_face_css(text)} .perfkit-explorer, .perfkit-explorer *, .jp-RenderedMarkdown, "
+            ".jp-RenderedMarkdown *, .jp-RenderedHTMLCommon h1, .jp-RenderedHTMLCommon h2 "
             f"{{ font-family: '{FAMILY}', var(--jp-ui-font-family), sans-serif !important; }}"
-            " .perfkit-explorer th { white-space: nowrap; }</style>")
+            " .perfkit-explorer th { white-space: nowrap; } .perfkit-explorer .pk-rows tbody tr { cursor: pointer; }"
+            " .perfkit-explorer .pk-rows tbody tr:hover { background: #f3e6e4; }</style>")
 
 
 class Pager:
     """A sortable, paged table widget: all rows reachable, one page of HTML sent per change."""
 
-    def __init__(self, columns: dict[str, str], sort: str | None, ascending: bool):
+    def __init__(self, columns: dict[str, str], sort: str | None, ascending: bool, clickable: bool = False):
         import ipywidgets as W
 
         self.columns = columns
+        self.clickable = clickable
         self.frame = pd.DataFrame(columns=list(columns))
         self.page = 0
         self.sort = W.Dropdown(options=[(v, k) for k, v in columns.items()], value=sort, description="排序",
@@ -347,6 +550,13 @@ class Pager:
         self.sort.observe(lambda _c: self.first_page(), names="value")
         self.ascending.observe(lambda _c: self.first_page(), names="value")
         self.box = W.VBox([W.HBox([self.sort, self.ascending, self.prev, self.next]), self.html])
+
+    def set_columns(self, columns: dict[str, str]) -> None:
+        """Other columns (last year's in or out); the sort is kept when its column stays."""
+        self.columns = columns
+        keep = self.sort.value if self.sort.value in columns else None
+        self.sort.options = [(v, k) for k, v in columns.items()]
+        self.sort.value = keep if keep is not None else next(iter(columns))
 
     def first_page(self) -> None:
         self.page = 0
@@ -363,38 +573,51 @@ class Pager:
     def render(self) -> None:
         rows, self.page, pages = page_of(self.frame, self.sort.value, self.ascending.value, self.page)
         shown = [c for c in self.columns if c in rows.columns]  # columns may change before the rows do
-        self.html.value = html_table(rows[shown], self.columns, self.page, pages, len(self.frame))
+        ids = rows["project_id"].astype(str).tolist() if self.clickable and "project_id" in rows else None
+        self.html.value = html_table(rows[shown], self.columns, self.page, pages, len(self.frame), ids)
         self.prev.disabled, self.next.disabled = self.page == 0, self.page >= pages - 1
+
+
+MULTI = ("unit", "department", "category", "monitor_class", "grade", "light")
 
 
 class ExplorerUI:
     """ipywidgets over an :class:`Explorer`. Every observer is synchronous: set ``.value`` and what is on
     screen is up to date when the assignment returns (tabs not on screen are redrawn when shown)."""
 
-    def __init__(self, explorer: Explorer, month: int = 5, profile: str = "mof2020", export_dir: str | Path = ".",
-                 archive: str | Path | None = None):
+    def __init__(self, explorer: Explorer, month: int | None = None, profile: str | None = None,
+                 export_dir: str | Path = ".", archive: str | Path | None = None):
         import ipywidgets as W
 
         self.ex = explorer
+        self.home = explorer  # the year of the data opened (its 编码变更 link the archived years)
         self._explorers = {explorer.year: explorer}
         self.archive = Path(archive) if archive and Path(archive).exists() else None
         self.export_dir = Path(export_dir)
-        self.filters = Filters(month=month, profile=profile)
+        profile = explorer.add_profile(profile) if profile else DEFAULT_PROFILE if DEFAULT_PROFILE in \
+            explorer.profiles else explorer.profiles[0]
+        self.filters = explorer.complete(Filters(month=month, profile=profile))
         opts = explorer.options(self.filters)
         wide, label = W.Layout(width="24em"), {"description_width": "5em"}
+
+        def multi(name: str, width: str = "24em") -> object:
+            return W.SelectMultiple(options=opts[name], value=(), description=FILTER_LABELS[name], rows=4,
+                                    layout=W.Layout(width=width), style=label)
+        threshold = self.filters.threshold
+        slider = W.IntSlider if float(threshold).is_integer() else W.FloatSlider
         self.w = {
-            "unit": W.Dropdown(options=opts["unit_name"], description="单位", layout=W.Layout(width="30em"),
-                               style=label),
-            "department": W.Dropdown(options=opts["department"], description="主管部门", layout=wide, style=label),
-            "category": W.Dropdown(options=opts["category"], description="支出类别", layout=wide, style=label),
-            "monitor_class": W.Dropdown(options=opts["monitor_class"], description="监控分类", layout=wide, style=label),
-            "grade": W.Dropdown(options=opts["grade"], description="等级", layout=wide, style=label),
-            "light": W.Dropdown(options=opts["light"], description="监控灯", layout=wide, style=label),
-            "month": W.IntSlider(value=month, min=1, max=max(explorer.months() or [12]), description="截至月份",
-                                 style=label),
-            "threshold": W.IntSlider(value=20, min=5, max=40, step=1, description="预警阈值", style=label),
-            "profile": W.Dropdown(options=available_profiles(), value=profile, description="规则口径", layout=wide,
+            "unit": multi("unit", "30em"), "department": multi("department"), "category": multi("category"),
+            "monitor_class": multi("monitor_class"), "grade": multi("grade"), "light": multi("light"),
+            "warning": W.Dropdown(options=[ALL, YES, NO], value=ALL, description="预警", layout=W.Layout(width="14em"),
                                   style=label),
+            "search": W.Text(value="", placeholder="项目编码、名称或单位，回车确认", description="搜索",
+                             continuous_update=False, layout=W.Layout(width="30em"), style=label),
+            "month": W.IntSlider(value=self.filters.month, min=1, max=max(explorer.months() or [12]),
+                                 description="截至月份", style=label),
+            "threshold": slider(value=int(threshold) if slider is W.IntSlider else threshold,
+                                min=THRESHOLD_RANGE[0], max=THRESHOLD_RANGE[1], description="预警阈值", style=label),
+            "profile": W.Dropdown(options=self._profile_options(), value=profile, description="规则口径",
+                                  layout=W.Layout(width="30em"), style=label),
         }
         self.year_w = self.compare_w = None
         if self.archive is not None:
@@ -409,84 +632,134 @@ class ExplorerUI:
             self.compare_w.observe(lambda change: self._compare_changed(change["new"]), names="value")
         self.font_chars = _ui_text() + _dataset_text(explorer)
         self.style = W.HTML(font_style(self.font_chars))
-        self.projects = Pager(VIEW_COLUMNS, "warning", False)
+        self.projects = Pager(VIEW_COLUMNS, "warning", False, clickable=True)
         self.units = Pager(UNIT_COLUMNS, "warned", False)
+        self.project_search = W.Text(value="", placeholder="在列表中查找：编码或名称", description="查找",
+                                     continuous_update=False, layout=W.Layout(width="24em"), style=label)
         self.project = W.Dropdown(options=[], description="项目", layout=W.Layout(width="48em"), style=label)
+        self.open_w = W.Text(value="", layout=W.Layout(display="none"))
+        self.open_w.add_class("pk-open")
         self.project_note = W.HTML()
         self.detail = W.HTML()
         self.chart = W.HTML()
         self.status = W.HTML()
         self.note = W.HTML()
+        self.effect = W.HTML()
         self.export_button = W.Button(description="导出当前视图 (.xlsx)", layout=W.Layout(width="14em"))
         self.tabs = W.Tab(children=[self.projects.box, self.units.box,
-                                    W.VBox([self.project, self.project_note, self.detail])])
+                                    W.VBox([W.HBox([self.project_search, self.project]), self.project_note,
+                                            self.detail])])
         for i, title in enumerate(["项目", "单位汇总", "项目指标（说明）"]):
             self.tabs.set_title(i, title)
-        for out in (self.chart, self.projects.html, self.units.html, self.detail, self.project_note, self.note):
+        for out in (self.chart, self.projects.html, self.units.html, self.detail, self.project_note, self.note,
+                    self.effect):
             out.add_class("pk-out")  # what an update redraws (benchmarks/bench_explorer_browser.py watches these)
         self._stale: set[int] = set()
         self._quiet = False
+        self._quiet_filters = False
         for name, widget in self.w.items():
             widget.observe(lambda change, n=name: self._changed(n, change["old"], change["new"]), names="value")
         self.project.observe(lambda change: self._show_project(change["new"]), names="value")
+        self.project_search.observe(lambda _c: self._project_list(), names="value")
+        self.open_w.observe(lambda change: self.open_project(change["new"]), names="value")
         self.tabs.observe(lambda change: self._draw_tab(change["new"]), names="selected_index")
         self.export_button.on_click(lambda _b: self.export())
         self.view = pd.DataFrame()
         self.refresh()
 
+    def _profile_options(self) -> list[tuple[str, str]]:
+        """规则口径 by Chinese title; two profiles of the same title are told apart by their file."""
+        titles = [(self.ex.title(p), p) for p in self.ex.profiles]
+        seen = pd.Series([t for t, _ in titles]).duplicated(keep=False).tolist()
+        return [(f"{t}（{Path(p).name}）" if dup else t, p) for (t, p), dup in zip(titles, seen, strict=True)]
+
+    def _set_quietly(self, widget: object, **traits: object) -> None:
+        self._quiet_filters = True
+        try:
+            for k, v in traits.items():
+                setattr(widget, k, v)
+        finally:
+            self._quiet_filters = False
+
+    def _sync_options(self) -> None:
+        """Each multi-value filter lists what the other filters leave (sent only when it changed)."""
+        opts = self.ex.options(self.filters)
+        for name in MULTI:
+            widget = self.w[name]
+            if tuple(widget.options) != tuple(opts[name]):
+                chosen = tuple(v for v in _values(getattr(self.filters, name)) if v in opts[name])
+                self._set_quietly(widget, options=opts[name], value=chosen)
+
     def _year_changed(self, year: int) -> None:
-        """Another year: its explorer (the archived input, re-analysed) with every filter reset."""
+        """Another year: its explorer (the archived input, re-analysed); the filters stay where the
+        other year has the same values (a value it lacks is dropped, and the note says which)."""
         from perfkit.io import archive as arc
 
         if year not in self._explorers:
             self.note.value = f"<i>读取 {year} 年度的档案数据……</i>"
-            ex = Explorer(arc.dataset(self.archive, year), year)
+            ex = Explorer(arc.dataset(self.archive, year), year, profiles=list(self.home.profiles))
             ex.warm(first=(self.filters.profile, self.filters.month))
             self._explorers[year] = ex
         self.ex = self._explorers[year]
-        opts = self.ex.options(self.filters)
-        self._quiet_filters = True
-        try:
-            for name, key in (("unit", "unit_name"), ("department", "department"), ("category", "category"),
-                              ("monitor_class", "monitor_class"), ("grade", "grade"), ("light", "light")):
-                self.w[name].options = opts[key]
-                self.w[name].value = ALL
-            months = self.ex.months() or [12]
-            self.w["month"].max = max(months)
-            self.w["month"].value = min(self.filters.month, max(months))
-        finally:
-            self._quiet_filters = False
-        self.filters = replace(Filters(), month=self.w["month"].value, threshold=self.filters.threshold,
-                               profile=self.filters.profile)
-        self._compare_changed(bool(self.compare_w.value))
-        self.note.value = f"已切换到 {year} 年度。"
-
-    def _compare_changed(self, on: bool) -> None:
-        has = self.ex.compare_with(self.archive if on else None)
-        columns = {**VIEW_COLUMNS, **COMPARE_COLUMNS} if has else VIEW_COLUMNS
-        self.projects.columns = columns
-        self.projects.sort.options = [(v, k) for k, v in columns.items()]
+        months = self.ex.months() or [12]
+        month = min(int(self.filters.month), max(months))
+        wide_open = replace(self.filters, month=month, **dict.fromkeys(MULTI, ()), warning=ALL, search="")
+        everything = self.ex.options(wide_open)
+        dropped = []
+        kept = {}
+        for name in MULTI:
+            chosen = _values(getattr(self.filters, name))
+            kept[name] = tuple(v for v in chosen if v in everything[name])
+            dropped += [f"{FILTER_LABELS[name]}「{v}」" for v in chosen if v not in kept[name]]
+        self.filters = replace(self.filters, month=month, **kept)
+        self._set_quietly(self.w["month"], max=max(months), value=month)
+        self._compare_changed(bool(self.compare_w.value), redraw=False)
         self.refresh()
-        if on and not has:
-            self.note.value = f"年度档案中没有 {self.ex.year - 1} 年度，无法对比。"
+        said = f"已切换到 {year} 年度，筛选条件保留。"
+        if dropped:
+            said += f"该年度没有{'、'.join(dropped)}，已从筛选中去掉。"
+        self.note.value = html.escape(said) + self._compare_note()
+
+    def _compare_note(self) -> str:
+        if self.compare_w is not None and self.compare_w.value and self.ex.previous is None:
+            return html.escape(f"年度档案中没有 {self.ex.year - 1} 年度，上年复核总分、上年等级为空。")
+        return ""
+
+    def _compare_changed(self, on: bool, redraw: bool = True) -> None:
+        self.ex.compare_with(self.archive if on else None, self.home.data.get("code_changes"))
+        self.projects.set_columns({**VIEW_COLUMNS, **COMPARE_COLUMNS} if on else VIEW_COLUMNS)
+        if redraw:
+            self.refresh()
+            self.note.value = self._compare_note()
 
     def _changed(self, name: str, old: object, value: object) -> None:
-        if getattr(self, "_quiet_filters", False):
+        if self._quiet_filters:
             return
+        if name in MULTI:
+            value = _values(value)
+        before = self.filters
         self.filters = replace(self.filters, **{name: value})
+        if name == "profile" and float(before.threshold) == self.ex.default_threshold(str(old)):
+            # the threshold follows the profile's own while the analyst has not moved it
+            new = self.ex.default_threshold(str(value))
+            self.filters = replace(self.filters, threshold=new)
+            self._set_quietly(self.w["threshold"], value=int(new) if isinstance(self.w["threshold"].value, int) else new)
         busy = not self.ex.is_ready(self.filters.profile, self.filters.month)
         if busy:
             self.note.value = "<i>计算中……（该口径与月份尚未预计算，约需 1 秒）</i>"
         self.refresh()
-        self.note.value = self.ex.profile_effect(self.filters, str(old)) if name == "profile" else ""
+        self.note.value = html.escape(self.ex.profile_effect(self.filters, str(old))) if name == "profile" else ""
+        if name in ("profile", "threshold"):
+            self.effect.value = html.escape(self.ex.proposal_effect(self.filters))
 
     def refresh(self) -> None:
         """Recompute the view, then redraw the chart and the tab on screen; mark the other tabs stale."""
+        self._sync_options()
         self.view = self.ex.view(self.filters)
         self.status.value = ""
         warned = self.view.loc[self.view["warning"]]
         counts = warned["category"].astype(str).value_counts()
-        self.chart.value = html_bars(counts, f"预警项目数（按支出类别，阈值 {self.filters.threshold} 个百分点，"
+        self.chart.value = html_bars(counts, f"预警项目数（按支出类别，阈值 {self.filters.threshold:g} 个百分点，"
                                              f"共 {len(warned)} 个，{format_wan(warned['budget'].sum())} 万元）")
         self._stale = {0, 1, 2}
         self._draw_tab(self.tabs.selected_index or 0)
@@ -504,20 +777,37 @@ class ExplorerUI:
         else:
             self._project_list()
 
-    def _project_list(self) -> None:
-        """The drill-down list: projects in view (not 涉密), the chosen one kept while it stays in view."""
+    def listed(self) -> pd.DataFrame:
+        """The drill-down's projects: those in view (not 涉密), warned first — the order the note
+        promises — then by code; narrowed by the 查找 box."""
         listed = self.view.loc[~self.view["classified"].fillna(False).astype(bool)]
-        hidden = len(self.view) - len(listed)
-        ids = plain_text(listed[["project_id", "project_name"]].head(PROJECT_LIST_LIMIT))
-        options = [(f"{pid} {name}", pid) for pid, name in zip(ids["project_id"], ids["project_name"], strict=True)]
-        keep = self.project.value if self.project.value in set(ids["project_id"]) else None
+        words = self.project_search.value.strip().lower().split()
+        for w in words:
+            listed = listed.loc[listed["_search"].str.contains(w, regex=False).to_numpy(bool)]
+        return listed.assign(_pid=listed["project_id"].astype(str)).sort_values(
+            ["warning", "_pid"], ascending=[False, True], kind="stable")
+
+    def _project_list(self, keep: str | None = None) -> None:
+        """The drill-down list, warned first; the chosen project kept while it stays in view."""
+        listed = self.listed()
+        hidden = int(self.view["classified"].fillna(False).astype(bool).sum())
+        ids = plain_text(listed[["project_id", "project_name", "warning"]].head(PROJECT_LIST_LIMIT))
+        options = [(f"{pid} {name}" + ("（预警）" if w else ""), str(pid))
+                   for pid, name, w in zip(ids["project_id"], ids["project_name"], ids["warning"], strict=True)]
+        keep = keep or self.project.value
+        values = {v for _, v in options}
+        if keep is not None and keep not in values and keep in set(listed["_pid"]):
+            row = plain_text(listed.loc[listed["_pid"] == keep, ["project_id", "project_name"]]).iloc[0]
+            options.insert(0, (f"{row['project_id']} {row['project_name']}", keep))  # opened from the table
+            values.add(keep)
+        keep = keep if keep in values else None
         notes = []
         if len(listed) > PROJECT_LIST_LIMIT:
-            notes.append(f"当前筛选下共 {len(listed)} 个项目，下拉框列出按预警排序的前 {PROJECT_LIST_LIMIT} 个，"
-                         "请用上方筛选缩小范围")
+            notes.append(f"当前筛选下共 {len(listed)} 个项目，下拉框列出按预警排序（预警项目在前）的前 "
+                         f"{PROJECT_LIST_LIMIT} 个，请用「查找」或上方筛选缩小范围，或在「项目」表中单击一行")
         if hidden:
             notes.append(f"另有 {hidden} 个涉密项目未列出")
-        self.project_note.value = "；".join(notes)
+        self.project_note.value = html.escape("；".join(notes))
         self._quiet = True  # the options change resets the selection; show the project once, below
         try:
             self.project.options = options
@@ -529,6 +819,28 @@ class ExplorerUI:
         else:
             self._show_project(self.project.value)
 
+    def open_project(self, project_id: str) -> None:
+        """A click on a row of the 项目 table: that project in 「项目指标（说明）」."""
+        if not project_id:
+            return
+        self._quiet_filters = True
+        try:
+            self.open_w.value = ""  # the same row can be clicked again
+        finally:
+            self._quiet_filters = False
+        row = self.view.loc[self.view["project_id"].astype(str) == str(project_id)]
+        if row.empty:
+            return
+        if bool(row["classified"].fillna(False).astype(bool).iloc[0]):
+            self.note.value = html.escape(f"项目 {project_id} 为涉密项目，不在此查看其指标。")
+            return
+        self.project_search.unobserve_all("value")
+        self.project_search.value = ""
+        self.project_search.observe(lambda _c: self._project_list(), names="value")
+        self._stale.discard(2)
+        self._project_list(keep=str(project_id))
+        self.tabs.selected_index = 2
+
     def _show_project(self, project_id: str | None) -> None:
         if not project_id or self._quiet:
             return
@@ -538,11 +850,23 @@ class ExplorerUI:
                                                            INDICATOR_COLUMNS)
 
     def export(self) -> Path:
-        name = f"当前视图_{dt.datetime.now():%Y%m%d_%H%M%S}.xlsx"
-        path = self.ex.export(self.view, self.export_dir / name, self.filters)
-        href = html.escape(f"{self.export_dir.as_posix().rstrip('/')}/{name}")
-        self.status.value = (f"已导出 {len(self.view)} 行：<a href='{href}' download>{html.escape(name)}</a>"
-                             f"（在左侧文件浏览器的「{html.escape(self.export_dir.as_posix())}」文件夹中）")
+        """The view as .xlsx (every column on screen, in the order on screen), with a busy indicator
+        and a download link the browser can fetch (JupyterLab serves files under /files/)."""
+        self.export_button.disabled, label = True, self.export_button.description
+        self.export_button.description = "导出中……"
+        self.status.value = "<i>正在导出……</i>"
+        try:
+            name = f"{self.ex.year}年度_当前视图_{dt.datetime.now():%Y%m%d_%H%M%S}.xlsx"
+            path = self.ex.export(self.view, self.export_dir / name, self.filters, self.projects.columns,
+                                  (self.projects.sort.value, bool(self.projects.ascending.value)))
+        finally:
+            self.export_button.disabled, self.export_button.description = False, label
+        where = self.export_dir.as_posix()
+        href = files_url(path) or f"{where.rstrip('/')}/{path.name}"
+        secret = "（含涉密项目：内部资料，不得公开）" if INTERNAL_MARK.replace(" ", "_") in path.name else ""
+        self.status.value = (f"已导出 {len(self.view)} 行{secret}：<a href='{html.escape(href, quote=True)}' "
+                             f"download='{html.escape(path.name, quote=True)}' class='pk-download'>"
+                             f"{html.escape(path.name)}</a>（在左侧文件浏览器的「{html.escape(where)}」文件夹中）")
         return path
 
     def warm_progress(self, thread: threading.Thread) -> threading.Thread:
@@ -551,6 +875,7 @@ class ExplorerUI:
 
         bar = W.IntProgress(min=0, max=max(self.ex.warm_total, 1), description="后台预计算",
                             style={"description_width": "initial"})
+        bar.add_class("pk-warm")
         self.progress = bar
 
         def follow() -> None:
@@ -567,19 +892,59 @@ class ExplorerUI:
     def widget(self):
         import ipywidgets as W
 
-        ws = list(self.w.values())
+        w = self.w
         extra = [self.progress] if hasattr(self, "progress") else []
         years = [W.HBox([self.year_w, self.compare_w])] if self.year_w is not None else []
-        filters = W.VBox([*years, W.HBox(ws[:3]), W.HBox(ws[3:6]), W.HBox(ws[6:]),
-                          W.HBox([self.export_button, self.status]), W.HBox([self.note, *extra])])
+        filters = W.VBox([*years, W.HBox([w["unit"], w["department"], w["category"]]),
+                          W.HBox([w["monitor_class"], w["grade"], w["light"]]),
+                          W.HBox([w["warning"], w["search"]]), W.HBox([w["month"], w["threshold"], w["profile"]]),
+                          W.HBox([self.export_button, self.status]), W.HBox([self.note, *extra]), self.effect,
+                          self.open_w])
         box = W.VBox([self.style, filters, self.chart, self.tabs])
         box.add_class("perfkit-explorer")
         return box
 
 
+def files_url(path: str | Path) -> str | None:
+    """The URL path under which the Jupyter server running this kernel serves ``path`` for download
+    (``<base_url>files/<path from its root>``), or None outside Jupyter. A link to the notebook's own
+    folder would open JupyterLab's page instead of the file (/lab/tree/…)."""
+    try:
+        from jupyter_server.serverapp import list_running_servers
+    except ImportError:  # pragma: no cover - jupyter_server comes with jupyterlab
+        return None
+    from urllib.parse import quote
+
+    target = Path(path).resolve()
+    best: tuple[int, str, str] | None = None
+    try:
+        servers = list(list_running_servers())
+    except OSError:
+        return None
+    for info in servers:
+        root = info.get("root_dir") or info.get("notebook_dir")
+        if not root:
+            continue
+        root = Path(root).resolve()
+        try:
+            rel = target.relative_to(root)
+        except ValueError:
+            continue
+        if best is None or len(root.parts) > best[0]:
+            best = (len(root.parts), str(info.get("base_url") or "/"), rel.as_posix())
+    if best is None:
+        return None
+    return best[1].rstrip("/") + "/files/" + quote(best[2])
+
+
 def _ui_text() -> str:
-    """Every character of the explorer's own labels and sentences: those of this module's source."""
-    return "".join(set(Path(__file__).read_text(encoding="utf-8")))
+    """Every character of the explorer's own labels and sentences (this module's source) and of the
+    notebooks perfkit ships (their headings render in the same font)."""
+    text = Path(__file__).read_text(encoding="utf-8")
+    shipped = Path(__file__).resolve().parents[2] / "notebooks"
+    if shipped.is_dir():
+        text += "".join(p.read_text(encoding="utf-8") for p in sorted(shipped.glob("*.ipynb")))
+    return "".join(set(text))
 
 
 def _dataset_text(explorer: Explorer) -> str:
@@ -592,20 +957,34 @@ def _dataset_text(explorer: Explorer) -> str:
                 parts.append("".join(map(str, col.cat.categories)))
             elif col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
                 parts.append("".join(map(str, col.dropna().unique())))
-    for profile in available_profiles():  # 说明 cite each profile's sources
-        parts.append("".join(explorer.rules(profile).table().astype(str).to_numpy().ravel()))
-    ind = explorer.scores("mof2020").indicators
-    parts.append("".join(explain_indicators(ind, explorer.rules("mof2020")).unique()))
+    for profile in explorer.profiles:  # 说明 cite each profile's sources; the list shows their titles
+        rules = explorer.rules(profile)
+        parts.append("".join(rules.table().astype(str).to_numpy().ravel()) + str(rules.title))
+    first = explorer.profiles[0] if DEFAULT_PROFILE not in explorer.profiles else DEFAULT_PROFILE
+    ind = explorer.scores(first).indicators
+    parts.append("".join(explain_indicators(ind, explorer.rules(first)).unique()))
     return "".join(set("".join(parts)))
 
 
-def open_explorer(data: str | Path | Dataset, month: int = 5, profile: str = "mof2020",
-                  export_dir: str | Path = "导出", archive: str | Path | None = None) -> ExplorerUI:
+def open_explorer(data: str | Path | Dataset, month: int | None = None, profile: str | None = None,
+                  export_dir: str | Path = "导出", archive: str | Path | None = None,
+                  profiles: Iterable[str | Path] = ()) -> ExplorerUI:
     """What explore.ipynb calls: open the data, start the background warm-up (the month and profile on
     screen first) with its progress shown, and build the UI (with a year switch and a comparison with
-    last year when an ``archive`` file exists)."""
+    last year when the archive exists — by default the one beside the data, see
+    :func:`perfkit.io.archive.locate`). ``month`` None: the data's latest month; ``profile`` a name or a
+    district's own .yaml file (``profiles``: more such files to offer)."""
+    from perfkit.io import archive as arc
+
     explorer = Explorer.open(data)
-    thread = explorer.warm(first=(profile, month))
-    ui = ExplorerUI(explorer, month=month, profile=profile, export_dir=export_dir, archive=archive)
+    for extra in profiles:
+        explorer.add_profile(extra)
+    if profile:
+        profile = explorer.add_profile(profile)
+    f = explorer.complete(Filters(month=month, profile=profile or DEFAULT_PROFILE))
+    thread = explorer.warm(first=(f.profile, f.month))
+    if archive is None and not isinstance(data, Dataset):
+        archive = arc.locate(data)
+    ui = ExplorerUI(explorer, month=f.month, profile=f.profile, export_dir=export_dir, archive=archive)
     ui.warm_progress(thread)
     return ui

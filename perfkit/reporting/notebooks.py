@@ -20,13 +20,29 @@ from typing import Any
 TRACKED = {"annual_report.ipynb", "budget_allocation.ipynb", "explore.ipynb", "archive_sql.ipynb"}
 
 
+# what the committed notebooks carry: the kernel papermill starts and the language, nothing the saving
+# machine adds (JupyterLab writes the Python version, codemirror mode, pygments lexer … on every save)
+KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
+LANGUAGE_INFO = {"name": "python"}
+CELL_METADATA_KEPT = ("tags",)  # papermill finds the parameters cell by its tag
+
+
 def strip_outputs(nb: dict[str, Any]) -> dict[str, Any]:
-    """Remove outputs, execution counts and saved widget state (a notebook as JSON, changed in place)."""
+    """Remove outputs, execution counts, saved widget state and what the saving machine adds to the
+    metadata (kernel and language details, per-cell execution times, scroll and collapse state), so
+    saving a notebook perfkit ships never dirties git (a notebook as JSON, changed in place)."""
     for cell in nb.get("cells", []):
         if cell.get("cell_type") == "code":
             cell["outputs"] = []
             cell["execution_count"] = None
-    nb.get("metadata", {}).pop("widgets", None)
+        meta = cell.get("metadata") or {}
+        cell["metadata"] = {k: meta[k] for k in CELL_METADATA_KEPT if k in meta}
+    meta = nb.setdefault("metadata", {})
+    meta.pop("widgets", None)
+    kernel = meta.get("kernelspec") or {}
+    if kernel.get("language", "python") == "python":  # a notebook in another language keeps its own
+        meta["kernelspec"] = dict(KERNELSPEC)
+        meta["language_info"] = dict(LANGUAGE_INFO)
     return nb
 
 
