@@ -159,8 +159,11 @@ def _cmd_import_forms(args: argparse.Namespace) -> int:
     copies = f"，{counts.get('副本', 0)} 个副本未重复导入" if counts.get("副本", 0) else ""
     print(printable(f"已导入 {counts.get('已导入', 0)} 个项目，未导入 {counts.get('未导入', 0)} 个文件或表{copies}{check}"
                     f" → {args.out}；逐个文件的结果见 {report_path}"))
-    for r in result.report[result.report["结果"].isin(["未导入", "注意"])].itertuples(index=False):
-        print(printable(f"  {r.结果}：{r.文件} {r.工作表} — {r.说明}"))
+    for r in result.report[result.report["结果"] == "未导入"].itertuples(index=False):
+        print(printable(f"  未导入：{r.文件} {r.工作表} — {r.说明}"))
+    notes = result.report[result.report["结果"] == "注意"].groupby("文件", sort=False).size()
+    for file, n in notes.items():  # each note is in the report; here one line per file
+        print(printable(f"  注意：{file} 有 {n} 处未导入或改写的内容，逐条见导入报告"))
     return 0
 
 

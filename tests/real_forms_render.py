@@ -654,6 +654,13 @@ def money_fen(value: object, unit: str | None) -> int | None:
     return int((Decimal(str(value)) * per).to_integral_value())
 
 
+# the standard level-1 name a printed one stands for, by its key word (first match wins)
+LEVEL1_WORDS = (("满意", "满意度指标"), ("产出", "产出指标"), ("完成", "产出指标"), ("效益", "效益指标"),
+                ("成本", "成本指标"), ("决策", "项目决策"), ("管理", "项目管理"), ("过程", "过程指标"))
+_T2S = str.maketrans({"產": "产", "指": "指", "標": "标", "效": "效", "益": "益", "滿": "满", "經": "经", "濟": "济",
+                      "數": "数", "質": "质", "時": "时", "會": "会", "態": "态", "級": "级", "項": "项", "資": "资"})
+
+
 def expected_values(rec: dict) -> list[tuple[str, str, object]]:
     """(what, indicator name or '', value) the reader must bring back for one record, where printed."""
     out: list[tuple[str, str, object]] = [("项目名称", "", rec["project"])]
@@ -679,6 +686,11 @@ def expected_values(rec: dict) -> list[tuple[str, str, object]]:
                 continue
             name = ind["level2"] or ind["level1"]
         out.append(("三级指标", name, name))
+        level1 = next((full for word, full in LEVEL1_WORDS if word in norm(ind["level1"]).translate(_T2S)), None)
+        if level1:
+            out.append(("一级指标", name, level1))
+        if ind.get("level2"):
+            out.append(("二级指标", name, re.sub(r"\d+(\.\d+)?分?$", "", norm(ind["level2"]).translate(_T2S))))
         for key, label in (("target", "指标值"), ("actual", "实际完成值"), ("weight", "分值"),
                            ("score_published", "得分")):
             v = ind.get(key)
@@ -757,7 +769,7 @@ def evaluate(tables: dict, report, recs: list[dict], manifest: dict[str, str]) -
                 got = [] if em is None else em.loc[em["project_id"] == pid, "spent_cum"].astype(int).tolist()
             else:
                 table_rows = pd.concat([rows(t, ind) for t in ("self_eval", "targets", "ind_monitor")])
-                col = {"三级指标": "indicator", "指标值": "target_text", "实际完成值": "actual_text", "分值": "weight",
+                col = {"三级指标": "indicator", "一级指标": "level1", "二级指标": "level2", "指标值": "target_text", "实际完成值": "actual_text", "分值": "weight",
                        "得分": "unit_score", "累计完成值": "done_text", "完成目标可能性": "likelihood"}[what]
                 if col in table_rows:
                     for v in table_rows[col].dropna():

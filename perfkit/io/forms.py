@@ -827,7 +827,9 @@ def _rows_frame(g: Grid, rows: list[dict[str, object]], kind: str) -> pd.DataFra
                 g.notes.append(f"第{r + 1}行一级指标「{_raw(raw1)}」不是标准一级指标，已留空；原文请见原表")
             elif changed and _plain(raw1).rstrip("指标") not in (name or ""):
                 g.notes.append(f"第{r + 1}行一级指标「{_raw(raw1)}」按「{name}」导入")
-            level1, level2 = name, None
+            if name != level1 or _raw(raw2):  # a level 1 printed again on every row keeps the merged level 2
+                level2 = None
+            level1 = name
         if _raw(raw2):
             level2 = level2_name(raw2)
         indicator = _raw(rec.get("indicator"))

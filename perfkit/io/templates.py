@@ -14,7 +14,10 @@ VALIDATION_ROWS = 5000  # rows that carry the drop-down lists
 
 
 def write_template(path: Path) -> Path:
-    """Write the blank workbook; returns its path."""
+    """Write the blank workbook; returns its path. Only a regular file is ever replaced (never a folder,
+    a pipe or a device node given as --out)."""
+    if path.exists() and not path.is_file():
+        raise InputError(f"--out {path} 不是普通文件（文件夹、管道或设备），不会覆盖；请另选输出文件名")
     with atomic_path(path) as tmp, excel_writer(tmp) as xl:
         book = xl.book
         head = book.add_format({"bold": True, "bg_color": "#F1E6E6", "border": 1, "text_wrap": True,
