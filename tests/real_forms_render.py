@@ -67,7 +67,7 @@ class Sheet:
 
     @property
     def width(self) -> int:
-        return 1 + max(c for _, c in self.cells) if self.cells else 1
+        return 1 + max([c for _, c in self.cells] + [m[3] for m in self.merges] + [0])
 
 
 def write_xlsx(sheets: list[Sheet], path: Path) -> Path:

@@ -247,3 +247,69 @@ def test_pipes_and_devices_in_the_inbox_are_reported_not_read(tmp_path: Path) ->
     for name in ("管道.xlsx", "零.xlsx", "零.docx"):
         assert report.loc[name, "结果"] == "未导入" and "不是普通文件" in report.loc[name, "说明"]
     assert report.loc["a.xlsx", "结果"] == "已导入"
+
+
+# --------------------------------------------------------------------------------- layouts beyond the corpus
+
+
+def _stack(*sheets):
+    """Several rendered forms one under another on one sheet (as one page of a 公开 document holds them)."""
+    from real_forms_render import Sheet
+
+    out = Sheet("两张表")
+    for s in sheets:
+        base = out.r + 1
+        for (r, c), v in s.cells.items():
+            out.cells[(base + r, c)] = v
+        out.merges += [(base + r1, c1, base + r2, c2) for r1, c1, r2, c2 in s.merges]
+        out.r = base + s.r
+    return out
+
+
+@needs_corpus
+def test_forms_stacked_on_one_sheet_are_each_read(tmp_path: Path) -> None:
+    from real_forms_render import RENDER, write_xlsx
+
+    by_id = {r["id"]: r for r in records()}
+    write_xlsx([_stack(RENDER["r07"](by_id["r07"])[0], RENDER["r22"](by_id["r22"])[0])], tmp_path / "两张.xlsx")
+    result = import_forms(tmp_path)
+    names = set(result.tables["projects"]["project_name"])
+    assert names == {"特困家庭再扶助(独生子女死亡再扶助)", "申遗经费"}
+    t = result.tables
+    assert len(t["targets"]) == 9 + 2 and len(t["ind_monitor"]) == 2  # the second form is a 监控表
+    assert (result.report["结果"] == "已导入").sum() == 2
+
+
+@needs_corpus
+def test_a_word_table_cut_by_a_page_break_is_one_table(tmp_path: Path) -> None:
+    from real_forms_render import RENDER, Sheet, write_docx
+
+    rec = next(r for r in records() if r["id"] == "r14")
+    whole = RENDER["r14"](rec)[0]
+    cut = 14  # rows 0–13 on one page, the rest (indicator rows, no header) on the next
+    first, second = Sheet("r14"), Sheet("r14b")
+    for (r, c), v in whole.cells.items():
+        (first.cells if r < cut else second.cells)[(r if r < cut else r - cut, c)] = v
+    first.merges = [m for m in whole.merges if m[2] < cut]  # a merge across the page break is cut off
+    second.merges = [(r1 - cut, c1, r2 - cut, c2) for r1, c1, r2, c2 in whole.merges if r1 >= cut]
+    first.r, second.r = cut, whole.r - cut
+    write_docx([first, second], tmp_path / "r14.docx")
+    result = import_forms(tmp_path)
+    assert len(result.tables["targets"]) == len(rec["indicators"])
+    assert (result.report["结果"] == "已导入").sum() == 1
+
+
+def test_labels_with_their_value_in_one_cell(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+    from test_import_forms import make_form
+
+    wb = Workbook()
+    ws = wb.active
+    make_form(ws)
+    ws["A3"], ws["C3"] = "项目名称：职业技能培训（单格）", None
+    ws["A4"], ws["C4"], ws["F4"], ws["G4"] = "主管部门：人力资源和社会保障局", None, "实施单位：就业服务中心", None
+    wb.save(tmp_path / "a.xlsx")
+    result = import_forms(tmp_path)
+    assert result.tables["projects"]["project_name"].tolist() == ["职业技能培训（单格）"]
+    u = result.tables["units"].iloc[0]
+    assert (u["unit_name"], u["department"]) == ("就业服务中心", "人力资源和社会保障局")

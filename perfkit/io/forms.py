@@ -362,6 +362,21 @@ class Grid:
     def __post_init__(self) -> None:
         self.cells = [[None if _raw(v) == "" else v for v in row] for row in self.cells]
         self.keys = [[_key(v) for v in row] for row in self.cells]
+        self.end = len(self.cells)  # where the last indicator table read ended
+        # a label and its value in one cell (项目名称：某项目, 年度资金总额：854万): the label's key, the value aside
+        self.inline: dict[tuple[int, int], str] = {}
+        for r, row in enumerate(self.cells):
+            for c, v in enumerate(row):
+                if v is None or self.keys[r][c] in LABEL_KEYS:
+                    continue
+                m = re.match(r"^\s*([^:：]{2,12}?)\s*[:：]\s*(\S.*)$", _raw(v), re.S)
+                if m and _key(m.group(1)) in INLINE_LABEL_KEYS:
+                    self.keys[r][c] = _key(m.group(1))
+                    self.inline[(r, c)] = m.group(2).strip()
+
+    def top(self, n: int) -> list[list[object]]:
+        """The first ``n`` rows that hold anything (the title rows of a form further down a sheet)."""
+        return [row for row in self.cells if any(v is not None for v in row)][:n]
 
     @property
     def rows(self) -> int:
@@ -388,6 +403,7 @@ def _all_label_keys() -> set[str]:
 
 
 LABEL_KEYS = _all_label_keys()
+INLINE_LABEL_KEYS = {k for words in (*LABELS.values(), *MONEY_LABELS.values()) for k in words} | {"填报日期", "填报单位"}
 # labels that start another block of the form (a budget block ends there)
 BLOCK_LABEL_KEYS = {k for words in LABELS.values() for k in words} | {"项目属性", "项目类型", "项目类别", "联系电话"}
 
@@ -399,6 +415,8 @@ def _is_label(key: str) -> bool:
 def _label_value(g: Grid, r: int, c: int) -> tuple[object, int | None]:
     """The value right of the label at (r, c): the next non-empty cell, unless that is itself a label
     (a blank value cell) — then nothing."""
+    if (r, c) in g.inline:
+        return g.inline[(r, c)], c
     row = g.cells[r]
     for cc in range(c + 1, len(row)):
         if row[cc] is not None:
@@ -442,7 +460,7 @@ def _labels(g: Grid, stop: int) -> dict[str, tuple[str, tuple[int, int]]]:
 
 def _form_kind(g: Grid, columns: dict[str, int]) -> str:
     """自评 / 目标 / 监控 from the title rows; failing that, from the indicator columns."""
-    title = "".join(_plain(v) for row in g.cells[:3] for v in row if v is not None) + _plain(g.sheet)
+    title = "".join(_plain(v) for row in g.top(3) for v in row if v is not None) + _plain(g.sheet)
     if "监控" in title:
         return "监控"
     if "自评" in title or "评价" in title:
@@ -455,12 +473,12 @@ def _form_kind(g: Grid, columns: dict[str, int]) -> str:
 
 
 def _year(g: Grid) -> int | None:
-    for row in g.cells[:6]:
+    for row in g.top(6):
         for v in row:
             m = re.search(r"((?:19|20)\d{2})\s*年度", _plain(v))
             if m:
                 return int(m.group(1))
-    for row in g.cells[:2]:
+    for row in g.top(2):
         for v in row:
             m = re.search(r"((?:19|20)\d{2})\s*年", _plain(v))
             if m:
@@ -573,7 +591,7 @@ def _table(g: Grid, hr: int, columns: dict[str, int], others: dict[int, str]
     end = g.rows
     for r in range(hr + 1, g.rows):
         row_keys = g.keys[r]
-        if r > hr + 1 and _header_row(g, r) == r:
+        if r > hr + 1 and (_header_row(g, r) == r or _starts_form(g, r)):
             end = r
             break
         first = [k for k in row_keys[: max(level_cols, default=0) + 1] if k]
@@ -634,6 +652,14 @@ def _table(g: Grid, hr: int, columns: dict[str, int], others: dict[int, str]
                            "请在原表查看")
             g.used.update((r, c) for r in filled)
     return [b for b in blocks if b.rows or b.head], tail, end
+
+
+def _starts_form(g: Grid, r: int) -> bool:
+    """A row that begins another form further down the sheet: its 项目名称 label, or a title row."""
+    if any(k in LABELS["project"] for k in g.keys[r][:3]):
+        return True
+    texts = {_plain(v) for v in g.cells[r] if v is not None}
+    return len(texts) == 1 and bool(re.search(r"绩效.*表", next(iter(texts))))
 
 
 def _total_row(g: Grid, r: int, columns: dict[str, int]) -> dict[str, object]:
@@ -874,7 +900,7 @@ def read_grid(g: Grid) -> list[dict[str, object]]:
         raise FormError("没有找到指标表（缺少「一级指标/二级指标」与「三级指标/指标名称」表头）")
     columns, others = _columns(g, hr)
     kind = _form_kind(g, columns)
-    title_text = "".join(_plain(v) for row in g.cells[:3] for v in row if v is not None)
+    title_text = "".join(_plain(v) for row in g.top(3) for v in row if v is not None)
     whole = "整体" in title_text or "部门整体" in _plain(g.sheet)
     labels = _labels(g, hr)
     fen = _fen_per_unit(g, hr)
@@ -882,6 +908,7 @@ def read_grid(g: Grid) -> list[dict[str, object]]:
     budget = _budget_header(g, hr, fen)
     money = _budget_labels(g, hr, fen)
     blocks, tail, end = _table(g, hr, columns, others)
+    g.end = end
     if not blocks:
         raise FormError("指标表没有数据行")
     labels_after = _labels_after(g, end)
@@ -942,7 +969,7 @@ def read_grid(g: Grid) -> list[dict[str, object]]:
 
 def _title(g: Grid) -> str:
     """The form's title: the first of its top rows holding one text only (a merged title cell)."""
-    for row in g.cells[:3]:
+    for row in g.top(3):
         texts = list(dict.fromkeys(_raw(v) for v in row if v is not None))
         if len(texts) == 1 and len(texts[0]) > 4:
             return texts[0]
@@ -964,6 +991,32 @@ def _untitled_name(g: Grid, labels: dict, whole: bool) -> str:
         raise FormError("没有找到「项目名称」，表上也没有标题")
     g.notes.append(f"表上没有「项目名称」，以「{name}」作项目名称导入")
     return name
+
+
+def _read_stacked(g: Grid) -> list[dict[str, object]]:
+    """Every form of one sheet: a page can hold several forms one under another. Each further form is
+    read from a copy of the grid with the rows above it blanked (row numbers stay those of the sheet)."""
+    entries = read_grid(g)
+    for entry in entries:
+        entry["grid"] = g
+    start = g.end
+    while start < g.rows and _header_row(g, start) is not None:
+        rest = Grid([row if r >= start else [None] * len(row) for r, row in enumerate(g.cells)], g.file, g.sheet)
+        try:
+            more = read_grid(rest)
+        except FormError as exc:
+            g.notes.append(f"第{start + 1}行起的另一张表未导入：{exc}")
+            break
+        finally:
+            g.used |= rest.used
+            g.notes.extend(rest.notes)
+        for entry in more:
+            entry["grid"] = g
+        entries += more
+        if rest.end <= start:
+            break
+        start = rest.end
+    return entries
 
 
 def _labels_after(g: Grid, end: int) -> dict[str, tuple[str, tuple[int, int]]]:
@@ -1241,7 +1294,14 @@ def _docx_tables(path: Path) -> dict[str, list[list[object]]]:
                     values.append(None if same_left or same_above else cell.text)
                 above = tcs
                 grid.append(values)
-            out[f"表{k}"] = grid
+            probe = Grid(grid, "", "")
+            if out and _header_row(probe) is None and not any(
+                    key in LABEL_KEYS for row in probe.keys for key in row):
+                # a table cut by a page break: the headless rest continues the table above
+                out[next(reversed(out))].extend(grid)
+                k -= 1
+            else:
+                out[f"表{k}"] = grid
             titles = []
     if not out:
         raise FormError("Word 文件中没有表格")
@@ -1309,7 +1369,7 @@ def import_forms(folder: str | Path, progress: Callable[[Iterable], Iterable] | 
                 report.append([rel, sheet, "跳过", "空工作表"])
                 continue
             try:
-                entries = read_grid(g)
+                entries = _read_stacked(g)
             except BlankForm as exc:
                 report.append([rel, sheet, "跳过", str(exc)])
                 continue
@@ -1318,7 +1378,6 @@ def import_forms(folder: str | Path, progress: Callable[[Iterable], Iterable] | 
                 continue
             lines: list[list[str]] = []
             for entry in entries:
-                entry["grid"] = g
                 rows = tables_of(entry, rel, sheet)
                 code = str(rows["projects"]["project_id"].iloc[0])
                 sig = _signature(entry)
