@@ -49,6 +49,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check perfkit tests benchmarks
 
 lab: $(STAMP) $(DEMO)/demo.xlsx $(DEMO)/perfkit.duckdb
+	mkdir -p $(VENV)/share/jupyter/lab/settings && echo '{"@jupyterlab/translation-extension:plugin": {"locale": "zh_CN"}}' > $(VENV)/share/jupyter/lab/settings/overrides.json
 	$(BIN)/jupyter lab notebooks/ --ContentsManager.pre_save_hook=perfkit.reporting.notebooks.strip_outputs_hook
 
 bench: $(STAMP)

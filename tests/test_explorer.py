@@ -439,3 +439,14 @@ def test_the_shipped_notebooks_find_the_demo_archive_where_make_builds_it() -> N
         text = (NOTEBOOKS / name).read_text(encoding="utf-8")
         assert "../data/perfkit.duckdb" not in text and "locate" in text or "archive = None" in text
     assert "$(DEMO)/perfkit.duckdb" in (root / "Makefile").read_text()
+
+
+def test_make_lab_gives_jupyterlab_chinese_menus() -> None:
+    """`make lab` writes the locale the browser test starts JupyterLab with; the language pack is a
+    dependency of the project."""
+    from lab_browser import LAB_OVERRIDES
+
+    root = Path(__file__).parents[1]
+    lab = (root / "Makefile").read_text().split("\nlab:", 1)[1].split("\n\n", 1)[0]
+    assert f"echo '{LAB_OVERRIDES}' > $(VENV)/share/jupyter/lab/settings/overrides.json" in lab
+    assert '"jupyterlab-language-pack-zh-cn' in (root / "pyproject.toml").read_text()
