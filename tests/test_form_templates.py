@@ -134,3 +134,20 @@ def test_template_refuses_a_path_that_is_not_a_file(tmp_path: Path, capsys) -> N
     (tmp_path / "d.xlsx").mkdir()
     assert main(["template", "--forms", "--out", str(tmp_path / "d.xlsx")]) == 2
     assert "不是普通文件" in capsys.readouterr().err
+
+
+def test_percentages_typed_into_number_cells_read_as_typed(tmp_path: Path) -> None:
+    """Excel turns 97% typed into a general cell into 0.97 shown as a percentage: read back as 97%."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    path = fill(write_form_templates(inbox / "a.xlsx"))
+    wb = load_workbook(path)
+    ws = wb[SELF_SHEET]
+    row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 4).value == "培训合格率")
+    ws.cell(row, 6).value, ws.cell(row, 6).number_format = 0.97, "0%"
+    ws["G6"].value, ws["G6"].number_format = 0.9875, "0.00%"
+    wb.save(path)
+    result = import_forms(inbox)
+    se = result.tables["self_eval"].set_index("indicator")
+    assert se.loc["培训合格率", "actual_text"] == "97%"
+    assert not result.report["说明"].str.contains("执行率 ").any()  # 98.75% agrees with 118.5 ÷ 120

@@ -313,3 +313,19 @@ def test_labels_with_their_value_in_one_cell(tmp_path: Path) -> None:
     assert result.tables["projects"]["project_name"].tolist() == ["职业技能培训（单格）"]
     u = result.tables["units"].iloc[0]
     assert (u["unit_name"], u["department"]) == ("就业服务中心", "人力资源和社会保障局")
+
+
+@needs_corpus
+def test_text_too_long_for_an_excel_cell_is_never_cut(tmp_path: Path, capsys) -> None:
+    import copy
+
+    from real_forms_render import RENDER, write_docx
+
+    rec = copy.deepcopy(next(r for r in records() if r["id"] == "r14"))
+    rec["indicators"][0]["target"] = "≥" + "1" * 40_000 + "公里"
+    write_docx(RENDER["r14"](rec), tmp_path / "in" / "r14.docx")
+    assert main(["import-forms", str(tmp_path / "in"), "--out", str(tmp_path / "o.xlsx")]) == 2
+    assert "32767" in capsys.readouterr().err.replace(" ", "") and not (tmp_path / "o.xlsx").exists()
+    assert main(["import-forms", str(tmp_path / "in"), "--out", str(tmp_path / "o")]) == 0
+    got = pd.read_csv(tmp_path / "o" / "绩效目标.csv", encoding="utf-8-sig")["指标值"]
+    assert got.str.len().max() == 40_003

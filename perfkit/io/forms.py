@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import html
 import json
 import os
 import re
@@ -56,6 +57,7 @@ NOT_READ_ADVICE = {
     ".zip": "压缩包：请先解压到收件文件夹再导入", ".rar": "压缩包：请先解压到收件文件夹再导入",
 }
 OTHER_ADVICE = "不是 Excel（.xlsx/.xls）或 Word（.docx）表格文件，未读取；如是绩效表，请另存为 .xlsx 或 .docx"
+EXCEL_CELL_MAX = 32_767  # characters one Excel cell holds (Microsoft, "Excel specifications and limits")
 OUTPUT_PROPERTY = "perfkit-import-forms"  # custom property of the workbook import-forms writes
 
 # ------------------------------------------------------------------------------------------ wording
@@ -1245,13 +1247,58 @@ def _sheets(path: Path) -> dict[str, list[list[object]]]:
                 for name, member in _sheet_members(z).items():
                     check_dimension(z, member, name, path.name)
         book = CalamineWorkbook.from_path(str(path))
-        return {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names}
+        grids = {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names}
+        if is_zip:
+            with zipfile.ZipFile(path) as z:
+                members = _sheet_members(z)
+                for name, grid in grids.items():
+                    if name in members:
+                        _percent_as_typed(grid, _percent_cells(z, members[name]))
+        return grids
     except InputError as exc:
         raise FormError(str(exc).removeprefix(path.name)) from exc
     except (zipfile.BadZipFile, OSError) as exc:
         raise FormError("文件已损坏或不完整") from exc
     except Exception as exc:  # calamine's error types are private
         raise FormError(f"无法读取：{_calamine_reason(exc)}") from exc
+
+
+def _percent_cells(z: zipfile.ZipFile, member: str) -> set[tuple[int, int]]:
+    """Cells of one sheet shown as a percentage (Excel stores 97% typed into a cell as 0.97 with a percent
+    format): their (row, column)."""
+    from perfkit.io.load import _column_index
+
+    try:
+        styles = z.read("xl/styles.xml").decode("utf-8", "replace")
+    except KeyError:
+        return set()
+    codes = dict(re.findall(r'<numFmt\b[^>]*numFmtId="(\d+)"[^>]*formatCode="([^"]*)"', styles))
+    xfs_block = re.search(r"<cellXfs\b[^>]*>(.*?)</cellXfs>", styles, re.S)
+    percent = set()
+    for i, attrs in enumerate(re.findall(r"<xf\b([^>]*)", xfs_block.group(1) if xfs_block else "")):
+        m = re.search(r'numFmtId="(\d+)"', attrs)
+        code = re.sub(r'"[^"]*"|\\.', "", html.unescape(codes.get(m.group(1), ""))) if m else ""
+        if m and (m.group(1) in ("9", "10") or "%" in code):
+            percent.add(str(i))
+    if not percent:
+        return set()
+    xml = z.read(member).decode("utf-8", "replace")
+    cells = set()
+    for attrs in re.findall(r"<c\b([^>]*)>", xml):
+        ref, style = re.search(r'\br="([A-Z]+)(\d+)"', attrs), re.search(r'\bs="(\d+)"', attrs)
+        kind = re.search(r'\bt="(\w+)"', attrs)
+        if ref and style and style.group(1) in percent and (kind is None or kind.group(1) == "n"):
+            cells.add((int(ref.group(2)) - 1, _column_index(ref.group(1))))
+    return cells
+
+
+def _percent_as_typed(grid: list[list[object]], cells: set[tuple[int, int]]) -> None:
+    """A number shown as a percentage reads as the unit typed it: 0.97 → 97%, 0.835 → 83.5%."""
+    for r, c in cells:
+        if r < len(grid) and c < len(grid[r]):
+            v = grid[r][c]
+            if isinstance(v, int | float) and not isinstance(v, bool) and v == v:
+                grid[r][c] = f"{(Decimal(repr(float(v))) * 100).normalize():f}%"
 
 
 def _docx_tables(path: Path) -> dict[str, list[list[object]]]:
@@ -1490,6 +1537,11 @@ def write_import(result: Imported, out: str | Path) -> Path:
         report_path = out.with_name(out.stem + "_导入报告.csv")
         if report_path.exists() and not report_path.is_file():
             raise InputError(f"{report_path} 不是普通文件，不会覆盖；请另选输出文件名")
+        for name, frame in result.tables.items():  # an Excel cell holds at most 32 767 characters
+            long = [c for c in frame.columns if frame[c].map(lambda v: isinstance(v, str) and len(v) > EXCEL_CELL_MAX).any()]
+            if long:
+                raise InputError(f"「{BY_NAME[name].sheet}」表的「{long[0]}」列有超过 {EXCEL_CELL_MAX} 个字符的内容，"
+                                 "Excel 单元格放不下；请用文件夹作 --out（写出 CSV，不截断）")
         if result.tables:
             with atomic_path(out) as tmp, excel_writer(tmp) as xl:
                 xl.book.set_custom_property(OUTPUT_PROPERTY, "1")

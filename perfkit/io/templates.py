@@ -79,7 +79,9 @@ def _form_formats(book) -> dict:
     return {"title": book.add_format({"bold": True, "font_size": 16, "align": "center", "font_name": "黑体"}),
             "sub": book.add_format({"align": "center", "font_name": "宋体"}),
             "head": book.add_format({**base, "bold": True, "align": "center", "bg_color": "#F2F2F2"}),
-            "cell": book.add_format(base), "center": book.add_format({**base, "align": "center"})}
+            "cell": book.add_format(base), "center": book.add_format({**base, "align": "center"}),
+            # 指标值 / 实际完成值 cells keep what is typed (97% stays 97%, not 0.97; 1-6 stays 1-6)
+            "text": book.add_format({**base, "num_format": "@"})}
 
 
 def _indicator_block(ws, f: dict, top: int, headers: tuple[str, ...], total: list[object] | None) -> int:
@@ -93,7 +95,8 @@ def _indicator_block(ws, f: dict, top: int, headers: tuple[str, ...], total: lis
             start2 = r
             for _ in range(ROWS_PER_LEVEL2):
                 for c in range(3, len(headers) + 1):
-                    ws.write_blank(r, c, None, f["cell"])
+                    text = headers[c - 1] in ("三级指标", "年度指标值", "指标值", "实际完成值", "偏差原因分析及改进措施")
+                    ws.write_blank(r, c, None, f["text"] if text else f["cell"])
                 r += 1
             ws.merge_range(start2, 2, r - 1, 2, level2, f["center"])
         ws.merge_range(start1, 1, r - 1, 1, level1, f["center"])
