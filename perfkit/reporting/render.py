@@ -27,7 +27,7 @@ from perfkit.io.base import InputError
 from perfkit.io.outputs import replaced_folder
 from perfkit.reporting.fonts import FAMILY, SERIF, font_face_css
 from perfkit.reporting.pdf import to_pdf
-from perfkit.reporting.word import html_to_docx
+from perfkit.reporting.word import TABLE_PT, common_prefix, fit_table, html_to_docx
 
 TEMPLATES = Path(__file__).parent / "templates"
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
@@ -114,7 +114,7 @@ def to_html(nb: nbformat.NotebookNode, title: str, profile: str = "") -> str:
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb)
-    body = _strip_papermill_noise(body)
+    body = typeset(_strip_papermill_noise(body))
     import perfkit
 
     page = {"title": title, "running_title": title, "body": jinja2.utils.markupsafe.Markup(body), "family": FAMILY, "serif": SERIF,
@@ -126,6 +126,70 @@ def to_html(nb: nbformat.NotebookNode, title: str, profile: str = "") -> str:
     template = _ENV.get_template("page.html.j2")
     text = html_module.unescape(re.sub(r"<[^>]+>", "", template.render(font_css="", **page)))
     return template.render(font_css=jinja2.utils.markupsafe.Markup(font_face_css(text, (SERIF, FAMILY))), **page)
+
+
+UNIT_HEADS = ("单位", "部门")  # a column of unit or department names: its head contains one of these
+CELL_PAD_PT = 6 + 1.5  # the PDF's cell padding (2 × 4 px = 6 pt, page.html.j2) and a margin for error
+_MONTH_RANGE = re.compile(r"(?<=\d)\s*[-－–]\s*(?=\d{1,2}\s*月)")  # "1-5月" → "1—5月"
+
+
+def typeset(body: str) -> str:
+    """What the PDF and the Word file need beyond the notebook's output, done once on the exported body:
+
+    - a range of months is written with a dash ("1—5月"), never a hyphen;
+    - in a column of unit names, the place name most of them begin with ("高新区（新市区）") is dropped,
+      and a note under the table says so — the column then fits and no name breaks in three lines;
+    - each table's columns are sized by content (:func:`perfkit.reporting.word.column_widths`): a column
+      whose longest cell fits is kept on one line (class ``keep``), only the widest columns wrap, so a
+      label such as "专项转移支付项目支出" or "1个指标无法复算" is never broken; a table whose columns
+      fit whole only in 小五 is set in 小五 (class ``small``).
+    """
+    from bs4 import BeautifulSoup, NavigableString
+
+    soup = BeautifulSoup(body, "html.parser")
+    for text in soup.find_all(string=_MONTH_RANGE):
+        if isinstance(text, NavigableString) and text.parent.name not in ("style", "script"):
+            text.replace_with(_MONTH_RANGE.sub("—", str(text)))
+    for table in soup.find_all("table"):
+        rows = [r.find_all(["th", "td"]) for r in table.find_all("tr")]
+        if not rows or any(c.get("colspan") or c.get("rowspan") for r in rows for c in r):
+            continue
+        _drop_common_prefix(soup, table, rows)
+        texts = [[c.get_text().strip() if c.name == "th" else re.sub(r"\s+", " ", c.get_text()).strip()
+                  for c in r] for r in rows]
+        size, _, keep = fit_table(texts, CELL_PAD_PT)
+        if size != TABLE_PT:
+            table["class"] = [*(table.get("class") or []), "small"]
+        for r in rows:
+            for j, cell in enumerate(r):
+                if j < len(keep) and keep[j]:
+                    cell["class"] = [*(cell.get("class") or []), "keep"]
+    return str(soup)
+
+
+def _drop_common_prefix(soup, table, rows) -> None:
+    """Unit and department names without the place name most of them carry, said in a note."""
+    head = next((r for r in rows if r and all(c.name == "th" for c in r)), None)
+    if head is None:
+        return
+    cols = [j for j, c in enumerate(head) if any(h in c.get_text() for h in UNIT_HEADS)]
+    body_rows = [r for r in rows if r is not head and not all(c.name == "th" for c in r)]
+    dropped = []
+    for j in cols:
+        cells = [r[j] for r in body_rows if j < len(r) and "num" not in (r[j].get("class") or [])]
+        prefix = common_prefix([c.get_text().strip() for c in cells if c.get_text().strip() != "合计"])
+        if not prefix:
+            continue
+        for c in cells:
+            name = c.get_text().strip()
+            if name.startswith(prefix) and len(name) > len(prefix):
+                c.string = name[len(prefix):]
+        if prefix not in dropped:
+            dropped.append(prefix)
+    if dropped:
+        note = soup.new_tag("p", attrs={"class": "noindent figure-caption note"})
+        note.string = "注：表中单位名称略去“" + "”“".join(dropped) + "”字样。"
+        table.insert_after(note)
 
 
 def _strip_papermill_noise(body: str) -> str:
@@ -142,12 +206,13 @@ def report_output(entry: Path) -> bool:
 
 
 def render_all(jobs: list[tuple[Path, str, dict]], out: Path, title_of: Callable[[str], str], profile: str,
-               progress: Callable[[str], None] = print) -> list[Rendered]:
+               progress: Callable[[str], None] = print, author: str | None = None) -> list[Rendered]:
     """Execute each ``(notebook, stem, parameters)`` and export HTML and PDF into ``out`` atomically.
 
     Everything is built in a hidden staging folder beside ``out`` and swapped in whole only when every
     notebook succeeded (:func:`perfkit.io.outputs.replaced_folder`), so a failure or a kill leaves the
-    previous reports as they were, and the next run removes what a killed one left.
+    previous reports as they were, and the next run removes what a killed one left. ``author``: the
+    issuing organ, written into each Word file's properties.
     """
     out = Path(out).absolute()
     with replaced_folder(out, "report", ours=report_output) as staging:
@@ -159,7 +224,7 @@ def render_all(jobs: list[tuple[Path, str, dict]], out: Path, title_of: Callable
             html = to_html(nb, title_of(stem), profile)
             (staging / f"{stem}.html").write_text(html, encoding="utf-8")
             worker.make(staging / f"{stem}.html", staging / f"{stem}.pdf", staging)
-            html_to_docx(html, staging / f"{stem}.docx")  # while the PDF worker lays out the same HTML
+            html_to_docx(html, staging / f"{stem}.docx", author)  # while the PDF worker lays out the same HTML
 
         # kernels run in parallel (threads in one process: TECH_NOTES.md). WeasyPrint holds the GIL, so each
         # PDF is laid out by a worker process started now (importing WeasyPrint while the kernels run) and

@@ -64,7 +64,10 @@ def report(data: str | Path, year: int, out: str | Path, month: int = 5, profile
               "profile": str(profile),
               "archive": str(Path(archive).resolve()) if archive and Path(archive).exists() else None}
     jobs = [(nb_dir / f"{name}.ipynb", name, params) for name in TITLES]
-    return render_all(jobs, out, lambda stem: TITLES[stem].format(**fill), str(profile), progress)
+    from perfkit.reporting.annual import load_policy
+
+    issuer = load_policy(None, **fill).get("issuer")  # the Word files' author: the organ that signs them
+    return render_all(jobs, out, lambda stem: TITLES[stem].format(**fill), str(profile), progress, issuer)
 
 
 def _remove_legacy_cache(folder: Path, progress: Callable[[str], None]) -> None:
