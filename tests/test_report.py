@@ -109,8 +109,10 @@ def test_pdf_is_a4_with_the_cjk_font_and_chinese_text(reports: Path) -> None:
     assert "— 1 —" in text  # GB/T 9704 page numbers
     fonts = {str(f["/BaseFont"]) for p in reader.pages for f in (p["/Resources"].get("/Font") or {}).values()
              if "/BaseFont" in f.get_object() for f in [f.get_object()]}
-    # the serif face (for 仿宋/小标宋) sets title and body, the sans face (for 黑体) the "一、" headings
-    assert {"NotoSerifSC", "NotoSansSC"} == {re.sub(r"^[A-Z]+\+|-Regular.*$", "", f.lstrip("/")).replace("-", "") for f in fonts}
+    # the serif face (for 仿宋/小标宋) sets title and body, the sans face (for 黑体) the "一、" headings, and
+    # a bold serif made from the regular one the run-in "（一）" headings (no open 楷体 ships)
+    assert {"NotoSerifSC", "NotoSansSC", "NotoSerifSCBold,Bold"} == {
+        re.sub(r"^[A-Z]+\+|-Regular.*$", "", f.lstrip("/")).replace("-", "") for f in fonts}
 
 
 @pytest.mark.parametrize("name", ["annual_report", "budget_allocation", "technical_annex"])
@@ -312,11 +314,15 @@ def test_annex_lists_every_unit_and_the_body_only_the_top(reports: Path, demo_di
     ranked = rep.analysis.ranking.dropna(subset=["rank"])
     annex = (reports / "technical_annex.html").read_text(encoding="utf-8")
     body = (reports / "annual_report.html").read_text(encoding="utf-8")
-    rows = re.findall(r"<tr>\s*<td[^>]*>(\d+)</td>\s*<td>([^<]+)</td>", annex)
-    assert len(rows) == len(ranked) and {n for _, n in rows} == set(ranked["unit_name"])
+    rows = re.findall(r"<tr>\s*<td[^>]*>(\d+)</td>\s*<td[^>]*>([^<]+)</td>", annex)
+    # the place name most units' names begin with is left out of the table, and a note under it says so
+    place = re.search(r"注：表中单位名称略去“([^”]+)”字样", annex)
+    names, prefix = set(ranked["unit_name"]), place.group(1) if place else ""
+    restored = {n if prefix + n not in names else prefix + n for _, n in rows}
+    assert len(rows) == len(ranked) and restored == names
     assert sorted(int(r) for r, _ in rows) == sorted(ranked["rank"].astype(int))  # competition ranks, 并列 kept
     shown = rep.policy["ranking_rows"]
-    body_rows = re.findall(r"<tr>\s*<td[^>]*>\d+</td>\s*<td>[^<]+</td>\s*<td[^>]*>", body)
+    body_rows = re.findall(r"<tr>\s*<td[^>]*>\d+</td>\s*<td[^>]*>[^<]+</td>\s*<td[^>]*>", body)
     assert 0 < len(body_rows) <= shown
     assert "技术附件" in _text(body)
     statements = X.rule_statements(rep.analysis.rules)

@@ -25,7 +25,7 @@ import nbformat
 
 from perfkit.io.base import InputError
 from perfkit.io.outputs import replaced_folder
-from perfkit.reporting.fonts import FAMILY, SERIF, font_face_css
+from perfkit.reporting.fonts import BOLD_SERIF, FAMILY, SERIF, bold_face_css, font_face_css
 from perfkit.reporting.pdf import to_pdf
 from perfkit.reporting.word import TABLE_PT, common_prefix, fit_table, html_to_docx
 
@@ -114,22 +114,32 @@ def to_html(nb: nbformat.NotebookNode, title: str, profile: str = "") -> str:
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb)
-    body = typeset(_strip_papermill_noise(body))
+    return page(typeset(_strip_papermill_noise(body)), title, profile)
+
+
+def page(body: str, title: str, profile: str = "") -> str:
+    """A report's body in the page of ``templates/page.html.j2`` (A4, fonts, page numbers), the CJK font
+    subset for its text inlined."""
     import perfkit
 
-    page = {"title": title, "running_title": title, "body": jinja2.utils.markupsafe.Markup(body), "family": FAMILY, "serif": SERIF,
+    fill = {"title": title, "running_title": title, "body": jinja2.utils.markupsafe.Markup(body), "family": FAMILY,
+            "serif": SERIF, "bold_serif": BOLD_SERIF,
             "version": perfkit.__version__, "profile": profile,
             "generated": dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
     # the font subset must hold every character the page shows — body, footer line, page headers and
     # footers — or WeasyPrint draws .notdef boxes and falls back to an encoding whose text does not
     # extract: so the page is rendered once without the font and its text (entities decoded) collected
     template = _ENV.get_template("page.html.j2")
-    text = html_module.unescape(re.sub(r"<[^>]+>", "", template.render(font_css="", **page)))
-    return template.render(font_css=jinja2.utils.markupsafe.Markup(font_face_css(text, (SERIF, FAMILY))), **page)
+    text = html_module.unescape(re.sub(r"<[^>]+>", "", template.render(font_css="", **fill)))
+    css = font_face_css(text, (SERIF, FAMILY))
+    runin = html_module.unescape("".join(re.findall(r'<span class="runin">([^<]*)</span>', body)))
+    if runin:  # run-in "（一）" headings in a bold serif made for their characters
+        css += "\n" + bold_face_css(runin)
+    return template.render(font_css=jinja2.utils.markupsafe.Markup(css), **fill)
 
 
 UNIT_HEADS = ("单位", "部门")  # a column of unit or department names: its head contains one of these
-CELL_PAD_PT = 6 + 1.5  # the PDF's cell padding (2 × 4 px = 6 pt, page.html.j2) and a margin for error
+CELL_PAD_PT = 6 + 1.0  # the PDF's cell padding (2 × 4 px = 6 pt, page.html.j2), its rule and a margin for error
 _MONTH_RANGE = re.compile(r"(?<=\d)\s*[-－–]\s*(?=\d{1,2}\s*月)")  # "1-5月" → "1—5月"
 
 

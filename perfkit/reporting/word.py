@@ -273,14 +273,13 @@ def fit_table(rows: list[list[str]], pad_pt: float, available_mm: float = TYPE_A
               sizes: tuple[float, ...] = TABLE_SIZES) -> tuple[float, list[float], list[bool]]:
     """(font size, column widths in em, which columns keep their text on one line) for a table.
 
-    五号 if every column fits whole; else 小五 if that makes every column fit whole; else 五号 with only
-    the widest columns wrapping (:func:`column_widths`)."""
+    五号 if every column fits whole; else 小五 if that makes every column fit whole; else 小五 with only
+    the widest columns wrapping (:func:`column_widths`), which breaks the fewest cells."""
     for size in sizes:
         widths, keep = column_widths(rows, available_mm / 25.4 * 72 / size, pad_pt / size)
         if all(keep):
-            return size, widths, keep
-    size = sizes[0]
-    return (size, *column_widths(rows, available_mm / 25.4 * 72 / size, pad_pt / size))
+            break
+    return size, widths, keep
 
 
 def column_widths(rows: list[list[str]], available_em: float, pad_em: float) -> tuple[list[float], list[bool]]:
