@@ -81,7 +81,7 @@ def _legend_and_data_axes(fig: plt.Figure) -> tuple[object, list]:
 
 
 def test_charts_are_numbered_in_order_and_titled(figures) -> None:
-    titles = [f.axes[0].get_title() for f in figures.values()]
+    titles = [f.get_suptitle() or f.axes[0].get_title() for f in figures.values()]
     assert [t.split(" ")[0] for t in titles] == ["图1", "图2", "图3", "图4"]
     assert all(len(t.split(" ", 1)[1]) >= 6 for t in titles)
 
@@ -156,16 +156,35 @@ def test_sweep_lines_come_from_the_rulebook_and_are_labelled(figures) -> None:
 
 
 def test_execution_bands_come_from_the_rulebook(figures) -> None:
-    ax = figures["categories"].axes[0]
+    ax, low = figures["categories"].axes[:2]
     light = RULES["monitoring.execution_light"]
     accent = mcolors.to_rgba(D.ACCENT)
-    low = [p for p in ax.patches if np.allclose(p.get_facecolor(), accent)]
+    below = [p for p in ax.patches if np.allclose(p.get_facecolor(), accent)]
     # below the rulebook's red line: 部门整体支出's 1万元 project that spent 10%, 部门项目支出's 2万元 one
     # that spent 50% (the 3万元 one at 70% is between red and yellow) — bar widths in 万元
-    assert sorted(round(p.get_width(), 6) for p in low) == [1.0, 2.0]
+    assert sorted(round(p.get_width(), 6) for p in below) == [1.0, 2.0]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend[0] == f"执行率低于{light['red']:.0%}（2个项目）"
-    assert {t.get_text() for t in ax.texts} == {f"低于{light['red']:.0%}：1个，1.00万元", f"低于{light['red']:.0%}：1个，2.00万元"}
+    assert {t.get_text() for t in low.texts} == {f"低于{light['red']:.0%}：1个\n1.00万元", f"低于{light['red']:.0%}：1个\n2.00万元"}
+
+
+def test_low_execution_band_is_visible_on_a_scale_of_its_own(figures) -> None:
+    """Against the whole budget (2.36亿元 here) the 3万元 below the red line is a hairline; the panel
+    beside it draws only the money below the yellow line, where the same bars fill a visible share."""
+    fig = figures["categories"]
+    ax, low = fig.axes[:2]
+    accent = mcolors.to_rgba(D.ACCENT)
+    renderer = fig.canvas.get_renderer()
+
+    def widest(a) -> float:
+        bars = [p for p in a.patches if np.allclose(p.get_facecolor(), accent)]
+        return max(p.get_window_extent(renderer).width for p in bars) / a.get_window_extent(renderer).width
+
+    assert widest(ax) < 0.02  # a hairline where the whole budget is drawn
+    assert widest(low) > 0.2  # and a bar in the panel of the low bands
+    # the low panel holds the red and the red-to-yellow bands only: 1 + 2 + 3 万元 in all
+    assert round(sum(p.get_width() for p in low.patches), 6) == 6.0
+    assert low.get_xlabel() == f"其中执行率低于{RULES['monitoring.execution_light']['yellow']:.0%}的（万元）"
 
 
 def test_lights_chart_writes_the_exception_counts(figures) -> None:

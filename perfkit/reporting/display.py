@@ -235,7 +235,11 @@ def figure_categories(by_cat: pd.DataFrame, projects: pd.DataFrame, light: dict[
     """Each 支出类别's budget split by its projects' execution rate (全年执行数 ÷ 全年预算数) into the
     execution-light bands of the rulebook (``monitoring.execution_light``: at the year's end the time
     progress is 100%, so the ratio is the rate itself). Table 1 gives each category's overall rate; this
-    shows how much money sits in projects that hardly spent — which an average hides."""
+    shows how much money sits in projects that hardly spent — which an average hides.
+
+    Beside the whole budget (left), the money below the yellow line is drawn again on a scale of its
+    own (right): against 46亿元 a band of 3,000万元 is a hairline, and the exception is what the chart
+    is there to show. Its bars carry their project counts and amounts."""
     import matplotlib.pyplot as plt
 
     set_theme()
@@ -251,28 +255,39 @@ def figure_categories(by_cat: pd.DataFrame, projects: pd.DataFrame, light: dict[
         ("无预算数或执行数", rate.isna(), GREYS[0], "xx"),
     ]
     cat = p["category"].astype(object)
-    fig, ax = plt.subplots(figsize=(7.5, 3.4))
-    ax.xaxis.set_major_formatter(plt.FuncFormatter(_thousands))
-    left = np.zeros(len(cats))
-    for label, mask, colour, hatch in bands:
-        by = (budget[mask.fillna(False).to_numpy(bool)].groupby(cat[mask.fillna(False).to_numpy(bool)]).sum()
-              .reindex(cats, fill_value=0.0) / float(FEN_PER_WAN))
+    fig, (ax, low) = plt.subplots(1, 2, figsize=(7.5, 3.6), sharey=True, gridspec_kw={"width_ratios": [3, 2]})
+    for a in (ax, low):
+        a.xaxis.set_major_formatter(plt.FuncFormatter(_thousands))
+    left, low_left = np.zeros(len(cats)), np.zeros(len(cats))
+    notes: list[tuple[int, float]] = []
+    for k, (label, mask, colour, hatch) in enumerate(bands):
+        chosen = mask.fillna(False).to_numpy(bool)
+        by = budget[chosen].groupby(cat[chosen]).sum().reindex(cats, fill_value=0.0) / float(FEN_PER_WAN)
         n = (mask.fillna(False).astype(bool).groupby(cat).sum().reindex(cats, fill_value=0)).astype(int)
         if not n.sum() and label.startswith("无"):
             continue
-        ax.barh(cats, by.to_numpy(), left=left, color=colour, hatch=hatch, edgecolor=EDGE, linewidth=0.5,
-                label=f"{label}（{int(n.sum())}个项目）")
-        if colour == ACCENT:  # the exceptions carry their figures, however thin their bar
-            for y, (v, k) in enumerate(zip(by.to_numpy(), n.to_numpy(), strict=True)):
-                if k:
-                    ax.annotate(f"低于{red:.0%}：{k}个，{v:,.2f}万元", (left[y] + v, y), xytext=(3, 7), textcoords="offset points",
-                                fontsize=7, color=ACCENT, va="bottom")
+        style = {"color": colour, "hatch": hatch, "edgecolor": EDGE, "linewidth": 0.5}
+        ax.barh(cats, by.to_numpy(), left=left, label=f"{label}（{int(n.sum())}个项目）", **style)
         left += by.to_numpy()
-    ax.set_xlim(0, max(left.max(), 1.0) * 1.12)
+        if k < 2:  # the two bands below the yellow line, again on their own scale
+            low.barh(cats, by.to_numpy(), left=low_left, **style)
+            if colour == ACCENT:
+                notes = [(int(c), float(v)) for v, c in zip(by.to_numpy(), n.to_numpy(), strict=True)]
+            low_left += by.to_numpy()
+    for y, (c, v) in enumerate(notes):  # the exceptions carry their figures, after the bar
+        if c:
+            low.annotate(f"低于{red:.0%}：{c}个\n{v:,.2f}万元", (low_left[y], y), xytext=(3, 0),
+                         textcoords="offset points", fontsize=7, color=ACCENT, va="center")
+    ax.set_xlim(0, max(left.max(), 1.0) * 1.08)
+    low.set_xlim(0, max(low_left.max(), 1.0) * 1.6)
     ax.invert_yaxis()
     ax.set_xlabel("全年预算数（万元）")
-    ax.set_title(numbered("图 各支出类别预算按项目执行率分段"))
-    _legend_below(ax, ncol=2)
+    low.set_xlabel(f"其中执行率低于{yellow:.0%}的（万元）")
+    low.tick_params(axis="y", left=False)
+    fig.suptitle(numbered("图 各支出类别预算按项目执行率分段"), fontsize=11)
+    fig.subplots_adjust(wspace=0.06)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), bbox_transform=fig.transFigure, ncol=2,
+              fontsize=8, frameon=False)
     return fig
 
 
