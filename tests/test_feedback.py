@@ -143,3 +143,40 @@ def test_a_letter_says_which_projects_lose_budget(run) -> None:
     letter = next(p for p in f.letters if p.name.startswith(str(moved["unit_id"]) + "_"))
     text = "".join(p.text for p in docx.Document(str(letter)).paragraphs)
     assert f"{moved['project_name']}（{moved['action']}，本年预算" in text and "预算将调减或不予安排" in text
+
+
+def test_letters_are_typeset_as_gongwen(run) -> None:
+    """Every letter: page numbers (odd/even footers with a PAGE field), body paragraphs two characters in,
+    every paragraph on the 28 pt pitch with no space before or after, the 落款 and date four characters
+    in from the right, the issuing organ as author; a table running over a page repeats its head row."""
+    from lxml import etree
+
+    ns = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
+    w = f"{{{ns['w']}}}"
+    _, f = run
+    longest = max(f.letters, key=lambda p: p.stat().st_size)
+    for path in (f.letters[0], longest):
+        with zipfile.ZipFile(path) as z:
+            body = etree.fromstring(z.read("word/document.xml"))
+            styles = etree.fromstring(z.read("word/styles.xml"))
+            footers = [etree.fromstring(z.read(n)) for n in z.namelist() if n.startswith("word/footer")]
+            assert b"evenAndOddHeaders" in z.read("word/settings.xml")
+            assert b"python-docx" not in z.read("docProps/core.xml")
+        assert len(footers) == 2 and all("PAGE" in "".join(f.itertext()) for f in footers)
+        normal = styles.find(".//w:style[@w:styleId='Normal']/w:pPr/w:spacing", ns)
+        assert (normal.get(w + "line"), normal.get(w + "lineRule"), normal.get(w + "after")) == ("560", "exact", "0")
+        paras = body.findall("w:body/w:p", ns)
+        texts = ["".join(p.itertext()) for p in paras]
+        first_body = paras[3]  # title, empty line, 主送机关, then the opening paragraph
+        assert first_body.find("w:pPr/w:ind", ns).get(w + "firstLine") == "640"
+        assert not [p for p in paras if p.find("w:pPr/w:spacing", ns) is not None
+                    and p.find("w:pPr/w:spacing", ns).get(w + "after") not in (None, "0")]
+        organ, date = paras[-2], paras[-1]
+        assert texts[-2].endswith("财政局") and "年" in texts[-1] and texts[-4:-2] == ["", ""]
+        for p in (organ, date):
+            assert p.find("w:pPr/w:jc", ns).get(w + "val") == "right"
+            assert p.find("w:pPr/w:ind", ns).get(w + "right") == "1280"  # 右空四字: 4 × 16 pt
+        for tbl in body.iter(w + "tbl"):
+            assert tbl.find("w:tr/w:trPr/w:tblHeader", ns) is not None
+    assert docx.Document(str(longest)).core_properties.author.endswith("财政局")
+    assert max(len(t.rows) for t in docx.Document(str(longest)).tables) > 25  # a table that runs over a page

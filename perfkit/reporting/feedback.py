@@ -23,12 +23,14 @@ from perfkit.io.contract import GRADES
 from perfkit.io.outputs import replaced_folder
 from perfkit.io.values import format_wan, map_unique, plain_text
 from perfkit.io.write import excel_writer
+from perfkit.reporting import word as W
 from perfkit.reporting.display import signing_date
 from perfkit.reporting.workbook import write_table
 from perfkit.rules import formulas as F
 
 TEXT = Path(__file__).parent / "text" / "feedback.yaml"
-FONTS = {"title": "方正小标宋简体", "h1": "黑体", "h2": "楷体_GB2312", "body": "仿宋_GB2312"}
+FONTS = {"title": W.FONTS["Title"][0], "h1": W.FONTS["Heading 1"][0], "h2": W.FONTS["Heading 2"][0],
+         "body": W.FONTS["Normal"][0]}  # the official fonts the letters name (perfkit.reporting.word)
 UNASSIGNED = "未能归属单位"
 FEEDBACK_SUFFIXES = ("_绩效评价结果反馈及整改通知.docx", "_绩效评价结果明细.xlsx", "_审核发现.xlsx")
 
@@ -103,130 +105,98 @@ def _score(v: object) -> str:
 def write_letter(path: Path, unit_name: str, year: int, month: int | None, deadline: str, district: str,
                  projects: pd.DataFrame, warned: pd.DataFrame, findings: pd.DataFrame, rank: tuple[str, str, int],
                  grades: Iterable[str], gap: float) -> None:
-    """One unit's letter as .docx: the official fonts named, heading styles (Word's navigation pane shows
-    the structure), real Word tables. ``gap``: the rulebook's ``review.letter_divergence``."""
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Mm
-
+    """One unit's letter as .docx, typeset as a 公文 (:func:`perfkit.reporting.word.new_document`): the
+    official fonts named, every line on the 28 pt pitch, body paragraphs two characters in, page numbers,
+    heading styles (Word's navigation pane shows the structure), real Word tables sized by content whose
+    head row repeats on every page, the 落款 and date four characters in from the right.
+    ``gap``: the rulebook's ``review.letter_divergence``."""
     w = wording()
-    doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.left_margin, section.right_margin, section.bottom_margin = Mm(37), Mm(28), Mm(26), Mm(35)
-    _style_font(doc.styles["Normal"], FONTS["body"], 16)
-    _style_font(doc.styles["Title"], FONTS["title"], 22)
-    _style_font(doc.styles["Heading 1"], FONTS["h1"], 16)
-    for name in ("Title", "Heading 1"):
-        doc.styles[name].font.color.rgb = None
-        doc.styles[name].font.bold = False
+    title_text = w["title"].format(year=year)
+    doc = W.new_document(f"{district}{w['signature']}", title_text)  # GB/T 9704 page, styles, page numbers
     h1 = doc.styles["Heading 1"]
-    title = doc.add_paragraph(w["title"].format(year=year), style=doc.styles["Title"])
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    doc.add_paragraph(f"{unit_name}：")
-    doc.add_paragraph(w["opening"].format(year=year).replace(" ", ""))
+    doc.add_paragraph(title_text, style=doc.styles["Title"])
+    W.blank_line(doc)
+    W.body(doc, f"{unit_name}：", indent=False)  # 主送机关: flush left
+    W.body(doc, w["opening"].format(year=year).replace(" ", ""))
 
     counts = projects["grade"].value_counts() if "grade" in projects else pd.Series(dtype=int)
     pending = int(projects["status"].eq("待核实").sum()) if "status" in projects else 0
     diverge = int((projects["difference"].abs() >= gap).sum()) if "difference" in projects else 0
     doc.add_paragraph(w["sections"]["results"], style=h1)
-    doc.add_paragraph(w["results_summary"].replace(" ", "").format(
+    W.body(doc, w["results_summary"].replace(" ", "").format(
         projects=len(projects), budget=_wan(projects["budget"].sum()), diverge=diverge, gap=gap,
         pending=w["pending"].format(n=pending) if pending else "", **{g: int(counts.get(g, 0)) for g in grades}))
     _table(doc, ["项目名称", "单位自评分", "复核分", "复核等级"],
            [[r.project_name, _score(r.unit_total), _score(r.total),
              r.grade if isinstance(r.grade, str) else ("待核实" if getattr(r, "status", "") == "待核实" else "")]
-            for r in projects.itertuples()], widths=[Mm(80), Mm(25), Mm(25), Mm(26)])
+            for r in projects.itertuples()])
     if "change" in projects:  # what the results mean for next year's budget, said in the letter itself
         moved = projects.loc[projects["change"].astype(float).fillna(0) < 0]
         if len(moved):
-            doc.add_paragraph(w["budget_changes"].format(
+            W.body(doc, w["budget_changes"].format(
                 next_year=year + 1, n=len(moved),
                 projects="；".join(f"{r.project_name}（{r.action}，本年预算{_wan(r.budget)}万元，下年度建议安排"
                                   f"{_wan(r.proposal)}万元）" for r in moved.itertuples())))
         else:
-            doc.add_paragraph(w["budget_kept"].format(next_year=year + 1))
+            W.body(doc, w["budget_kept"].format(next_year=year + 1))
         back = projects.loc[projects["recovered"].astype("Float64").fillna(0) > 0]
         if len(back):
-            doc.add_paragraph(w["recovered"].format(
+            W.body(doc, w["recovered"].format(
                 n=len(back), amount=_wan(back["recovered"].astype("Int64").sum()),
                 projects="、".join(f"{r.project_name}（{_wan(r.recovered)}万元）" for r in back.itertuples())))
     if pending:
-        doc.add_paragraph(w["pending_note"].format(n=pending, deadline=deadline))
+        W.body(doc, w["pending_note"].format(n=pending, deadline=deadline))
 
     doc.add_paragraph(w["sections"]["warnings"], style=h1)
     if warned.empty:
-        doc.add_paragraph(w["no_warnings"].format(month=month or ""))
+        W.body(doc, w["no_warnings"].format(month=month or ""))
     else:
-        doc.add_paragraph(w["warnings_summary"].format(month=month or "", n=len(warned),
+        W.body(doc, w["warnings_summary"].format(month=month or "", n=len(warned),
                                                        amount=_wan(warned["budget"].sum())))
         _table(doc, ["项目名称", "全年预算数（万元）", "预警原因"],
-               [[r.project_name, _wan(r.budget), r.warning_reason] for r in warned.itertuples()],
-               widths=[Mm(55), Mm(30), Mm(71)])
+               [[r.project_name, _wan(r.budget), r.warning_reason] for r in warned.itertuples()])
 
     doc.add_paragraph(w["sections"]["findings"], style=h1)
     if findings.empty:
-        doc.add_paragraph(w["no_findings"])
+        W.body(doc, w["no_findings"])
     else:
-        doc.add_paragraph(w["findings_summary"].format(n=len(findings)))
+        W.body(doc, w["findings_summary"].format(n=len(findings)))
         by_type = findings["finding"].value_counts()
         _table(doc, ["问题类型", "处数", "涉及项目数"],
                [[t, str(int(n)), str(int(findings.loc[findings["finding"] == t, "project_id"].nunique()))]
-                for t, n in by_type.items()], widths=[Mm(80), Mm(30), Mm(46)])
+                for t, n in by_type.items()])
 
     doc.add_paragraph(w["sections"]["rank"], style=h1)
     rank_text, composite, total = rank
     if rank_text.startswith("未排名："):  # nothing recomputable yet: said as a pending state, not a verdict
-        doc.add_paragraph(w["rank_pending"].format(reason=rank_text.removeprefix("未排名：")))
+        W.body(doc, w["rank_pending"].format(reason=rank_text.removeprefix("未排名：")))
     elif rank_text:
-        doc.add_paragraph(w["rank"].format(score=composite, total=total, rank=rank_text))
+        W.body(doc, w["rank"].format(score=composite, total=total, rank=rank_text))
 
     doc.add_paragraph(w["sections"]["rectify"], style=h1)
     types = list(dict.fromkeys(findings["finding"])) if not findings.empty else []
     if not types and warned.empty:  # nothing to rectify: said so, not "具体要求：" followed by nothing
-        doc.add_paragraph(w["rectify_none"])
+        W.body(doc, w["rectify_none"])
     else:
-        doc.add_paragraph(w["rectify_intro"].format(deadline=deadline))
+        W.body(doc, w["rectify_intro"].format(deadline=deadline))
     for i, t in enumerate(types, start=1):
-        doc.add_paragraph(f"{i}. {t}：{w['rectify'].get(t, w['rectify_default'])}")
+        W.body(doc, f"{i}. {t}：{w['rectify'].get(t, w['rectify_default'])}")
     if not warned.empty:
-        doc.add_paragraph(f"{len(types) + 1}. {w['rectify_warned']}")
-    doc.add_paragraph("")
-    doc.add_paragraph(f"附件：{unit_name}{year}年度绩效评价结果明细（Excel）")
-    sign = doc.add_paragraph(f"{district}{w['signature']}")
-    sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    date = doc.add_paragraph(signing_date(w.get("date"), year))
-    date.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        W.body(doc, f"{len(types) + 1}. {w['rectify_warned']}")
+    W.blank_line(doc)  # 附件说明: one empty line under the text, two characters in
+    W.body(doc, f"附件：{unit_name}{year}年度绩效评价结果明细（Excel）")
+    W.signature(doc, f"{district}{w['signature']}", signing_date(w.get("date"), year))  # 右空四字, date under it
     doc.save(str(path))
 
 
-def _style_font(style, name: str, size: float) -> None:
-    """Name an East Asian font on a style (Word reads w:eastAsia for Chinese text, not the Latin name)."""
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
-    style.font.name = name
-    style.font.size = Pt(size)
-    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
-    fonts.set(qn("w:eastAsia"), name)
-
-
-def _table(doc, head: list[str], rows: list[list[str]], widths: list) -> None:
-    from docx.shared import Pt
-
-    table = doc.add_table(rows=1, cols=len(head), style=doc.styles["Table Grid"])
-    for cell, text in zip(table.rows[0].cells, head, strict=True):
-        cell.text = text
-    for row in rows:
-        cells = table.add_row().cells
-        for cell, text in zip(cells, row, strict=True):
-            cell.text = "" if text is None or (isinstance(text, float) and np.isnan(text)) else str(text)
-    for row in table.rows:
-        for cell, width in zip(row.cells, widths, strict=True):
-            cell.width = width
-            for p in cell.paragraphs:
-                for run in p.runs:
-                    run.font.size = Pt(12)
+def _table(doc, head: list[str], rows: list[list[str]], widths: list | None = None) -> None:
+    """A table of the letter: columns sized by content, numbers right-aligned, the head row repeated on
+    every page a long table runs over (:func:`perfkit.reporting.word.add_table`)."""
+    cells = [["" if text is None or (isinstance(text, float) and np.isnan(text)) else str(text) for text in row]
+             for row in rows]
+    numeric = re.compile(r"[-+]?[\d,]*\.?\d+%?|—")
+    W.add_table(doc, [head, *cells], 1, [[False] * len(head)] + [[bool(numeric.fullmatch(c)) for c in row]
+                                                                  for row in cells])
 
 
 PROJECT_SHEET = {"project_id": "项目编码", "project_name": "项目名称", "category": "支出类别",
