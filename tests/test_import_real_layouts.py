@@ -329,3 +329,37 @@ def test_text_too_long_for_an_excel_cell_is_never_cut(tmp_path: Path, capsys) ->
     assert main(["import-forms", str(tmp_path / "in"), "--out", str(tmp_path / "o")]) == 0
     got = pd.read_csv(tmp_path / "o" / "绩效目标.csv", encoding="utf-8-sig")["指标值"]
     assert got.str.len().max() == 40_003
+
+
+def test_monitoring_form_in_other_wordings(tmp_path: Path) -> None:
+    """截至9月底累计执行数, 1-9月完成情况, a 年度 | 2023 label: month 9, year 2023."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    rows = [
+        ["项目支出绩效运行监控表"],
+        ["年度", 2023, None, "项目编码", "JK-001"],
+        ["项目名称", "社区养老服务补助", None, "实施单位", "区民政局"],
+        ["项目资金（万元）", "年初预算数", "全年预算数", "截至9月底累计执行数", "全年预计执行数"],
+        ["年度资金总额", 80, 90, "61.2", 90],
+        ["一级指标", "二级指标", "三级指标", "年度指标值", "1-9月完成情况", "全年预计完成值", "完成目标可能性", "偏差原因"],
+        ["产出指标", "数量指标", "服务老人人次", "≥1200人次", "950人次", "1250人次", "有可能", ""],
+        [None, "时效指标", "补助发放及时率", "100%", "100%", "100%", "确定能", ""],
+    ]
+    for r, row in enumerate(rows, start=1):
+        for c, v in enumerate(row, start=1):
+            ws.cell(r, c, v)
+    wb.save(tmp_path / "监控.xlsx")
+    result = import_forms(tmp_path)
+    t = result.tables
+    p = t["projects"].iloc[0]
+    assert (p["project_id"], p["year"], p["budget_initial"], p["budget"]) == ("JK-001", 2023, 80_000_000, 90_000_000)
+    em = t["exec_monitor"].iloc[0]
+    assert (em["month"], em["spent_cum"]) == (9, 61_200_000)
+    im = t["ind_monitor"].set_index("indicator")
+    assert im.loc["服务老人人次", "done_text"] == "950人次" and im.loc["服务老人人次", "forecast_text"] == "1250人次"
+    assert set(im["month"]) == {9} and im.loc["服务老人人次", "likelihood"] == "有可能"
+    assert len(t["targets"]) == 2 and "self_eval" not in t
+    notes = result.report.loc[result.report["结果"] == "注意", "说明"]
+    assert notes.str.contains("全年预计执行数").any() or notes.str.contains("90").any()  # not in the contract: named

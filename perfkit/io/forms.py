@@ -342,6 +342,12 @@ def _number(value: object) -> float:
     return number
 
 
+def _month_of(key: str, what: str) -> int | None:
+    """The month a monitoring header runs to: 1-6月执行数, 1-9月累计执行数, 截至6月底执行数, 6月末累计执行数 → 6."""
+    m = re.fullmatch(rf"(?:\d{{1,2}}-|截至|截止|至)?(\d{{1,2}})月(?:底|末|份)?(?:累计)?{what}", key)
+    return int(m.group(1)) if m and 1 <= int(m.group(1)) <= 12 else None
+
+
 def _rate(value: object) -> float:
     text = _plain(value)
     number = V.parse_number(text.rstrip("%"))
@@ -365,6 +371,7 @@ class Grid:
         self.cells = [[None if _raw(v) == "" else v for v in row] for row in self.cells]
         self.keys = [[_key(v) for v in row] for row in self.cells]
         self.end = len(self.cells)  # where the last indicator table read ended
+        self.progress_month: int | None = None  # the month a monitoring column header names (1-6月完成情况)
         # a label and its value in one cell (项目名称：某项目, 年度资金总额：854万): the label's key, the value aside
         self.inline: dict[tuple[int, int], str] = {}
         for r, row in enumerate(self.cells):
@@ -475,6 +482,20 @@ def _form_kind(g: Grid, columns: dict[str, int]) -> str:
 
 
 def _year(g: Grid) -> int | None:
+    """The budget year: a 年度 label (年度 | 2022, 预算年度：2022), else (2022年度) or 2022年 in the title rows."""
+    for r, row in enumerate(g.keys[:20]):
+        for c, key in enumerate(row):
+            if key in ("年度", "预算年度", "所属年度", "填报年度", "评价年度"):
+                value, vc = _label_value(g, r, c)
+                m = re.fullmatch(r"((?:19|20)\d{2})(?:年|年度)?(?:\.0)?", _plain(value))
+                if m:
+                    g.used.update({(r, c), (r, vc)})
+                    return int(m.group(1))
+    for row in g.top(8):
+        for v in row:
+            m = re.search(r"(?:预算|所属|填报)?年度[:：]\s*((?:19|20)\d{2})", _plain(v))
+            if m:
+                return int(m.group(1))
     for row in g.top(6):
         for v in row:
             m = re.search(r"((?:19|20)\d{2})\s*年度", _plain(v))
@@ -518,6 +539,11 @@ def _columns(g: Grid, r: int) -> tuple[dict[str, int], dict[int, str]]:
             if key in words:
                 candidates.setdefault(name, []).append(c)
                 break
+    for c, key in enumerate(g.keys[r]):  # 1-6月完成情况, 截至9月累计完成值 …: a monitoring column
+        if "progress" not in candidates and re.fullmatch(
+                r"(?:\d{1,2}-|截至|截止)?\d{1,2}月(?:底|末)?(?:累计)?(?:指标)?(?:完成|执行)(?:情况|值|数)?", key):
+            candidates["progress"] = [c]
+            g.progress_month = _month_of(re.sub(r"(?:指标)?(?:完成|执行)(?:情况|值|数)?$", "执行数", key), "执行数")
     if "target" not in candidates:  # a checklist's 指标解释 / 绩效标准 is its standard
         for c, key in enumerate(g.keys[r]):
             if key in ("指标解释", "绩效标准", "评价标准"):
@@ -627,6 +653,9 @@ def _table(g: Grid, hr: int, columns: dict[str, int], others: dict[int, str]
                                if k in columns}
             blocks[-1].head["row"] = r
             blocks[-1].head["p_dept"] = department
+            if _raw(blocks[-1].head.get("p_goal")):
+                g.notes.append(f"第{r + 1}行项目「{_raw(blocks[-1].head.get('p_name'))}」的年度目标"
+                               f"「{_raw(blocks[-1].head['p_goal'])}」未导入（数据表没有年度目标）")
         level1_text = _plain(rec.get("level1"))
         if level1_text.startswith(("预算执行", "预算资金执行", "资金执行")):
             tail.setdefault("exec_rows", []).append(r)  # type: ignore[union-attr]
@@ -668,20 +697,22 @@ def _total_row(g: Grid, r: int, columns: dict[str, int]) -> dict[str, object]:
     """The 总分/合计 row: a score in the 得分 column is the unit's total; a number only under 分值/权重 is a
     weight sum (checked, never a self-score)."""
     tail: dict[str, object] = {"row": r}
-    for c, v in enumerate(g.cells[r]):
-        if v is not None:
+    for c, key in enumerate(g.keys[r]):  # the 总分 label; what else the row holds is used below or named
+        if key in TOTAL_ROWS:
             g.used.add((r, c))
     if "score" in columns and not np.isnan(_number(g.get(r, columns["score"]))):
-        tail["total"] = _number(g.get(r, columns["score"]))
+        tail["total"] = _number(g.take(r, columns["score"]))
     if "weight" in columns and not np.isnan(_number(g.get(r, columns["weight"]))):
-        tail["weight_sum"] = _number(g.get(r, columns["weight"]))
+        tail["weight_sum"] = _number(g.take(r, columns["weight"]))
     if "total" not in tail and "weight_sum" not in tail:
-        numbers = [_number(v) for v in g.cells[r] if not np.isnan(_number(v))]
+        numbers = [(c, _number(v)) for c, v in enumerate(g.cells[r]) if not np.isnan(_number(v))]
         if numbers:
-            tail["total"] = numbers[-1]
-    grade = next((_plain(v) for v in g.cells[r] if _plain(v) in ("优", "良", "中", "差")), None)
+            tail["total"] = numbers[-1][1]
+            g.used.add((r, numbers[-1][0]))
+    grade = next(((c, _plain(v)) for c, v in enumerate(g.cells[r]) if _plain(v) in ("优", "良", "中", "差")), None)
     if grade:
-        tail["grade"] = grade
+        tail["grade"] = grade[1]
+        g.used.add((r, grade[0]))
     return tail
 
 
@@ -694,7 +725,7 @@ def _budget_header(g: Grid, stop: int, fen: int) -> dict[str, object]:
         heads: dict[int, str] = {}
         for c, key in enumerate(g.keys[r]):
             name = MONEY_HEADS.get(key)
-            if name is None and re.fullmatch(r"\d{1,2}-(\d{1,2})月(累计)?执行数", key):
+            if name is None and _month_of(key, "执行数") is not None:
                 name = "month_spent"
             if name is not None and name not in heads.values():
                 heads[c] = name
@@ -711,7 +742,7 @@ def _budget_header(g: Grid, stop: int, fen: int) -> dict[str, object]:
             if name == "exec_score" and not np.isnan(_points(g.cells[r][c])):
                 out.setdefault("exec_weight", _points(g.cells[r][c]))
             if name == "month_spent":
-                out["month"] = int(re.fullmatch(r"\d{1,2}-(\d{1,2})月(累计)?执行数", g.keys[r][c]).group(1))
+                out["month"] = _month_of(g.keys[r][c], "执行数")
         first = min(heads)
         data_rows = []
         for rr in range(r + 1, min(stop, g.rows)):
@@ -822,17 +853,22 @@ def _budget_labels(g: Grid, stop: int, fen: int) -> dict[str, object]:
 # ------------------------------------------------------------------------------------------ one form
 
 
-def _target_text(rec: dict[str, object]) -> str:
+def _target_text(rec: dict[str, object], g: Grid | None = None, r: int = 0) -> str:
     """指标性质 | 指标值 | 度量单位 in cells of their own → one target (≥95%); a unit already written in
-    the value (% | ≥95%) is not written twice."""
+    the value (% | ≥95%) is not written twice; a unit that contradicts the value (28.8万元 | %) is named."""
     value = _raw(rec.get("target"))
     comparator = _plain(rec.get("comparator"))
     comparator = COMPARATOR_WORDS.get(comparator, comparator)
     unit = _plain(rec.get("unit"))
     if comparator and not value.startswith(("≥", "≤", ">", "<", "=", "＝", comparator)):
         value = comparator + value
-    if unit and value and not value.endswith(unit) and re.search(r"\d$", value):
-        value += unit
+    if unit and value and not value.endswith(unit):
+        if re.search(r"\d$", value):
+            value += unit
+        elif g is not None:
+            g.notes.append(f"第{r + 1}行计量单位「{_raw(rec.get('unit'))}」与指标值「{value}」不一致，未并入指标值")
+    elif unit and not value and g is not None:
+        g.notes.append(f"第{r + 1}行只填了计量单位「{_raw(rec.get('unit'))}」，没有指标值")
     return value
 
 
@@ -861,7 +897,7 @@ def _rows_frame(g: Grid, rows: list[dict[str, object]], kind: str) -> pd.DataFra
         if _raw(raw2):
             level2 = level2_name(raw2)
         indicator = _raw(rec.get("indicator"))
-        values = {"target_text": _target_text(rec), "actual_text": _raw(rec.get("actual")),
+        values = {"target_text": _target_text(rec, g, r), "actual_text": _raw(rec.get("actual")),
                   "progress": _raw(rec.get("progress")), "forecast": _raw(rec.get("forecast")),
                   "likelihood": _raw(rec.get("likelihood")), "deviation_reason": _raw(rec.get("deviation")),
                   "weight_raw": rec.get("weight"), "score_raw": rec.get("score")}
@@ -947,10 +983,11 @@ def read_grid(g: Grid) -> list[dict[str, object]]:
         if not unit_name and not dept:
             g.notes.append("主管部门、实施单位均为空：项目未关联单位，请补填「项目」表的单位编码")
         frame = _rows_frame(g, b.rows, kind)
+        rows_raw = b.rows
         if frame.empty:
             g.notes.append(f"项目「{name}」没有可导入的指标行")
         entry = {"kind": kind, "whole": whole, "name": name, "code": code, "dept": dept, "unit_name": unit_name,
-                 "unit_code": unit_code, "year": year, "frame": frame, "fen": fen}
+                 "unit_code": unit_code, "year": year, "frame": frame, "fen": fen, "rows_raw": rows_raw}
         if head.get("p_budget") is not None:
             amount, rest, problem = parse_amount(head["p_budget"], fen)
             entry["money"] = {"total": amount}
@@ -1115,8 +1152,30 @@ def tables_of(entry: dict, file: str, sheet: str) -> dict[str, pd.DataFrame]:
                                       "department": entry["dept"] or None}])
     f = entry["frame"]
     g = entry["grid"]
+    b = entry.get("budget") or {}
+    if b.get("forecast") is not None:
+        g.notes.append(f"全年预计执行数 {Decimal(b['forecast']) / FEN_PER_WAN:f} 万元未导入（执行监控只记累计执行数）")
+    if entry["kind"] != "自评":
+        shown = {"exec_weight": "预算执行分值", "exec_score": "预算执行得分", "exec_rate": "执行率"}
+        for key, label in shown.items():
+            v = b.get(key)
+            if v is not None and not (isinstance(v, float) and np.isnan(v)):
+                shown_value = f"{v * 100:g}%" if key == "exec_rate" else f"{v:g}"
+                g.notes.append(f"{label} {shown_value} 未导入（{entry['kind']}表只记目标和金额）")
     if f.empty:
         return out
+    dropped = {"目标": {"actual_text": "实际完成值", "deviation_reason": "偏差原因", "progress": "执行情况",
+                        "forecast": "全年预计完成值", "likelihood": "完成目标可能性", "score_raw": "得分"},
+               "监控": {"actual_text": "实际完成值", "score_raw": "得分"},
+               "自评": {"progress": "执行情况", "forecast": "全年预计完成值", "likelihood": "完成目标可能性"}}
+    for col, label in dropped[entry["kind"]].items():
+        filled = f[f[col].map(_raw) != ""]
+        if not filled.empty:
+            g.notes.append(f"「{label}」{len(filled)} 格（第{filled['row'].iloc[0] + 1}行起）未导入："
+                           f"{entry['kind']}表的这一项没有对应的数据表")
+    words = sorted({_plain(x.get("comparator")) for x in entry.get("rows_raw") or []} & {"定性", "定量"})
+    if words:
+        g.notes.append(f"指标值类型（{'、'.join(words)}）未导入：定性/定量由指标值判断")
     weight = _scores(g, f, "weight_raw", "分值")
     base = pd.DataFrame({"project_id": code, "level1": f["level1"], "level2": f["level2"],
                          "indicator": f["indicator"], "target_text": f["target_text"]})
@@ -1127,8 +1186,11 @@ def tables_of(entry: dict, file: str, sheet: str) -> dict[str, pd.DataFrame]:
                                        deviation_reason=f["deviation_reason"])
         b, tail = entry.get("budget") or {}, entry.get("tail") or {}
         total = tail.get("total", np.nan)
-        if np.isnan(total) and entry.get("total_label"):
-            total = _number(entry["total_label"])
+        printed = _number(entry["total_label"]) if entry.get("total_label") else np.nan
+        if np.isnan(total):
+            total = printed
+        elif not np.isnan(printed) and printed != total:
+            g.notes.append(f"表头的自评总分 {printed:g} 与总分行 {total:g} 不一致，导入总分行的数")
         grade = tail.get("grade") or (entry.get("grade_label") or None)
         exec_weight = b.get("exec_weight", np.nan)
         if "weight_sum" in tail and "total" not in tail:
@@ -1143,7 +1205,7 @@ def tables_of(entry: dict, file: str, sheet: str) -> dict[str, pd.DataFrame]:
     else:
         out["targets"] = base.assign(weight=weight)
         if kind == "监控":
-            month = (entry.get("budget") or {}).get("month")
+            month = (entry.get("budget") or {}).get("month") or g.progress_month
             rows = f[(f["progress"] != "") | (f["likelihood"] != "") | (f["forecast"] != "")]
             if month and not rows.empty:
                 like = rows["likelihood"].map(lambda t: LIKELIHOOD_WORDS.get(_plain(t)))
@@ -1159,8 +1221,7 @@ def tables_of(entry: dict, file: str, sheet: str) -> dict[str, pd.DataFrame]:
                 out["exec_monitor"] = pd.DataFrame([{"project_id": code, "month": month, "spent_cum": spent}])
             if not month and not rows.empty:
                 g.notes.append("监控表没有写明截至月份（如「1-6月执行数」），执行情况未导入监控表，请补填月份")
-        elif f["actual_text"].ne("").any():
-            g.notes.append("目标表中填有实际完成值，未导入（绩效目标表只记目标）")
+
     return out
 
 
