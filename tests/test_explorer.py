@@ -450,3 +450,28 @@ def test_make_lab_gives_jupyterlab_chinese_menus() -> None:
     lab = (root / "Makefile").read_text().split("\nlab:", 1)[1].split("\n\n", 1)[0]
     assert f"echo '{LAB_OVERRIDES}' > $(VENV)/share/jupyter/lab/settings/overrides.json" in lab
     assert '"jupyterlab-language-pack-zh-cn' in (root / "pyproject.toml").read_text()
+
+
+def test_the_explorer_opens_from_a_snapshot_of_unchanged_input(demo_dir, tmp_path, monkeypatch) -> None:
+    """The second opening reads the validated snapshot (the CSV files are not parsed again); it sits in
+    the per-user cache, owner only, and a changed input gets a snapshot of its own."""
+    import shutil
+    import stat
+
+    import perfkit.io.load as L
+    from perfkit.reporting.explorer import cached_load
+
+    monkeypatch.setenv("PERFKIT_CACHE_DIR", str(tmp_path / "cache"))
+    data = shutil.copytree(demo_dir / "csv", tmp_path / "csv")
+    first = cached_load(data)
+    cache = tmp_path / "cache" / "explorer"
+    assert len(list(cache.iterdir())) == 1 and stat.S_IMODE(cache.stat().st_mode) == 0o700
+    with monkeypatch.context() as m:
+        m.setattr(L, "read_folder", lambda *a, **k: pytest.fail("the input was parsed again"))
+        again = cached_load(data)
+    assert set(again.tables) == set(first.tables)
+    for name, frame in first.tables.items():
+        pd.testing.assert_frame_equal(again.tables[name], frame, check_categorical=False)
+    (data / "项目.csv").write_text((data / "项目.csv").read_text(encoding="utf-8-sig") + "\n", encoding="utf-8")
+    cached_load(data)
+    assert len(list(cache.iterdir())) == 2
