@@ -453,7 +453,10 @@ def _labels(g: Grid, stop: int) -> dict[str, tuple[str, tuple[int, int]]]:
         out[name] = (value, pos)
     if "department" not in out and "unit" in out:  # 部门（单位）名称: one name for both
         r, c = out["unit"][1]
-        if any("部门" in g.keys[r][cc] for cc in range(c) if g.keys[r][cc]):
+        label = next((g.keys[r][cc] for cc in range(c - 1, -1, -1) if g.keys[r][cc]), "")
+        if (r, c) in g.inline:
+            label = g.keys[r][c]
+        if label in ("部门名称", "部门单位名称"):
             out["department"] = out["unit"]
     # 单位名称 beside 实施单位: the first names the unit filling in (the department), the second the implementer
     if "unit" in found and found["unit"][2] <= 1 and "department" not in found:
