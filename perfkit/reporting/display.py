@@ -256,8 +256,9 @@ def figure_categories(by_cat: pd.DataFrame, projects: pd.DataFrame, light: dict[
     ]
     cat = p["category"].astype(object)
     fig, (ax, low) = plt.subplots(1, 2, figsize=(7.5, 3.6), sharey=True, gridspec_kw={"width_ratios": [3, 2]})
-    for a in (ax, low):
+    for a in (ax, low):  # few ticks: the two panels' last and first labels must not run together
         a.xaxis.set_major_formatter(plt.FuncFormatter(_thousands))
+        a.xaxis.set_major_locator(plt.MaxNLocator(4))
     left, low_left = np.zeros(len(cats)), np.zeros(len(cats))
     notes: list[tuple[int, float]] = []
     for k, (label, mask, colour, hatch) in enumerate(bands):
@@ -285,7 +286,7 @@ def figure_categories(by_cat: pd.DataFrame, projects: pd.DataFrame, light: dict[
     low.set_xlabel(f"其中执行率低于{yellow:.0%}的（万元）")
     low.tick_params(axis="y", left=False)
     fig.suptitle(numbered("图 各支出类别预算按项目执行率分段"), fontsize=11)
-    fig.subplots_adjust(wspace=0.06)
+    fig.subplots_adjust(wspace=0.12)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), bbox_transform=fig.transFigure, ncol=2,
               fontsize=8, frameon=False)
     return fig
