@@ -140,6 +140,7 @@ def page(body: str, title: str, profile: str = "") -> str:
 
 UNIT_HEADS = ("单位", "部门")  # a column of unit or department names: its head contains one of these
 CELL_PAD_PT = 6 + 1.0  # the PDF's cell padding (2 × 4 px = 6 pt, page.html.j2), its rule and a margin for error
+_HEAD_BREAK = re.compile(r"(?<=/)(?=\S)|(?<=\S)(?=（)")  # after a slash, before an opening bracket
 _MONTH_RANGE = re.compile(r"(?<=\d)\s*[-－–]\s*(?=\d{1,2}\s*月)")  # "1-5月" → "1—5月"
 
 
@@ -152,7 +153,8 @@ def typeset(body: str) -> str:
     - each table's columns are sized by content (:func:`perfkit.reporting.word.column_widths`): a column
       whose longest cell fits is kept on one line (class ``keep``), only the widest columns wrap, so a
       label such as "专项转移支付项目支出" or "1个指标无法复算" is never broken; a table whose columns
-      fit whole only in 小五 is set in 小五 (class ``small``).
+      fit whole only in 小五 is set in 小五 (class ``small``); where the table still does not fit, a long
+      head is broken after a slash or before a bracket ("压减/" "取消项目数") if that keeps more columns whole.
     """
     from bs4 import BeautifulSoup, NavigableString
 
@@ -168,6 +170,16 @@ def typeset(body: str) -> str:
         texts = [[c.get_text().strip() if c.name == "th" else re.sub(r"\s+", " ", c.get_text()).strip()
                   for c in r] for r in rows]
         size, _, keep = fit_table(texts, CELL_PAD_PT)
+        if not all(keep):  # a long head may break where its words allow ("压减/取消项目数", "…（万元）")
+            heads = [[_HEAD_BREAK.sub("\n", t) if c.name == "th" else t for c, t in zip(r, row, strict=True)]
+                     for r, row in zip(rows, texts, strict=True)]
+            size2, _, keep2 = fit_table(heads, CELL_PAD_PT)
+            if sum(keep2) > sum(keep):
+                size, keep, texts = size2, keep2, heads
+                for r, row in zip(rows, texts, strict=True):
+                    for c, t in zip(r, row, strict=True):
+                        if c.name == "th" and "\n" in t:
+                            c.string = t
         if size != TABLE_PT:
             table["class"] = [*(table.get("class") or []), "small"]
         for r in rows:
