@@ -297,14 +297,20 @@ def fit_table(rows: list[list[str]], pad_pt: float, available_mm: float = TYPE_A
     return size, widths, keep
 
 
-def column_widths(rows: list[list[str]], available_em: float, pad_em: float) -> tuple[list[float], list[bool]]:
+def _wide(c: str) -> bool:
+    return unicodedata.east_asian_width(c) in "WF"
+
+
+def column_widths(rows: list[list[str]], available_em: float, pad_em: float,
+                  head_rows: int = 1) -> tuple[list[float], list[bool]]:
     """Column widths (em, without padding) sized by content, and whether each column keeps its text on
     one line.
 
     Every column gets what its longest cell needs if the table fits the type area; otherwise the
     narrowest columns are served first (max-min fair share), so a label that fits whole — a number, a
     category name, "1个指标无法复算" — is never broken to make room for a long project name; only the
-    widest columns wrap, over the width left."""
+    widest columns wrap, over the width left. A column that cannot wrap — figures only, under a head
+    that breaks only at its own line breaks — always gets its full width."""
     n = max((len(r) for r in rows), default=0)
     natural = [0.0] * n
     for r in rows:
@@ -313,11 +319,12 @@ def column_widths(rows: list[list[str]], available_em: float, pad_em: float) -> 
     natural = [max(w, 1.0) for w in natural]
     if sum(natural) + pad_em * n <= available_em:
         return natural, [True] * n
+    text = [any(any(map(_wide, str(r[j]))) for r in rows[head_rows:] if j < len(r)) for j in range(n)]
     widths, keep = list(natural), [True] * n
-    left = available_em - pad_em * n
-    order = sorted(range(n), key=lambda j: natural[j])
+    left = available_em - pad_em * n - sum(w for w, t in zip(natural, text, strict=True) if not t)
+    order = sorted((j for j in range(n) if text[j]), key=lambda j: natural[j])
     for k, j in enumerate(order):
-        share = left / (n - k)
+        share = left / (len(order) - k)
         if natural[j] > share:
             widths[j], keep[j] = max(share, 4.0), False
         left -= widths[j]
