@@ -122,3 +122,82 @@ def test_generated_layouts_read_back_exactly(tmp_path_factory: pytest.TempPathFa
         assert (row["weight"], row["unit_score"]) == (weight, score)
     s = t["self_summary"].iloc[0]
     assert s["unit_total"] == 88.5 and s["exec_weight"] == 10 and s["unit_exec_score"] == 9.5
+
+
+# --------------------------------------------------------------------------------- 目标表 layouts
+
+TARGET_FORM_HEADS = ["指标值", "年度指标值", "当年预期实现值", "指标值（包含数字及文字描述）", "年度目标值"]
+UNIT_HEADS = ["度量单位", "计量单位", "单位"]
+LEVEL1_PRINTED = {"产出指标": ["产出指标", "项目完成指标", "产出指标（50分）"], "效益指标": ["效益指标", "项目效益指标"],
+                  "满意度指标": ["满意度指标", "社会公众或服务对象满意度指标"]}
+target_layout = st.fixed_dictionaries({
+    "target": st.sampled_from(TARGET_FORM_HEADS), "unit_head": st.sampled_from(UNIT_HEADS),
+    "unit_column": st.sampled_from(["none", "split", "repeat"]), "weight": st.booleans(),
+    "left_column": st.booleans(), "title": st.sampled_from(["项目支出绩效目标表", "绩效目标申报表", "项目支出绩效目标审批表"]),
+    "money_text": st.sampled_from(["plain", "wan", "wan_note", "yuan_commas"]), "subs": st.booleans(),
+    "printed": st.integers(0, 2), "amount": st.integers(1, 10**6).map(lambda x: Decimal(x) / 100),
+})
+
+
+def render_target(path: Path, inds: list, lay: dict) -> None:
+    wb = Workbook()
+    ws = wb.active
+    amount = lay["amount"]
+    text = {"plain": str(amount), "wan": f"{amount}万", "wan_note": f"{amount}万（其中设备购置{amount}万元）",
+            "yuan_commas": f"{amount * 10000:,.2f}元"}[lay["money_text"]]
+    rows: list[list[object]] = [[lay["title"]], ["（2023年度）"], ["金额单位：万元"],
+                                ["项目名称", "乡村道路养护", None, "项目属性", "延续项目"],
+                                ["主管部门", "区交通运输局", None, "实施单位", "区公路养护中心"],
+                                ["项目资金（万元）", "年度资金总额：", text]]
+    if lay["subs"]:
+        rows += [[None, "其中：财政拨款", text], [None, "其他资金", "0"]]
+    rows.append(["年度总体目标", "完成年度养护任务"])
+    value_heads = {"none": [lay["target"]], "split": [lay["target"], lay["unit_head"]],
+                   "repeat": [lay["unit_head"], lay["target"]]}[lay["unit_column"]]
+    heads = ["一级指标", "二级指标", "三级指标", *value_heads] + (["分值"] if lay["weight"] else [])
+    lead = ["绩效指标"] if lay["left_column"] else []
+    rows.append(lead + heads)
+    for (l1, l2), name, (op, value, unit), _actual, weight, _score in inds:
+        printed = LEVEL1_PRINTED.get(l1, [l1])
+        cells = {"一级指标": printed[lay["printed"] % len(printed)], "二级指标": l2, "三级指标": name,
+                 "分值": weight}
+        if lay["unit_column"] == "none":
+            cells[lay["target"]] = f"{op}{value}{unit}"
+        elif lay["unit_column"] == "split":
+            cells[lay["target"]], cells[lay["unit_head"]] = f"{op}{value}", unit or None
+        else:  # 单位 | 指标值 with the unit written again in the value
+            cells[lay["target"]], cells[lay["unit_head"]] = f"{op}{value}{unit}", unit or None
+        rows.append([None] * len(lead) + [cells.get(h) for h in heads])
+    for r, row in enumerate(rows, start=1):
+        for c, v in enumerate(row, start=1):
+            if v is not None and v != "":
+                cell = ws.cell(r, c, v)
+                if isinstance(v, str) and v.startswith("="):
+                    cell.data_type = "s"
+    wb.save(path)
+
+
+@settings(max_examples=25, deadline=None, database=None, phases=[Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(inds=st.lists(indicator, min_size=1, max_size=8, unique_by=lambda x: x[1]), lay=target_layout)
+def test_generated_target_forms_read_back_exactly(tmp_path_factory: pytest.TempPathFactory, inds: list,
+                                                  lay: dict) -> None:
+    folder = tmp_path_factory.mktemp("t")
+    render_target(folder / "a.xlsx", inds, lay)
+    result = import_forms(folder)
+    t = result.tables
+    assert (result.report["结果"] == "已导入").sum() == 1, result.report.to_string()
+    assert "self_eval" not in t
+    p = t["projects"].iloc[0]
+    assert p["budget_initial"] == int(lay["amount"] * 1_000_000) and p["year"] == 2023
+    tg = t["targets"].reset_index(drop=True)
+    assert len(tg) == len(inds)
+    for k, ((l1, l2), name, (op, value, unit), _a, weight, _s) in enumerate(inds):
+        row = tg.iloc[k]
+        assert (row["level1"], row["level2"], row["indicator"]) == (l1, l2, name)
+        assert row["target_text"] == f"{op}{value}{unit}"
+        assert (row["weight"] == weight) if lay["weight"] else row["weight"] != row["weight"]
+    notes = " ".join(result.report.loc[result.report["结果"] == "注意", "说明"])
+    assert "完成年度养护任务" in notes and "延续项目" in notes  # what has no table is named
+    if lay["money_text"] == "wan_note":
+        assert "设备购置" in notes
