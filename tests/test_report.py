@@ -379,3 +379,28 @@ def test_every_finding_type_the_report_counts_is_explained_in_the_annex(demo_dir
     assert kinds["自评复核"].sum() == len(rep.analysis.findings)
     assert kinds["目标审核"].sum() == len(rep.analysis.target_findings)
     assert (kinds["合计"] == kinds["自评复核"] + kinds["目标审核"]).all()
+
+
+def test_reports_are_typeset_as_gongwen_in_pdf_and_word(reports: Path) -> None:
+    """On the demo's reports: the long labels of the tables are never broken across lines of a cell
+    ("专项转移支付项目支/出", "1个指标无法复/算"), months run with a dash, and each Word file names the
+    issuing organ as its author, today as its date, and nothing of the library that wrote it."""
+    import datetime as dt
+    import zipfile
+
+    lines = {stem: [re.sub(r"\s+", "", line) for p in PdfReader(reports / f"{stem}.pdf").pages
+                    for line in p.extract_text().splitlines()] for stem in ("annual_report", "budget_allocation")}
+    annual, allocation = lines["annual_report"], lines["budget_allocation"]
+    assert sum("专项转移支付项目支出" in line for line in annual) >= 2  # 表1 and the monitoring table
+    assert not [line for line in annual + allocation if line.endswith("专项转移支付项目支")]
+    reasons = [line for line in allocation if "个指标无法" in line]
+    assert reasons and not [line for line in reasons if re.search(r"个指标无法复?$", line)]
+    assert not [line for line in allocation if line in ("算", "复算")]
+    assert "1—5月" in "".join(annual) and not re.search(r"\d-\d+月", "".join(annual + allocation))
+    for stem in ("annual_report", "budget_allocation", "technical_annex"):
+        with zipfile.ZipFile(reports / f"{stem}.docx") as z:
+            core = z.read("docProps/core.xml").decode("utf-8")
+            everything = b"".join(z.read(n) for n in z.namelist())
+        assert re.search(r"<dc:creator>[^<]+财政局</dc:creator>", core)
+        assert f"<dcterms:created xsi:type=\"dcterms:W3CDTF\">{dt.datetime.now(dt.UTC):%Y-%m-%d}" in core
+        assert b"python-docx" not in everything and b"asciiTheme" not in everything
