@@ -403,7 +403,8 @@ def add_table(doc, rows: list[list[str]], head_rows: int = 1, right: list[list[b
         el.set(qn("w:w"), str(int(TABLE_CELL_MARGIN_PT * 20)))
         el.set(qn("w:type"), "dxa")
         margins.append(el)
-    table._tbl.tblPr.append(margins)
+    # CT_TblPr keeps its children in schema order (Word calls a file with them out of order damaged)
+    table._tbl.tblPr.insert_element_before(margins, "w:tblLook", "w:tblCaption", "w:tblDescription", "w:tblPrChange")
     twips = [Pt(w * size + pad) for w in widths]
     for col, w in zip(table.columns, twips, strict=True):
         col.width = w
