@@ -101,6 +101,10 @@ def analyze(data: str | Path | Dataset, year: int | None = None, month: int | No
     spot-check plan, budget proposal). ``stages`` (of :data:`STAGES`) runs only those — ``perfkit score``
     on two cores runs the self-evaluation in one process and monitoring, targets and archive in another."""
     ds = data if isinstance(data, Dataset) else load(data, month=month)
+    if ds.secrecy is not None and archive is not None and Path(archive).is_file():
+        from perfkit.io.secrecy import decide
+
+        decide(ds, archive)  # 涉密 in an archived year (or under an earlier code) is 涉密 in every listing
     year = year or _year_of(ds)
     rules = load_rules(profile, year)
     if history is None and archive is not None and Path(archive).exists():

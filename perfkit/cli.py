@@ -56,8 +56,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         if len(q) > len(shown):
             print(f"  …… 另有 {len(q) - len(shown)} 处，用 --out 导出全部")
     if args.out:
+        from perfkit.io.outputs import refuse_public
         from perfkit.io.write import write_csv
 
+        refuse_public(args.out, "validate")  # the quarantine list quotes rows, 涉密 ones included
         write_csv(q, Path(args.out))
         print(f"隔离清单已写入 {args.out}")
     return 0
@@ -136,7 +138,8 @@ def _record(args: argparse.Namespace) -> None:
 def _cmd_disclose(args: argparse.Namespace) -> int:
     from perfkit.reporting.disclosure import disclose
 
-    d = disclose(args.data, args.out, year=args.year, no_classified=args.no_classified)
+    archive = args.archive if args.archive and Path(args.archive).is_file() else None
+    d = disclose(args.data, args.out, year=args.year, no_classified=args.no_classified, archive=archive)
     print(f"公开文件：{d.units} 个单位、{d.projects} 个项目 → {d.folder / 'public'}")
     print(f"涉密项目 {d.withheld} 个未公开，统计见 {d.folder / 'internal'}（仅供财政部门，不公开）")
     if d.held:
@@ -290,6 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, default=None, help="公开的年度（数据含多个年度时必须给出）")
     p.add_argument("--no-classified", "--无涉密项目", dest="no_classified", action="store_true",
                    help="确认本数据没有涉密项目。数据中没有涉密列（涉密/是否涉密/涉密项目/密级）时，不加此项则拒绝公开")
+    p.add_argument("--archive", default="data/perfkit.duckdb",
+                   help="年度档案（存在时，以前任一年度标为涉密的项目及其变更后的编码同样不公开）")
     p.set_defaults(func=_cmd_disclose)
 
     p = sub.add_parser("import-forms", help="批量读取各地印发格式的绩效表（自评表、目标表、监控表；.xlsx/.xls/.docx）")

@@ -82,3 +82,53 @@ def public_text(folder: Path) -> str:
         elif f.is_file():
             parts.append(f.read_bytes().decode("utf-8", "replace"))
     return "\n".join(parts).casefold()
+
+
+def sheet_rows(ws, rows: list[list[object]], merges: tuple[str, ...] = ()) -> None:
+    """Write ``rows`` (row 1 first) into an openpyxl sheet and merge the ranges given (A2:A4 …)."""
+    for r in rows:
+        ws.append(r)
+    for m in merges:
+        ws.merge_cells(m)
+
+
+def workbook(path: Path, sheets: dict[str, tuple[list[list[object]], tuple[str, ...]]]) -> Path:
+    """A workbook from raw rows per sheet (with merged ranges): structures pandas cannot write."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, (rows, merges) in sheets.items():
+        sheet_rows(wb.create_sheet(name), rows, merges)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def frame_rows(frame: pd.DataFrame) -> list[list[object]]:
+    """A frame as rows with its header first."""
+    return [list(frame.columns)] + frame.astype(object).where(frame.notna(), None).values.tolist()
+
+
+def classified_everywhere(src: Path, archive: Path | None = None) -> dict[str, set[str]]:
+    """The classified codes as each door sees them: the loader's 项目 table (report, annex, allocation,
+    letters and explorer read its ``classified`` column through the analysis), the analysis itself, the
+    decision disclose asks."""
+    from perfkit.api import analyze
+    from perfkit.io.load import load
+    from perfkit.io.secrecy import classified_codes, decide
+
+    ds = load(src)
+    sec = decide(ds, archive)
+    a = analyze(ds, archive=archive)
+    scored = a.scores.projects if a.scores is not None else None
+    doors = {"loader": classified_codes(ds.tables), "decision": set(sec.secret) & _codes(ds)}
+    if scored is not None and "classified" in scored:
+        doors["analysis"] = {str(c).casefold() for c in scored.loc[scored["classified"].astype(bool), "project_id"]}
+    return doors
+
+
+def _codes(ds) -> set[str]:
+    from perfkit.io.secrecy import keys_of
+
+    return set(keys_of(ds.table("projects")["project_id"]))

@@ -282,3 +282,272 @@ def test_two_classified_columns_are_combined_in_every_listing(tmp_path: Path, de
     assert bool(got) is classified
     assert not any("未识别" in n and "是否涉密" in n for n in ds.notes)
     assert ds.counts["读入"].sum() == ds.counts["载入"].sum() + ds.counts["隔离"].sum()
+
+
+# ------------------------------------------------------------------- issue 26: one decision, every door
+
+from tests.secret_data import classified_everywhere, frame_rows, workbook  # noqa: E402
+
+E = code(5)
+HEAD = ["项目编码", "项目名称", "单位编码", "年度", "支出类别", "监控分类", "全年预算数", "全年执行数"]
+
+
+def body(c: str, name: str | None = None, unit: str = "DW01", year: int = 2022) -> list[object]:
+    return [c, name or f"项目{c}号", unit, year, "部门项目支出", "一般项目", 100, 90]
+
+
+def others(codes: list[str], units: tuple[str, ...] = ("DW01",)) -> dict[str, tuple[list[list[object]], tuple]]:
+    """单位 and 绩效自评 sheets for a workbook built from raw rows."""
+    t = tables([row(c) for c in codes], [])
+    return {"单位": (frame_rows(pd.DataFrame({"单位编码": list(units), "单位名称": [f"单位{u}" for u in units],
+                                             "主管部门": "财政局"})), ()),
+            "绩效自评": (frame_rows(t["绩效自评"]), ())}
+
+
+def disclosed(tmp_path: Path, src: Path, *args: str) -> tuple[int, str, str]:
+    out = tmp_path / "公开"
+    rc, stdout, stderr = run("disclose", str(src), "--out", str(out), *args)
+    assert "Traceback" not in stdout + stderr
+    return rc, (public_text(out / "public") if rc == 0 else ""), stderr
+
+
+def assert_published(text: str, hidden: set[str], shown: set[str]) -> None:
+    for c in hidden:
+        assert c.casefold() not in text, f"{c} published"
+    for c in shown:
+        assert c.casefold() in text, f"{c} not published"
+
+
+def assert_doors_agree(src: Path, expected: set[str], archive: Path | None = None) -> None:
+    doors = classified_everywhere(src, archive)
+    want = {c.casefold() for c in expected}
+    for door, got in doors.items():
+        assert got == want, (door, got, want)
+
+
+def test_merged_yes_cell_over_classified_rows(tmp_path: Path) -> None:
+    """✓/空 style: 是 written once in a merged cell over three 涉密 rows, the other rows blank."""
+    rows = [HEAD + ["涉密"]] + [body(c) + ["是" if c == A else None] for c in (A, B, C, D, E)]
+    src = workbook(tmp_path / "d.xlsx", {"项目": (rows, ("I2:I4",)), **others([A, B, C, D, E])})
+    rc, text, err = disclosed(tmp_path, src)
+    assert rc == 0, err
+    assert_published(text, {A, B, C}, {D, E})
+    assert_doors_agree(src, {A, B, C})
+
+
+def test_two_row_head_with_group_label(tmp_path: Path) -> None:
+    """A group label 「重点及涉密情况」 over 重点项目 / 民生项目 / 涉密: the 涉密 column decides, not 重点项目."""
+    top = [h for h in HEAD] + ["重点及涉密情况", None, None]
+    sub = [None] * len(HEAD) + ["重点项目", "民生项目", "涉密"]
+    data = [body(A) + ["是", "否", "是"], body(B) + ["是", "否", "否"], body(C) + ["否", "否", "否"]]
+    merges = tuple(f"{chr(65 + i)}1:{chr(65 + i)}2" for i in range(len(HEAD))) + ("I1:K1",)
+    src = workbook(tmp_path / "d.xlsx", {"项目": ([top, sub, *data], merges), **others([A, B, C])})
+    rc, text, err = disclosed(tmp_path, src)
+    assert rc == 0, err
+    assert_published(text, {A}, {B, C})
+    assert_doors_agree(src, {A})
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx-unmerged"])
+def test_two_row_head_read_as_one_is_refused(tmp_path: Path, fmt: str) -> None:
+    """The same head without merged cells (a CSV): the loader's one header row and the raw cells disagree on
+    which column is 涉密 — every command refuses, naming the table; nothing is written."""
+    top = [h for h in HEAD] + ["重点及涉密情况", None, None]
+    sub = [None] * len(HEAD) + ["重点项目", "民生项目", "涉密"]
+    data = [body(A) + ["是", "否", "是"], body(B) + ["是", "否", "否"]]
+    if fmt == "csv":
+        src = write(tables([row(A), row(B)], []), tmp_path / "d")
+        pd.DataFrame([sub, *data]).to_csv(src / "项目.csv", header=top, index=False, encoding="utf-8-sig")
+    else:
+        src = workbook(tmp_path / "d.xlsx", {"项目": ([top, sub, *data], ()), **others([A, B])})
+    rc, _, err = disclosed(tmp_path, src)
+    assert rc == 2 and "项目" in err and "涉密" in err and "--no-classified" not in err, err
+    assert not (tmp_path / "公开").exists()
+    rc, _, err = run("score", str(src), "--out", str(tmp_path / "s"))
+    assert rc == 2 and "表头" in err
+
+
+def test_group_label_over_no_flag_column_is_refused(tmp_path: Path) -> None:
+    """「涉密情况」 above the header row with no 涉密 column under it (its sub-heads are 等级 / 备注)."""
+    top = [h for h in HEAD] + ["涉密情况", None]
+    sub = [None] * len(HEAD) + ["等级", "备注"]
+    data = [body(A) + ["一级", "x"], body(B) + ["", ""]]
+    merges = tuple(f"{chr(65 + i)}1:{chr(65 + i)}2" for i in range(len(HEAD))) + ("I1:J1",)
+    src = workbook(tmp_path / "d.xlsx", {"项目": ([top, sub, *data], merges), **others([A, B])})
+    rc, _, err = disclosed(tmp_path, src)
+    assert rc == 2 and "「项目」" in err and "涉密" in err, err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_head_deeper_than_twenty_rows(tmp_path: Path, fmt: str) -> None:
+    """A title, 24 blank rows, then the header: the loader finds it, so does the decision."""
+    grid = [["2022年度项目支出绩效自评汇总表"]] + [[None]] * 24 + [HEAD + ["涉密"], body(A) + ["是"], body(B) + ["否"]]
+    if fmt == "xlsx":
+        src = workbook(tmp_path / "d.xlsx", {"项目": (grid, ()), **others([A, B])})
+    else:
+        src = write(tables([row(A), row(B)], []), tmp_path / "d")
+        pd.DataFrame(grid).to_csv(src / "项目.csv", header=False, index=False, encoding="utf-8-sig")
+    rc, text, err = disclosed(tmp_path, src)
+    assert rc == 0, err
+    assert_published(text, {A}, {B})
+    assert_doors_agree(src, {A})
+
+
+def test_all_blank_flag_column_never_advises_no_classified(tmp_path: Path) -> None:
+    """The loader read a 涉密 column: advising --no-classified would publish whatever it marks."""
+    src = write(tables([row(A, ""), row(B, "")], ["涉密"]), tmp_path / "d")
+    rc, _, err = disclosed(tmp_path, src)
+    assert rc == 2 and "全部为空" in err and "--no-classified" not in err
+
+
+def test_parquet_with_an_index_column(tmp_path: Path) -> None:
+    """A Parquet 项目 table written with its pandas index (项目编码) stored as a column."""
+    t = tables([row(A, "是"), row(B, "否"), row(C, "否")], ["涉密"])
+    src = write({k: v for k, v in t.items() if k != "项目"}, tmp_path / "d")
+    t["项目"].set_index("项目编码").to_parquet(src / "项目.parquet")
+    rc, text, err = disclosed(tmp_path, src)
+    assert rc == 0, err
+    assert_published(text, {A}, {B, C})
+    assert_doors_agree(src, {A})
+
+
+@pytest.mark.parametrize("variant", ["项目代码", "title above", "xlsx beside CSVs", "csv list"])
+def test_classified_list_variants(tmp_path: Path, variant: str) -> None:
+    """A 涉密项目清单 makes each code in it 涉密, however it is laid out or stored."""
+    t = tables([row(A, "否"), row(B, "否")], ["涉密"])
+    listing = pd.DataFrame({"项目代码" if variant == "项目代码" else "项目编码": [A], "备注": ["保密办认定"]})
+    if variant == "xlsx beside CSVs":
+        src = write(t, tmp_path / "d")
+        listing.to_excel(src / "涉密项目清单.xlsx", index=False)
+    elif variant == "csv list":
+        src = write(t, tmp_path / "d")
+        listing.to_csv(src / "涉密项目清单.csv", index=False, encoding="utf-8-sig")
+    else:
+        rows = frame_rows(listing)
+        if variant == "title above":
+            rows = [["2022年度涉密项目清单（保密办提供）"], [None], *rows]
+        sheets = {name: (frame_rows(f), ()) for name, f in t.items()}
+        src = workbook(tmp_path / "d.xlsx", {**sheets, "涉密项目清单": (rows, ())})
+    rc, text, err = disclosed(tmp_path, src)
+    assert rc == 0, err
+    assert_published(text, {A}, {B})
+    assert_doors_agree(src, {A})
+
+
+def test_classified_list_without_a_code_column_is_refused(tmp_path: Path) -> None:
+    t = tables([row(A, "否"), row(B, "否")], ["涉密"])
+    t["涉密项目清单"] = pd.DataFrame({"名称": [f"项目{A}号"], "备注": ["保密办认定"]})
+    src = write(t, tmp_path / "d.xlsx")
+    rc, _, err = disclosed(tmp_path, src)
+    assert rc == 2 and "涉密项目清单" in err and "项目编码" in err
+
+
+def test_code_chain_carries_classification(tmp_path: Path) -> None:
+    """涉密 under last year's code: the project renumbered through 编码变更 is held this year."""
+    old, older = code(90), code(91)
+    t = tables([row(older, "是", year=2020), row(old, "否", year=2021), row(A, "否"), row(B, "否")], ["涉密"])
+    t["编码变更"] = pd.DataFrame({"原项目编码": [older, old], "新项目编码": [old, A], "变更年度": [2021, 2022]})
+    src = write(t, tmp_path / "d")
+    rc, text, err = disclosed(tmp_path, src, "--year", "2022")
+    assert rc == 0, err
+    assert_published(text, {A, old, older}, {B})
+    assert_doors_agree(src, {A, old, older})
+
+
+def test_archive_history_is_consulted(tmp_path: Path) -> None:
+    """A code 涉密 in an archived year (and its successor through the archive's 编码变更) is held."""
+    arc = tmp_path / "档案" / "perfkit.duckdb"
+    t21 = tables([row(A, "是", year=2021), row(B, "否", year=2021), row(C, "否", year=2021)], ["涉密"])
+    t21["编码变更"] = pd.DataFrame({"原项目编码": [C], "新项目编码": [D], "变更年度": [2022]})
+    rc, _, err = run("archive", "add", str(write(t21, tmp_path / "d21")), "--year", "2021", "--db", str(arc))
+    assert rc == 0, err
+    t22 = tables([row(A, "否"), row(B, "否"), row(D, "否")], ["涉密"])
+    src = write(t22, tmp_path / "d22")
+    rc, text, err = disclosed(tmp_path, src, "--archive", str(arc))
+    assert rc == 0, err
+    assert_published(text, {A}, {B, D})
+    assert_doors_agree(src, {A}, arc)
+    # C was not 涉密: its successor D is published; now C is marked 涉密 in the archive — D is held
+    t21["项目"].loc[t21["项目"]["项目编码"].eq(C), "涉密"] = "是"
+    assert run("archive", "add", str(write(t21, tmp_path / "d21b")), "--year", "2021", "--db", str(arc))[0] == 0
+    rc, text, err = disclosed(tmp_path, src, "--archive", str(arc))
+    assert rc == 0, err
+    assert_published(text, {A, D}, {B})
+    assert_doors_agree(src, {A, D}, arc)
+
+
+def test_classified_unit_holds_its_projects(tmp_path: Path) -> None:
+    t = tables([row(A, "否", unit="DW01"), row(B, "否", unit="DW02"), row(C, "否", unit="DW02")], ["涉密"])
+    t["单位"]["涉密"] = ["否", "是"]
+    src = write(t, tmp_path / "d")
+    rc, text, err = disclosed(tmp_path, src)
+    assert rc == 0, err
+    assert_published(text, {B, C}, {A})
+    assert "dw02" not in text
+    assert_doors_agree(src, {B, C})
+
+
+@pytest.mark.parametrize(("header", "value"), [("涉密", "機密"), ("涉密", "秘\u200b密"), ("涉 密", "是"),
+                                               ("涉\u200b密", "是"), ("密級", "機密"), ("是否涉密", "ｙ")])
+def test_spellings_folded(tmp_path: Path, header: str, value: str) -> None:
+    """Headers and values with spaces, zero-width characters, traditional or full-width forms."""
+    src = write(tables([row(A, value), row(B, "否" if "密级" not in header else "无")], [header]), tmp_path / "d")
+    rc, text, err = disclosed(tmp_path, src)
+    assert rc == 0, err
+    assert_published(text, {A}, {B})
+    assert_doors_agree(src, {A})
+
+
+@pytest.mark.parametrize("name", ["某機密改造工程", "某秘\u200b密工程", "某 绝 密 工程"])
+def test_names_with_secret_words_folded(tmp_path: Path, name: str) -> None:
+    src = write(tables([row(A, "否", name=name), row(B, "否")], ["涉密"]), tmp_path / "d")
+    rc, text, err = disclosed(tmp_path, src)
+    assert rc == 0, err
+    assert_published(text, {A}, {B})
+    listed = pd.read_csv(tmp_path / "公开" / "internal" / "待确认项目_不公开.csv", encoding="utf-8-sig", dtype=str)
+    assert listed["项目编码"].tolist() == [A]
+
+
+def test_snapshot_marker_in_a_data_folder_is_not_trusted(tmp_path: Path) -> None:
+    """A perfkit_snapshot.json dropped into a data folder, its source pointing at harmless data: the
+    folder is read as the raw data it is; a real snapshot folder is never a basis for publication."""
+    import json
+
+    harmless = write(tables([row(B, "否")], ["涉密"]), tmp_path / "harmless")
+    src = write(tables([row(A, "是"), row(B, "否")], ["涉密"]), tmp_path / "d")
+    (src / "perfkit_snapshot.json").write_text(json.dumps({"source": str(harmless), "notes": [], "tables": []}))
+    rc, text, err = disclosed(tmp_path, src)
+    assert rc == 0, err
+    assert_published(text, {A}, {B})
+    from perfkit.io.load import load, save_snapshot
+
+    snap = save_snapshot(load(src), tmp_path / "snap")
+    rc, _, err = run("disclose", str(snap), "--out", str(tmp_path / "o2"))
+    assert rc == 2 and "快照" in err and not (tmp_path / "o2").exists()
+    (snap / "perfkit_snapshot.json").write_text("")
+    rc, _, err = run("validate", str(snap))
+    assert rc == 2 and "快照" in err and "Traceback" not in err
+
+
+def test_internal_outputs_never_go_into_a_publication_folder(tmp_path: Path) -> None:
+    """archive add --db, score --record --archive, score --out through a symlink, validate --out: all
+    refused inside a disclose folder, after resolving links."""
+    src = write(tables([row(A, "是"), row(B, "否")], ["涉密"]), tmp_path / "d")
+    pub = tmp_path / "公开"
+    assert run("disclose", str(src), "--out", str(pub))[0] == 0
+    before = public_text(pub)
+    link = tmp_path / "看似无关"
+    link.symlink_to(pub / "public", target_is_directory=True)
+    attempts = [
+        ["archive", "add", str(src), "--year", "2022", "--db", str(pub / "public" / "档案.duckdb")],
+        ["archive", "add", str(src), "--year", "2022", "--db", str(link / "档案.duckdb")],
+        ["score", str(src), "--out", str(tmp_path / "s"), "--record", "--archive", str(pub / "public" / "a.duckdb")],
+        ["score", str(src), "--out", str(link / "得分")],
+        ["validate", str(src), "--out", str(pub / "public" / "隔离.csv")],
+        ["validate", str(src), "--out", str(link / "隔离.csv")],
+    ]
+    for args in attempts:
+        rc, _, err = run(*args)
+        assert rc == 2 and "公开文件夹" in err and "Traceback" not in err, (args, err)
+    assert public_text(pub) == before
+    assert not (tmp_path / "s").exists() or not any((tmp_path / "s").glob("*.duckdb"))

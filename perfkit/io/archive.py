@@ -75,6 +75,10 @@ def connect(path: str | Path = DEFAULT_ARCHIVE, read_only: bool = False) -> Iter
     """An open archive, migrated to :data:`SCHEMA_VERSION` (created when it does not exist yet)."""
     duckdb = _duckdb()
     path = Path(path)
+    if not read_only:  # the archive holds 涉密 rows: never inside a publication folder
+        from perfkit.io.outputs import refuse_public
+
+        refuse_public(path, "archive", "年度档案")
     if read_only and not path.exists():
         raise InputError(f"年度档案 {path} 不存在（先运行 perfkit archive add）")
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -185,6 +185,23 @@ TRUE_WORDS = frozenset({"是", "y", "yes", "1", "1.0", "true", "✓", "√", "�
 FALSE_WORDS = frozenset({"否", "n", "no", "0", "0.0", "false", "", "×", "✗", "x"})
 
 
+# Characters that change nothing a reader sees (zero-width space/joiners, soft hyphen, BOM, bidi marks) and
+# the traditional forms of the characters that say 涉密 (機密, 絕密, 祕密, 密級): folded away before any
+# 涉密 header, value, sheet name or project name is compared, so 「機 密」 reads as 机密
+_INVISIBLE = re.compile(r"[\s\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180e\u200b-\u200f\u2028-\u202e"
+                        r"\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]+")
+_TRADITIONAL = str.maketrans({"機": "机", "絕": "绝", "祕": "秘", "級": "级", "項": "项", "編": "编", "碼": "码",
+                              "單": "单", "無": "无", "號": "号", "稱": "称", "涉": "涉", "屬": "属", "於": "于",
+                              "開": "开", "淸": "清", "絶": "绝"})
+
+
+def fold(text: object) -> str:
+    """Text as the 涉密 checks compare it: NFKC (full-width, compatibility forms), without white space or
+    invisible characters, traditional 涉密 characters as simplified, an Excel text apostrophe dropped."""
+    t = _INVISIBLE.sub("", unicodedata.normalize("NFKC", str(text)))
+    return t.translate(_TRADITIONAL).removeprefix("'")
+
+
 def classified_state(value: object) -> Literal["blank", "secret", "clear", "unreadable"]:
     """One 涉密 / 是否涉密 / 密级 cell: blank, 涉密, not 涉密, or unreadable (a word that says neither).
 
@@ -192,7 +209,7 @@ def classified_state(value: object) -> Literal["blank", "secret", "clear", "unre
     (``秘密★5年``, ``机密级``) is 涉密 unless it negates (非涉密)."""
     if value is None or type(value).__name__ in ("NAType", "NaTType") or (isinstance(value, float) and value != value):
         return "blank"
-    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))).removeprefix("'")
+    text = fold(value)
     key = text.lower()
     if key == "":
         return "blank"

@@ -26,7 +26,8 @@ import pyarrow.compute as pc_
 
 from perfkit.io import values as V
 from perfkit.io.base import SNAPSHOT_MARK, InputError, MissingTableError
-from perfkit.io.contract import BY_SHEET, TABLES, Column, Table, classified_flag
+from perfkit.io.contract import BY_SHEET, TABLES, Column, Table, classified_flag, fold
+from perfkit.io.secrecy import Secrecy, SecrecyRefused, apply, flag_kind, screen_table, secret_list
 
 if TYPE_CHECKING:  # imported where raw input is validated: a snapshot's reader (each report kernel) never needs it
     import pandera.pandas as pa
@@ -60,6 +61,8 @@ class Dataset:
     records: dict[str, TableRecord] = field(default_factory=dict)
     # sheets the source has that this load left out (``only=``): what a command did not read, to say so
     unread: list[str] = field(default_factory=list)
+    # the 涉密 decision over this input (perfkit.io.secrecy): what every command that writes names asks
+    secrecy: Secrecy | None = None
 
     def has(self, name: str) -> bool:
         return name in self.tables
@@ -90,8 +93,9 @@ MONEY_UNITS = {"": V.FEN_PER_WAN, "万元": V.FEN_PER_WAN, "元": V.FEN_PER_YUAN
 
 
 def split_header(raw: object) -> tuple[str, str]:
-    """'全年预算数（万元）' → ('全年预算数', '万元'); spaces and full-width brackets forgiven."""
-    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(raw)))
+    """'全年预算数（万元）' → ('全年预算数', '万元'); spaces, invisible characters, full-width brackets and
+    traditional forms (密級) forgiven."""
+    text = fold(raw)
     match = _BRACKETED.match(text)
     if match:
         return match["name"], match["unit"]
@@ -140,6 +144,7 @@ class RawTable:
     frame: pd.DataFrame
     header_row: int = 1
     notes: list[str] = field(default_factory=list)
+    above: list[list[object]] = field(default_factory=list)  # the rows above the header (titles, group labels)
 
 
 def _filled(value: object) -> bool:
@@ -205,7 +210,7 @@ def frame_from_rows(rows: list[list[object]], table: Table | None, what: str, fi
     header_row = first_row + h
     if h and any(_filled(v) for r in rows[:h] for v in r):
         notes.append(f"{what}：表头在第 {header_row} 行，上方的标题行已跳过")
-    return RawTable(frame, header_row, notes)
+    return RawTable(frame, header_row, notes, [list(r) for r in rows[:h]])
 
 
 def _csv_error(exc: BaseException, header_row: int) -> str:
@@ -253,7 +258,7 @@ def _read_csv(path: Path, table: Table | None = None) -> RawTable:
         frame.columns = labels
         if h:
             notes.append(f"{path.name}：表头在第 {h + 1} 行，上方的标题行已跳过")
-        return RawTable(frame, h + 1, notes)
+        return RawTable(frame, h + 1, notes, [list(r) for r in head[:h]])
     raise InputError(f"{path.name}：编码既不是 UTF-8 也不是 GBK，无法读取")
 
 
@@ -414,28 +419,7 @@ def read_workbook(path: Path) -> tuple[dict[str, RawTable], list[str]]:
     try:
         members = _sheet_members(z) if z else {}
         for name, key in wanted.items():
-            what = f"{path.name}「{name}」"
-            missed: dict[tuple[int, int], str] = {}
-            if z is not None and name in members:
-                check_dimension(z, members[name], name, path.name)
-                missed = cells_the_reader_misses(z, members[name])
-            try:
-                sheet = book.get_sheet_by_name(name)
-                rows = sheet.to_python(skip_empty_area=False)
-                merges = sheet.merged_cell_ranges
-            except Exception as exc:
-                raise InputError(f"{what}：无法读取（{_calamine_reason(exc)}）") from exc
-            rows = [list(r) for r in rows]
-            for (r, c), text in missed.items():  # such a cell may lie outside the range calamine returns
-                rows.extend([] for _ in range(r + 1 - len(rows)))
-                rows[r].extend([None] * (c + 1 - len(rows[r])))
-                rows[r][c] = text
-            table = BY_SHEET[key]
-            h = find_header(rows, table)
-            notes = _spread_merges(rows, merges, what, h)
-            raw = frame_from_rows(rows, table, what)
-            raw.notes.extend(notes)
-            out[key] = raw
+            out[key] = _read_sheet(book, z, members, name, path, BY_SHEET[key])
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
         raise InputError(f"{path.name}：工作簿已损坏，无法读取") from exc
     finally:
@@ -444,6 +428,140 @@ def read_workbook(path: Path) -> tuple[dict[str, RawTable], list[str]]:
     unknown = [str(n) for n in names if re.sub(r"\s+", "", str(n)) not in BY_SHEET]
     notes = [f"{path.name}：未识别的工作表已忽略：{'、'.join(unknown)}"] if unknown else []
     return out, notes
+
+
+def _read_sheet(book: object, z: zipfile.ZipFile | None, members: dict[str, str], name: str, path: Path,
+                table: Table | None) -> RawTable:
+    """One sheet as perfkit reads every sheet: its used range checked first (a stray cell at XFD1048576
+    is a clear error, not an allocation of 17 billion cells), formulas without a value and error values
+    shown, merged cells spread as Excel shows them, the header row found."""
+    what = f"{path.name}「{name}」"
+    missed: dict[tuple[int, int], str] = {}
+    if z is not None and name in members:
+        check_dimension(z, members[name], name, path.name)
+        missed = cells_the_reader_misses(z, members[name])
+    try:
+        sheet = book.get_sheet_by_name(name)
+        rows = sheet.to_python(skip_empty_area=False)
+        merges = sheet.merged_cell_ranges
+    except Exception as exc:
+        raise InputError(f"{what}：无法读取（{_calamine_reason(exc)}）") from exc
+    rows = [list(r) for r in rows]
+    for (r, c), text in missed.items():  # such a cell may lie outside the range calamine returns
+        rows.extend([] for _ in range(r + 1 - len(rows)))
+        rows[r].extend([None] * (c + 1 - len(rows[r])))
+        rows[r][c] = text
+    h = find_header(rows, table)
+    notes = _spread_merges(rows, merges, what, h)
+    raw = frame_from_rows(rows, table, what)
+    raw.notes.extend(notes)
+    return raw
+
+
+# ---------------------------------------------------------------------------------------------- 涉密
+
+# How a table that is not a contract table is read for the 涉密 screen: the header is the row naming a
+# code column and a 涉密 column (found as the loader finds any header)
+SCREEN_TABLE = Table("涉密", "screen", (
+    Column("项目编码", "project_id", aliases=("项目代码", "项目编号", "编码", "代码")),
+    Column("单位编码", "unit_id", aliases=("单位代码",)),
+    Column("项目名称", "project_name"),
+    Column("涉密", "classified", "bool", aliases=tuple(a for a in BY_SHEET["项目"].column("classified").aliases)),
+))
+_PEEK_ROWS = 60
+
+
+def _peek_sheet(path: Path, name: str) -> list[list[object]]:
+    """The first rows of a sheet too large to read whole, streamed (the rows Excel shows at the top)."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+        try:
+            ws = wb[name]
+            return [list(r) for r in ws.iter_rows(max_row=_PEEK_ROWS, max_col=256, values_only=True)]
+        finally:
+            wb.close()
+    except Exception:  # a sheet that cannot even be peeked at: treated as one that may hold 涉密 flags
+        return [["项目编码", "涉密"]]
+
+
+def _screened_sheets(path: Path, skip: Collection[str], list_file: bool = False
+                     ) -> list[tuple[str, RawTable, bool]]:
+    """The sheets of a workbook besides ``skip`` (the contract sheets the loader reads), each read as
+    the loader reads a sheet, with whether it is a 涉密 list (by its own or the file's name). A sheet
+    too large to read is skipped with a note — unless its top rows show a 涉密 column or its name a
+    涉密 list: then the command stops (a 涉密 flag perfkit cannot read is never passed over)."""
+    from python_calamine import CalamineWorkbook
+
+    if path.stat().st_size == 0:
+        raise InputError(f"{path.name}：文件是空的（0 字节）")
+    is_zip = zipfile.is_zipfile(path)
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        names = list(book.sheet_names)
+    except Exception as exc:
+        raise InputError(f"{path.name}：无法读取 Excel 工作簿，无法核对其中的涉密标识（{_calamine_reason(exc)}）") from exc
+    out = []
+    z = zipfile.ZipFile(path) if is_zip else None
+    try:
+        members = _sheet_members(z) if z else {}
+        for name in names:
+            if name in skip:
+                continue
+            whole = list_file or secret_list(name)
+            try:
+                raw = _read_sheet(book, z, members, name, path, SCREEN_TABLE)
+            except InputError as exc:
+                rows = _peek_sheet(path, name)
+                labels = rows[find_header(rows, SCREEN_TABLE)] if rows else []
+                if whole or any(flag_kind(v) for v in labels if isinstance(v, str)):
+                    raise SecrecyRefused(f"{exc}（此表可能标明涉密项目，未写出任何文件）") from exc
+                continue
+            out.append((name, raw, whole))
+    except (zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise InputError(f"{path.name}：工作簿已损坏，无法核对其中的涉密标识") from exc
+    finally:
+        if z is not None:
+            z.close()
+    return out
+
+
+def screen_extras(path: Path, sec: Secrecy) -> None:
+    """The 涉密 screen over what the loader does not read as a contract table: the other sheets of a
+    workbook; in a folder, the files that are not contract tables (涉密项目清单.csv …) and every sheet
+    of a workbook lying beside the CSVs."""
+    if path.is_file():
+        contract = {n for n in _workbook_names(path) if re.sub(r"\s+", "", str(n)) in BY_SHEET}
+        for name, raw, whole in _screened_sheets(path, contract):
+            screen_table(sec, raw.frame, path.name, name, raw.header_row, raw.above, whole_list=whole)
+        return
+    for file in sorted(path.iterdir()):
+        suffix = file.suffix.lower()
+        if not file.is_file() or file.name.startswith((".", "~$")):
+            continue
+        whole = secret_list(file.stem)
+        if suffix in EXCEL_SUFFIXES:
+            for name, raw, whole_sheet in _screened_sheets(file, (), whole):
+                screen_table(sec, raw.frame, file.name, name, raw.header_row, raw.above, whole_list=whole_sheet)
+        elif suffix in FOLDER_SUFFIXES and _sheet_name(file) not in BY_SHEET:
+            if file.stat().st_size == 0:
+                continue
+            try:
+                raw = _read_file(file, SCREEN_TABLE, None)
+            except InputError as exc:
+                raise SecrecyRefused(f"{exc}（无法核对此文件中的涉密标识，未写出任何文件；不是数据的文件请移出数据文件夹）"
+                                     ) from exc
+            screen_table(sec, raw.frame, file.name, file.stem, raw.header_row, raw.above, whole_list=whole)
+
+
+def _workbook_names(path: Path) -> list[str]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        return list(CalamineWorkbook.from_path(str(path)).sheet_names)
+    except Exception:
+        return []
 
 
 def _calamine_reason(exc: BaseException) -> str:
@@ -1066,10 +1184,17 @@ def load(path: str | Path, month: int | None = None, only: Iterable[str] | None 
     path = Path(path)
     if not path.exists():
         raise InputError(f"找不到数据：{path}")
+    stray_mark = False
     if path.is_dir() and (path / SNAPSHOT_MARK).exists():
-        return load_snapshot(path)
+        # a snapshot perfkit wrote holds only its own files; a data folder with a snapshot marker dropped
+        # into it is read as the data it is — the marker never decides what is read
+        stray_mark = any(_sheet_name(f) in BY_SHEET for f in path.iterdir() if f.suffix.lower() in FOLDER_SUFFIXES)
+        if not stray_mark:
+            return load_snapshot(path)
     if path.is_dir():
         raw, notes = read_folder(path, month)
+        if stray_mark:
+            notes.append(f"{path.name}：其中的 {SNAPSHOT_MARK}（perfkit 内部数据快照的标记）已忽略，按原始数据读取")
         if not raw:
             raise InputError(f"{path}：文件夹中没有合同规定的表（如 项目.csv、绩效自评.csv）")
     elif path.suffix.lower() in EXCEL_SUFFIXES:
@@ -1080,6 +1205,9 @@ def load(path: str | Path, month: int | None = None, only: Iterable[str] | None 
     else:
         raise InputError(f"{path.name}：不支持的文件类型（应为 .xlsx/.xls 工作簿，或含 .csv/.parquet 的文件夹）")
     dataset = Dataset(source=str(path), notes=list(notes))
+    sec = Secrecy()
+    screen_extras(path, sec)  # 涉密 lists and flags outside the contract tables: before any table is validated
+    sec.refuse_if_unclear()
     known: dict[str, pd.Index] = {}
     set_aside: dict[str, pd.Series] = {}
     wanted = None if only is None else {*only, *REFERENCED}
@@ -1092,6 +1220,9 @@ def load(path: str | Path, month: int | None = None, only: Iterable[str] | None 
         reader, file = raw.pop(table.sheet)
         frame = reader()
         table_notes = list(frame.notes)
+        # the 涉密 screen reads the table as the loader read it, before validation sets any row aside
+        screen_table(sec, frame.frame, file, table.sheet, frame.header_row, frame.above, contract=table.name)
+        sec.refuse_if_unclear()
         if month is not None and table.sheet in MONTHLY_SHEETS:
             frame, other = only_month(frame, month)
             table_notes.append(f"{file}「{table.sheet}」：监控截至 {month} 月，只读入 {month} 月的行"
@@ -1113,6 +1244,8 @@ def load(path: str | Path, month: int | None = None, only: Iterable[str] | None 
         elif table.name == "projects":
             known["project_id"] = pd.Index(typed["project_id"].dropna().unique())
             set_aside["project_id"] = rejected.get("project_id", pd.Series(dtype="int64"))
+    apply(sec, dataset.tables)
+    dataset.secrecy = sec
     unify_categories(dataset.tables)
     summarize_records(dataset)
     return dataset
@@ -1175,17 +1308,34 @@ def save_snapshot(ds: Dataset, folder: Path) -> Path:
         frame.to_parquet(folder / f"{name}.parquet", index=False)
     ds.quarantine.astype(str).to_parquet(folder / "_quarantine.parquet", index=False)
     ds.counts.to_parquet(folder / "_counts.parquet", index=False)
-    meta = {"source": ds.source, "notes": ds.notes, "tables": sorted(ds.tables)}
+    meta = {"source": ds.source, "notes": ds.notes, "tables": sorted(ds.tables),
+            "secrecy": ds.secrecy.to_json() if ds.secrecy is not None else None}
     (folder / SNAPSHOT_MARK).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     return folder
 
 
 def load_snapshot(folder: Path) -> Dataset:
+    """A snapshot :func:`save_snapshot` wrote, checked before anything in it is used: a malformed or
+    empty ``perfkit_snapshot.json`` (or one naming tables it does not hold) is a clear error, and its
+    ``source`` is only a label — nothing is read from where it points."""
     import json
 
-    meta = json.loads((folder / SNAPSHOT_MARK).read_text(encoding="utf-8"))
-    ds = Dataset(source=meta["source"], notes=list(meta["notes"]))
-    ds.tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in meta["tables"]}
+    mark = folder / SNAPSHOT_MARK
+    try:
+        meta = json.loads(mark.read_text(encoding="utf-8"))
+        assert isinstance(meta, dict) and isinstance(meta["notes"], list) and isinstance(meta["tables"], list)
+        names = [str(n) for n in meta["tables"]]
+        assert all(n in {t.name for t in TABLES} for n in names)
+        source = str(meta["source"])
+    except (OSError, ValueError, AssertionError, KeyError, TypeError) as exc:
+        raise InputError(f"{mark}：数据快照标记文件为空或已损坏，无法使用（这是 perfkit 的内部文件；"
+                         "请删去它所在的文件夹，或指定原始数据）") from exc
+    ds = Dataset(source=source, notes=[str(n) for n in meta["notes"]])
+    missing = [n for n in names if not (folder / f"{n}.parquet").is_file()]
+    if missing:
+        raise InputError(f"{folder}：数据快照不完整（缺少 {'、'.join(missing)}），无法使用；请用原始数据重新运行")
+    ds.tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in names}
+    ds.secrecy = Secrecy.from_json(meta.get("secrecy")) if meta.get("secrecy") is not None else None
     unify_categories(ds.tables)
     ds.quarantine = pd.read_parquet(folder / "_quarantine.parquet")
     ds.counts = pd.read_parquet(folder / "_counts.parquet")

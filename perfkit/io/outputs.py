@@ -109,10 +109,7 @@ def check_output_folder(out: Path, command: str, ours: Callable[[Path], bool], i
     for up in out.parents:
         if up.exists() and not up.is_dir():
             raise InputError(f"--out {out} 无法创建：{up} 是文件，不是文件夹")
-    for up in out.parents:  # nothing (涉密 rows, internal lists) is written into a publication folder
-        if written_by(up) == "disclose":
-            raise InputError(f"--out {out} 在信息公开文件夹 {up} 之内；perfkit {command} 的输出含涉密项目或内部资料，"
-                             "不得写入公开文件夹，请另选输出文件夹")
+    refuse_public(out, command, "--out", inside_only=True)  # nothing (涉密 rows, internal lists) goes public
     if not out.is_dir():
         return
     if (out / MARKER).exists():
@@ -198,6 +195,31 @@ def replaced_folder(out: str | Path, command: str, ours: Callable[[Path], bool] 
         shutil.rmtree(staging, ignore_errors=True)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def publication_folder(path: str | Path, inside_only: bool = False) -> Path | None:
+    """The folder ``perfkit disclose`` wrote that ``path`` lies in (or is), judged on the path as given
+    and on the path with every symbolic link resolved (a link inside 公开/ pointing out, or outside
+    pointing in, is where the bytes land); None when there is none."""
+    given = Path(path).absolute()
+    try:
+        real = Path(os.path.realpath(given))
+    except (OSError, RuntimeError, ValueError):  # a link loop: judged on the path as given
+        real = given
+    for p in dict.fromkeys((given, real)):
+        for up in (p.parents if inside_only else (p, *p.parents)):
+            if written_by(up) == "disclose":
+                return up
+    return None
+
+
+def refuse_public(path: str | Path, command: str, option: str = "--out", inside_only: bool = False) -> None:
+    """Refuse an internal output (score files, reports, the archive, a quarantine list — they name 涉密
+    projects) inside a publication folder, symbolic links resolved."""
+    found = publication_folder(path, inside_only)
+    if found is not None:
+        raise InputError(f"{option} {path} 在信息公开文件夹 {found} 之内；perfkit {command} 的输出含涉密项目或内部资料，"
+                         "不得写入公开文件夹，请另选位置")
 
 
 def written_by(folder: Path) -> str | None:

@@ -1,7 +1,7 @@
 """信息公开: per unit, the 项目支出绩效自评表 in the official layout (财预〔2020〕10号 附件2) as .xlsx, and
 one HTML page, ready to publish with the final accounts (决算).
 
-Disclosure fails closed (DOMAIN.md §7; the screen is :mod:`perfkit.reporting.classified`): 涉密 projects
+Disclosure fails closed (the decision is :mod:`perfkit.io.secrecy`, the same every command asks): 涉密 projects
 — a code 涉密 in any row, table or year — are excluded from everything under ``public/`` and only counted
 in ``internal/``; projects whose flag is unclear are held back and listed in ``internal/`` for
 confirmation; only the requested year is published; with no recognisable 涉密 column nothing is. The
@@ -20,11 +20,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from perfkit.io.base import SNAPSHOT_MARK
 from perfkit.io.load import Dataset, load
 from perfkit.io.outputs import check_output_folder, replaced_folder
 from perfkit.io.values import FEN_PER_WAN, format_wan
 from perfkit.io.write import FORMULA_START, excel_writer, write_csv
-from perfkit.reporting.classified import DisclosureRefused, Screen, code_key, keys_of, name_has, screen
+from perfkit.reporting.classified import DisclosureRefused, Secrecy, code_key, decide, keys_of, name_has
 from perfkit.rules.rulebook import DEFAULT_PROFILE, load_rules
 
 PUBLIC, INTERNAL = "public", "internal"
@@ -192,9 +193,10 @@ def _year_to_publish(projects: pd.DataFrame, year: int | None) -> tuple[int, boo
                             "未公开任何文件")
 
 
-def _check_screen(sc: Screen, no_classified: bool) -> list[str]:
+def _check_screen(sc: Secrecy, no_classified: bool) -> list[str]:
     """Refuse when nothing in the data says which projects are 涉密 (unless the caller declared there
-    are none); returns notes for the user."""
+    are none); returns notes for the user. A refusal never advises ``--no-classified`` when a 涉密
+    column was read: that would publish whatever the column marks."""
     notes = list(sc.notes)
     if not sc.columns:
         if not no_classified:
@@ -205,15 +207,14 @@ def _check_screen(sc: Screen, no_classified: bool) -> list[str]:
     elif not sc.filled:
         if not no_classified:
             raise DisclosureRefused(
-                f"涉密列全部为空（{sc.columns[0]}）：无法确认哪些项目涉密，未公开任何文件。请填写 是/否；"
-                "确认本数据没有涉密项目时，加 --no-classified 再运行")
+                f"涉密列全部为空（{sc.columns[0]}）：无法确认哪些项目涉密，未公开任何文件。请逐项填写 是/否 后再运行")
         notes.append("涉密列全部为空，按 --no-classified 的确认视为没有涉密项目")
     elif no_classified and sc.secret:
         notes.append("数据中有标为涉密的项目，--no-classified 不适用：这些项目仍不公开")
     return notes
 
 
-def _held_back(projects: pd.DataFrame, keys: pd.Series, sc: Screen, words: list[str], has_years: bool,
+def _held_back(projects: pd.DataFrame, keys: pd.Series, sc: Secrecy, words: list[str], has_years: bool,
                declared: bool) -> pd.Series:
     """Why each project (of any year) must wait for confirmation; "" where nothing stands in the way."""
     why = pd.Series("", index=projects.index, dtype=object)
@@ -238,31 +239,34 @@ def _disclose_output(entry: Path) -> bool:
 
 
 def disclose(data: str | Path | Dataset, out: str | Path, year: int | None = None,
-             no_classified: bool = False) -> Disclosed:
+             no_classified: bool = False, archive: str | Path | None = None) -> Disclosed:
     """Write ``out/public/<单位>/`` (xlsx + html per unit) and ``out/internal/`` (涉密 counts, projects held
     for confirmation, what was done), the whole folder swapped in at the end.
 
     ``no_classified`` declares that the dataset has no 涉密 projects; it is needed only when the data has
-    no 涉密 column (or only empty ones) — without it such data is refused, nothing written."""
+    no 涉密 column (or only empty ones) — without it such data is refused, nothing written. ``archive``
+    (the annual archive, when there is one): codes 涉密 in any archived year, or linked to one through
+    编码变更, are held too."""
     out = Path(out)
     inputs = (Path(data.source) if isinstance(data, Dataset) else Path(data),)
     check_output_folder(out.absolute(), "disclose", _disclose_output, inputs)  # before loading, not after
     ds = data if isinstance(data, Dataset) else load(data)
+    if ds.secrecy is None or ds.secrecy.from_snapshot:
+        what = f"perfkit 的内部数据快照（{SNAPSHOT_MARK}）" if ds.secrecy is not None else "不是由 perfkit 读入的原始数据"
+        raise DisclosureRefused(f"{Path(ds.source).name}：这是{what}；信息公开只依据原始数据逐格核对涉密标识，"
+                                "未公开任何文件；请指定原始数据（工作簿或表格文件夹）")
     projects = ds.table("projects")
     self_eval = ds.table("self_eval")
     summary = ds.get("self_summary")
     summary = summary if summary is not None else pd.DataFrame(columns=["project_id"])
     units = ds.get("units")
-    source = Path(ds.source)
-    if not source.exists():
-        raise DisclosureRefused(f"找不到原始数据 {source}，无法逐格复核涉密标识，未公开任何文件")
     year, has_years = _year_to_publish(projects, year)
     words = list(load_rules(DEFAULT_PROFILE, year)["disclosure.secret_name_words"])
-    sc = screen(source, words)
+    sc = decide(ds, archive)  # the one decision every door asks
     notes = _check_screen(sc, no_classified)
 
     keys = keys_of(projects["project_id"])
-    secret = keys.isin(sc.secret)
+    secret = keys.isin(sc.secret) | projects["classified"].fillna(False).astype(bool)
     why = _held_back(projects, keys, sc, words, has_years, no_classified).where(~secret, "")
     in_year = projects["year"].eq(year).fillna(False) if has_years else pd.Series(True, index=projects.index)
     in_year = in_year | (projects["year"].isna() & has_years)  # a blank 年度 is held, not silently dropped
@@ -313,8 +317,11 @@ def disclose(data: str | Path | Dataset, out: str | Path, year: int | None = Non
                                 "原因": why.loc[held.index]})
         # rows the loader set aside (an unreadable flag, a duplicate …) are not among the projects: listed
         # from the raw screen, for this year or of unknown year, unless 涉密 or listed already
-        raw = sc.pending[~sc.pending["_key"].isin(sc.secret) & ~sc.pending["_key"].isin(keys.loc[held.index])
-                         & (sc.pending["年度"].isna() | sc.pending["年度"].eq(year))].drop_duplicates("_key")
+        named = sc.names[~sc.names["_key"].isin(keys)].reset_index(drop=True)  # 项目 rows the loader set aside
+        named = named[name_has(named["项目名称"], words).to_numpy()].assign(原因="项目名称含涉密字样而未标为涉密")
+        pending = pd.concat([sc.pending, named[sc.pending.columns]], ignore_index=True) if len(named) else sc.pending
+        raw = pending[~pending["_key"].isin(sc.secret) & ~pending["_key"].isin(keys.loc[held.index])
+                      & (pending["年度"].isna() | pending["年度"].eq(year))].drop_duplicates("_key")
         if len(raw):
             where = raw["原因"] + "（" + raw["文件"] + "「" + raw["工作表"] + "」第 " + raw["行"].astype(str) + " 行，该行未载入）"
             listing = pd.concat([listing, pd.DataFrame({

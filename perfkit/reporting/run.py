@@ -85,7 +85,8 @@ def _remove_legacy_cache(folder: Path, progress: Callable[[str], None]) -> None:
 def _fingerprint(data: Path, month: int) -> str:
     """Content hash of the input (a file, or every contract file of a folder) and the month read."""
     digest = hashlib.sha256(f"{perfkit.__version__}|{month}".encode())
-    files = [data] if data.is_file() else sorted(p for p in data.iterdir() if p.suffix in (".csv", ".parquet"))
+    # every file of a folder: a 涉密项目清单.xlsx beside the CSVs changes what may be named
+    files = [data] if data.is_file() else sorted(p for p in data.iterdir() if p.is_file() and not p.name.startswith("."))
     for f in files:
         digest.update(f.name.encode())
         with f.open("rb") as fh:
