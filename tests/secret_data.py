@@ -132,3 +132,8 @@ def _codes(ds) -> set[str]:
     from perfkit.io.secrecy import keys_of
 
     return set(keys_of(ds.table("projects")["project_id"]))
+
+
+def row(c: str, *flags: str, name: str | None = None, year: int | None = 2022, unit: str | None = "DW01") -> dict:
+    """One project-year row for :func:`tables`."""
+    return {"code": c, "name": name or f"项目{c}号", "year": year, "unit": unit, "flags": list(flags)}

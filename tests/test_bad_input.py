@@ -224,3 +224,186 @@ def test_corpus_has_over_200_cases() -> None:
     n = 2 * len(CELL_CASES) + 2 * len(HEADER_CASES) + 4 + 1 + 13 + 1 + 120
     assert n >= 200, n
     assert re.search(r"max_examples=120", Path(__file__).read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------------- issue 26 §3: internal errors
+
+from tests.secret_data import code, public_text, row, run, tables, write  # noqa: E402
+
+
+def _stray_cell_sheet(path: Path, sheet: str, header: list[str]) -> None:
+    """Add a sheet to a workbook whose used range ends at XFD1048576 (one stray cell)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    ws = wb.create_sheet(sheet)
+    ws.append(header)
+    ws["XFD1048576"] = "x"
+    wb.save(path)
+
+
+def test_stray_cell_far_away_in_a_sheet_perfkit_does_not_read(tmp_path: Path) -> None:
+    """disclose used to abort natively (the screen allocated the whole rectangle): now the sheet is read as
+    the loader reads any sheet — an unrelated one is passed over, one that may list 涉密 stops clearly."""
+    src = write(tables([row(code(1), "是"), row(code(2), "否")], ["涉密"]), tmp_path / "d.xlsx")
+    _stray_cell_sheet(src, "备注", ["说明", "日期"])
+    rc, out, err = run("disclose", str(src), "--out", str(tmp_path / "o"))
+    assert rc == 0, err
+    assert code(1).casefold() not in public_text(tmp_path / "o" / "public")
+    _stray_cell_sheet(src, "涉密项目清单", ["项目编码"])
+    rc, out, err = run("disclose", str(src), "--out", str(tmp_path / "o2"))
+    assert rc == 2 and "涉密项目清单" in err and "XFD1048576" in err and "Traceback" not in err
+    assert not (tmp_path / "o2").exists()
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\x07", "\x1b[2J", "\x0b", "\ufffe"])
+def test_control_characters_in_names_are_dropped(tmp_path: Path, bad: str) -> None:
+    """One NUL or control character in a unit or project name used to stop feedback and the report (XML)."""
+    t = tables([row(code(1), "否", name=f"项目{bad}一"), row(code(2), "否")], ["涉密"])
+    t["单位"]["单位名称"] = [f"单位{bad}甲"]
+    src = write(t, tmp_path / "d")
+    ds = load(src)
+    names = ds.table("projects")["project_name"].astype(str).tolist() + ds.table("units")["unit_name"].astype(str).tolist()
+    assert not any(re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe]", n) for n in names), names
+    rc, out, err = run("feedback", "--data", str(src), "--out", str(tmp_path / "fb"), "--year", "2022")
+    assert rc == 0 and "Traceback" not in err, err
+    assert list((tmp_path / "fb").glob("*.docx"))
+
+
+def test_letter_file_names_are_cut_by_bytes(tmp_path: Path) -> None:
+    """A unit name of 60 emoji or 𠮷 (4 bytes each): every letter's file name stays within 255 bytes."""
+    t = tables([row(code(1), "否", unit="DW01"), row(code(2), "否", unit="DW02")], ["涉密"])
+    t["单位"]["单位名称"] = ["😀" * 80, "𠮷" * 80]
+    src = write(t, tmp_path / "d")
+    rc, out, err = run("feedback", "--data", str(src), "--out", str(tmp_path / "fb"), "--year", "2022")
+    assert rc == 0, err
+    files = [p.name for p in (tmp_path / "fb").rglob("*") if p.is_file()]
+    assert len([f for f in files if f.endswith(".docx")]) == 2
+    assert all(len(f.encode("utf-8")) <= 255 for f in files), [len(f.encode()) for f in files]
+
+
+@pytest.mark.parametrize(("amount", "loaded"), [("1,5", None), ("1 234,5", None), ("1.234,56", None), ("12,34", None),
+                                                ("80,178.66", 80178.66), ("1,234,567", 1234567.0), ("1 234", 1234.0),
+                                                ("１,０００", 1000.0)])
+def test_comma_is_a_thousands_separator_only_in_groups_of_three(tmp_path: Path, amount: str,
+                                                                loaded: float | None) -> None:
+    t = {k: v.copy() for k, v in GOOD.items()}
+    t["项目"]["全年预算数"] = t["项目"]["全年预算数"].astype(object)
+    t["项目"].loc[0, "全年预算数"] = amount
+    src = tmp_path / "d"
+    src.mkdir()
+    for name, frame in t.items():
+        frame.to_csv(src / f"{name}.csv", index=False, encoding="utf-8-sig")
+    ds = load(src)
+    p = ds.table("projects").set_index("project_id")
+    if loaded is None:
+        assert "P1" not in p.index
+        q = ds.quarantine
+        assert ((q["列"] == "全年预算数") & (q["行"] == 2) & (q["实际"] == amount)).any(), q
+    else:
+        assert p.loc["P1", "budget"] == round(loaded * 1_000_000)
+
+
+def test_month_of_another_year_is_quarantined(tmp_path: Path) -> None:
+    """月份 2021-05 in 2022 data is not May 2022: the cell is named in the quarantine, never read as 5."""
+    t = {k: v.copy() for k, v in GOOD.items()}
+    t["执行监控"] = pd.DataFrame({"项目编码": ["P1", "P2", "P1"], "月份": ["2022-05", "2021-05", "2022年6月"],
+                               "累计执行数": [10.0, 20.0, 30.0]})
+    src = tmp_path / "d"
+    src.mkdir()
+    for name, frame in t.items():
+        frame.to_csv(src / f"{name}.csv", index=False, encoding="utf-8-sig")
+    for month in (None, 5):
+        ds = load(src, month=month)
+        q = ds.quarantine
+        hit = q[(q["工作表"] == "执行监控") & (q["列"] == "月份")]
+        assert hit["行"].tolist() == [3] and "2021-05" in hit["实际"].iloc[0] and "2022" in hit["实际"].iloc[0]
+        assert 20 * 1_000_000 not in set(ds.table("exec_monitor")["spent_cum"].dropna())
+
+
+def test_sep_line_is_read_the_same_by_every_command(tmp_path: Path) -> None:
+    """A CSV saved by Excel with a first line ``sep=,``: the loader and the 涉密 decision read it alike."""
+    src = write(tables([row(code(1), "是"), row(code(2), "否")], ["涉密"]), tmp_path / "d")
+    csv = src / "项目.csv"
+    csv.write_bytes(b"sep=,\r\n" + csv.read_bytes().removeprefix(b"\xef\xbb\xbf"))
+    assert load(src).table("projects")["classified"].sum() == 1
+    rc, _, err = run("disclose", str(src), "--out", str(tmp_path / "o"))
+    assert rc == 0, err
+    text = public_text(tmp_path / "o" / "public")
+    assert code(1).casefold() not in text and code(2).casefold() in text
+
+
+def test_template_never_replaces_a_device_or_folder(tmp_path: Path) -> None:
+    import os
+
+    target = tmp_path / "fifo.xlsx"
+    os.mkfifo(target)
+    rc, _, err = run("template", "--out", str(target))
+    assert rc == 2 and "不是普通文件" in err and target.is_fifo()
+    rc, _, err = run("template", "--out", "/dev/null")
+    assert rc == 2 and "不是普通文件" in err and Path("/dev/null").is_char_device()
+    (tmp_path / "夹").mkdir()
+    rc, _, err = run("template", "--out", str(tmp_path / "夹"))
+    assert rc == 2 and "Traceback" not in err
+
+
+# archive: DuckDB's errors in the user's words, never an extension loaded from a data file
+
+def _archive_run(*args: str) -> tuple[int, str, str]:
+    rc, out, err = run(*args)
+    assert "Traceback" not in out + err
+    return rc, out, err
+
+
+def test_sqlite_file_as_archive_is_refused_without_loading_an_extension(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "a.duckdb"
+    with sqlite3.connect(db) as con:
+        con.execute("create table t(a)")
+    rc, _, err = _archive_run("archive", "list", "--db", str(db))
+    assert rc == 2 and "SQLite" in err and "年度档案" in err
+    assert not any("extension" in p.name for p in Path.home().glob(".duckdb/extensions/**/*sqlite*"))
+
+
+@pytest.mark.parametrize("damage", ["truncated", "zeros", "schema_version", "view"])
+def test_damaged_archive_is_a_chinese_message(tmp_path: Path, damage: str) -> None:
+    import duckdb
+
+    src = write(tables([row(code(1), "否", year=2021), row(code(2), "是", year=2021)], ["涉密"]), tmp_path / "d")
+    db = tmp_path / "a.duckdb"
+    assert _archive_run("archive", "add", str(src), "--year", "2021", "--db", str(db))[0] == 0
+    if damage == "truncated":
+        data = db.read_bytes()
+        db.write_bytes(data[: len(data) // 3])
+    elif damage == "zeros":
+        db.write_bytes(b"\0" * 8192)
+    else:
+        con = duckdb.connect(str(db))
+        if damage == "schema_version":
+            con.execute("UPDATE archive_meta SET value = 'zwei' WHERE key = 'schema_version'")
+        else:
+            con.execute("DROP TABLE input_projects")
+            con.execute("CREATE VIEW input_projects AS SELECT 1 AS year")
+        con.close()
+    for args in (["archive", "list", "--db", str(db)], ["archive", "add", str(src), "--year", "2021", "--db", str(db)],
+                 ["disclose", str(src), "--out", str(tmp_path / "o"), "--archive", str(db)]):
+        rc, _, err = _archive_run(*args)
+        english = re.sub(r"perfkit|DuckDB|SQLite|archive add|「[^」]*」", "", err.replace(str(db), ""))
+        readable = damage in ("schema_version", "view") and args[1] != "add"  # a reader needs neither
+        assert (rc == 2 and err.count("\n") == 1 and not re.search(r"[A-Za-z]{5,}", english)) \
+            or (rc == 0 and readable), (args, err)
+
+
+def test_archive_year_out_of_range(tmp_path: Path) -> None:
+    from perfkit.io import archive as arc
+
+    with pytest.raises(InputError, match="超出"):
+        arc.add_year(tmp_path / "a.duckdb", 99999, {}, {})
+
+
+def test_report_out_with_braces(tmp_path: Path) -> None:
+    """papermill formats paths with the parameters: 报告{终稿} must be used as written."""
+    from perfkit.reporting.render import _literal
+
+    assert _literal(Path("/tmp/报告{终稿}/x.ipynb")).format(year=2022) == "/tmp/报告{终稿}/x.ipynb"

@@ -27,8 +27,11 @@ import pandas as pd
 
 from perfkit import __version__
 from perfkit.io.base import InputError
+from perfkit.io.contract import PROJECTS
 
 DEFAULT_ARCHIVE = Path("data/perfkit.duckdb")
+# the years a 项目.年度 may hold (the contract's bounds)
+YEARS = (int(PROJECTS.column("year").minimum or 0), int(PROJECTS.column("year").maximum or 9999))
 SCHEMA_VERSION = 2
 
 # schema version → statements that bring a file from the version before it to this one
@@ -81,17 +84,57 @@ def connect(path: str | Path = DEFAULT_ARCHIVE, read_only: bool = False) -> Iter
         refuse_public(path, "archive", "年度档案")
     if read_only and not path.exists():
         raise InputError(f"年度档案 {path} 不存在（先运行 perfkit archive add）")
+    _check_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(path), read_only=read_only)
+    try:  # a data file never makes DuckDB load (or download) an extension
+        con = duckdb.connect(str(path), read_only=read_only, config=NO_EXTENSIONS)
     except duckdb.Error as exc:
-        raise InputError(f"无法打开年度档案 {path}：{str(exc).splitlines()[0]}") from exc
+        raise InputError(f"无法打开年度档案 {path}：{_duckdb_reason(exc)}") from exc
     try:
         if not read_only:
             migrate(con)
         yield con
+    except duckdb.Error as exc:
+        raise InputError(f"年度档案 {path}：{_duckdb_reason(exc)}") from exc
     finally:
         con.close()
+
+
+NO_EXTENSIONS = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+DUCKDB_MAGIC = b"DUCK"  # bytes 8–11 of every DuckDB database file
+
+
+def _check_file(path: Path) -> None:
+    """Refuse, before DuckDB sees it, a path that is not a DuckDB file: a folder, a device, a SQLite
+    database (DuckDB would try to load its SQLite extension), any other file."""
+    if not path.exists():
+        return
+    if not path.is_file():
+        raise InputError(f"年度档案 {path} 不是普通文件（是文件夹或设备），无法使用")
+    with path.open("rb") as f:
+        head = f.read(16)
+    if head and head[8:12] != DUCKDB_MAGIC:
+        what = "SQLite 数据库" if head.startswith(b"SQLite format 3") else "其他格式的文件，或已损坏"
+        raise InputError(f"{path} 不是 perfkit 的年度档案（DuckDB 文件），而是{what}；未读取也未改动。"
+                         "请指定 perfkit archive add 写出的档案文件")
+
+
+def _duckdb_reason(exc: BaseException) -> str:
+    """DuckDB's English error, in the user's terms."""
+    text = str(exc)
+    low = text.lower()
+    if any(w in low for w in ("no space", "disk full", "cannot rollback", "could not write", "write failed",
+                              "out of disk")):
+        return "写入失败（磁盘空间不足或磁盘出错），本次写入已撤销，档案保持原样；请腾出磁盘空间后重试"
+    if "not a valid duckdb" in low or "could not read enough bytes" in low or "corrupt" in low or "checksum" in low:
+        return "文件已损坏或不完整（例如复制中断），无法读取；请用备份恢复"
+    if "lock" in low:
+        return "档案正被另一个程序使用（另一次 perfkit 运行或其他软件），请稍后再试"
+    if "version" in low and "storage" in low:
+        return "文件由更新版本的 DuckDB 写出，请升级 perfkit"
+    if "extension" in low:
+        return "文件需要 DuckDB 扩展才能读取，perfkit 不从数据文件加载扩展；请指定 perfkit archive add 写出的档案文件"
+    return f"读写失败（{type(exc).__name__}），文件可能已损坏，或不是 perfkit 写出的档案"
 
 
 def schema_version(con) -> int:
@@ -99,7 +142,11 @@ def schema_version(con) -> int:
     if not exists[0]:
         return 0
     row = con.execute("SELECT value FROM archive_meta WHERE key = 'schema_version'").fetchone()
-    return int(row[0]) if row else 0
+    try:
+        return int(row[0]) if row else 0
+    except (TypeError, ValueError):
+        raise InputError(f"年度档案的结构版本「{row[0]}」不是 perfkit 写出的版本号，档案可能被其他程序改动过；"
+                         "未读取也未改动") from None
 
 
 def _refuse_newer(con) -> None:
@@ -138,8 +185,12 @@ def _storable(frame: pd.DataFrame, year: int) -> pd.DataFrame:
 
 
 def _table_exists(con, name: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                            [name]).fetchone()[0])
+    """Whether the archive has table ``name``; a view of that name (perfkit never writes one) is refused."""
+    kinds = [r[0] for r in con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = ?",
+                                       [name]).fetchall()]
+    if any(k != "BASE TABLE" for k in kinds):
+        raise InputError(f"年度档案中的「{name}」是视图而不是 perfkit 写出的表，档案可能被其他程序改动过；未读取也未改动")
+    return bool(kinds)
 
 
 def _insert(con, name: str, frame: pd.DataFrame) -> None:
@@ -166,6 +217,8 @@ def add_year(path: str | Path, year: int, inputs: dict[str, pd.DataFrame], resul
              profile: str = "", profile_version: str = "", source: str = "", as_of_month: int | None = None) -> None:
     """Store (or replace) one year: its validated input tables and its results, in one transaction."""
     year = int(year)
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise InputError(f"年度 {year} 超出可存入的范围（{YEARS[0]}–{YEARS[1]}），未存入年度档案")
     with connect(path) as con:
         con.execute("BEGIN TRANSACTION")
         try:
@@ -181,7 +234,10 @@ def add_year(path: str | Path, year: int, inputs: dict[str, pd.DataFrame], resul
                          __version__, as_of_month])
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            try:  # the error that stopped the write is the one to report, not a failed rollback after it
+                con.execute("ROLLBACK")
+            except Exception:  # noqa: BLE001 - DuckDB drops an uncommitted transaction on the next open
+                pass
             raise
 
 

@@ -789,6 +789,30 @@ def arrow_to_frame(table: pa_.Table) -> pd.DataFrame:
     return pd.DataFrame(out, copy=False)
 
 
+_YEAR_PREFIX = re.compile(r"^\s*(\d{4})\s*(?:[-/.]|年)")
+
+
+def _months_of_other_years(raw: RawTable, projects: pd.DataFrame) -> None:
+    """A 月份 written with a year (2021-05, 2021年5月) that is not a year of the 项目 table is not a
+    month of this data: its text is marked so that validation quarantines the cell by name — never read
+    as May of the year reported, nor filtered away as another month."""
+    frame = raw.frame
+    header = next((h for h in frame.columns if split_header(h)[0] == "月份"), None)
+    years = {int(y) for y in projects["year"].dropna().unique()} if "year" in projects else set()
+    if header is None or not years:
+        return
+    codes, uniques = V.codes_of(frame[header])
+    texts = [V.cell_text(u) for u in uniques]
+    found = [_YEAR_PREFIX.match(t) if t else None for t in texts]
+    other = [m is not None and int(m[1]) not in years for m in found]
+    if not any(other):
+        return
+    shown = "、".join(map(str, sorted(years)))
+    marked = np.array([f"{t}（不是 {shown} 年度的月份）" if o else u for t, o, u in zip(texts, other, uniques, strict=True)]
+                      + [None], dtype=object)
+    frame[header] = marked[codes]
+
+
 def only_month(raw: RawTable, month: int) -> tuple[RawTable, int]:
     """A monthly monitoring table cut to the as-of month (the monitoring rules use cumulative values):
     rows of other months are left out and counted; a row whose 月份 is not a readable month 1–12 (「五月」
@@ -1223,6 +1247,8 @@ def load(path: str | Path, month: int | None = None, only: Iterable[str] | None 
         # the 涉密 screen reads the table as the loader read it, before validation sets any row aside
         screen_table(sec, frame.frame, file, table.sheet, frame.header_row, frame.above, contract=table.name)
         sec.refuse_if_unclear()
+        if table.sheet in MONTHLY_SHEETS and "projects" in dataset.tables:
+            _months_of_other_years(frame, dataset.tables["projects"])
         if month is not None and table.sheet in MONTHLY_SHEETS:
             frame, other = only_month(frame, month)
             table_notes.append(f"{file}「{table.sheet}」：监控截至 {month} 月，只读入 {month} 月的行"

@@ -14,10 +14,15 @@ VALIDATION_ROWS = 5000  # rows that carry the drop-down lists
 
 
 def write_template(path: Path) -> Path:
-    """Write the blank workbook; returns its path. Only a regular file is ever replaced (never a folder,
-    a pipe or a device node given as --out)."""
-    if path.exists() and not path.is_file():
-        raise InputError(f"--out {path} 不是普通文件（文件夹、管道或设备），不会覆盖；请另选输出文件名")
+    """Write the blank workbook; returns its path. Only a regular file (or a new path) is replaced: a
+    folder, a device node, a pipe or a link to one is refused — the swap would replace it, as root too."""
+    path = Path(path)
+    if path.exists() or path.is_symlink():
+        if not path.is_file():
+            raise InputError(f"--out {path} 不是普通文件（是文件夹、设备、管道或失效的快捷方式），不能用模板替换它；"
+                             "请另选一个 .xlsx 文件名")
+        if path.is_symlink():
+            raise InputError(f"--out {path} 是指向其他位置的快捷方式（符号链接），不会替换它；请另选一个 .xlsx 文件名")
     with atomic_path(path) as tmp, excel_writer(tmp) as xl:
         book = xl.book
         head = book.add_format({"bold": True, "bg_color": "#F1E6E6", "border": 1, "text_wrap": True,

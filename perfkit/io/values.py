@@ -90,19 +90,33 @@ def _as_arrow_text(uniques: object) -> pa.Array:
     return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out  # an arrow-backed column comes chunked
 
 
+CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x{fffe}\x{ffff}]"  # RE2 (arrow) syntax
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
 def clean_values(uniques: object, nfkc: bool = True) -> pa.Array:
     """Vectorized :func:`normalize_text` over distinct values (pyarrow kernels): NFKC (unless the values
     are names shown to people), trimmed, our export apostrophe removed, blank → null."""
     text = _as_arrow_text(uniques)
+    # control characters (NUL, BEL, ESC …) cannot be stored in the XML of a Word or Excel file, and no
+    # user means them: dropped here, once, so that one stray byte in a name cannot stop a letter or report
+    text = pc.replace_substring_regex(text, CONTROL_CHARACTERS, "")
     text = pc.utf8_trim_whitespace(pc.utf8_normalize(text, "NFKC") if nfkc else text)
     text = pc.replace_substring_regex(text, r"^'([=+\-@])", r"\1")
     return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.large_string()), text)
 
 
+# A number as users type it: a comma (or a space) groups thousands only in groups of three — 1,5 and
+# 1 234,5 (a decimal comma) and 1.234,56 are not numbers perfkit guesses at: the cell is quarantined
+NUMBER_PATTERN = (r"^[+-]?(\d{1,3}(,\d{3})+|\d{1,3}( \d{3})+|\d+)(\.\d*)?([eE][+-]?\d+)?$"
+                  r"|^[+-]?\.\d+([eE][+-]?\d+)?$")
+
+
 def numbers_of(cleaned: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """Vectorized :func:`parse_number` over cleaned distinct values → (float values, unreadable flags)."""
-    bare = pc.replace_substring_regex(cleaned, r"[,\s]", "")
-    ok = pc.fill_null(pc.match_substring_regex(bare, r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"), False)
+    spaced = pc.replace_substring_regex(cleaned, r"\s+", " ")
+    ok = pc.fill_null(pc.match_substring_regex(spaced, NUMBER_PATTERN), False)
+    bare = pc.replace_substring_regex(spaced, r"[, ]", "")
     values = pc.cast(pc.if_else(ok, bare, pa.scalar(None, pa.large_string())), pa.float64())
     numbers = values.to_numpy(zero_copy_only=False).astype(float)
     unreadable = pc.and_(pc.is_valid(cleaned), pc.invert(ok)).to_numpy(zero_copy_only=False)
@@ -184,7 +198,7 @@ def normalize_text(value: object) -> str | None:
     """NFKC (full-width digits, brackets and punctuation → half-width), trimmed; blank → None."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return None
-    text = unicodedata.normalize("NFKC", str(value)).strip()
+    text = unicodedata.normalize("NFKC", _CONTROL.sub("", str(value))).strip()
     if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
         text = text[1:]  # the apostrophe our exports (and Excel users) put before text that looks like a formula
     return text or None
@@ -192,16 +206,16 @@ def normalize_text(value: object) -> str | None:
 
 
 
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_NUMBER = re.compile(NUMBER_PATTERN)
 
 
 def parse_number(value: object) -> float:
-    """'80,178.66' → 80178.66; '１００' → 100; blank or unreadable → NaN."""
+    """'80,178.66' → 80178.66; '１００' → 100; '1,5' (a decimal comma), blank or unreadable → NaN."""
     text = normalize_text(value)
     if text is None:
         return np.nan
-    text = text.replace(",", "").replace(" ", "")
-    return float(text) if _NUMBER.match(text) else np.nan
+    text = re.sub(r"\s+", " ", text)
+    return float(re.sub(r"[, ]", "", text)) if _NUMBER.match(text) else np.nan
 
 
 _CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "壹": 1, "二": 2, "贰": 2, "两": 2, "三": 3, "叁": 3, "四": 4,

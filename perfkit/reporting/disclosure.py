@@ -82,10 +82,17 @@ def sheet_name(text: str, limit: int = 31) -> str:
     return "_History" if name.casefold() == "history" else name
 
 
+EXCEL_CELL_LIMIT = 32_767  # characters an Excel cell holds (Excel's specification)
+CUT_MARK = "…（超出 Excel 单元格上限，全文见同目录 HTML 页面）"
+
+
 def _cell(value: object) -> object:
-    """One cell value for a published workbook: numbers stay numbers, text cannot become a formula."""
+    """One cell value for a published workbook: numbers stay numbers, text cannot become a formula, text
+    longer than a cell holds is cut with a mark saying where the whole text is (never silently)."""
     if isinstance(value, str) and len(value) > 1 and value.startswith(FORMULA_START):
-        return "'" + value
+        value = "'" + value
+    if isinstance(value, str) and len(value) > EXCEL_CELL_LIMIT:
+        return value[:EXCEL_CELL_LIMIT - len(CUT_MARK)] + CUT_MARK
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
         return ""
     return value
@@ -279,6 +286,12 @@ def disclose(data: str | Path | Dataset, out: str | Path, year: int | None = Non
     unit_names = units.set_index("unit_id")["unit_name"] if units is not None else pd.Series(dtype=str)
     depts = units.set_index("unit_id")["department"] if units is not None else pd.Series(dtype=str)
     se_public = self_eval[self_eval["project_id"].isin(shown["project_id"])]
+    long_cells = sum(int(se_public[c].astype(object).map(lambda v: isinstance(v, str) and len(v) > EXCEL_CELL_LIMIT
+                                                          - 1).sum())
+                     for c in ("target_text", "actual_text", "deviation_reason", "indicator") if c in se_public)
+    if long_cells:
+        notes.append(f"{long_cells} 个单元格的文字超出 Excel 单元格上限（{EXCEL_CELL_LIMIT} 字），xlsx 中已截断并注明，"
+                     "HTML 页面为全文")
     groups = [(u, g) for u, g in shown.groupby("unit_id", sort=True, observed=True) if len(g)]
     wanted = [f"{u}_{unit_names.get(u, u)}" for u, _ in groups]
     folders = distinct_names(wanted, 60, safe_name)

@@ -262,9 +262,19 @@ def _sheet(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     return out.rename(columns=columns)
 
 
+# a file name is at most 255 bytes on every common disk (ext4, NTFS in UTF-16 units, APFS): the stem is cut
+# by its UTF-8 bytes — 60 emoji or 𠮷 are 240 bytes — leaving room for the longest suffix and a 「_99」
+STEM_BYTES = 255 - max(len(s.encode("utf-8")) for s in FEEDBACK_SUFFIXES) - len("_999")
+
+
+def _cut_bytes(text: str, limit: int) -> str:
+    """The longest prefix of ``text`` (whole characters) whose UTF-8 form fits in ``limit`` bytes."""
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
+
+
 def _file_name(text: str, used: set[str]) -> str:
-    name = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", text).strip(" .") or "单位"
-    name = name[:60]
+    name = re.sub(r'[\\/:*?"<>|\x00-\x1f\x7f]+', "_", text).strip(" .") or "单位"
+    name = _cut_bytes(name[:60], STEM_BYTES).rstrip(" .") or "单位"
     base, i = name, 2
     while name.lower() in used:
         name, i = f"{base}_{i}", i + 1

@@ -56,7 +56,9 @@ def execute(notebook: Path, output: Path, parameters: dict) -> nbformat.Notebook
     from papermill.exceptions import PapermillExecutionError
 
     try:
-        return pm.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name="python3",
+        # papermill formats both paths with the parameters (str.format): braces in a folder name such as
+        # 报告{终稿} are escaped so that the path is used as written
+        return pm.execute_notebook(_literal(notebook), _literal(output), parameters=parameters, kernel_name="python3",
                                    progress_bar=False, log_output=False, kernel_manager_class=_local_kernel_manager())
     except PapermillExecutionError as exc:
         # the count is the executed notebook's (papermill's injected parameters cell included), so the
@@ -66,6 +68,11 @@ def execute(notebook: Path, output: Path, parameters: dict) -> nbformat.Notebook
         where = f"（{first[:40]}{'…' if len(first) > 40 else ''}）" if first else ""
         reason = (str(exc.evalue).strip().splitlines() or [""])[0]
         raise ReportError(f"{notebook.name} 第 {cell} 个代码单元格{where}出错：{exc.ename}: {reason}") from exc
+
+
+def _literal(path: Path) -> str:
+    """A path papermill's ``str.format`` leaves as it is."""
+    return str(path).replace("{", "{{").replace("}", "}}")
 
 
 @cache
