@@ -551,3 +551,131 @@ def test_internal_outputs_never_go_into_a_publication_folder(tmp_path: Path) -> 
         assert rc == 2 and "公开文件夹" in err and "Traceback" not in err, (args, err)
     assert public_text(pub) == before
     assert not (tmp_path / "s").exists() or not any((tmp_path / "s").glob("*.duckdb"))
+
+
+# ------------------------------------------------------------------- issue 26 §4: property over structure
+
+@st.composite
+def layouts(draw: st.DrawFn) -> dict:
+    """A dataset and the shape its 涉密 flags take: file kind, flag style (是/否, ✓/空, one merged 是),
+    head depth and a title, a two-row head with a group label, column order, a code chain from a 涉密
+    code of last year, a 涉密 unit, a 涉密项目清单."""
+    fmt = draw(st.sampled_from(["csv", "xlsx", "parquet"]))
+    n = draw(st.integers(3, 6))
+    secret = [draw(st.booleans()) for _ in range(n)]
+    units = [draw(st.sampled_from(["DW01", "DW02"])) for _ in range(n)]
+    return {
+        "fmt": fmt, "n": n, "secret": secret, "units": units,
+        "style": draw(st.sampled_from(["yesno", "check"] + (["merged"] if fmt == "xlsx" else []))),
+        "depth": draw(st.sampled_from([0, 0, 2, 25])) if fmt != "parquet" else 0,
+        "group": fmt == "xlsx" and draw(st.booleans()),
+        "order": draw(st.permutations(range(len(HEAD) + 1))),
+        "chain": draw(st.sampled_from([None, *range(n)])),
+        "unit_secret": draw(st.booleans()),
+        "listed": draw(st.sampled_from([None, *range(n)])),
+    }
+
+
+def _build(spec: dict, root: Path) -> tuple[Path, set[str]]:
+    """Write the layout; returns the source and the codes that must never be published."""
+    n = spec["n"]
+    codes = [code(i + 1) for i in range(n)]
+    secret = list(spec["secret"])
+    if spec["style"] == "merged":  # the 涉密 rows first, one 是 merged over them
+        order = sorted(range(n), key=lambda i: not secret[i])
+        codes, secret, units = [codes[i] for i in order], [secret[i] for i in order], [spec["units"][i] for i in order]
+    else:
+        units = list(spec["units"])
+    hidden = {c for c, s in zip(codes, secret, strict=True) if s}
+    no = "否" if spec["style"] == "yesno" else None
+    flags = ["是" if s else no for s in secret]
+    if spec["style"] == "merged":
+        flags = ["是" if i == 0 and secret[0] else None for i in range(n)]
+    rows = [body(c, unit=u) + [f] for c, u, f in zip(codes, units, flags, strict=True)]
+    head = HEAD + ["涉密"]
+    extra: dict[str, pd.DataFrame] = {}
+    if spec["chain"] is not None:
+        old = code(90)
+        rows.append(body(old, unit="DW01", year=2021) + ["是"])
+        extra["编码变更"] = pd.DataFrame({"原项目编码": [old], "新项目编码": [codes[spec["chain"]]], "变更年度": [2022]})
+        hidden |= {old, codes[spec["chain"]]}
+    unit_flags = ["否", "是" if spec["unit_secret"] else "否"]
+    if spec["unit_secret"]:
+        hidden |= {c for c, u in zip(codes, units, strict=True) if u == "DW02"}
+    if spec["listed"] is not None:
+        extra["涉密项目清单"] = pd.DataFrame({"项目编码": [codes[spec["listed"]]]})
+        hidden.add(codes[spec["listed"]])
+    order = list(spec["order"])
+    head = [head[j] for j in order]
+    rows = [[r[j] for j in order] for r in rows]
+    unit_frame = pd.DataFrame({"单位编码": ["DW01", "DW02"], "单位名称": ["单位DW01", "单位DW02"], "主管部门": "财政局",
+                               "涉密": unit_flags})
+    self_eval = tables([row(c) for c in codes], [])["绩效自评"]
+    if spec["fmt"] == "xlsx":
+        grid, merges = [head, *rows], []
+        if spec["style"] == "merged" and sum(secret) > 1:
+            col = chr(65 + head.index("涉密"))
+            merges.append(f"{col}2:{col}{1 + sum(secret)}")
+        if spec["group"]:  # a group label over 涉密 and the column right of it (or left, at the end)
+            j = head.index("涉密")
+            k = j + 1 if j + 1 < len(head) else j - 1
+            top = [h if i not in (j, k) else None for i, h in enumerate(head)]
+            top[min(j, k)] = "项目属性及涉密情况"
+            sub = [None if i not in (j, k) else h for i, h in enumerate(head)]
+            grid = [top, sub, *rows]
+            merges = [f"{chr(65 + i)}1:{chr(65 + i)}2" for i in range(len(head)) if i not in (j, k)]
+            merges.append(f"{chr(65 + min(j, k))}1:{chr(65 + max(j, k))}1")
+            if spec["style"] == "merged" and sum(secret) > 1:
+                col = chr(65 + j)
+                merges.append(f"{col}3:{col}{2 + sum(secret)}")
+        grid = [["项目支出绩效自评汇总表"]] * bool(spec["depth"]) + [[None]] * spec["depth"] + grid
+        shift = bool(spec["depth"]) + spec["depth"]
+        merges = [_shifted(m, shift) for m in merges]
+        sheets = {"单位": (frame_rows(unit_frame), ()), "项目": (grid, tuple(merges)),
+                  "绩效自评": (frame_rows(self_eval), ())}
+        sheets.update({k: (frame_rows(v), ()) for k, v in extra.items()})
+        return workbook(root / "d.xlsx", sheets), hidden
+    folder = root / "d"
+    folder.mkdir(parents=True)
+    frame = pd.DataFrame(rows, columns=head)
+    if spec["fmt"] == "parquet":
+        frame["年度"] = frame["年度"].astype("int64")
+        frame.astype({c: "string" for c in frame.columns if c not in ("年度", "全年预算数", "全年执行数")}) \
+            .to_parquet(folder / "项目.parquet", index=False)
+    else:
+        grid = [["项目支出绩效自评汇总表"]] * bool(spec["depth"]) + [[]] * spec["depth"] + [head, *rows]
+        pd.DataFrame(grid).to_csv(folder / "项目.csv", header=False, index=False, encoding="utf-8-sig")
+    for name, f in {"单位": unit_frame, "绩效自评": self_eval, **extra}.items():
+        f.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8-sig")
+    return folder, hidden
+
+
+def _shifted(ref: str, rows: int) -> str:
+    """An A1:B2 range moved down by ``rows``."""
+    import re
+
+    return re.sub(r"(\d+)", lambda m: str(int(m[1]) + rows), ref)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(spec=layouts())
+def test_structural_variants_never_leak_and_every_door_agrees(tmp_path_factory: pytest.TempPathFactory,
+                                                              spec: dict) -> None:
+    """Generated structures of the 涉密 flag: no 涉密 code or name reaches public/, every non-涉密 project
+    of the year is published (precision), and the loader, the decision and the analysis hold one set."""
+    root = tmp_path_factory.mktemp("shape")
+    src, hidden = _build(spec, root)
+    event(f"{spec['fmt']}/{spec['style']}/group={spec['group']}/depth={spec['depth']}")
+    out = root / "公开"
+    rc, stdout, stderr = run("disclose", str(src), "--out", str(out), "--year", "2022")
+    assert "Traceback" not in stdout + stderr
+    assert rc == 0, (spec, stderr)
+    text = public_text(out / "public")
+    codes = [code(i + 1) for i in range(spec["n"])]
+    for c in codes:
+        if c in hidden:
+            assert c.casefold() not in text and f"项目{c}号".casefold() not in text, (c, spec)
+        else:
+            assert c.casefold() in text, (c, spec)
+    assert_doors_agree(src, hidden)

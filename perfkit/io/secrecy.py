@@ -183,8 +183,8 @@ def _above_labels(sec: Secrecy, labels: list[object], above: list[list[object]],
             continue  # a title (one text from the first column on), not a group label over some columns
         for k, (c, v) in enumerate(cells):
             kind = flag_kind(v)
-            if kind is None:
-                continue
+            if kind is None or (k and cells[k - 1][0] == c - 1 and fold(cells[k - 1][1]) == fold(v)):
+                continue  # not a 涉密 label, or the continuation of a merged one (spread over its columns)
             end = width
             for c2, v2 in cells[k + 1:]:  # the label covers the columns up to the next different label
                 if fold(v2) != fold(v):
