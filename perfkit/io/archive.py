@@ -86,11 +86,13 @@ def connect(path: str | Path = DEFAULT_ARCHIVE, read_only: bool = False) -> Iter
         raise InputError(f"年度档案 {path} 不存在（先运行 perfkit archive add）")
     _check_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:  # a data file never makes DuckDB load (or download) an extension
-        con = duckdb.connect(str(path), read_only=read_only, config=NO_EXTENSIONS)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as exc:
         raise InputError(f"无法打开年度档案 {path}：{_duckdb_reason(exc)}") from exc
     try:
+        for option in NO_EXTENSIONS:  # a data file never makes DuckDB load (or download) an extension
+            con.execute(f"SET {option} = false")
         if not read_only:
             migrate(con)
         yield con
@@ -100,7 +102,10 @@ def connect(path: str | Path = DEFAULT_ARCHIVE, read_only: bool = False) -> Iter
         con.close()
 
 
-NO_EXTENSIONS = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+# set on every connection (not as connect-time configuration: a notebook's own connection to the same
+# file would then be refused as "a different configuration"); a file that is not DuckDB's never reaches
+# DuckDB at all (:func:`_check_file`), so nothing can make it load the SQLite extension at open
+NO_EXTENSIONS = ("autoinstall_known_extensions", "autoload_known_extensions")
 DUCKDB_MAGIC = b"DUCK"  # bytes 8–11 of every DuckDB database file
 
 
