@@ -101,10 +101,10 @@ def open_and_run(driver, port: int, notebook: str, ready_css: str | None = ".per
         WebDriverWait(driver, timeout).until(lambda d: d.execute_script(
             "return document.querySelectorAll(arguments[0]).length > 0 && "
             "document.querySelectorAll('.perfkit-explorer table').length > 0", ready_css))
-    else:
-        time.sleep(1.0)
+    else:  # every code cell run: its prompt shows an execution count, [1] … (not [ ] or [*])
         WebDriverWait(driver, timeout).until(lambda d: d.execute_script(
-            "const k = jupyterapp.shell.currentWidget.sessionContext.session.kernel; return k.status === 'idle';"))
+            "const p = [...jupyterapp.shell.currentWidget.node.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];"
+            "return p.length > 0 && p.every(e => /\\[\\d+\\]/.test(e.textContent));"))
     return time.perf_counter() - t
 
 
@@ -155,7 +155,7 @@ def tab(name: str) -> str:
     return (f"//*[contains(@class,'tabLabel') or contains(@class,'TabBar-tabLabel')][normalize-space()='{name}']")
 
 
-def wait_for(driver, script: str, *args: object, timeout: float = 60) -> object:
+def wait_for(driver, script: str, *args: object, timeout: float = 180) -> object:
     """Wait until ``script`` returns something truthy; returns it."""
     from selenium.webdriver.support.ui import WebDriverWait
 

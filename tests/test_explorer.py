@@ -210,9 +210,12 @@ def test_drill_down_lists_warned_first_finds_and_opens_from_a_row(ui) -> None:
     pid = listed["project_id"].astype(str).iloc[-2]
     page = ui.projects.html.value
     assert page.count("data-pid=") == min(len(ui.view), PAGE_SIZE) and "onclick" in page  # rows carry their code
-    ui.open_w.value = pid  # what a click on its row does
+    ui.open_w.value = f"{pid}|1765000000000"  # what a click on its row does (code and the click's time)
     assert ui.tabs.selected_index == 2 and ui.project.value == pid and pid in ui.detail.value
-    assert ui.open_w.value == ""
+    ui.tabs.selected_index = 0
+    other = listed["project_id"].astype(str).iloc[0]
+    ui.open_w.value = f"{other}|1765000000001"
+    assert ui.tabs.selected_index == 2 and ui.project.value == other and other in ui.detail.value
 
 
 def test_selection_is_kept_while_in_view_and_cleared_when_nothing_is(ui) -> None:
@@ -475,3 +478,19 @@ def test_the_explorer_opens_from_a_snapshot_of_unchanged_input(demo_dir, tmp_pat
     (data / "项目.csv").write_text((data / "项目.csv").read_text(encoding="utf-8-sig") + "\n", encoding="utf-8")
     cached_load(data)
     assert len(list(cache.iterdir())) == 2
+
+
+def test_the_proposal_line_equals_the_full_proposal_at_each_threshold(explorer) -> None:
+    """The explorer's budget-proposal figures (computed once, then per threshold from the warning flags)
+    equal the proposal the allocation analysis computes at that threshold."""
+    from perfkit.analyses.application import budget_proposal
+
+    for threshold in (8, 20, 35):
+        f = explorer.complete(Filters(month=5, threshold=threshold))
+        explorer.base(f.profile, f.month)
+        mon = explorer._monitorings[(f.profile, f.month)]
+        mon = replace(mon, projects=mon.projects.assign(warning=explorer.warned(f).to_numpy()))
+        p = budget_proposal(explorer.data, explorer.scores(f.profile).projects, mon, explorer.rules(f.profile))
+        cut = (p["budget"].astype("Int64").fillna(0) - p["proposal"].astype("Int64").fillna(0)).clip(lower=0)
+        rec = p["recovered"].astype("Int64").fillna(0)
+        assert explorer.proposal(f) == (int((cut > 0).sum()), int(cut.sum()), int((rec > 0).sum()), int(rec.sum()))

@@ -118,13 +118,13 @@ def test_year_switch_keeps_filters_and_the_first_year_keeps_the_comparison(explo
     _settle(driver)
     B.select(driver, "年度", "2021年（年度档案）")
     B.wait_for(driver, "return document.querySelector('.perfkit-explorer').textContent.includes('已切换到 2021 年度')",
-               timeout=120)
+               timeout=240)
     _settle(driver)
     assert B.options_of(driver, "支出类别", selected=True) == [category]
     assert set(_table_column(driver, "支出类别")) == {category}
     B.select(driver, "年度", "2020年（年度档案）")
     B.wait_for(driver, "return document.querySelector('.perfkit-explorer').textContent.includes('已切换到 2020 年度')",
-               timeout=120)
+               timeout=240)
     _settle(driver)
     body = _text(driver, ".perfkit-explorer")
     assert "年度档案中没有 2019 年度" in body and _table_column(driver, "上年复核总分") is not None
@@ -139,9 +139,14 @@ def test_export_link_downloads_a_workbook(explorer) -> None:
     from openpyxl import load_workbook
 
     driver, _ = explorer
+    box = "//div[contains(@class,'perfkit-explorer')]//label[contains(., '与上年对比')]//input"
+    if not driver.execute_script("return document.evaluate(arguments[0], document, null, 9, null)"
+                                 ".singleNodeValue.checked;", box):
+        B.click(driver, box)
+        _settle(driver)
     B.click(driver, "//button[contains(normalize-space(), '导出当前视图')]")
     href = B.wait_for(driver, "const a = document.querySelector('.perfkit-explorer a.pk-download'); "
-                              "return a && a.getAttribute('href');", timeout=60)
+                              "return a && a.getAttribute('href');", timeout=240)
     assert href.startswith("/files/") and "/lab/tree/" not in href
     data = driver.execute_async_script("""
         const done = arguments[arguments.length - 1];
@@ -182,6 +187,13 @@ def test_drill_down_lists_warned_first_and_a_row_click_opens_its_project(explore
         ".perfkit-explorer .p-TabBar-tab.p-mod-current')].map(t => t.textContent.trim());")
     assert "项目指标（说明）" in selected
     B.click(driver, B.tab("项目"))
+    _settle(driver)
+    again = driver.execute_script("return document.querySelectorAll('.perfkit-explorer .pk-rows tbody tr')[2]"
+                                  ".getAttribute('data-pid');")
+    B.click(driver, f"//div[contains(@class,'perfkit-explorer')]//tr[@data-pid='{again}']/td[2]")  # a second click
+    B.wait_for(driver, "return [...document.querySelectorAll('.perfkit-explorer .pk-out')].some("
+                       "e => e.textContent.includes('三级指标') && e.textContent.includes(arguments[0]));", again)
+    B.click(driver, B.tab("项目"))
 
 
 def test_headings_and_menus_are_chinese_in_the_bundled_font(explorer) -> None:
@@ -212,11 +224,13 @@ def test_saving_keeps_the_notebook_as_committed(explorer, workspace) -> None:
 def test_archive_sql_notebook_runs_and_follows_code_changes(lab) -> None:
     driver, port = lab
     B.open_and_run(driver, port, "archive_sql.ipynb", ready_css=None)
-    errors = driver.execute_script("return [...document.querySelectorAll('.jp-OutputArea-output[data-mime-type="
+    errors = driver.execute_script("return [...jupyterapp.shell.currentWidget.node.querySelectorAll("
+                                   "'.jp-OutputArea-output[data-mime-type="
                                    "\"application/vnd.jupyter.stderr\"], .jp-RenderedText[data-mime-type="
                                    "\"application/vnd.jupyter.error\"]')].map(e => e.textContent);")
     assert not errors
-    tables = driver.execute_script("return [...document.querySelectorAll('.jp-OutputArea-output table')]"
+    tables = driver.execute_script("return [...jupyterapp.shell.currentWidget.node.querySelectorAll("
+                                   "'.jp-OutputArea-output table')]"
                                    ".map(t => t.querySelector('thead').textContent + '|' + t.querySelectorAll('tbody tr').length);")
     two_years = [t for t in tables if "项目编码（现编码）" in t]
     assert two_years and int(two_years[0].rsplit("|", 1)[1]) > 0

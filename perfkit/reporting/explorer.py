@@ -182,7 +182,7 @@ class Explorer:
     _monitors: dict[tuple[str, int], pd.DataFrame] = field(default_factory=dict)
     _monitorings: dict[tuple[str, int], monitoring.Monitoring] = field(default_factory=dict)
     _warned: dict[tuple[str, int, float], tuple[pd.Series, pd.Series]] = field(default_factory=dict)
-    _proposals: dict[tuple[str, int, float], tuple[int, int, int, int]] = field(default_factory=dict)
+    _proposals: dict[tuple[str, int, float], pd.DataFrame] = field(default_factory=dict)
     _rules: dict[str, Rulebook] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     warm_done: int = 0
@@ -432,20 +432,35 @@ class Explorer:
         return said + (f"{int(total.sum())} 个项目复核总分变化，{int(grade.sum())} 个等级变化，"
                        f"{int(warn.sum())} 个预警状态变化。")
 
+    def _proposal_parts(self, profile: str, month: int) -> pd.DataFrame:
+        """Per project, next year's cut (分) and what would be recovered *if* it were warned: the
+        proposal computed once per (profile, month) with every project warned — recovery applies to
+        warned projects only, so any threshold's proposal is these parts under its warning flags
+        (a test checks it against the full proposal)."""
+        key = (profile, int(month), float("nan"))
+        if key not in self._proposals:
+            self.base(profile, month)
+            mon = self._monitorings[(profile, month)]
+            everyone = replace(mon, projects=mon.projects.assign(warning=True))
+            p = budget_proposal(self.data, self.scores(profile).projects, everyone, self.rules(profile))
+            budget = p["budget"].astype("Int64").fillna(0)
+            parts = pd.DataFrame({
+                "cut": (budget - p["proposal"].astype("Int64").fillna(0)).clip(lower=0).astype("int64").to_numpy(),
+                "recoverable": p["recovered"].astype("Int64").fillna(0).astype("int64").to_numpy(),
+            }, index=p["project_id"].astype(str).to_numpy())
+            self._proposals[key] = parts
+        return self._proposals[key]
+
     def proposal(self, f: Filters) -> tuple[int, int, int, int]:
         """The budget proposal of the whole year under (profile, month, threshold): (projects cut or
         cancelled, amount cut in 分, projects whose unspent funds are recovered, amount recovered in 分)."""
         f = self.complete(f)
-        key = (f.profile, int(f.month), float(f.threshold))
-        if key not in self._proposals:
-            self.base(f.profile, f.month)
-            mon = self._monitorings[(f.profile, f.month)]
-            mon = replace(mon, projects=mon.projects.assign(warning=self.warned(f).to_numpy()))
-            p = budget_proposal(self.data, self.scores(f.profile).projects, mon, self.rules(f.profile))
-            cut = (p["budget"].astype("Int64").fillna(0) - p["proposal"].astype("Int64").fillna(0)).clip(lower=0)
-            self._proposals[key] = (int((cut > 0).sum()), int(cut.sum()), int(p["recover"].sum()),
-                                    int(p["recovered"].astype("Int64").fillna(0).sum()))
-        return self._proposals[key]
+        parts = self._proposal_parts(f.profile, f.month)
+        frame = self.base(f.profile, f.month)
+        warned_ids = set(frame.loc[self.warned(f).to_numpy(bool), "project_id"].astype(str))
+        recovered = parts["recoverable"].where(parts.index.isin(warned_ids), 0)
+        return (int((parts["cut"] > 0).sum()), int(parts["cut"].sum()), int((recovered > 0).sum()),
+                int(recovered.sum()))
 
     def proposal_effect(self, f: Filters) -> str:
         """What the threshold and profile on screen do to next year's budget proposal, beside the
@@ -559,7 +574,8 @@ def page_of(frame: pd.DataFrame, sort: str | None = None, ascending: bool = True
 # hidden text box (class pk-open) whose value the kernel observes — an HTML widget sends no events itself
 ROW_CLICK = ("var r=event.target.closest('tr[data-pid]');if(!r)return;"
              "var i=this.closest('.perfkit-explorer').querySelector('.pk-open input');if(!i)return;"
-             "i.value=r.getAttribute('data-pid');i.dispatchEvent(new Event('input',{bubbles:true}));")
+             "i.value=r.getAttribute('data-pid')+'|'+Date.now();i.dispatchEvent(new Event('input',{bubbles:true}));")
+# (the time makes every click a new value: the same row clicked twice opens it twice)
 
 
 def html_table(frame: pd.DataFrame, columns: dict[str, str] | None = None, page: int = 0, pages: int = 1,
@@ -895,7 +911,8 @@ class ExplorerUI:
         self.project_note.value = html.escape("；".join(notes))
         self._quiet = True  # the options change resets the selection; show the project once, below
         try:
-            self.project.options = options
+            if [tuple(o) for o in self.project.options] != options:  # 500 entries: sent only when they change
+                self.project.options = options
             self.project.value = keep if keep is not None else (options[0][1] if options else None)
         finally:
             self._quiet = False
@@ -904,15 +921,12 @@ class ExplorerUI:
         else:
             self._show_project(self.project.value)
 
-    def open_project(self, project_id: str) -> None:
-        """A click on a row of the 项目 table: that project in 「项目指标（说明）」."""
+    def open_project(self, clicked: str) -> None:
+        """A click on a row of the 项目 table (``<code>|<time>``, or a bare code): that project in
+        「项目指标（说明）」."""
+        project_id = str(clicked or "").rsplit("|", 1)[0] if "|" in str(clicked or "") else str(clicked or "")
         if not project_id:
             return
-        self._quiet_filters = True
-        try:
-            self.open_w.value = ""  # the same row can be clicked again
-        finally:
-            self._quiet_filters = False
         row = self.view.loc[self.view["project_id"].astype(str) == str(project_id)]
         if row.empty:
             return
