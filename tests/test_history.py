@@ -123,3 +123,13 @@ def test_archive_sql_says_in_chinese_when_there_is_no_archive(tmp_path) -> None:
         H.sql(tmp_path / "perfkit.duckdb")
     assert "年度档案" in str(err.value) and "perfkit archive add" in str(err.value)
     assert err.value._render_traceback_() == [str(err.value)]  # a notebook shows the sentence, no traceback
+
+
+def test_archive_sql_refuses_a_file_that_is_not_an_archive_in_chinese(tmp_path) -> None:
+    import sqlite3
+
+    lite = tmp_path / "perfkit.duckdb"
+    sqlite3.connect(lite).execute("CREATE TABLE t (x)").connection.commit()
+    with pytest.raises(H.ArchiveMissing) as err:
+        H.sql(lite)
+    assert "不是 perfkit 的年度档案" in str(err.value) and err.value._render_traceback_() == [str(err.value)]

@@ -71,7 +71,7 @@ def last_year_projects(archive: str | Path | None, year: int, code_map: pd.DataF
 
 
 class ArchiveMissing(InputError):
-    """No archive where one was looked for; in a notebook only its Chinese sentence is shown."""
+    """No usable archive where one was looked for; in a notebook only its Chinese sentence is shown."""
 
     def _render_traceback_(self) -> list[str]:  # IPython shows these lines instead of a traceback
         return [str(self)]
@@ -87,7 +87,10 @@ def sql(archive: str | Path, code_map: pd.DataFrame | None = None):
     if not Path(archive).exists():
         raise ArchiveMissing(f"年度档案 {archive} 不存在：先用 perfkit archive add 存入年度（演示数据的档案由 make demo "
                              "生成在 data/demo/perfkit.duckdb）")
-    known = arc.years(archive)["year"].astype(int).tolist()
+    try:
+        known = arc.years(archive)["year"].astype(int).tolist()
+    except InputError as exc:
+        raise ArchiveMissing(str(exc)) from None
     latest = max(known, default=0)
     if code_map is not None and "year" in code_map and len(code_map):
         latest = max(latest, int(pd.to_numeric(code_map["year"], errors="coerce").max()))
@@ -95,7 +98,13 @@ def sql(archive: str | Path, code_map: pd.DataFrame | None = None):
     links = links.assign(new_id=carried(links["old_id"], links))
     import duckdb
 
-    con = duckdb.connect(str(archive), read_only=True)
+    try:
+        arc._check_file(Path(archive))  # never a SQLite or other file handed to DuckDB
+        con = duckdb.connect(str(archive), read_only=True)
+        for option in arc.NO_EXTENSIONS:  # a data file never makes DuckDB load an extension
+            con.execute(f"SET {option} = false")
+    except (InputError, duckdb.Error) as exc:
+        raise ArchiveMissing(str(exc) if isinstance(exc, InputError) else f"无法打开年度档案 {archive}") from None
     con.register("code_links", links)
     return con
 
