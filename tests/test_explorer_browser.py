@@ -38,6 +38,9 @@ def workspace(tmp_path_factory) -> Path:
     for y in (2020, 2021):
         archive_add(write_tables_folder(years[y].tables, demo / str(y) / "csv"), year=y,
                     archive=demo / "perfkit.duckdb", month=5)
+    # the demo folder is also a district workspace (its settings name the data, month and archive)
+    (demo / "设置.yaml").write_text("报告年度: 2022\n监控截至月份: 5\n数据: demo.xlsx\n年度档案: perfkit.duckdb\n",
+                                   encoding="utf-8")
     return root
 
 

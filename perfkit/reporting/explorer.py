@@ -43,16 +43,17 @@ COMPARE_COLUMNS = {"prev_total": "上年复核总分", "prev_grade": "上年等�
 VIEW_COLUMNS = {"project_id": "项目编码", "project_name": "项目名称", "unit_name": "单位", "department": "主管部门",
                 "category": "支出类别", "monitor_class": "监控分类", "budget": "全年预算数（万元）",
                 "total": "复核总分", "grade_label": "等级", "exec_progress": "执行进度（截至月份）",
-                "light": "监控灯", "warning": "预警", "warning_reason": "预警原因"}
+                "light": "监控灯", "warning": "预警", "warning_reason": "预警原因", "n_restated": "单位自述指标数"}
 UNIT_COLUMNS = {"unit_name": "单位", "projects": "项目数", "budget": "全年预算数（万元）", "mean_total": "平均复核分",
                 "warned": "预警项目数", "red": "红灯项目数", "pending": "待核实项目数"}
 INDICATOR_COLUMNS = {"indicator": "三级指标", "target_text": "指标值", "actual_text": "实际完成值", "weight": "分值",
-                     "score": "复核得分", "unit_score": "自评得分", "explanation": "说明"}
+                     "score": "复核得分", "unit_score": "自评得分", "restated": "单位自述", "explanation": "说明"}
 # the multi-value filters: Filters field → column of the view
 FILTER_COLUMNS = {"unit": "unit_name", "department": "department", "category": "category",
                   "monitor_class": "monitor_class", "grade": "grade_filter", "light": "light"}
 FILTER_LABELS = {"unit": "单位", "department": "主管部门", "category": "支出类别", "monitor_class": "监控分类",
-                 "grade": "等级", "light": "监控灯", "warning": "预警", "search": "搜索", "month": "截至月份",
+                 "grade": "等级", "light": "监控灯", "warning": "预警", "restated": "单位自述", "search": "搜索",
+                 "month": "截至月份",
                  "threshold": "预警阈值（百分点）", "profile": "规则口径"}
 SEARCHED = ("project_id", "project_name", "unit_name")  # what the 搜索 box looks in
 PAGE_SIZE = 50          # rows per table page: one page of HTML per update, whatever the district's size
@@ -82,6 +83,7 @@ class Filters:
     grade: tuple[str, ...] = ()
     light: tuple[str, ...] = ()
     warning: str = ALL
+    restated: str = ALL  # 是: projects with an actual that restates its target (单位自述，无佐证); 否: none
     search: str = ""
     month: int | None = None
     threshold: float | None = None
@@ -250,7 +252,8 @@ class Explorer:
         if key not in self._monitors:
             rules = self.rules(profile)
             per = self.scores(profile).projects
-            cols = ["project_id", "total", "grade", "completion", "exec_rate", "status", "provisional_grade"]
+            cols = ["project_id", "total", "grade", "completion", "exec_rate", "status", "provisional_grade",
+                    "n_restated"]
             scores = per[[c for c in cols if c in per]].drop_duplicates("project_id")
             mon = monitoring.monitor(self.data, rules, month)
             frame = mon.projects.merge(scores, on="project_id", how="left")
@@ -326,6 +329,8 @@ class Explorer:
                 out[name] = frame[column].astype(object).isin(chosen).to_numpy(dtype=bool)
         if f.warning in (YES, NO):
             out["warning"] = self.warned(f).to_numpy(bool) == (f.warning == YES)
+        if f.restated in (YES, NO) and "n_restated" in frame:
+            out["restated"] = (frame["n_restated"].fillna(0).astype(float) > 0).to_numpy() == (f.restated == YES)
         if f.search.strip():
             words = f.search.strip().lower().split()
             hit = np.ones(len(frame), dtype=bool)
@@ -411,7 +416,7 @@ class Explorer:
         ind = self.scores(profile).indicators
         rows = ind[ind["project_id"] == project_id]
         shown = rows.assign(explanation=explain_indicators(rows, self.rules(profile)))
-        return shown[list(INDICATOR_COLUMNS)]
+        return shown[[c for c in INDICATOR_COLUMNS if c in shown]]
 
     def profile_effect(self, f: Filters, before: str) -> str:
         """A sentence on what switching the rule profile from ``before`` changed in the current view."""
@@ -544,6 +549,8 @@ FORMATS: dict[str, Callable[[object], str]] = {
     "budget": format_wan, "exec_progress": _percent, "total": _number, "mean_total": _number,
     "weight": _number, "score": _number, "unit_score": _number, "prev_total": _number,
     "warning": lambda v: "" if v is None or pd.isna(v) else ("是" if v else "否"),
+    "restated": lambda v: "是" if isinstance(v, bool | np.bool_) and v else "",
+    "n_restated": lambda v: "" if v is None or pd.isna(v) else str(int(v)),
 }
 
 
@@ -711,6 +718,8 @@ class ExplorerUI:
             "monitor_class": multi("monitor_class"), "grade": multi("grade"), "light": multi("light"),
             "warning": W.Dropdown(options=[ALL, YES, NO], value=ALL, description="预警", layout=W.Layout(width="14em"),
                                   style=label),
+            "restated": W.Dropdown(options=[ALL, YES, NO], value=ALL, description="单位自述",
+                                   layout=W.Layout(width="14em"), style=label),
             "search": W.Text(value="", placeholder="项目编码、名称或单位，回车确认", description="搜索",
                              continuous_update=False, layout=W.Layout(width="30em"), style=label),
             "month": W.IntSlider(value=self.filters.month, min=1, max=max(explorer.months() or [12]),
@@ -720,6 +729,8 @@ class ExplorerUI:
             "profile": W.Dropdown(options=self._profile_options(), value=profile, description="规则口径",
                                   layout=W.Layout(width="30em"), style=label),
         }
+        # 单位自述 (an actual restating its target) where the scoring marks it
+        self.has_restated = "n_restated" in explorer.base(self.filters.profile, self.filters.month)
         self.year_w = self.compare_w = None
         if self.archive is not None:
             from perfkit.io import archive as arc
@@ -804,7 +815,8 @@ class ExplorerUI:
         self.ex = self._explorers[year]
         months = self.ex.months() or [12]
         month = min(int(self.filters.month), max(months))
-        wide_open = replace(self.filters, month=month, **dict.fromkeys(MULTI, ()), warning=ALL, search="")
+        wide_open = replace(self.filters, month=month, **dict.fromkeys(MULTI, ()), warning=ALL, restated=ALL,
+                            search="")
         everything = self.ex.options(wide_open)
         dropped = []
         kept = {}
@@ -996,7 +1008,7 @@ class ExplorerUI:
         years = [W.HBox([self.year_w, self.compare_w])] if self.year_w is not None else []
         filters = W.VBox([*years, W.HBox([w["unit"], w["department"], w["category"]]),
                           W.HBox([w["monitor_class"], w["grade"], w["light"]]),
-                          W.HBox([w["warning"], w["search"]]), W.HBox([w["month"], w["threshold"], w["profile"]]),
+                          W.HBox([w["warning"], *([w["restated"]] if self.has_restated else []), w["search"]]), W.HBox([w["month"], w["threshold"], w["profile"]]),
                           W.HBox([self.export_button, self.status]), W.HBox([self.note, *extra]), self.effect,
                           self.open_w])
         box = W.VBox([self.style, filters, self.chart, self.tabs])
