@@ -77,10 +77,23 @@ def _spacing(ppr, line_twips: int | None = LINE_PT * 20, rule: str = "exact") ->
     if line_twips is not None:
         el.set(qn("w:line"), str(line_twips))
         el.set(qn("w:lineRule"), rule)
-    # CT_PPr keeps its children in schema order; insert_element_before finds the place
-    ppr.insert_element_before(el, *[f"w:{t}" for t in (
+    # w:pPr keeps its children in schema order: w:spacing goes before the first that follows it
+    after = _after_spacing()
+    for child in ppr:
+        if child.tag in after:
+            child.addprevious(el)
+            break
+    else:
+        ppr.append(el)
+
+
+@cache
+def _after_spacing() -> frozenset[str]:
+    from docx.oxml.ns import qn
+
+    return frozenset(qn(f"w:{t}") for t in (
         "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc", "textDirection", "textAlignment",
-        "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr", "sectPr", "pPrChange")])
+        "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr", "sectPr", "pPrChange"))
 
 
 def _clean_styles(doc) -> None:
