@@ -121,10 +121,17 @@ def classified_everywhere(src: Path, archive: Path | None = None) -> dict[str, s
     ds = load(src)
     sec = decide(ds, archive)
     a = analyze(ds, archive=archive)
-    scored = a.scores.projects if a.scores is not None else None
+    scored = a.proposal  # the budget proposal: what the allocation workbook and report tables list
     doors = {"loader": classified_codes(ds.tables), "decision": set(sec.secret) & _codes(ds)}
     if scored is not None and "classified" in scored:
         doors["analysis"] = {str(c).casefold() for c in scored.loc[scored["classified"].astype(bool), "project_id"]}
+    if not ds.has("exec_monitor"):  # the explorer opens data with monitoring only
+        return doors
+    from perfkit.reporting.explorer import Explorer, Filters
+
+    ex = Explorer.open(src, year=2022, cache=False, archive=archive)
+    view = ex.view(ex.complete(Filters()))
+    doors["explorer"] = {str(c).casefold() for c in view.loc[view["classified"].fillna(False).astype(bool), "project_id"]}
     return doors
 
 

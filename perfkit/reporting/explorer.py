@@ -123,7 +123,8 @@ def cached_load(data: str | Path) -> Dataset:
     if not path.exists():
         return load(path)  # its own Chinese message
     digest = hashlib.sha256(f"{__version__}|explorer|all months".encode())
-    files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.suffix in (".csv", ".parquet"))
+    # every file of a folder: a 涉密项目清单.xlsx beside the CSVs changes which projects are listed
+    files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
     for f in files:
         digest.update(f.name.encode())
         digest.update(f.read_bytes())
@@ -194,10 +195,16 @@ class Explorer:
     comparing: bool = False  # 与上年对比 ticked (previous may still be None: no last year archived)
 
     @classmethod
-    def open(cls, data: str | Path | Dataset, year: int | None = None, cache: bool = True) -> Explorer:
+    def open(cls, data: str | Path | Dataset, year: int | None = None, cache: bool = True,
+             archive: str | Path | None = None) -> Explorer:
         """The explorer of ``data``; a workbook or folder is read through the validated snapshot of
-        its content (see :func:`cached_load`), so an unchanged input opens without being parsed again."""
+        its content (see :func:`cached_load`), so an unchanged input opens without being parsed again.
+        ``archive``: codes 涉密 in an archived year are 涉密 here too (the one 涉密 decision)."""
         ds = data if isinstance(data, Dataset) else cached_load(data) if cache else load(data)
+        if archive is not None and Path(archive).is_file() and ds.secrecy is not None:
+            from perfkit.io.secrecy import decide
+
+            decide(ds, archive)
         if year is None:
             year = int(ds.table("projects")["year"].dropna().mode().iloc[0])
         return cls(ds, year)
@@ -1091,15 +1098,15 @@ def open_explorer(data: str | Path | Dataset, month: int | None = None, profile:
     district's own .yaml file (``profiles``: more such files to offer)."""
     from perfkit.io import archive as arc
 
-    explorer = Explorer.open(data)
+    if archive is None and not isinstance(data, Dataset):
+        archive = arc.locate(data)
+    explorer = Explorer.open(data, archive=archive)
     for extra in profiles:
         explorer.add_profile(extra)
     if profile:
         profile = explorer.add_profile(profile)
     f = explorer.complete(Filters(month=month, profile=profile or DEFAULT_PROFILE))
     thread = explorer.warm(first=(f.profile, f.month))
-    if archive is None and not isinstance(data, Dataset):
-        archive = arc.locate(data)
     ui = ExplorerUI(explorer, month=f.month, profile=f.profile, export_dir=export_dir, archive=archive)
     ui.warm_progress(thread)
     return ui
