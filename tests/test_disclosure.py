@@ -96,3 +96,24 @@ def test_official_layout(published) -> None:
                   "一级指标", "三级指标", "年度指标值", "实际完成值", "偏差原因分析及改进措施", "总分"):
         assert label in values
     assert ws.merged_cells.ranges
+
+
+def test_text_longer_than_an_excel_cell_is_cut_with_a_note(tmp_path: Path) -> None:
+    """A 偏差原因 of 40,000 characters: the .xlsx cell holds 32,767 with a mark, the HTML page the whole
+    text, and the run says so (issue 26 §3)."""
+    from openpyxl import load_workbook
+
+    from tests.secret_data import code, row, run, tables, write
+
+    t = tables([row(code(1), "否")], ["涉密"])
+    t["绩效自评"].loc[0, "偏差原因分析及改进措施"] = "长" * 40_000
+    src = write(t, tmp_path / "d")
+    rc, out, err = run("disclose", str(src), "--out", str(tmp_path / "o"))
+    assert rc == 0, err
+    assert "超出 Excel 单元格上限" in out
+    book = next((tmp_path / "o" / "public").rglob("*.xlsx"))
+    cells = [c.value for ws in load_workbook(book) for r in ws.iter_rows() for c in r if isinstance(c.value, str)]
+    cut = [v for v in cells if v.startswith("长长长")]
+    assert cut and len(cut[0]) <= 32_767 and cut[0].endswith("全文见同目录 HTML 页面）")
+    page = next((tmp_path / "o" / "public").rglob("*.html")).read_text(encoding="utf-8")
+    assert "长" * 40_000 in page
