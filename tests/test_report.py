@@ -14,7 +14,7 @@ from perfkit.cli import main
 from perfkit.reporting import annual as R
 from perfkit.reporting.display import DATA, render_sentence
 
-HEADINGS = ["一、明确工作要求", "二、强化工作监管", "三、强化审核分析", "四、取得的成效", "五、下一步工作计划"]
+HEADINGS = ["一、明确工作要求", "二、强化工作监管", "三、强化审核分析", "四、取得的成效", "五、存在的问题", "六、下一步工作计划"]
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,7 @@ def test_word_version_carries_the_same_text_and_figures_as_the_pdf(reports: Path
     assert [s for s in sentences if bare(s) not in words_bare] == []
     headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
     if stem == "annual_report":
-        assert headings[:5] == HEADINGS  # Word's navigation pane shows the report's outline
+        assert headings[:6] == HEADINGS  # Word's navigation pane shows the report's outline
     assert doc.paragraphs[0].style.name == "Title" and len(doc.tables) >= 3
     assert len(doc.inline_shapes) >= (0 if stem == "technical_annex" else 1)  # the annex has no charts
     assert FONTS["Normal"][0] in doc.styles["Normal"].element.xml
@@ -306,7 +306,7 @@ def test_technical_annex_is_plain_chinese_with_document_numbers(reports: Path) -
         assert re.findall(r"[A-Za-z]{2,}", bare) == []
         assert [w for w in FORBIDDEN[:6] + _keys() if w in bare] == []
         flat = re.sub(r"\s+", "", text)
-        assert "财预〔2020〕10号" in flat and "财预〔2019〕136号" in flat and "本局设定口径" in flat
+        assert "财预〔2020〕10号" in flat and "财预〔2019〕136号" in flat and "本局设定" in flat
 
 
 def test_annex_lists_every_unit_and_the_body_only_the_top(reports: Path, demo_dir: Path) -> None:
@@ -370,15 +370,154 @@ def test_budget_actions_in_the_annual_report_add_up_to_the_allocation_table(demo
     assert all(table[label] == n for label, n in p["by_grade"]) and table.get("复算待核实，维持", 0) == p["pending"]
 
 
-def test_every_finding_type_the_report_counts_is_explained_in_the_annex(demo_dir: Path) -> None:
+def test_every_finding_type_the_report_counts_is_explained_in_the_annex(annual) -> None:
     from perfkit.reporting import annex as X
 
-    rep = R.build(demo_dir / "demo.xlsx", 2022, 5)
-    kinds = X.finding_types(rep)
+    rep = annual
+    kinds = X.finding_types(rep).set_index("问题类型")
     assert len(kinds) >= 10 and kinds["含义"].str.len().gt(5).all()  # none without its meaning
-    assert kinds["自评复核"].sum() == len(rep.analysis.findings)
-    assert kinds["目标审核"].sum() == len(rep.analysis.target_findings)
-    assert (kinds["合计"] == kinds["自评复核"] + kinds["目标审核"]).all()
+    rows = kinds.drop(index="合计")
+    counted = rows.loc[~rows.index.str.startswith("其中：")]
+    assert counted["自评复核"].sum() == kinds.loc["合计", "自评复核"] == _distinct(rep.analysis.findings)
+    assert counted["目标审核"].sum() == kinds.loc["合计", "目标审核"] == len(rep.analysis.target_findings)
+    assert (rows["合计"] == rows["自评复核"] + rows["目标审核"]).all()
+
+
+# ------------------------------------------------------------------ every sentence recomputed from the data
+
+
+@pytest.fixture(scope="module")
+def annual(demo_dir: Path):
+    return R.build(demo_dir / "demo.xlsx", 2022, 5)
+
+
+def _capture(section, rep) -> str:
+    """What a section shows, as text (markup collected instead of displayed; charts not drawn)."""
+    from unittest import mock
+
+    from perfkit.reporting import display as D
+
+    shown: list[str] = []
+    with mock.patch.multiple(D, _show=shown.append, _figure=lambda fig: None):
+        section(rep)
+    return _text("".join(shown))
+
+
+def _distinct(findings) -> int:
+    """Problems counted once, recomputed here: a 无法解析 row on an indicator that also carries 无法复算 is
+    the same problem."""
+    key = findings["project_id"].astype(str) + "|" + findings["indicator"].astype(str)
+    unread = findings["finding"].eq("无法解析")
+    both = unread & key.isin(set(key[findings["finding"].eq("无法复算")]))
+    return int(len(findings) - both.sum())
+
+
+def test_each_problem_is_counted_once_and_a_subset_is_said_as_such(annual) -> None:
+    f = annual.analysis.findings
+    n, parsed = _distinct(f), int(f["finding"].eq("无法解析").sum())
+    assert parsed and n == len(f) - parsed  # the demo has the nesting the sentence must not double
+    text = _text(render_sentence("review", annual.facts["review"]))
+    assert f"共发现{n}处问题" in text and f"无法复算{int(f['finding'].eq('无法复算').sum())}处（其中无法解析{parsed}处）" in text
+    table = R.findings_table(f).set_index("问题类型")["处数"]
+    assert table["合计"] == n and table["其中：无法解析"] == parsed
+    # the ranking's 问题数 counts the same problems (findings on projects of a unit)
+    assert annual.analysis.ranking["findings"].sum() <= n < len(f)
+
+
+def test_labels_say_what_is_counted(annual) -> None:
+    """待核实: one total in report and annex, the subsets named; 复核均分 says it leaves out 待核实; the
+    recurring problems are (project, type) pairs and say so; the blank 全年执行数 are not 0."""
+    from perfkit.reporting import annex as X
+    a = annual.analysis
+    sp = a.scores.projects
+    pending = int(sp["status"].eq("待核实").sum())
+    app = _text(render_sentence("application", annual.facts["application"]))
+    assert f"{pending}个复算待核实的项目未评定等级" in app
+    annex = _capture(X.section_pending, annual)
+    secret = int(R.pending_projects(a)["classified"].sum())
+    assert f"本年度{pending}个项目复算待核实" in annex and f"其余{pending - secret}个" in annex
+    ranking = _capture(R.section_analysis, annual)
+    assert "待核实项目不计入" in ranking
+    # 表1: 执行率 over the projects that reported 全年执行数; the blanks counted in a note
+    p = a.data.table("projects")
+    blank = p["spent"].isna()
+    supervision = _capture(R.section_supervision, annual)
+    if blank.any():
+        assert f"{int(blank.sum())}个项目" in supervision and "未填报全年执行数" in supervision
+    rate = float(p.loc[~blank, "spent"].sum()) / float(p.loc[~blank, "budget"].sum())
+    assert f"{rate:.1%}" in supervision
+
+
+def test_spot_check_rule_in_words_gives_the_reports_figure(annual) -> None:
+    """An auditor applies the annex's words to the monitoring table and gets the report's plan."""
+    import pandas as pd
+
+    from perfkit.io.values import format_wan
+    from perfkit.reporting import annex as X
+
+    a = annual.analysis
+    words = next(s["text"] for s in X.rule_statements(a.rules) if s["name"] == "抽查范围与顺序")
+    assert "未报送完成率的排在已报送的之后" in words and "取最先出现的" in words
+    spec, cap = a.rules["spotcheck.rules"], a.rules["spotcheck.capacity"]
+    m = a.monitoring.projects
+    c = m["target_completion"].astype(float)
+    cand = m.loc[m["key_project"].fillna(False).astype(bool) | (c < spec["completion_below"])
+                 | m["exec_light"].eq("红").fillna(False).astype(bool)].copy()
+    cand = cand.assign(k=~cand["key_project"].fillna(False).astype(bool), b=c.isna(), c=c.fillna(0),
+                       m=-cand["budget"].astype(float))
+    cand = cand.sort_values(["k", "b", "c", "m"], kind="stable")
+    units = list(pd.unique(cand["unit_id"].astype(str)))[: cap["units"]]
+    plan = cand.loc[cand["unit_id"].astype(str).isin(units)].head(cap["projects"])
+    s = annual.facts["spotcheck"]
+    assert s["amount"] == format_wan(plan["budget"].sum()) and s["projects"] == len(plan)
+    assert s["units"] == plan["unit_id"].nunique() and s["candidates"] == len(cand)
+
+
+def test_spot_check_date_is_the_districts_never_the_seeds(demo_dir: Path, annual) -> None:
+    text = _text(render_sentence("spotcheck", annual.facts["spotcheck"]))
+    assert "2月28日" not in text and "在2023年内完成" in text
+    dated = R.build(demo_dir / "demo.xlsx", 2022, 5, spotcheck_deadline="2023年4月30日")
+    assert "于2023年4月30日前完成" in _text(render_sentence("spotcheck", dated.facts["spotcheck"]))
+
+
+def test_bases_are_in_the_three_classes_users_read(annual) -> None:
+    """文件 only where a part of the source holds the rule without marking the value as the bureau's own."""
+    from perfkit.reporting import annex as X
+
+    for s in X.rule_statements(annual.analysis.rules):
+        for part in s["basis"].split("；"):
+            assert part.startswith(("文件：", "平台惯例：", "本局设定")) or "〔" in part or "《" in part, s
+    # a source citing documents for a principle and a common value: the value is the bureau's own
+    parts = X.basis_parts("中发〔2018〕34号（优先保障、压减或取消）；压减 20% 为广东常见口径")
+    assert parts["文件"] == ["中发〔2018〕34号"] and parts["本局设定"]
+    assert X.basis_parts("文件：财预〔2020〕10号 第三十一条")["本局设定"] == []
+    assert X.basis_parts("本局设定（逾期不得分）")["文件"] == []
+
+
+def test_achievements_problems_and_plan_come_from_this_years_figures(annual) -> None:
+    a = annual.analysis
+    body = "".join(_capture(fn, annual) for fn in (R.section_supervision, R.section_achievements,
+                                                    R.section_problems, R.section_next_year))
+    assert "已及时纠偏" not in body and "动态打分" not in body
+    problems = _text(_capture(R.section_problems, annual))
+    f = a.findings
+    key = f["project_id"].astype(str) + "|" + f["indicator"].astype(str)
+    counted = f.loc[~(f["finding"].eq("无法解析") & key.isin(set(key[f["finding"].eq("无法复算")])))]
+    for kind, n in counted["finding"].astype(object).value_counts().head(3).items():
+        assert f"{kind}{n}处" in problems
+    full = f["finding"].eq("未完成目标仍得满分")
+    assert f"{int(f.loc[full, 'project_id'].nunique())}个项目有{int(full.sum())}个指标未完成目标仍得满分" in problems
+    sp = a.scores.projects
+    pending = int(sp["status"].eq("待核实").sum())
+    assert f"{pending}个项目（占复核项目的{pending / len(sp):.1%}）" in problems
+    ar = a.archive
+    assert f"{int((ar['completeness'] < 1).sum())}个（" in problems
+    plan = _text(_capture(R.section_next_year, annual))
+    assert f"督促{pending}个待核实项目" in plan
+    # nothing of this is fixed prose: a district whose data hold no findings gets no such item
+    facts = R.outcome_facts(annual)
+    facts["review"] = {**facts["review"], "findings": 0}
+    assert "自评质量有待提高" not in render_sentence("problems", facts)
 
 
 def test_reports_are_typeset_as_gongwen_in_pdf_and_word(reports: Path) -> None:

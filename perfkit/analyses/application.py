@@ -13,13 +13,32 @@ from perfkit.io.load import Dataset
 from perfkit.rules.rulebook import Rulebook
 
 
+# finding types the review writes on an indicator that also carries another type: a 无法解析 text is
+# also 无法复算 (the review writes both on the same row), so it is shown as 其中, never added twice
+NESTED_FINDINGS = {"无法解析": "无法复算"}
+
+
+def nested_rows(findings: pd.DataFrame) -> pd.Series:
+    """True for a finding counted inside another on the same project and indicator (NESTED_FINDINGS),
+    checked row by row: a 无法解析 with no 无法复算 beside it is a problem of its own and counts."""
+    out = pd.Series(False, index=findings.index)
+    if findings.empty or "indicator" not in findings:
+        return out
+    keys = findings["project_id"].astype(str) + "\x1f" + findings["indicator"].astype(str)
+    kinds = findings["finding"].astype(object)
+    for child, parent in NESTED_FINDINGS.items():
+        out |= kinds.eq(child) & keys.isin(set(keys[kinds.eq(parent)]))
+    return out
+
+
 def spot_check_plan(ds: Dataset, mon: Monitoring, rules: Rulebook) -> pd.DataFrame:
     """现场抽查 (DOMAIN.md §5b): a plan within the bureau's capacity, not every flagged project.
 
     Candidates are key projects and projects with low target completion or a red execution light
-    (``spotcheck.rules``); they are taken in priority order — key projects first, then the lowest
-    monitoring completion, then the largest amounts — the first ``units`` distinct units of that order
-    are visited, and within them the first ``projects`` candidates (``spotcheck.capacity``)."""
+    (``spotcheck.rules``); they are ordered — key projects first, then the lowest monitoring completion
+    (a blank one after every reported one), then the largest amounts — the first ``units`` distinct units
+    of that order are visited, and within them the first ``projects`` candidates in the same order
+    (``spotcheck.capacity``). The technical annex says exactly this, so an auditor re-derives the plan."""
     spec = rules["spotcheck.rules"]
     cap = rules["spotcheck.capacity"]
     p = mon.projects
@@ -33,14 +52,17 @@ def spot_check_plan(ds: Dataset, mon: Monitoring, rules: Rulebook) -> pd.DataFra
     reason = reason.mask(low.fillna(False), reason + "监控目标完成率 " + (completion * 100).round(1).astype("string")
                          + "%；")
     reason = reason.mask(red, reason + "执行红灯；")
+    # a blank completion is not 0: it sorts after every reported one (a key project or a red light can
+    # make such a project a candidate; its missing completion never puts it first)
     cand = p.loc[chosen, ["project_id", "project_name", "unit_id", "budget"]].assign(
-        reason=reason[chosen].str.rstrip("；"), _key=key[chosen], _completion=completion[chosen].fillna(0.0),
-        _budget=p.loc[chosen, "budget"].astype("Float64").fillna(0))
-    cand = cand.sort_values(["_key", "_completion", "_budget"], ascending=[False, True, False], kind="stable")
+        reason=reason[chosen].str.rstrip("；"), _key=key[chosen], _blank=completion[chosen].isna(),
+        _completion=completion[chosen].fillna(0.0), _budget=p.loc[chosen, "budget"].astype("Float64").fillna(0))
+    cand = cand.sort_values(["_key", "_blank", "_completion", "_budget"], ascending=[False, True, True, False],
+                            kind="stable")
     units = pd.unique(cand["unit_id"].astype(str))[: int(cap["units"])]
     plan = cand.loc[cand["unit_id"].astype(str).isin(units)].head(int(cap["projects"]))
     plan = plan.assign(priority=range(1, len(plan) + 1), candidates=len(cand))
-    return plan.drop(columns=["_key", "_completion", "_budget"]).reset_index(drop=True)
+    return plan.drop(columns=["_key", "_blank", "_completion", "_budget"]).reset_index(drop=True)
 
 
 def plan_summary(plan: pd.DataFrame) -> dict:
@@ -78,7 +100,7 @@ def unit_ranking(ds: Dataset, scores: pd.DataFrame, mon: Monitoring | None, find
         comp["warning_rate"] = mon.projects.groupby("unit_id", observed=True)["warning"].mean()
     else:
         comp["warning_rate"] = 0.0
-    f = findings.merge(projects[["project_id", "unit_id"]], on="project_id", how="left")
+    f = findings.loc[~nested_rows(findings)].merge(projects[["project_id", "unit_id"]], on="project_id", how="left")
     comp["findings"] = f.groupby("unit_id", observed=True).size()
     comp["findings"] = comp["findings"].fillna(0).astype(int)
     comp["findings_per_project"] = comp["findings"] / comp["projects"]

@@ -20,8 +20,9 @@ import jinja2
 import pandas as pd
 import yaml
 
+from perfkit.analyses.application import NESTED_FINDINGS, nested_rows
 from perfkit.reporting import display as D
-from perfkit.reporting.annual import AnnualReport, pending_projects
+from perfkit.reporting.annual import AnnualReport, pending_gated, pending_projects
 from perfkit.rules.rulebook import Rulebook
 
 ANNEX_TEXT = Path(__file__).parent / "text" / "annex.yaml"
@@ -68,38 +69,66 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+# a part of a rule's source that marks the value as the bureau's own (older rulebooks wrote it in English
+# or named the district's earlier report); a document in such a part holds the principle, not the value
+_OWN_MARKS = ("本局设定", "design choice", "seed", "常见口径", "参照", "等地", "DOMAIN")
+_PLATFORM = re.compile(r"[\u4e00-\u9fff]*平台[\u4e00-\u9fff]*")
+
+
+def basis_parts(source: str) -> dict[str, list[str]]:
+    """One rule's source read into the three classes of 依据: 文件 (a document that holds the rule and
+    its value, with the article), 平台惯例 (the platform named), 本局设定 (the bureau's own setting).
+    A document is a 文件 basis only in a part of the source that does not mark the value as the
+    bureau's own (“…；压减 20% 为广东常见口径” cites the principle's documents, and the value is 本局设定)."""
+    out: dict[str, list[str]] = {"文件": [], "平台惯例": [], "本局设定": []}
+    for part in re.split(r"[；;]", source):
+        part = part.strip().removeprefix("文件：").removeprefix("平台惯例：")
+        if not part:
+            continue
+        own = any(m in part for m in _OWN_MARKS)
+        for ref in _DOC_NUMBER.findall(part):
+            m = re.match(r"([\u4e00-\u9fff]*〔\d{4}〕\d+号)\s*(《[^》]+》)?\s*(.*)$", ref.strip())
+            entry = m[1] + (m[2] or "") + re.sub(r"\s+", "", m[3])
+            if not any(e.startswith(m[1]) for e in out["文件"]):
+                out["文件"].append(entry)
+        for t in _DOC_TITLE.findall(part):  # a law cited by its title (《保守国家秘密法》)
+            if not _DOC_NUMBER.search(part) and t not in out["文件"]:
+                out["文件"].append(t)
+        platform = _PLATFORM.search(part)
+        if platform and not _DOC_NUMBER.search(part):
+            out["平台惯例"].append(platform[0])
+        if own or not (_DOC_NUMBER.search(part) or _DOC_TITLE.search(part) or platform):
+            out["本局设定"].append(part)
+    return out
+
+
 def basis(rules: Rulebook, keys: list[str]) -> str:
-    """依据 of a statement: the documents its rules cite — one entry per document number, its title and
-    the articles/attachments cited, in order — then forms named without a 文号, and "本局设定口径" where a
-    rule is the bureau's own setting, follows the district's earlier report (practice, not a rule with a
-    文号), or cites nothing."""
-    words = wording()
-    docs: dict[str, dict[str, Any]] = {}
-    extra: list[str] = []
+    """依据 of a statement in the three classes users read: "文件：财预〔2020〕10号…附件2；平台惯例：…；
+    本局设定" — each document once (its number, title and the articles cited), each platform once, and
+    本局设定 where any of its rules, or its value, is the bureau's own setting (or no rule is cited)."""
+    docs: dict[str, dict[str, Any]] = {}  # document number (or title) → its title and the articles cited
+    platforms: list[str] = []
     own = not keys
     for key in keys:
-        source = rules.cite(key)
-        numbers = _DOC_NUMBER.findall(source)
-        for ref in numbers:
-            m = re.match(r"([\u4e00-\u9fff]*〔\d{4}〕\d+号)\s*(《[^》]+》)?\s*(.*)$", ref.strip())
-            doc = docs.setdefault(m[1], {"title": "", "parts": []})
-            doc["title"] = doc["title"] or (m[2] or "")
-            part = re.sub(r"\s+", "", m[3])
+        parts = basis_parts(rules.cite(key))
+        for d in parts["文件"]:
+            m = re.match(r"([\u4e00-\u9fff]*〔\d{4}〕\d+号)(《[^》]+》)?(.*)$", d)
+            number, title, part = (m[1], m[2] or "", m[3]) if m else (d, "", "")
+            doc = docs.setdefault(number, {"title": "", "parts": []})
+            doc["title"] = doc["title"] or title
             if part and part not in doc["parts"]:
                 doc["parts"].append(part)
-        for t in _DOC_TITLE.findall(source):
-            if not any(t in n for n in numbers) and t not in extra:
-                extra.append(t)
-        named = re.split(r"[（(；;]", source)[0].strip()  # a form or platform named without a 文号
-        if not (numbers or _DOC_TITLE.search(source) or "seed" in source) and named \
-                and not re.search(r"[A-Za-z]", named) and named not in extra:
-            extra.append(named)
-        own = own or "design choice" in source or "seed" in source or not (numbers or _DOC_TITLE.search(source)
-                                                                            or named)
-    found = [n + d["title"] + "、".join(d["parts"]) for n, d in docs.items()] + extra
+        platforms += [x for x in parts["平台惯例"] if x not in platforms]
+        own = own or bool(parts["本局设定"])
+    docs_text = [n + d["title"] + "、".join(d["parts"]) for n, d in docs.items()]
+    out = []
+    if docs_text:
+        out.append("文件：" + "；".join(docs_text))
+    if platforms:
+        out.append("平台惯例：" + "、".join(platforms))
     if own:
-        found.append(words["own_choice"])
-    return "；".join(found)
+        out.append(wording()["own_choice"])
+    return "；".join(out)
 
 
 def rule_statements(rules: Rulebook) -> list[dict[str, Any]]:
@@ -159,23 +188,36 @@ def section_rules(rep: AnnualReport) -> None:
             D.runin(f"{i}. {s['name']}", f"<p>{html.escape(s['text'])}（依据：{html.escape(s['basis'])}）</p>")
     if len(kinds):  # what each finding counted in the report's tables means
         D.heading(heads[-1], 3)
-        D.table(kinds, total=True, caption="表 审核发现的问题类型及处数")
+        D.table(kinds, caption="表 审核发现的问题类型及处数")
 
 
 def finding_types(rep: AnnualReport) -> pd.DataFrame:
     """Every finding type of this year's target review and self-evaluation review, what it means, and how
-    many of each — by review, so both report tables (表2 and 表4) reconcile with this one."""
+    many of each — by review, each problem counted once: a type nested in another on the same indicator
+    (无法解析 within 无法复算) is a "其中：" row under its parent, left out of the 合计 row, so the total
+    is the report's figure and both report tables (表2 and 表4) reconcile with this one."""
     a = rep.analysis
     parts = {"目标审核": getattr(a, "target_findings", None), "自评复核": a.findings}
-    counts = pd.DataFrame({k: (f["finding"].astype(object).value_counts() if f is not None and len(f)
-                                else pd.Series(dtype=int)) for k, f in parts.items()}).fillna(0).astype(int)
-    if counts.empty:
+    frames = {k: f for k, f in parts.items() if f is not None and len(f)}
+    if not frames:
         return pd.DataFrame(columns=["问题类型", "含义", *parts, "合计"])
-    counts["合计"] = counts.sum(axis=1)
-    counts = counts.sort_values("合计", ascending=False, kind="stable")
+    nested = {k: nested_rows(f) for k, f in frames.items()}
+    counted = pd.DataFrame({k: f.loc[~nested[k], "finding"].astype(object).value_counts() for k, f in frames.items()},
+                           columns=list(parts)).fillna(0).astype(int)
+    inner = pd.DataFrame({k: f.loc[nested[k], "finding"].astype(object).value_counts() for k, f in frames.items()},
+                         columns=list(parts)).fillna(0).astype(int)
+    counted["合计"] = counted.sum(axis=1)
+    inner["合计"] = inner.sum(axis=1)
+    counted = counted.sort_values("合计", ascending=False, kind="stable")
     meaning = wording()["finding_types"]
-    return pd.DataFrame({"问题类型": counts.index, "含义": [meaning.get(t, "") for t in counts.index],
-                         **{c: counts[c].to_numpy() for c in counts.columns}})
+    rows = []
+    for kind, row in counted.iterrows():
+        rows.append({"问题类型": kind, "含义": meaning.get(kind, ""), **row.to_dict()})
+        for child, parent in NESTED_FINDINGS.items():
+            if parent == kind and child in inner.index:
+                rows.append({"问题类型": f"其中：{child}", "含义": meaning.get(child, ""), **inner.loc[child].to_dict()})
+    rows.append({"问题类型": "合计", "含义": "同一项目同一指标的同一问题只计一次", **counted.sum().to_dict()})
+    return pd.DataFrame(rows)
 
 
 RANKING_HEADS = {"rank": "名次", "unit_name": "单位", "department": "主管部门", "projects": "项目数"}
@@ -215,9 +257,11 @@ def section_pending(rep: AnnualReport) -> None:
         D.paragraph("本年度所有项目的自评结果均可完整复算，没有待核实项目。")
         return
     secret = int(p["classified"].sum())
-    D.paragraph(f"以下{len(p) - secret}个项目的部分指标或预算数据无法复算（或分值合计超过满分），未评定等级，"
-                "核实前不因评价结果压减、取消或收回资金（未通过事前评估的新增重大项目仍不安排预算）"
-                + (f"；另有涉密项目{secret}个，不列示" if secret else "") + "。")
+    gated = pending_gated(rep.analysis)
+    D.paragraph(f"本年度{len(p)}个项目复算待核实：部分指标或预算数据无法复算（或分值合计超过满分），未评定等级，"
+                "核实前不因评价结果压减、取消或收回资金"
+                + (f"（其中{gated}个是未通过事前评估的新增重大项目，按事前评估关口不安排预算）" if gated else "")
+                + "。" + (f"其中涉密项目{secret}个不列示，下表列出其余{len(p) - secret}个。" if secret else ""))
     shown = p[~p["classified"]].sort_values(["unit_name", "project_name"], kind="stable")
     cols = {"unit_name": "单位", "project_name": "项目", "recomputable_points": "可复算分值", "reason": "待核实原因"}
     D.table(shown[list(cols)].rename(columns=cols), digits={"可复算分值": 2}, caption="表 待核实项目")

@@ -20,9 +20,11 @@ from perfkit.analyses import history as H
 from perfkit.analyses import monitoring as M
 from perfkit.analyses.application import (
     ESCALATION_PREFIX,
+    NESTED_FINDINGS,
     GATE_ACTION,
     NO_RESULT_ACTION,
     PENDING_ACTION,
+    nested_rows,
     plan_summary,
 )
 from perfkit.analyses.evaluation import PENDING
@@ -65,11 +67,15 @@ def load_policy(path: str | Path | None, **fill: object) -> dict[str, Any]:
 
 def build(data: str | Path, year: int, month: int, profile: str = "mof2020",
           district: str = "高新区（新市区）", policy_text: str | Path | None = None,
-          archive: str | Path | None = None) -> AnnualReport:
+          archive: str | Path | None = None, spotcheck_deadline: str | None = None) -> AnnualReport:
     """Run every analysis once and gather the report's figures; with an ``archive`` holding last year,
-    the figures the seed reports are compared with last year's."""
+    the figures the seed reports are compared with last year's. The spot-check round's size is the
+    rulebook's (a district's settings set it); its date is ``spotcheck_deadline`` or the policy text's
+    ``spotcheck_deadline`` — without one the plan says only the year, never another district's date."""
     a = analyze(data, year=year, month=month, profile=profile, archive=archive)
     policy = load_policy(policy_text, district=district, year=year, next_year=year + 1)
+    if spotcheck_deadline:
+        policy["spotcheck_deadline"] = spotcheck_deadline
     rep = AnnualReport(a, district, year, month, policy)
     rep.facts = report_facts(a, district, year, month, policy)
     if archive is not None and Path(archive).exists():
@@ -124,8 +130,61 @@ def requested_facts(blocked: pd.DataFrame) -> dict[str, Any]:
             "blocked_requested": format_wan(req.fillna(0).sum())}
 
 
+def counts_text(counts: dict[str, int], unit: str, none: str = "") -> str:
+    """“优3个、良1个” — the categories that occur, never a string of zeros (“中0个、差0个”); ``none``
+    when nothing occurs."""
+    shown = [f"{k}{v}{unit}" for k, v in counts.items() if v]
+    return "、".join(shown) if shown else none
+
+
 def _top(counts: pd.Series, n: int = 3) -> str:
     return "、".join(f"{k}{v}处" for k, v in counts.head(n).items())
+
+
+def finding_counts(findings: pd.DataFrame) -> pd.DataFrame:
+    """问题类型 and 处数, each problem counted once: a nested type sits under its parent as "其中：…"
+    and is left out of the 合计 row (``counted`` False); largest first."""
+    nested = nested_rows(findings)
+    kinds = findings["finding"].astype(object)
+    counts = kinds[~nested].value_counts()
+    inner = kinds[nested].value_counts()
+    rows = []
+    for kind, n in counts.items():
+        rows.append({"问题类型": kind, "处数": int(n), "counted": True})
+        for child, parent in NESTED_FINDINGS.items():
+            if parent == kind and inner.get(child, 0):
+                rows.append({"问题类型": f"其中：{child}", "处数": int(inner[child]), "counted": False})
+    return pd.DataFrame(rows, columns=["问题类型", "处数", "counted"])
+
+
+def findings_table(findings: pd.DataFrame) -> pd.DataFrame:
+    """finding_counts as a table with its 合计 row (which adds only the problems counted once)."""
+    c = finding_counts(findings)
+    total = pd.DataFrame([{"问题类型": "合计", "处数": int(c.loc[c["counted"], "处数"].sum())}])
+    return pd.concat([c.drop(columns="counted"), total], ignore_index=True)
+
+
+def review_facts(findings: pd.DataFrame, projects: pd.DataFrame, n: int = 4) -> dict[str, Any]:
+    """The review sentence's figures: problems counted once; the largest types, a nested type said as
+    "无法复算308处（其中无法解析45处）" beside its parent (the parent named even when not among the largest)."""
+    counted = findings.loc[~nested_rows(findings)]
+    units = counted.merge(projects[["project_id", "unit_id"]], on="project_id", how="left")["unit_id"].nunique()
+    c = finding_counts(findings)
+    parts, shown = [], set()
+    top = c.loc[c["counted"]].head(n)
+    for row in top.itertuples():
+        inner = c.loc[~c["counted"] & c.index.isin([row.Index + 1]) & c["问题类型"].str.startswith("其中：")]
+        parts.append(f"{row.问题类型}{row.处数}处" + "".join(f"（{x.问题类型.replace('：', '')}{x.处数}处）"
+                                                           for x in inner.itertuples()))
+        shown.add(row.问题类型)
+    rest = []
+    for child, parent in NESTED_FINDINGS.items():
+        inner = c.loc[c["问题类型"].eq(f"其中：{child}"), "处数"]
+        if len(inner) and parent not in shown:
+            total = int(c.loc[c["问题类型"].eq(parent), "处数"].sum())
+            rest.append(f"{parent}{total}处（其中{child}{int(inner.iloc[0])}处）")
+    return {"findings": len(counted), "projects": int(counted["project_id"].nunique()), "units": int(units),
+            "top": "、".join(parts), "rest": "、".join(rest)}
 
 
 def report_facts(a: Analysis, district: str, year: int, month: int, policy: dict) -> dict[str, dict[str, Any]]:
@@ -178,11 +237,9 @@ def report_facts(a: Analysis, district: str, year: int, month: int, policy: dict
                           "amount_fen": int(low["budget"].fillna(0).sum()), "recomputed": len(rec),
                           "recomputed_amount": format_wan(rec["budget"].fillna(0).sum())})
         facts["evaluation"] = {"projects": len(sp), "grades": {g: int(grades.get(g, 0)) for g in GRADES},
+                               "grade_text": counts_text({g: int(grades.get(g, 0)) for g in GRADES}, "个"),
                                "below": below, "pending": len(pending), "graded": len(sp) - len(pending)}
-        f = a.findings
-        f_units = f.merge(projects[["project_id", "unit_id"]], on="project_id", how="left")["unit_id"].nunique()
-        facts["review"] = {"findings": len(f), "projects": int(f["project_id"].nunique()), "units": int(f_units),
-                           "top": _top(f["finding"].value_counts(), 4)}
+        facts["review"] = review_facts(a.findings, projects)
     if a.archive is not None:
         ar = a.archive
         missing = ar["missing"].fillna("").str.split("、").explode()
@@ -193,10 +250,9 @@ def report_facts(a: Analysis, district: str, year: int, month: int, policy: dict
                             "most_missing": "、".join(missing.head(2).index) or "无"}
     if a.spot_checks is not None:
         s = plan_summary(a.spot_checks)
-        facts["spotcheck"] = {"units": s["units"], "projects": s["projects"], "amount": format_wan(s["budget"]),
+        facts["spotcheck"] = {"year": year, "units": s["units"], "projects": s["projects"], "amount": format_wan(s["budget"]),
                               "candidates": int(a.spot_checks["candidates"].iloc[0]) if len(a.spot_checks) else 0,
-                              "amount_fen": s["budget"], "deadline": policy.get("spotcheck_deadline",
-                                                                               f"{year + 1}年2月28日")}
+                              "amount_fen": s["budget"], "deadline": policy.get("spotcheck_deadline") or ""}
     if a.proposal is not None:
         pr = a.proposal
         counts = pr["action"].astype(object).value_counts()
@@ -208,6 +264,7 @@ def report_facts(a: Analysis, district: str, year: int, month: int, policy: dict
             "by_grade": [(label, int(counts[label])) for label in graded if counts.get(label, 0)],
             "escalated": int(counts[counts.index.str.startswith(ESCALATION_PREFIX)].sum()),
             "gate": int(counts.get(GATE_ACTION, 0)), "pending": int(counts.get(PENDING_ACTION, 0)),
+            "pending_total": int(pr["status"].eq(PENDING).sum()),
             # 待核实 projects the ex-ante gate stops: counted once, as gated; said so beside the pending count
             "pending_gated": int((pr["status"].eq(PENDING) & pr["action"].eq(GATE_ACTION)).sum()),
             "no_result": int(counts.get(NO_RESULT_ACTION, 0)),
@@ -245,13 +302,16 @@ def section_supervision(rep: AnnualReport) -> None:
     D.heading("二、强化工作监管", 2)
     D.sentence("coverage", f["coverage"])
     projects = a.data.table("projects")
-    by_cat = projects.groupby("category", observed=True).agg(项目数=("project_id", "size"),
-                                                             全年预算数=("budget", "sum"), 全年执行数=("spent", "sum"))
-    by_cat = by_cat.reindex([c for c in CATEGORIES if c in by_cat.index])
-    by_cat["执行率"] = by_cat["全年执行数"].astype(float) / by_cat["全年预算数"].astype(float)
-    D.table(by_cat.reset_index().rename(columns={"category": "支出类别"}), money=["全年预算数", "全年执行数"],
-            percent=["执行率"], total=True, caption="表 四类支出纳入绩效管理情况（金额单位：万元）",
-            rates={"执行率": ("全年执行数", "全年预算数")})
+    by_cat, blank = execution_by_category(projects)
+    shown = pd.concat([by_cat.reset_index().rename(columns={"category": "支出类别"}),
+                       pd.DataFrame([{"支出类别": "合计", **by_cat.drop(columns="执行率").sum().to_dict()}])],
+                      ignore_index=True)
+    shown.loc[shown.index[-1], "执行率"] = _rate(shown.iloc[-1])
+    D.table(shown.drop(columns="已填报预算数"), money=["全年预算数", "全年执行数"], percent=["执行率"],
+            caption="表 四类支出纳入绩效管理情况（金额单位：万元）")
+    if blank["projects"]:
+        D.note(f"注：{blank['projects']}个项目（全年预算{format_wan(blank['budget'])}万元）未填报全年执行数，不计入"
+               "全年执行数和执行率；执行率 = 全年执行数 ÷ 已填报执行数项目的全年预算数。")
     D.chart_categories(by_cat, projects, a.rules["monitoring.execution_light"])
     parts = [(key, title) for key, title in (("exante", "突出事前审核"), ("targets", "突出目标设置"),
                                              ("monitoring", "突出监控审核"), ("review", "突出评价审核"),
@@ -260,12 +320,29 @@ def section_supervision(rep: AnnualReport) -> None:
         sentence = {"monitoring": "monitoring_review"}.get(key, key)
         D.runin(title, D.render_sentence(sentence, f[key]))
         if key == "targets":
-            D.table(_finding_counts(a.target_findings), total=True, caption="表 绩效目标设置审核发现")
+            D.table(findings_table(a.target_findings), caption="表 绩效目标设置审核发现")
         elif key == "monitoring":
             _monitoring_table(a, "monitor_class", "监控分类", f"表 1-{rep.month}月绩效监控分类汇总（金额单位：万元）")
             D.sentence("red_vs_warned", f["monitoring"])
         elif key == "review":
-            D.table(_finding_counts(a.findings), total=True, caption="表 第三方审核发现（按问题类型）")
+            D.table(findings_table(a.findings), caption="表 第三方审核发现（按问题类型，同一问题只计一次）")
+
+
+def _rate(row: pd.Series) -> float:
+    return float(row["全年执行数"]) / float(row["已填报预算数"]) if float(row["已填报预算数"]) else np.nan
+
+
+def execution_by_category(projects: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+    """项目数、全年预算数、全年执行数、执行率 by 支出类别 in the seed's order. A blank 全年执行数 is not
+    0: it is left out of both the executed amount and the rate's base (已填报预算数), and counted."""
+    known = projects["spent"].notna()
+    p = projects.assign(reported=projects["budget"].where(known, 0))
+    by_cat = p.groupby("category", observed=True).agg(项目数=("project_id", "size"), 全年预算数=("budget", "sum"),
+                                                      全年执行数=("spent", "sum"), 已填报预算数=("reported", "sum"))
+    by_cat = by_cat.reindex([c for c in CATEGORIES if c in by_cat.index])
+    by_cat["执行率"] = by_cat.apply(_rate, axis=1)
+    blank = {"projects": int((~known).sum()), "budget": int(projects.loc[~known, "budget"].fillna(0).sum())}
+    return by_cat, blank
 
 
 def pending_projects(a: Analysis) -> pd.DataFrame:
@@ -303,6 +380,14 @@ def pending_projects(a: Analysis) -> pd.DataFrame:
     return p[cols].reset_index(drop=True)
 
 
+def pending_gated(a: Analysis) -> int:
+    """待核实 projects the ex-ante gate stops: counted among the 待核实 and said beside them."""
+    pr = a.proposal
+    if pr is None:
+        return 0
+    return int((pr["status"].eq(PENDING) & pr["action"].eq(GATE_ACTION)).sum())
+
+
 def pending_table(a: Analysis, caption: str, limit: int = 20) -> None:
     """The 待核实 projects (never 涉密 ones), largest share of unverifiable points first."""
     p = pending_projects(a)
@@ -313,10 +398,6 @@ def pending_table(a: Analysis, caption: str, limit: int = 20) -> None:
     more = f"（前{limit}个，全部见技术附件）" if len(shown) > limit else ""
     D.table(shown[list(cols)].rename(columns=cols).head(limit), digits={"可复算分值": 2},
             caption=caption + more)
-
-
-def _finding_counts(findings: pd.DataFrame) -> pd.DataFrame:
-    return findings["finding"].astype(object).value_counts().rename_axis("问题类型").reset_index(name="处数")
 
 
 def _monitoring_table(a: Analysis, by: str, label: str, caption: str) -> None:
@@ -353,6 +434,9 @@ def section_analysis(rep: AnnualReport) -> None:
             D.table(top.head(shown), percent=["不合格率", "执行率", "预警率"],
                     digits={"复核均分": 2, "综合得分": 2},
                     caption=f"表 单位综合评定排名（前{shown}名；全部单位及计分口径见技术附件）")
+            D.note("注：复核均分为单位可完整复算项目的复核总分平均，待核实项目不计入；不合格率为复核分低于"
+                   f"{a.rules['evaluation.fail_below']}分的项目占可完整复算项目的比例；问题数为第三方审核发现的问题处数"
+                   "（同一问题只计一次）。")
 
 
 # short column heads, so none breaks inside a word; 主管部门 and each weighted part are in the annex
@@ -361,14 +445,71 @@ RANKING_BODY = {"rank": "名次", "unit_name": "单位", "projects": "项目数"
                 "composite": "综合得分"}
 
 
+def outcome_facts(rep: AnnualReport) -> dict[str, Any]:
+    """四 成效, 五 存在的问题 and 六 下一步工作计划 from this year's figures: each item only where the data
+    holds it (no fixed prose, no claim no table supports)."""
+    a, f = rep.analysis, rep.facts
+    out: dict[str, Any] = {"year": rep.year, "next_year": rep.year + 1, "month": rep.month}
+    out["coverage"] = f["coverage"]
+    out["targets"] = f.get("targets")
+    out["exante"] = f.get("exante")
+    if "evaluation" in f:
+        v = f["evaluation"]
+        good = v["grades"].get("优", 0) + v["grades"].get("良", 0)
+        out["evaluation"] = {**v, "good": good, "good_share": f"{good / v['graded']:.1%}" if v["graded"] else "",
+                             "pending_share": f"{v['pending'] / v['projects']:.1%}" if v["projects"] else ""}
+    if "review" in f:
+        c = finding_counts(a.findings)
+        c = c.loc[c["counted"]].set_index("问题类型")["处数"]
+        full = a.findings.loc[a.findings["finding"].astype(object).eq("未完成目标仍得满分")]
+        out["review"] = {**f["review"], "top3": _top(c, 3), "full_marks": len(full),
+                         "full_marks_projects": int(full["project_id"].nunique())}
+    if "archive" in f:
+        ar = f["archive"]
+        out["archive"] = {**ar, "incomplete": ar["projects"] - ar["complete"],
+                          "incomplete_share": f"{(ar['projects'] - ar['complete']) / max(ar['projects'], 1):.1%}"}
+    if "monitoring" in f:
+        out["monitoring"] = f["monitoring"]
+    if "application" in f and a.proposal is not None:
+        pr = a.proposal
+        moved = pr["change"].astype(float).fillna(0) < 0
+        out["application"] = {**f["application"], "moved": int(moved.sum()),
+                              "moved_amount": format_wan((pr.loc[moved, "budget_base"] - pr.loc[moved, "proposal"]).sum()
+                                                         if "budget_base" in pr else
+                                                         (pr.loc[moved, "budget"] - pr.loc[moved, "proposal"]).sum())}
+    out["spotcheck"] = f.get("spotcheck")
+    out["yoy"] = f.get("yoy")
+    return out
+
+
+def _items(rep: AnnualReport, macro: str) -> None:
+    """Run-in items rendered by one template macro (a list of (title, text) pairs, empty ones dropped)."""
+    markup = D.render_sentence(macro, outcome_facts(rep))
+    items = [x.split("::", 1) for x in markup.split("@@") if "::" in x]
+    items = [(t.strip(), x.strip()) for t, x in items if x.strip()]
+    if not items:
+        return
+    for (_, text), title in zip(items, D.subheadings([t for t, _ in items]), strict=True):
+        D.runin(title, f"<p>{text}</p>")
+
+
 def section_achievements(rep: AnnualReport) -> None:
+    """四、取得的成效: coverage, results and their use, as this year's figures show them."""
     D.heading("四、取得的成效", 2)
-    _runin_items(rep.policy["achievements"])
+    _items(rep, "achievements")
+
+
+def section_problems(rep: AnnualReport) -> None:
+    """五、存在的问题: the largest finding types with their counts, 未完成目标仍得满分, the 待核实 share,
+    incomplete archives, warned projects — only those the data shows."""
+    D.heading("五、存在的问题", 2)
+    _items(rep, "problems")
 
 
 def section_next_year(rep: AnnualReport) -> None:
-    D.heading("五、下一步工作计划", 2)
-    _runin_items(rep.policy["next_year"])
+    """六、下一步工作计划: one item per problem found this year, with the dates the plan already holds."""
+    D.heading("六、下一步工作计划", 2)
+    _items(rep, "next_year")
 
 
 def closing(rep: AnnualReport) -> None:
