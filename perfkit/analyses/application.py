@@ -12,7 +12,6 @@ from perfkit.analyses.monitoring import Monitoring
 from perfkit.io.load import Dataset
 from perfkit.rules.rulebook import Rulebook
 
-
 # finding types the review writes on an indicator that also carries another type: a 无法解析 text is
 # also 无法复算 (the review writes both on the same row), so it is shown as 其中, never added twice
 NESTED_FINDINGS = {"无法解析": "无法复算"}

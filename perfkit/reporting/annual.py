@@ -20,8 +20,8 @@ from perfkit.analyses import history as H
 from perfkit.analyses import monitoring as M
 from perfkit.analyses.application import (
     ESCALATION_PREFIX,
-    NESTED_FINDINGS,
     GATE_ACTION,
+    NESTED_FINDINGS,
     NO_RESULT_ACTION,
     PENDING_ACTION,
     nested_rows,
