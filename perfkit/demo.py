@@ -211,6 +211,27 @@ class Demo:
     rates: Noise = field(default_factory=Noise)  # the rates the noise was drawn at
 
 
+def _first_requests(projects: pd.DataFrame, chosen: np.ndarray, request: np.ndarray, rng: np.random.Generator,
+                    year: int) -> pd.DataFrame:
+    """新增重大项目: next year's first-time requests, one beside each chosen project of the same unit and
+    kind (code: the unit's next free sequence from 900; name: next year's, marked 新建). No budget,
+    execution or self-evaluation this year; one in ten without a filled request, as units send them."""
+    base = projects.loc[chosen].copy()
+    seq = base.groupby("unit_id").cumcount().to_numpy() + 900
+    base["project_id"] = base["project_id"].str.slice(0, -3) + pd.Series(seq, index=base.index).astype(str)
+    base["project_name"] = (base["project_name"].str.replace(f"^{year}年", f"{year + 1}年", regex=True)
+                            .str.replace(r"（[^）]*）$", "", regex=True).str.replace(r"项目$|经费$", "", regex=True)
+                            + "（新建）")
+    base["new_major"] = True
+    base["key_project"] = False
+    for c in ("budget_initial", "budget", "spent"):
+        base[c] = pd.array([pd.NA] * len(base), dtype="Int64")
+    asked = rng.random(len(base)) >= 0.1
+    base["requested"] = pd.array(np.where(asked, request[chosen] * 2, 0), dtype="Int64")
+    base["requested"] = base["requested"].where(asked)
+    return base
+
+
 def _fmt_num(x: np.ndarray) -> np.ndarray:
     """Numbers as users write them: 120, 96.5, 474.85 (at most 2 decimals, no trailing zeros)."""
     text = np.char.mod("%.2f", np.asarray(x, dtype=float))
@@ -299,12 +320,17 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
         "livelihood": livelihood, "classified": classified,
         "budget_initial": initial, "budget": budget, "spent": spent,
     })
-    # next year's request of the new major projects (what the ex-ante gate decides on): about this year's
-    # budget, to the 百元; one in ten left blank, as units do (own stream: the rest of the demo is unchanged)
+    # next year's request (下年度申请数, where the proposal starts): about this year's budget, to the 百元;
+    # one project in eight gives none, as units do (own stream: the rest of the demo is unchanged)
     rng_req = np.random.default_rng(seed + 101)
-    request = np.round(budget * rng_req.uniform(0.8, 1.5, np_) / 10_000).astype(np.int64) * 10_000
-    projects["requested"] = pd.array(np.where(new_major & (rng_req.random(np_) >= 0.1), request, 0), dtype="Int64")
-    projects["requested"] = projects["requested"].where(new_major & projects["requested"].gt(0))
+    request = np.round(budget * rng_req.uniform(0.85, 1.2, np_) / 10_000).astype(np.int64) * 10_000
+    asked = (rng_req.random(np_) >= 0.125) & (request > 0)
+    projects["requested"] = pd.array(np.where(asked, request, 0), dtype="Int64")
+    projects["requested"] = projects["requested"].where(asked)
+    # 新增重大项目 are next year's first-time requests: rows of their own with no budget, execution or
+    # self-evaluation this year, only a request and an ex-ante assessment (drawn where new_major fell)
+    projects["new_major"] = False
+    projects = pd.concat([projects, _first_requests(projects, new_major, request, rng_req, year)], ignore_index=True)
     projects["year"] = projects["year"].astype("Int64")
     for c in ("budget_initial", "budget", "spent"):
         projects[c] = projects[c].astype("Int64")
@@ -492,7 +518,7 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
     exec_weight = np.where(no_exec_w, np.nan, exec_weight)
     log.append(_log(project_id[no_exec_w], "", "blank_exec_weight"))
     no_spent = _choose(rng_n, settled & ~over, rates.blank_spent * np_)
-    projects["spent"] = projects["spent"].mask(no_spent)
+    projects["spent"] = projects["spent"].mask(np.r_[no_spent, np.zeros(len(projects) - np_, bool)])  # + requests
     log.append(_log(project_id[no_spent], "", "blank_spent"))
     self_summary = pd.DataFrame({
         "project_id": project_id, "exec_weight": exec_weight, "unit_exec_score": unit_exec,
@@ -545,7 +571,7 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
     base = rng.uniform(11, 19.5, (len(nm), 5))
     base[rng.random(len(nm)) < 0.2] *= 0.6  # some fail the assessment
     exante = pd.DataFrame(np.round(base, 1), columns=[f"exante_{i}" for i in range(1, 6)])
-    exante.insert(0, "project_id", project_id[nm])
+    exante.insert(0, "project_id", projects.loc[projects["new_major"], "project_id"].to_numpy())
     arch = rng.random((np_, len(ARCHIVE_ITEMS))) < 0.93
     archive = pd.DataFrame(arch, columns=[f"archive_{i}" for i in range(1, len(ARCHIVE_ITEMS) + 1)])
     archive.insert(0, "project_id", project_id)

@@ -119,14 +119,16 @@ def test_spot_check_plan_follows_the_rulebook(analysis) -> None:
     assert s["budget"] == int(plan["budget"].sum()) and s["units"] == plan["unit_id"].nunique()
     assert s["units"] <= cap["units"] and s["projects"] <= cap["projects"]
     assert plan["candidates"].iloc[0] > s["projects"]  # the demo has more candidates than capacity
-    order = list(zip(~chosen["key_project"].astype(bool), chosen["target_completion"].fillna(0),
-                     -chosen["budget"].astype(float), strict=True))
+    # a blank completion is not 0: it sorts after every reported one (issue 24/25: the annex says so)
+    order = list(zip(~chosen["key_project"].astype(bool), chosen["target_completion"].isna(),
+                     chosen["target_completion"].fillna(0), -chosen["budget"].astype(float), strict=True))
     assert order == sorted(order)  # priority order kept within the plan
     candidates = p[p["key_project"] | (p["target_completion"] < 0.6) | p["exec_light"].eq("红")]
     first_units = list(dict.fromkeys(candidates.assign(k=~candidates["key_project"].astype(bool),
+                                                       n=candidates["target_completion"].isna(),
                                                        c=candidates["target_completion"].fillna(0),
                                                        b=-candidates["budget"].astype(float))
-                                     .sort_values(["k", "c", "b"], kind="stable")["unit_id"].astype(str)))
+                                     .sort_values(["k", "n", "c", "b"], kind="stable")["unit_id"].astype(str)))
     assert set(plan["unit_id"].astype(str)) <= set(first_units[: cap["units"]])
 
 
@@ -150,9 +152,11 @@ def test_budget_proposal_actions_and_recovery(clean_analysis, rules) -> None:
     p = clean_analysis.proposal
     actions = rules["application.actions"]
     mid = p[p["grade"].eq("中") & ~p["action"].str.contains("事前|连续")]
-    assert (mid["proposal"] == (mid["budget"] * 0.8).round().astype("Int64")).all()
+    # the proposal starts from next year's request (or this year's budget carried as an assumption)
+    assert (mid["proposal"] == (mid["base"] * 0.8).round().astype("Int64")).all()
+    assert (p["base"] == p["requested"].fillna(p["budget"].where(~p["new_major"])).fillna(0)).all()
     rec = p[p["recover"]]
-    assert (rec["recovered"] == (rec["budget"] - rec["spent"]).clip(lower=0)).all()
+    assert (rec["recovered"] == (rec["budget"] - rec["spent"]).clip(lower=0)).all()  # this year's balance
     assert p.loc[~p["recover"], "recovered"].eq(0).all()
     assert set(p["action"]) >= {actions["优"]["action"], "事前评估未通过，不安排预算"}
 
@@ -285,7 +289,7 @@ def test_reports_count_and_list_pending_projects_instead_of_grading_them(analysi
     ev = facts["evaluation"]
     assert ev["pending"] == pending.sum() and sum(ev["grades"].values()) == ev["graded"] == len(sp) - ev["pending"]
     assert f"另有{ev['pending']}个项目因数据无法复算待核实，未评定等级" in render_sentence("evaluation", ev)
-    assert f"{facts['application']['pending']}个复算待核实的项目核实前维持原预算" in \
+    assert f"{facts['application']['pending_total']}个复算待核实的项目未评定等级" in \
         render_sentence("application", facts["application"])
     listed = R.pending_projects(analysis)
     assert set(listed["project_id"]) == set(sp.loc[pending, "project_id"]) and listed["reason"].str.len().gt(0).all()

@@ -153,36 +153,52 @@ def _per_project(values: pd.Series, keys: pd.Series) -> pd.Series:
 # proposal actions that do not come from a grade (the graded ones are the rulebook's application.actions)
 PENDING_ACTION = "复算待核实，维持"
 GATE_ACTION = "事前评估未通过，不安排预算"
+NEW_ACTION = "新增重大项目，通过事前评估"
 NO_RESULT_ACTION = "无评价结果，维持"
 ESCALATION_PREFIX = "连续"  # 连续N年不理想，重新设计 / 取消
+# where a project's base for next year comes from (下年度申请数, or this year's budget as an assumption)
+BASE_REQUEST = "下年度申请数"
+BASE_CARRIED = "未填报申请数，按本年预算结转（假设）"
+BASE_NONE = "未填报申请数"
 
 
 def budget_proposal(ds: Dataset, scores: pd.DataFrame, mon: Monitoring | None, rules: Rulebook,
-                    history: pd.DataFrame | None = None, cut_share: float | None = None) -> pd.DataFrame:
-    """Next year's proposal per project: grade → action and change (rulebook), recovery of unexecuted
-    funds of warned projects that then failed their targets, the ex-ante gate, multi-year escalation.
+                    history: pd.DataFrame | None = None, cut_share: float | None = None,
+                    fail_change: float | None = None, recovery_share: float | None = None) -> pd.DataFrame:
+    """Next year's proposal per project, starting from the request (下年度申请数): grade → action and
+    change (rulebook), the ex-ante gate on new major projects' requests, multi-year escalation, and
+    recovery of this year's unexecuted funds of warned projects that then failed their targets.
 
-    A project whose recomputation is 待核实 (a row or its execution score could not be recomputed) gets
-    no action beyond 维持 — no cut, no cancellation, no escalation, no recovery — until it is resolved
-    (DOMAIN.md §1: an unreadable cell never moves money). The ex-ante gate still applies: it does not
-    rest on the self-evaluation. ``cut_share`` overrides the rulebook's cut for 中 (scenarios); amounts
-    stay in integer 分. One row per 项目编码: the evaluation year's row where a code recurs.
-    """
+    ``base`` is the amount the proposal starts from: the project's 下年度申请数, or — where a project
+    sent none — this year's budget carried forward as an assumption (``application.carry_forward``),
+    said in ``base_source`` and counted by the reports, never silently. A new major project (a first-time
+    request, no budget this year) is decided by the gate alone. A 待核实 project gets no action beyond
+    维持 until it is resolved (an unreadable cell never moves money); the gate still applies. Redesign
+    (连续两年不理想) keeps the cut of ``application.redesign_grade`` and asks for a new ex-ante
+    assessment (``needs_exante``); only the cancel year (``application.cancel_change``) zeroes it.
+    ``cut_share`` / ``fail_change`` / ``recovery_share`` override the 中 cut, the 差 change and the
+    recovered share (scenarios). Amounts in integer 分; one row per 项目编码 (the evaluation year's)."""
     from perfkit.analyses.evaluation import PENDING, projects_of_year
-    from perfkit.analyses.exante import gate
+    from perfkit.analyses.exante import first_requests, gate
 
     projects = projects_of_year(ds.table("projects"), rules.year)
     cols = ["project_id", "project_name", "unit_id", "category", "livelihood", "classified", "budget", "spent"]
     score_cols = ["project_id", "total", "grade", "completion"] + [c for c in ("status", "provisional_grade")
                                                                     if c in scores]
     p = projects[cols].merge(scores[score_cols].drop_duplicates("project_id"), on="project_id", how="left")
+    p["new_major"] = first_requests(projects).to_numpy()
+    requested = (projects["requested"] if "requested" in projects else pd.Series(pd.NA, index=projects.index))
+    p["requested"] = requested.astype("Int64").to_numpy()
     if "status" not in p:
         p["status"] = None
     pending = p["status"].eq(PENDING).to_numpy()
     actions = rules["application.actions"]
-    change = p["grade"].map({g: a["change"] for g, a in actions.items()}).astype(float)
+    changes = {g: float(a["change"]) for g, a in actions.items()}
     if cut_share is not None:
-        change = change.mask(p["grade"].eq("中"), -abs(cut_share))
+        changes["中"] = -abs(cut_share)
+    if fail_change is not None:
+        changes["差"] = float(fail_change)
+    change = p["grade"].map(changes).astype(float)
     p["action"] = p["grade"].map({g: a["action"] for g, a in actions.items()}).fillna(NO_RESULT_ACTION)
     p.loc[pending, "action"] = PENDING_ACTION
     change = change.fillna(0.0).mask(pending, 0.0)
@@ -194,16 +210,23 @@ def budget_proposal(ds: Dataset, scores: pd.DataFrame, mon: Monitoring | None, r
     cancel = (p["unsatisfactory_years"] >= esc["cancel"]) & ~pending
     p.loc[redesign & ~cancel, "action"] = ESCALATION_PREFIX + p["unsatisfactory_years"].astype(str) + "年不理想，重新设计"
     p.loc[cancel, "action"] = ESCALATION_PREFIX + p["unsatisfactory_years"].astype(str) + "年不理想，取消"
-    change = change.mask(cancel, -1.0)
-    if ds.has("exante") or projects["new_major"].any():
+    change = change.mask(redesign & ~cancel, changes[rules["application.redesign_grade"]])
+    change = change.mask(cancel, float(rules["application.cancel_change"]))
+    p["needs_exante"] = (redesign & ~cancel).to_numpy()
+    p.loc[p["new_major"], "action"] = NEW_ACTION
+    if ds.has("exante") or p["new_major"].any():
         g = gate(ds, rules).drop_duplicates("project_id").set_index("project_id")
         blocked = p["project_id"].map(g["gate"]).eq("不安排预算")
         p.loc[blocked, "action"] = GATE_ACTION
-        change = change.mask(blocked, -1.0)
-    budget = p["budget"].astype("Int64").fillna(0)
+        change = change.mask(blocked, float(rules["application.gate_change"]))
+    budget = p["budget"].astype("Int64")
+    carry = p["requested"].isna() & ~p["new_major"] & bool(rules["application.carry_forward"])
+    p["base"] = p["requested"].where(p["requested"].notna(), budget.where(carry)).fillna(0).astype("Int64")
+    p["base_source"] = np.select([p["requested"].notna().to_numpy(bool), carry.to_numpy(bool)],
+                                 [BASE_REQUEST, BASE_CARRIED], BASE_NONE)
     p["change"] = change
-    delta = (budget.astype("Float64") * change).round().astype("Int64")
-    p["proposal"] = budget + delta
+    delta = (p["base"].astype("Float64") * change).round().astype("Int64")
+    p["proposal"] = p["base"] + delta
     # recovery: warned projects whose year-end overall completion fell below the rulebook threshold
     if mon is not None:
         warned_by = _per_project(mon.projects["warning"].fillna(False), mon.projects["project_id"])
@@ -216,23 +239,38 @@ def budget_proposal(ds: Dataset, scores: pd.DataFrame, mon: Monitoring | None, r
     # salaries and running costs, so it is recovered only where the rulebook lists its category
     recoverable = p["category"].astype(object).isin(rules["application.recovery_categories"])
     p["recover"] = warned & failed & ~pending & recoverable
-    unspent = (budget - p["spent"].astype("Int64").fillna(0)).clip(lower=0)
-    p["recovered"] = unspent.where(p["recover"], 0).astype("Int64")
+    unspent = (budget.fillna(0) - p["spent"].astype("Int64").fillna(0)).clip(lower=0)
+    share = float(rules["application.recovery_share"] if recovery_share is None else recovery_share)
+    p["recovered"] = (unspent.astype("Float64") * share).round().astype("Int64").where(p["recover"], 0).astype("Int64")
     return p
 
 
-def proposal_by_unit(proposal: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
-    """The proposal summed per unit (分, exact)."""
-    g = proposal.groupby("unit_id")
-    out = pd.DataFrame({"projects": g.size(), "budget": g["budget"].sum(), "proposal": g["proposal"].sum(),
-                        "recovered": g["recovered"].sum(),
-                        "cut": (proposal["change"] < 0).groupby(proposal["unit_id"]).sum()}).reset_index()
+def proposal_by_unit(proposal: pd.DataFrame, ds: Dataset, by: str = "unit_id") -> pd.DataFrame:
+    """The proposal summed per unit (``by="unit_id"``) or per 主管部门 (``by="department"``), in 分:
+    this year's budget, next year's requests, the base (requests + carried budgets), the proposal,
+    recovered funds, projects cut, and how many projects sent no request (carried forward)."""
     units = ds.get("units")
+    p = proposal.copy()
     if units is not None:
-        out = out.merge(units[["unit_id", "unit_name", "department"]].drop_duplicates("unit_id"), on="unit_id",
-                        how="left")
+        p = p.merge(units[["unit_id", "unit_name", "department"]].drop_duplicates("unit_id"), on="unit_id", how="left")
     else:  # no 单位 table: the code stands for the name, so every listing still has its columns
-        out["unit_name"], out["department"] = out["unit_id"], pd.NA
+        p["unit_name"], p["department"] = p["unit_id"], pd.NA
+    if by == "department":
+        p["department"] = p["department"].fillna(p["unit_name"])
+    carried = p["base_source"].eq(BASE_CARRIED) if "base_source" in p else pd.Series(False, index=p.index)
+    p = p.assign(_carried=carried, _cut=p["change"] < 0, _requested=p["requested"].astype("Int64").fillna(0)
+                 if "requested" in p else 0, _budget=p["budget"].astype("Int64").fillna(0),
+                 _base=p["base"] if "base" in p else p["budget"].astype("Int64").fillna(0))
+    g = p.groupby(by, dropna=False)
+    out = pd.DataFrame({"projects": g.size(), "budget": g["_budget"].sum(), "requested": g["_requested"].sum(),
+                        "base": g["_base"].sum(), "proposal": g["proposal"].sum(), "recovered": g["recovered"].sum(),
+                        "cut": g["_cut"].sum(), "carried": g["_carried"].sum()}).reset_index()
+    if by == "unit_id":
+        names = p.drop_duplicates("unit_id").set_index("unit_id")
+        out["unit_name"] = out["unit_id"].map(names["unit_name"])
+        out["department"] = out["unit_id"].map(names["department"])
+    else:
+        out["units"] = g["unit_id"].nunique().to_numpy()
     return out
 
 
@@ -253,21 +291,60 @@ def warning_sweep(mon: Monitoring, rules: Rulebook, thresholds: list[float]) -> 
     return pd.DataFrame(rows)
 
 
+def _totals(p: pd.DataFrame) -> dict[str, int]:
+    return {"budget": int(p["budget"].fillna(0).sum()), "base": int(p["base"].sum()), "proposal": int(p["proposal"].sum()),
+            "reduction": int((p["base"] - p["proposal"]).sum()), "moved": int((p["change"] < 0).sum()),
+            "warned": int(p["warned"].sum()), "recovered": int(p["recovered"].sum())}
+
+
+def _scenario_monitoring(mon: Monitoring | None, threshold: float, rules: Rulebook) -> Monitoring | None:
+    if mon is None:
+        return None
+    return Monitoring(mon.month, mon.projects.assign(warning=warned_at(mon, threshold, rules)), mon.indicators)
+
+
 def scenarios(ds: Dataset, scores: pd.DataFrame, mon: Monitoring | None, rules: Rulebook,
               cuts: list[float], thresholds: list[float], history: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Side-by-side scenarios: every (中 cut share, warning threshold) pair → proposal totals (分).
+    """Every (中 cut share, warning threshold) pair → proposal totals (分).
 
     Everything else is the proposal's own rule, the multi-year escalation from ``history`` included, so
     the scenario at the rulebook's cut and threshold is the proposal itself."""
     rows = []
     for threshold in thresholds:
-        scenario_mon = None
-        if mon is not None:
-            scenario_mon = Monitoring(mon.month, mon.projects.assign(warning=warned_at(mon, threshold, rules)),
-                                      mon.indicators)
+        scenario_mon = _scenario_monitoring(mon, threshold, rules)
         for cut in cuts:
             p = budget_proposal(ds, scores, scenario_mon, rules, history, cut_share=cut)
-            rows.append({"cut_share": cut, "threshold": threshold, "budget": int(p["budget"].sum()),
-                         "proposal": int(p["proposal"].sum()), "reduction": int((p["budget"] - p["proposal"]).sum()),
-                         "warned": int(p["warned"].sum()), "recovered": int(p["recovered"].sum())})
+            rows.append({"cut_share": cut, "threshold": threshold, **_totals(p)})
     return pd.DataFrame(rows)
+
+
+def scenario_comparison(ds: Dataset, scores: pd.DataFrame, mon: Monitoring | None, rules: Rulebook,
+                        history: pd.DataFrame | None = None, cuts: list[float] = (), thresholds: list[float] = (),
+                        fail_changes: list[float] = (), recovery_shares: list[float] = ()) -> pd.DataFrame:
+    """The rulebook's proposal, then one row per alternative that changes one setting at a time — the
+    中 cut, the treatment of 差 (cancel or cut), the warning threshold, the share of balances recovered —
+    each with its totals (分) and its difference from the rulebook's proposal, so a row that moves
+    nothing shows it (``differs``)."""
+    actions = rules["application.actions"]
+    base_cut = abs(float(actions["中"]["change"]))
+    base_fail = float(actions["差"]["change"])
+    base_threshold = float(rules["monitoring.warning_deviation"])
+    base_share = float(rules["application.recovery_share"])
+    plan: list[tuple[str, str, dict]] = [("现行规则", "", {})]
+    plan += [("中等级压减比例", f"{c:.0%}", {"cut_share": c}) for c in cuts if abs(c - base_cut) > 1e-9]
+    plan += [("差等级处理", "取消" if f <= -1 else f"压减{abs(f):.0%}", {"fail_change": f})
+             for f in fail_changes if abs(f - base_fail) > 1e-9]
+    plan += [("预警偏差阈值", f"{t:g}个百分点", {"threshold": t}) for t in thresholds if abs(t - base_threshold) > 1e-9]
+    plan += [("结余收回比例", f"{s:.0%}", {"recovery_share": s}) for s in recovery_shares if abs(s - base_share) > 1e-9]
+    rows = []
+    for setting, value, over in plan:
+        threshold = over.pop("threshold", base_threshold)
+        m = mon if threshold == base_threshold else _scenario_monitoring(mon, threshold, rules)
+        p = budget_proposal(ds, scores, m, rules, history, **over)
+        rows.append({"setting": setting or "现行规则", "value": value, **_totals(p)})
+    out = pd.DataFrame(rows)
+    ref = out.iloc[0]
+    for c in ("proposal", "recovered", "warned"):
+        out[f"{c}_diff"] = out[c] - ref[c]
+    out["differs"] = out[["proposal_diff", "recovered_diff", "warned_diff"]].ne(0).any(axis=1)
+    return out

@@ -28,13 +28,25 @@ def assess(ds: Dataset, rules: Rulebook) -> pd.DataFrame:
     return ex
 
 
+def first_requests(projects: pd.DataFrame) -> pd.Series:
+    """新增重大项目 as the data hold them: projects that ask for money for the first time next year —
+    flagged 新增重大项目, with no budget this year (no execution or self-evaluation to look at). A
+    flagged project that already has a budget is an ongoing one, not a first-time request."""
+    if "new_major" not in projects:
+        return pd.Series(False, index=projects.index)
+    budget = (projects["budget"] if "budget" in projects else pd.Series(pd.NA, index=projects.index)).astype("Float64")
+    return (projects["new_major"].fillna(False).astype(bool) & (budget.isna() | budget.eq(0)).fillna(True)).astype(bool)
+
+
 def gate(ds: Dataset, rules: Rulebook) -> pd.DataFrame:
-    """新增重大项目 without a passed assessment gets no budget: one row per new major project."""
+    """The ex-ante gate on next year's first-time requests: a 新增重大项目 without a passed assessment
+    gets none of its 下年度申请数 (``application.gate_change``); one row per new major project. The gate
+    does not rest on the self-evaluation (a first-time request has none)."""
     from perfkit.analyses.evaluation import projects_of_year
 
     projects = projects_of_year(ds.table("projects"), rules.year)  # a code may recur in other years
     cols = ["project_id", "project_name", "unit_id", "budget", "classified"]
-    new = projects.loc[projects["new_major"], cols + ["requested"] * ("requested" in projects.columns)]
+    new = projects.loc[first_requests(projects), cols + ["requested"] * ("requested" in projects.columns)]
     if "requested" not in new.columns:  # the gate is about next year's request; without it, say so
         new = new.assign(requested=pd.Series(pd.NA, index=new.index, dtype="Int64"))
     result = assess(ds, rules)[["project_id", "exante_total", "conclusion", "passed"]] if ds.has("exante") \

@@ -40,6 +40,9 @@ def execution_progress(ds: Dataset, month: int, year: int | None = None) -> pd.D
     """Cumulative execution at the month against the full-year budget, per project of ``year``."""
     projects = ds.table("projects")
     projects = projects_of_year(projects, year) if year is not None else projects.drop_duplicates("project_id")
+    from perfkit.analyses.exante import first_requests
+
+    projects = projects.loc[~first_requests(projects)]  # next year's first-time requests: nothing to monitor yet
     ex = ds.table("exec_monitor")
     at = ex.loc[ex["month"] == month, ["project_id", "spent_cum"]].drop_duplicates("project_id")
     out = projects[["project_id", "project_name", "unit_id", "category", "monitor_class", "budget",

@@ -9,7 +9,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from perfkit.analyses.application import GATE_ACTION, proposal_by_unit, scenarios, warned_at, warning_sweep
+from perfkit.analyses.application import (
+    BASE_CARRIED,
+    BASE_NONE,
+    GATE_ACTION,
+    proposal_by_unit,
+    scenario_comparison,
+    scenarios,
+    warned_at,
+    warning_sweep,
+)
 from perfkit.analyses.evaluation import PENDING, grade_label
 from perfkit.api import Analysis, analyze
 from perfkit.io.contract import CATEGORIES
@@ -31,6 +40,8 @@ class Allocation:
     month: int
     cuts: list[float]
     thresholds: list[float]
+    fail_changes: list[float] = field(default_factory=lambda: [-0.5])  # 差: cut by half instead of cancelling
+    recovery_shares: list[float] = field(default_factory=lambda: [0.5])
     facts: dict[str, dict] = field(default_factory=dict)  # every printed figure, computed once in build()
 
 
@@ -54,11 +65,17 @@ def allocation_facts(al: Allocation) -> dict[str, dict]:
     rec = p[p["recover"]]
     blocked = g[~g["passed"]]
     pending = p["status"].eq(PENDING)
+    carried = p["base_source"].eq(BASE_CARRIED)
+    none = p["base_source"].eq(BASE_NONE)
     return {
         "intro": {"year": al.year, "next_year": al.year + 1, "month": al.month, "rules_title": rules.title,
-                  "projects": len(p), "budget": format_wan(p["budget"].sum()), "proposal": format_wan(p["proposal"].sum()),
-                  "reduction": format_wan((p["budget"] - p["proposal"]).sum()),
-                  "pending": int(pending.sum()), "pending_budget": format_wan(p.loc[pending, "budget"].sum()),
+                  "projects": len(p), "budget": format_wan(p["budget"].fillna(0).sum()),
+                  "new_major": int(p["new_major"].sum()), "requested": format_wan(p["requested"].fillna(0).sum()),
+                  "requested_n": int(p["requested"].notna().sum()), "base": format_wan(p["base"].sum()),
+                  "carried": int(carried.sum()), "carried_amount": format_wan(p.loc[carried, "base"].sum()),
+                  "none": int(none.sum()),
+                  "proposal": format_wan(p["proposal"].sum()), "reduction": format_wan((p["base"] - p["proposal"]).sum()),
+                  "pending": int(pending.sum()), "pending_base": format_wan(p.loc[pending, "base"].sum()),
                   "pending_gated": int((pending & p["action"].eq(GATE_ACTION)).sum())},
         "actions": {"actions": rules["application.actions"], "source": basis(rules, ["application.actions"])},
         "recovery": {"month": al.month, "threshold": f"{rules['application.recovery_completion_below']:.0%}",
@@ -69,7 +86,10 @@ def allocation_facts(al: Allocation) -> dict[str, dict]:
                                                                  .agg(["size", "sum"])).iterrows()),
                      "livelihood": int(p["livelihood"].sum()),
                      "livelihood_budget": format_wan(p.loc[p["livelihood"], "budget"].sum())},
-        "gate": {"new_major": len(g), "blocked": len(blocked), "blocked_amount": format_wan(blocked["budget"].sum()), **requested_facts(blocked)},
+        "gate": {"next_year": al.year + 1, "new_major": len(g), "blocked": len(blocked),
+                 "requested_all": format_wan(g["requested"].fillna(0).sum()),
+                 "not_assessed_blocked": int(blocked["conclusion"].eq("未开展事前评估").sum()),
+                 **requested_facts(blocked)},
         "data": a.data.provenance(),
     }
 
@@ -91,19 +111,21 @@ def section_proposal(al: Allocation) -> None:
     p = a.proposal
     D.heading("一、按评价等级的安排建议", 2)
     D.sentence("actions", al.facts["actions"], ALLOCATION)
-    by_action = p.groupby("action").agg(项目数=("project_id", "size"), 本年预算=("budget", "sum"),
-                                        建议安排=("proposal", "sum"))
+    by_action = p.assign(_budget=p["budget"].fillna(0)).groupby("action").agg(
+        项目数=("project_id", "size"), 本年预算=("_budget", "sum"), 安排基数=("base", "sum"), 建议安排=("proposal", "sum"))
     # the graded actions in the rulebook's order (优 → 差), then the rules that override a grade
     graded = list(dict.fromkeys(x["action"] for x in a.rules["application.actions"].values()))
     rest = sorted((x for x in by_action.index if x not in graded), key=lambda x: (not str(x).startswith("连续"), x))
     by_action = by_action.reindex([x for x in graded if x in by_action.index] + rest)
     by_action = by_action.reset_index().rename(columns={"action": "安排建议"})
-    D.table(by_action, money=["本年预算", "建议安排"], total=True, caption="表1 安排建议汇总（金额单位：万元）")
-    units = proposal_by_unit(p, a.data).sort_values("budget", ascending=False)
-    cols = {"unit_name": "单位", "department": "主管部门", "projects": "项目数", "budget": "本年预算",
-            "proposal": "建议安排", "recovered": "收回资金", "cut": "压减/取消项目数"}
-    D.table(units[list(cols)].rename(columns=cols).head(20), money=["本年预算", "建议安排", "收回资金"],
-            caption="表2 按单位的安排建议（预算规模前20家；全部单位见电子表格附件）")
+    D.table(by_action, money=["本年预算", "安排基数", "建议安排"], total=True, caption="表1 安排建议汇总（金额单位：万元）")
+    D.note("注：安排基数为项目填报的下年度申请数；未填报申请数的项目以本年预算数结转作为假设（见电子表格“安排基数来源”列）；"
+           "新增重大项目本年无预算。")
+    units = proposal_by_unit(p, a.data, "department").sort_values("base", ascending=False)
+    cols = {"department": "主管部门", "units": "单位数", "projects": "项目数", "base": "安排基数", "proposal": "建议安排",
+            "recovered": "收回资金", "cut": "压减项目", "carried": "结转假设"}
+    D.table(units[list(cols)].rename(columns=cols), money=["安排基数", "建议安排", "收回资金"], total=True,
+            caption="表2 按主管部门的安排建议（各单位明细见电子表格附件）")
     from perfkit.reporting.annual import pending_table
 
     pending_table(a, "表 待核实项目：数据无法复算，未评定等级，核实前维持原预算（不含涉密项目）")
@@ -121,12 +143,13 @@ def escalation_table(al: Allocation) -> None:
     years = sorted(int(y) for y in a.history["year"].unique()) if a.history is not None else []
     D.sentence("escalation", {"count": len(esc), "years": "、".join(map(str, years)),
                               "classified": int(esc["classified"].sum()),
-                              "budget": format_wan(esc["budget"].sum())}, ALLOCATION)
+                              "base": format_wan(esc["base"].sum()),
+                              "redesign_grade": a.rules["application.redesign_grade"]}, ALLOCATION)
     shown = esc.loc[~esc["classified"].astype(bool)]
     if len(shown):
-        cols = {"project_name": "项目", "unsatisfactory_years": "连续不理想年数", "grade": "本年等级",
-                "budget": "本年预算", "proposal": "建议安排", "action": "安排建议"}
-        D.table(shown[list(cols)].rename(columns=cols), money=["本年预算", "建议安排"],
+        cols = {"project_name": "项目", "unsatisfactory_years": "不理想年数", "grade": "本年等级",
+                "base": "安排基数", "proposal": "建议安排", "action": "安排建议"}
+        D.table(shown[list(cols)].rename(columns=cols), money=["安排基数", "建议安排"],
                 caption="表3 连续评价不理想的项目（往年等级取自年度档案；金额单位：万元）")
 
 
@@ -147,30 +170,37 @@ def section_gate(al: Allocation) -> None:
     g = al.analysis.gate
     D.heading("三、事前绩效评估关口", 2)
     D.sentence("gate", al.facts["gate"], ALLOCATION)
-    cols = {"project_name": "项目", "exante_total": "评估得分", "conclusion": "评估结论", "budget": "本年预算",
-            "requested": "下年度申请数"}
+    cols = {"project_name": "项目", "exante_total": "评估得分", "conclusion": "评估结论", "requested": "下年度申请数"}
     # the projects the gate stops; every new major project is in the Excel workbook
     stopped = g.loc[~g["classified"] & g["gate"].eq("不安排预算"), [c for c in cols if c in g]].rename(columns=cols)
     if len(stopped):
-        D.table(stopped, money=["本年预算", "下年度申请数"], total=True,
-                caption="表 未通过事前绩效评估、不安排预算的新增重大项目（不含涉密项目）")
+        D.table(stopped, money=["下年度申请数"], digits={"评估得分": 1}, total=True,
+                caption="表 未通过事前绩效评估、不安排预算的新增重大项目（不含涉密项目；金额单位：万元）")
 
 
 def scenario_table(al: Allocation) -> pd.DataFrame:
+    """The rulebook's proposal and one alternative per row (one setting changed at a time)."""
+    a = al.analysis
+    return scenario_comparison(a.data, a.scores.projects, a.monitoring, a.rules, a.history, cuts=al.cuts,
+                               thresholds=al.thresholds, fail_changes=al.fail_changes,
+                               recovery_shares=al.recovery_shares)
+
+
+def grid_table(al: Allocation) -> pd.DataFrame:
+    """Every (中 cut, warning threshold) pair (kept for callers that want the full grid)."""
     a = al.analysis
     return scenarios(a.data, a.scores.projects, a.monitoring, a.rules, al.cuts, al.thresholds, a.history)
 
 
 def section_scenarios(al: Allocation) -> None:
     D.heading("四、情景比较", 2)
-    D.paragraph("下表比较“中”等级项目压减比例与预警偏差阈值的不同组合（其余规则不变）下，下年度安排总额、"
-                "压减额、预警项目数与收回资金。")
+    D.paragraph("下表第一行为现行规则下的安排建议，其余各行每次只改变一项设定（“中”等级压减比例、“差”等级的处理、"
+                "预警偏差阈值、结余资金收回比例），其余规则不变，列出下年度建议安排、较现行规则的增减、预警项目数与收回资金。")
     s = scenario_table(al)
-    s["cut_share"] = s["cut_share"].map(lambda v: f"{v:.0%}")
-    cols = {"cut_share": "中等级压减", "threshold": "偏差阈值（百分点）", "proposal": "建议安排", "reduction": "压减合计",
-            "warned": "预警项目数", "recovered": "收回资金"}
-    D.table(s[list(cols)].rename(columns=cols), money=["建议安排", "压减合计", "收回资金"],
-            caption="表5 情景比较（金额单位：万元）")
+    cols = {"setting": "调整的设定", "value": "取值", "proposal": "建议安排", "proposal_diff": "较现行增减",
+            "moved": "压减项目", "warned": "预警项目", "recovered": "收回资金"}
+    D.table(s[list(cols)].rename(columns=cols), money=["建议安排", "较现行增减", "收回资金"],
+            caption="表 情景比较（金额单位：万元）")
 
 
 def sweep_table(al: Allocation) -> pd.DataFrame:
@@ -209,25 +239,40 @@ def export_workbook(al: Allocation, output_dir: str | Path) -> Path:
     proj = pd.DataFrame({
         "项目编码": p["project_id"], "项目名称": p["project_name"], "单位编码": p["unit_id"],
         "单位名称": unit_of.map(names["unit_name"]), "主管部门": unit_of.map(names["department"]),
-        "支出类别": p["category"], "复核总分": p["total"], "等级": grade_label(p), "安排建议": p["action"],
+        "支出类别": p["category"], "新增重大项目": p["new_major"].map({True: "是", False: ""}),
+        "复核总分": p["total"], "等级": grade_label(p), "安排建议": p["action"],
         "调整比例": p["change"], "本年预算（万元）": p["budget"], "执行数（万元）": p["spent"],
+        "下年度申请数（万元）": p["requested"], "安排基数（万元）": p["base"], "安排基数来源": p["base_source"],
         "建议安排（万元）": p["proposal"], "收回资金（万元）": p["recovered"],
+        "须重新事前评估": p["needs_exante"].map({True: "是", False: ""}),
         "复算状态": p["status"], "涉密": p["classified"].map({True: "是", False: ""}),
     })
     unit_sheet = pd.DataFrame({
         "单位编码": units["unit_id"], "单位名称": units["unit_name"], "主管部门": units["department"],
-        "项目数": units["projects"],
-        "本年预算（万元）": units["budget"], "建议安排（万元）": units["proposal"], "收回资金（万元）": units["recovered"],
+        "项目数": units["projects"], "本年预算（万元）": units["budget"], "下年度申请数（万元）": units["requested"],
+        "结转假设项目数": units["carried"], "安排基数（万元）": units["base"], "建议安排（万元）": units["proposal"],
+        "收回资金（万元）": units["recovered"],
+    })
+    depts = proposal_by_unit(p, a.data, "department")
+    dept_sheet = pd.DataFrame({
+        "主管部门": depts["department"], "单位数": depts["units"], "项目数": depts["projects"],
+        "本年预算（万元）": depts["budget"], "下年度申请数（万元）": depts["requested"], "结转假设项目数": depts["carried"],
+        "安排基数（万元）": depts["base"], "建议安排（万元）": depts["proposal"], "收回资金（万元）": depts["recovered"],
+        "压减项目数": depts["cut"],
     })
     money = [c for c in proj.columns if "万元" in c]
+    counts = ["单位数", "项目数", "结转假设项目数", "压减项目数"]
     with atomic_path(path) as tmp, excel_writer(tmp) as xl:
         for name, frame, extra in (("按项目", proj, {"decimals": ["复核总分"], "percent": ["调整比例"]}),
-                                   ("按单位", unit_sheet, {"counts": ["项目数"], "sums": ["项目数"]})):
+                                   ("按单位", unit_sheet, {}), ("按主管部门", dept_sheet, {})):
+            if name != "按项目":
+                shown = [c for c in counts if c in frame.columns]
+                extra = {"counts": shown, "sums": shown}
             write_table(xl, name, frame, f"{al.district}{al.year + 1}年度预算安排建议（{name}）  {mark}（含涉密项目）",
                         money=[c for c in money if c in frame.columns], total=True, page_header=mark, **extra)
     return path
 
 
 def export_note(path: Path) -> None:
-    D.note(f"附件：电子表格《{path.stem.replace('_', '（', 1).replace('_', '，')}）》（按项目、按单位两张表，"
-           "金额单位万元，含合计行）")
+    D.note(f"附件：电子表格《{path.stem.replace('_', '（', 1).replace('_', '，')}）》（按项目、按单位、按主管部门三张表，"
+           "列有本年预算、下年度申请数和安排基数，金额单位万元，含合计行）")

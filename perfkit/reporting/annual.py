@@ -19,9 +19,11 @@ import yaml
 from perfkit.analyses import history as H
 from perfkit.analyses import monitoring as M
 from perfkit.analyses.application import (
+    BASE_CARRIED,
     ESCALATION_PREFIX,
     GATE_ACTION,
     NESTED_FINDINGS,
+    NEW_ACTION,
     NO_RESULT_ACTION,
     PENDING_ACTION,
     nested_rows,
@@ -124,10 +126,18 @@ def year_over_year(a: Analysis, archive: str | Path, month: int) -> dict[str, An
 
 def requested_facts(blocked: pd.DataFrame) -> dict[str, Any]:
     """What the ex-ante gate withholds: next year's requests (下年度申请数) of the projects it stops, and
-    how many of them gave none (their current budget is then no measure of the request)."""
+    how many of them gave none — the one amount both the report and the allocation analysis print."""
     req = blocked["requested"] if "requested" in blocked else pd.Series(dtype="Int64")
     return {"requested_known": int(req.notna().sum()), "requested_missing": int(req.isna().sum()),
-            "blocked_requested": format_wan(req.fillna(0).sum())}
+            "blocked_requested": format_wan(req.fillna(0).sum()), "blocked_requested_fen": int(req.fillna(0).sum())}
+
+
+def this_years_projects(projects: pd.DataFrame) -> pd.DataFrame:
+    """The projects of the year reported: next year's first-time requests (新增重大项目, no budget this
+    year) are left out of coverage, budget and execution figures — the ex-ante part counts them."""
+    from perfkit.analyses.exante import first_requests
+
+    return projects.loc[~first_requests(projects)]
 
 
 def counts_text(counts: dict[str, int], unit: str, none: str = "") -> str:
@@ -190,7 +200,7 @@ def review_facts(findings: pd.DataFrame, projects: pd.DataFrame, n: int = 4) -> 
 def report_facts(a: Analysis, district: str, year: int, month: int, policy: dict) -> dict[str, dict[str, Any]]:
     """Every figure the report prints, from the analysis (amounts summed in 分, printed in 万元)."""
     ds, rules = a.data, a.rules
-    projects = ds.table("projects")
+    projects = this_years_projects(ds.table("projects"))
     facts: dict[str, dict[str, Any]] = {}
     present = [c for c in CATEGORIES if c in set(projects["category"].dropna())]
     units = ds.get("units")
@@ -203,10 +213,15 @@ def report_facts(a: Analysis, district: str, year: int, month: int, policy: dict
     if a.exante is not None and a.gate is not None:
         conc = a.exante["conclusion"].value_counts()
         blocked = a.gate[~a.gate["passed"]]
-        facts["exante"] = {"year": year, "assessed": len(a.exante), "support": int(conc.get("予以支持", 0)),
-                           "partial": int(conc.get("部分支持", 0)), "reject": int(conc.get("不予支持", 0)),
-                           "new_major": len(a.gate), "blocked": len(blocked),
-                           "blocked_amount": format_wan(blocked["budget"].sum()), **requested_facts(blocked)}
+        facts["exante"] = {"year": year, "next_year": year + 1, "assessed": len(a.exante),
+                           "support": int(conc.get("予以支持", 0)), "partial": int(conc.get("部分支持", 0)),
+                           "reject": int(conc.get("不予支持", 0)), "new_major": len(a.gate), "blocked": len(blocked),
+                           "conclusions": counts_text({k: int(conc.get(k, 0)) for k in ("予以支持", "部分支持", "不予支持")},
+                                                      "个"),
+                           "not_assessed": int(a.gate["conclusion"].eq("未开展事前评估").sum()),
+                           "not_assessed_blocked": int(blocked["conclusion"].eq("未开展事前评估").sum()),
+                           "requested_all": format_wan(a.gate["requested"].fillna(0).sum()),
+                           **requested_facts(blocked)}
     if a.target_findings is not None:
         tf = a.target_findings
         tg = ds.table("targets")
@@ -263,6 +278,12 @@ def report_facts(a: Analysis, district: str, year: int, month: int, policy: dict
             "classified": int(projects["classified"].sum()),
             "by_grade": [(label, int(counts[label])) for label in graded if counts.get(label, 0)],
             "escalated": int(counts[counts.index.str.startswith(ESCALATION_PREFIX)].sum()),
+            "redesign": int(pr["needs_exante"].sum()) if "needs_exante" in pr else 0,
+            "redesign_grade": rules["application.redesign_grade"],
+            "new_passed": int(counts.get(NEW_ACTION, 0)),
+            "base": format_wan(pr["base"].sum()), "proposal": format_wan(pr["proposal"].sum()),
+            "carried": int(pr["base_source"].eq(BASE_CARRIED).sum()),
+            "carried_amount": format_wan(pr.loc[pr["base_source"].eq(BASE_CARRIED), "base"].sum()),
             "gate": int(counts.get(GATE_ACTION, 0)), "pending": int(counts.get(PENDING_ACTION, 0)),
             "pending_total": int(pr["status"].eq(PENDING).sum()),
             # 待核实 projects the ex-ante gate stops: counted once, as gated; said so beside the pending count
@@ -301,7 +322,7 @@ def section_supervision(rep: AnnualReport) -> None:
     a, f = rep.analysis, rep.facts
     D.heading("二、强化工作监管", 2)
     D.sentence("coverage", f["coverage"])
-    projects = a.data.table("projects")
+    projects = this_years_projects(a.data.table("projects"))
     by_cat, blank = execution_by_category(projects)
     shown = pd.concat([by_cat.reset_index().rename(columns={"category": "支出类别"}),
                        pd.DataFrame([{"支出类别": "合计", **by_cat.drop(columns="执行率").sum().to_dict()}])],
