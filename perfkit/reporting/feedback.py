@@ -32,7 +32,8 @@ TEXT = Path(__file__).parent / "text" / "feedback.yaml"
 FONTS = {"title": W.FONTS["Title"][0], "h1": W.FONTS["Heading 1"][0], "h2": W.FONTS["Heading 2"][0],
          "body": W.FONTS["Normal"][0]}  # the official fonts the letters name (perfkit.reporting.word)
 UNASSIGNED = "未能归属单位"
-FEEDBACK_SUFFIXES = ("_绩效评价结果反馈及整改通知.docx", "_绩效评价结果明细.xlsx", "_审核发现.xlsx")
+LETTER_SUFFIX = {True: "_绩效评价结果反馈及整改通知.docx", False: "_绩效评价结果反馈通知.docx"}  # by kind
+FEEDBACK_SUFFIXES = (*LETTER_SUFFIX.values(), "_绩效评价结果明细.xlsx", "_审核发现.xlsx")
 
 
 @cache
@@ -51,8 +52,12 @@ class Feedback:
 def unit_tables(a) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(projects, warned, findings) of the whole district, each with unit_id, for splitting by unit."""
     ds, rules = a.data, a.rules
-    projects = plain_text(ds.table("projects")[["project_id", "project_name", "unit_id", "category", "budget",
-                                                "spent", "classified"]])
+    from perfkit.analyses.exante import first_requests
+
+    table = ds.table("projects")
+    table = table.loc[~first_requests(table)]  # next year's first-time requests: the gate part of the letter
+    projects = plain_text(table[["project_id", "project_name", "unit_id", "category", "budget", "spent",
+                                 "classified"]])
     if a.scores is not None:
         s = a.scores.projects
         cols = [c for c in ("project_id", "unit_total", "total", "grade", "difference", "status") if c in s.columns]
@@ -68,9 +73,10 @@ def unit_tables(a) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         else:
             projects["unit_grade"] = computed
     if a.proposal is not None:
-        plan = plain_text(a.proposal[["project_id", "action", "change", "proposal", "recovered"]]
-                          ).drop_duplicates("project_id").set_index("project_id")
-        for col in ("action", "change", "proposal", "recovered"):
+        cols = [c for c in ("project_id", "action", "change", "proposal", "recovered", "base", "base_source",
+                            "needs_exante") if c in a.proposal]
+        plan = plain_text(a.proposal[cols]).drop_duplicates("project_id").set_index("project_id")
+        for col in cols[1:]:
             projects[col] = projects["project_id"].map(plan[col])
     warned = pd.DataFrame(columns=["project_id", "unit_id", "budget", "warning_reason"])
     if a.monitoring is not None:
@@ -102,30 +108,76 @@ def _score(v: object) -> str:
     return "" if v is None or pd.isna(v) else f"{float(v):.2f}"
 
 
-def write_letter(path: Path, unit_name: str, year: int, month: int | None, deadline: str, district: str,
-                 projects: pd.DataFrame, warned: pd.DataFrame, findings: pd.DataFrame, rank: tuple[str, str, int],
-                 grades: Iterable[str], gap: float) -> None:
-    """One unit's letter as .docx, typeset as a 公文 (:func:`perfkit.reporting.word.new_document`): the
-    official fonts named, every line on the 28 pt pitch, body paragraphs two characters in, page numbers,
-    heading styles (Word's navigation pane shows the structure), real Word tables sized by content whose
-    head row repeats on every page, the 落款 and date four characters in from the right.
-    ``gap``: the rulebook's ``review.letter_divergence``."""
+@dataclass
+class Letter:
+    """What one letter says: the unit, its (non-classified) projects, warned projects, findings, rank,
+    its first-time requests at the ex-ante gate, and — for a 主管部门 — its subordinate units."""
+
+    unit_name: str
+    projects: pd.DataFrame
+    warned: pd.DataFrame
+    findings: pd.DataFrame
+    rank: tuple[str, str, int]
+    requests: pd.DataFrame  # next year's first-time requests (新增重大项目) with their gate result
+    classified: int = 0  # 涉密 projects left out of this letter (sent through the secrecy channel)
+    subordinates: pd.DataFrame | None = None  # a 主管部门's letter: one row per subordinate unit
+    internal: bool = False  # the classified part, for the secrecy channel
+
+
+def needs_rectification(letter: Letter) -> bool:
+    """A letter asks for rectification only where there is something to rectify: findings, warned or
+    待核实 projects, a request stopped at the gate, a project to redesign, or (主管部门) subordinates
+    that must rectify."""
+    p = letter.projects
+    own = (len(letter.findings) or len(letter.warned) or ("status" in p and p["status"].eq("待核实").any())
+           or ("needs_exante" in p and p["needs_exante"].fillna(False).astype(bool).any())
+           or (len(letter.requests) and letter.requests["gate"].eq("不安排预算").any()))
+    subs = letter.subordinates is not None and len(letter.subordinates) and letter.subordinates["rectify"].any()
+    return bool(own or subs)
+
+
+def write_letter(path: Path, letter: Letter, year: int, month: int | None, deadline: str, district: str,
+                 grades: Iterable[str], gap: float, contact: dict[str, object] | None = None) -> None:
+    """One unit's letter as .docx, laid out as a 公文 (GB/T 9704): the official fonts named with no theme
+    font over them, 28 pt line pitch and no paragraph spacing, first lines indented two characters,
+    page numbers "— 1 —" (4号 宋体, odd pages right, even pages left), the 落款 four characters from the
+    right, table heads repeated on every page. A unit with nothing to rectify gets a 反馈结果的通知 without
+    a deadline; a 主管部门's letter summarises its subordinate units and asks it to supervise them.
+    ``gap``: the rulebook's ``review.letter_divergence``; ``contact``: 联系人、联系电话、抄送 (the district's
+    settings; lines left out where empty)."""
     w = wording()
-    title_text = w["title"].format(year=year)
+    contact = contact or {}
+    projects, warned, findings = letter.projects, letter.warned, letter.findings
+    rectify = needs_rectification(letter)
+    title_text = w["title" if rectify else "title_result"].format(year=year)
     doc = W.new_document(f"{district}{w['signature']}", title_text)  # GB/T 9704 page, styles, page numbers
     h1 = doc.styles["Heading 1"]
-    doc.add_paragraph(title_text, style=doc.styles["Title"])
-    W.blank_line(doc)
-    W.body(doc, f"{unit_name}：", indent=False)  # 主送机关: flush left
-    W.body(doc, w["opening"].format(year=year).replace(" ", ""))
 
+    def para(text: str, indent: bool = True):
+        return W.body(doc, text, indent=indent)
+
+    doc.add_paragraph(title_text, style=doc.styles["Title"])
+    if letter.internal:
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+        para(w["internal_mark"], indent=False).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    W.blank_line(doc)
+    para(f"{letter.unit_name}：", indent=False)  # 主送机关: flush left
+    para(w["opening" if rectify else "opening_result"].format(year=year).replace(" ", ""))
+
+    heads = iter(["一、", "二、", "三、", "四、", "五、", "六、", "七、"])
     counts = projects["grade"].value_counts() if "grade" in projects else pd.Series(dtype=int)
     pending = int(projects["status"].eq("待核实").sum()) if "status" in projects else 0
     diverge = int((projects["difference"].abs() >= gap).sum()) if "difference" in projects else 0
-    doc.add_paragraph(w["sections"]["results"], style=h1)
-    W.body(doc, w["results_summary"].replace(" ", "").format(
-        projects=len(projects), budget=_wan(projects["budget"].sum()), diverge=diverge, gap=gap,
-        pending=w["pending"].format(n=pending) if pending else "", **{g: int(counts.get(g, 0)) for g in grades}))
+    doc.add_paragraph(next(heads) + w["sections"]["results"], style=h1)
+    grade_text = counts_text({g: int(counts.get(g, 0)) for g in grades}, "个")
+    para(w["results_summary"].replace(" ", "").format(
+        projects=len(projects), budget=_wan(projects["budget"].sum()),
+        grades=f"复核等级为{grade_text}" if grade_text else "暂无可评定等级的项目",
+        pending=w["pending"].format(n=pending) if pending else "",
+        diverge=w["diverge"].format(gap=_num(gap), n=diverge) if diverge else ""))
+    if letter.classified:
+        para(w["classified_note"].format(n=letter.classified))
     _table(doc, ["项目名称", "单位自评分", "复核分", "复核等级"],
            [[r.project_name, _score(r.unit_total), _score(r.total),
              r.grade if isinstance(r.grade, str) else ("待核实" if getattr(r, "status", "") == "待核实" else "")]
@@ -133,63 +185,135 @@ def write_letter(path: Path, unit_name: str, year: int, month: int | None, deadl
     if "change" in projects:  # what the results mean for next year's budget, said in the letter itself
         moved = projects.loc[projects["change"].astype(float).fillna(0) < 0]
         if len(moved):
-            W.body(doc, w["budget_changes"].format(
+            para(w["budget_changes"].format(
                 next_year=year + 1, n=len(moved),
-                projects="；".join(f"{r.project_name}（{r.action}，本年预算{_wan(r.budget)}万元，下年度建议安排"
+                projects="；".join(f"{r.project_name}（{r.action}，{_base_words(r)}，下年度建议安排"
                                   f"{_wan(r.proposal)}万元）" for r in moved.itertuples())))
-        else:
-            W.body(doc, w["budget_kept"].format(next_year=year + 1))
+        elif len(projects):
+            para(w["budget_kept"].format(next_year=year + 1))
         back = projects.loc[projects["recovered"].astype("Float64").fillna(0) > 0]
         if len(back):
-            W.body(doc, w["recovered"].format(
+            para(w["recovered"].format(
                 n=len(back), amount=_wan(back["recovered"].astype("Int64").sum()),
                 projects="、".join(f"{r.project_name}（{_wan(r.recovered)}万元）" for r in back.itertuples())))
     if pending:
-        W.body(doc, w["pending_note"].format(n=pending, deadline=deadline))
+        para(w["pending_note"].format(n=pending, deadline=deadline))
+    if len(letter.requests):
+        passed = letter.requests.loc[letter.requests["gate"].ne("不安排预算")]
+        blocked = letter.requests.loc[letter.requests["gate"].eq("不安排预算")]
+        para(w["requests"].format(next_year=year + 1, n=len(letter.requests),
+                                  passed=w["requests_passed"].format(n=len(passed)) if len(passed) else "",
+                                  blocked=w["requests_blocked"].format(
+                                      n=len(blocked), projects="、".join(blocked["project_name"].astype(str)))
+                                  if len(blocked) else ""))
 
-    doc.add_paragraph(w["sections"]["warnings"], style=h1)
+    doc.add_paragraph(next(heads) + w["sections"]["warnings"], style=h1)
     if warned.empty:
-        W.body(doc, w["no_warnings"].format(month=month or ""))
+        para(w["no_warnings"].format(month=month or ""))
     else:
-        W.body(doc, w["warnings_summary"].format(month=month or "", n=len(warned),
-                                                       amount=_wan(warned["budget"].sum())))
+        para(w["warnings_summary"].format(month=month or "", n=len(warned), amount=_wan(warned["budget"].sum())))
         _table(doc, ["项目名称", "全年预算数（万元）", "预警原因"],
                [[r.project_name, _wan(r.budget), r.warning_reason] for r in warned.itertuples()])
 
-    doc.add_paragraph(w["sections"]["findings"], style=h1)
+    doc.add_paragraph(next(heads) + w["sections"]["findings"], style=h1)
     if findings.empty:
-        W.body(doc, w["no_findings"])
+        para(w["no_findings"])
     else:
-        W.body(doc, w["findings_summary"].format(n=len(findings)))
-        by_type = findings["finding"].value_counts()
+        table = finding_rows(findings)
+        para(w["findings_summary"].format(n=int(table.loc[table["counted"], "处数"].sum())))
         _table(doc, ["问题类型", "处数", "涉及项目数"],
-               [[t, str(int(n)), str(int(findings.loc[findings["finding"] == t, "project_id"].nunique()))]
-                for t, n in by_type.items()])
+               [[r.问题类型, str(r.处数), str(r.项目数)] for r in table.itertuples()])
 
-    doc.add_paragraph(w["sections"]["rank"], style=h1)
-    rank_text, composite, total = rank
-    if rank_text.startswith("未排名："):  # nothing recomputable yet: said as a pending state, not a verdict
-        W.body(doc, w["rank_pending"].format(reason=rank_text.removeprefix("未排名：")))
-    elif rank_text:
-        W.body(doc, w["rank"].format(score=composite, total=total, rank=rank_text))
+    rank_text, composite, total = letter.rank
+    if not letter.internal:  # the rank is the unit's, said in its ordinary letter
+        doc.add_paragraph(next(heads) + w["sections"]["rank"], style=h1)
+        if rank_text.startswith("未排名："):  # nothing recomputable yet: said as a pending state, not a verdict
+            para(w["rank_pending"].format(reason=rank_text.removeprefix("未排名：")))
+        elif rank_text:
+            para(w["rank"].format(score=composite, total=total, rank=rank_text))
+        else:
+            para(w["rank_none"])
 
-    doc.add_paragraph(w["sections"]["rectify"], style=h1)
-    types = list(dict.fromkeys(findings["finding"])) if not findings.empty else []
-    if not types and warned.empty:  # nothing to rectify: said so, not "具体要求：" followed by nothing
-        W.body(doc, w["rectify_none"])
+    subs = letter.subordinates
+    if subs is not None and len(subs):
+        doc.add_paragraph(next(heads) + w["sections"]["subordinates"], style=h1)
+        para(w["subordinates_summary"].format(n=len(subs), rectify=int(subs["rectify"].sum()),
+                                              projects=int(subs["projects"].sum())))
+        _table(doc, ["单位", "项目数", "复核等级", "预警项目", "审核问题（处）", "需整改"],
+               [[r.unit_name, str(r.projects), r.grades or "—", str(r.warned), str(r.findings),
+                 "是" if r.rectify else "否"] for r in subs.itertuples()])
+
+    if rectify:
+        doc.add_paragraph(next(heads) + w["sections"]["rectify"], style=h1)
+        para(w["rectify_intro"].format(deadline=deadline))
+        items = [f"{t}：{w['rectify'].get(t, w['rectify_default'])}" for t in dict.fromkeys(findings["finding"])] \
+            if not findings.empty else []
+        if not warned.empty:
+            items.append(w["rectify_warned"])
+        if pending:
+            items.append(w["rectify_pending"].format(deadline=deadline))
+        if len(letter.requests) and letter.requests["gate"].eq("不安排预算").any():
+            items.append(w["rectify_gate"].format(deadline=deadline, next_year=year + 1))
+        if "needs_exante" in projects and projects["needs_exante"].fillna(False).astype(bool).any():
+            names = "、".join(projects.loc[projects["needs_exante"].fillna(False).astype(bool), "project_name"].astype(str))
+            items.append(w["rectify_redesign"].format(deadline=deadline, projects=names))
+        if subs is not None and len(subs) and subs["rectify"].any():
+            items.append(w["rectify_supervise"].format(deadline=deadline, n=int(subs["rectify"].sum())))
+        for i, item in enumerate(items, start=1):
+            para(f"{i}. {item}")
     else:
-        W.body(doc, w["rectify_intro"].format(deadline=deadline))
-    for i, t in enumerate(types, start=1):
-        W.body(doc, f"{i}. {t}：{w['rectify'].get(t, w['rectify_default'])}")
-    if not warned.empty:
-        W.body(doc, f"{len(types) + 1}. {w['rectify_warned']}")
+        para(w["rectify_none"])
+    if contact.get("contact") or contact.get("phone"):
+        para(w["contact"].format(contact=contact.get("contact") or "", phone=contact.get("phone") or "").strip("，"))
     W.blank_line(doc)  # 附件说明: one empty line under the text, two characters in
-    W.body(doc, f"附件：{unit_name}{year}年度绩效评价结果明细（Excel）")
+    para(w["attachment"].format(unit=letter.unit_name, year=year))
     W.signature(doc, f"{district}{w['signature']}", signing_date(w.get("date"), year))  # 右空四字, date under it
+    copy_to = contact.get("copy_to") or []
+    if copy_to and not letter.internal:  # 版记: 抄送 after the signature
+        W.blank_line(doc)
+        para("抄送：" + "，".join(map(str, copy_to)) + "。", indent=False)
     doc.save(str(path))
 
 
-def _table(doc, head: list[str], rows: list[list[str]], widths: list | None = None) -> None:
+def _num(v: object) -> str:
+    f = float(v)
+    return str(int(f)) if f == int(f) else f"{f:g}"
+
+
+def _base_words(r) -> str:
+    """“下年度申请数120.00万元” or, where the unit sent none, the assumption said as such."""
+    from perfkit.analyses.application import BASE_CARRIED
+
+    if getattr(r, "base_source", "") == BASE_CARRIED:
+        return f"未填报下年度申请数，按本年预算{_wan(r.base)}万元结转"
+    return f"下年度申请数{_wan(r.base)}万元"
+
+
+def counts_text(counts: dict[str, int], unit: str) -> str:
+    """“优3个、良1个”: the categories that occur, never a string of zeros."""
+    return "、".join(f"{k}{v}{unit}" for k, v in counts.items() if v)
+
+
+def finding_rows(findings: pd.DataFrame) -> pd.DataFrame:
+    """问题类型, 处数, 项目数 — each problem once; a nested type (无法解析 within 无法复算) as "其中：" under
+    its parent, not added to the total (``counted``)."""
+    from perfkit.analyses.application import NESTED_FINDINGS, nested_rows
+
+    nested = nested_rows(findings)
+    kinds = findings["finding"].astype(object)
+    rows = []
+    for kind, n in kinds[~nested].value_counts().items():
+        rows.append({"问题类型": kind, "处数": int(n), "counted": True,
+                     "项目数": int(findings.loc[~nested & kinds.eq(kind), "project_id"].nunique())})
+        for child, parent in NESTED_FINDINGS.items():
+            inner = nested & kinds.eq(child)
+            if parent == kind and inner.any():
+                rows.append({"问题类型": f"其中：{child}", "处数": int(inner.sum()), "counted": False,
+                             "项目数": int(findings.loc[inner, "project_id"].nunique())})
+    return pd.DataFrame(rows, columns=["问题类型", "处数", "counted", "项目数"])
+
+
+def _table(doc, head: list[str], rows: list[list[str]]) -> None:
     """A table of the letter: columns sized by content, numbers right-aligned, the head row repeated on
     every page a long table runs over (:func:`perfkit.reporting.word.add_table`)."""
     cells = [["" if text is None or (isinstance(text, float) and np.isnan(text)) else str(text) for text in row]
@@ -235,9 +359,9 @@ _FOR_UNITS = [  # the 说明 of a finding as a unit's staff read it: no rulebook
     (re.compile(r"[，,]\s*规则\s+[a-z_]+\.[a-z_0-9.]+"), ""),
     (re.compile(r"\s*规则\s+[a-z_]+\.[a-z_0-9.]+"), ""),
     (re.compile(r"（?\s*(?:DOMAIN|DATA_CONTRACT)\.md[^）；，]*）?"), ""),
-    (re.compile(r"design choice"), "本局设定口径"),
+    (re.compile(r"design choice"), "本局设定"),
     (re.compile(r"\s*→\s*"), "，"),
-    (re.compile(r"依据\s+本局设定口径"), "按本局设定口径"),
+    (re.compile(r"依据\s+本局设定"), "按本局设定"),
     (re.compile(r"（\s*）"), ""),
 ]
 
@@ -282,46 +406,108 @@ def _file_name(text: str, used: set[str]) -> str:
     return name
 
 
+INTERNAL_FOLDER = "涉密项目反馈_内部_经保密渠道传递"
+
+
 def write_feedback(a, out: str | Path, deadline: str | None = None, district: str = "高新区（新市区）",
-                   progress: Callable[[Iterable], Iterable] | None = None) -> Feedback:
+                   progress: Callable[[Iterable], Iterable] | None = None,
+                   contact: dict[str, object] | None = None) -> Feedback:
     """One .docx letter and one .xlsx list per unit into ``out`` (built aside and swapped in whole:
-    perfkit.io.outputs)."""
+    perfkit.io.outputs); the 涉密 part of a unit's results in ``out/涉密项目反馈_内部…``."""
     out = Path(out)
-    with replaced_folder(out, "feedback", ours=lambda e: e.name.endswith(FEEDBACK_SUFFIXES)) as stage:
-        done = write_letters(a, stage, deadline, district, progress)
+    with replaced_folder(out, "feedback", ours=lambda e: e.name.endswith(FEEDBACK_SUFFIXES)
+                         or e.name == INTERNAL_FOLDER) as stage:
+        done = write_letters(a, stage, deadline, district, progress, contact)
     return Feedback(out, done.units, [out / p.name for p in done.letters], done.unassigned_findings)
 
 
+def subordinate_summary(projects: pd.DataFrame, warned: pd.DataFrame, findings: pd.DataFrame,
+                        info: pd.DataFrame, department: str, own: str, grades: list[str]) -> pd.DataFrame:
+    """A 主管部门's subordinate units (same 主管部门, not itself): projects, grades said without zeros,
+    warned projects, problems counted once, and whether the unit must rectify. 涉密 projects are left
+    out (they go through the secrecy channel)."""
+    from perfkit.analyses.application import nested_rows
+
+    if "department" not in info:
+        return pd.DataFrame()
+    ids = [u for u in info.index[info["department"].astype(str).eq(department)] if str(u) != own]
+    if not ids:
+        return pd.DataFrame()
+    open_ = ~projects["classified"].astype(bool)
+    rows = []
+    counted = findings.loc[~nested_rows(findings)]
+    for uid in ids:
+        p = projects.loc[open_ & projects["unit_id"].astype(str).eq(str(uid))]
+        if not len(p):
+            continue
+        mine = set(p["project_id"])
+        g = p["grade"].value_counts() if "grade" in p else pd.Series(dtype=int)
+        n_warned = int(warned["project_id"].isin(mine).sum())
+        n_find = int(counted["project_id"].isin(mine).sum())
+        pending = bool(p["status"].eq("待核实").any()) if "status" in p else False
+        rows.append({"unit_id": str(uid), "unit_name": str(info.loc[uid, "unit_name"]), "projects": len(p),
+                     "grades": counts_text({k: int(g.get(k, 0)) for k in grades}, "个"), "warned": n_warned,
+                     "findings": n_find, "rectify": bool(n_warned or n_find or pending)})
+    return pd.DataFrame(rows)
+
+
 def write_letters(a, folder: Path, deadline: str | None = None, district: str = "高新区（新市区）",
-                  progress: Callable[[Iterable], Iterable] | None = None) -> Feedback:
+                  progress: Callable[[Iterable], Iterable] | None = None,
+                  contact: dict[str, object] | None = None) -> Feedback:
     """The letters and lists written straight into ``folder`` (which the caller builds aside: ``perfkit
-    report`` puts them in its own staging folder, ``perfkit feedback`` in one of its own)."""
+    report`` puts them in its own staging folder, ``perfkit feedback`` in one of its own).
+
+    An ordinary letter and list leave the unit's 涉密 projects out and say, in one sentence, that their
+    results are sent separately; that part is written to ``folder/涉密项目反馈_内部…`` for the secrecy
+    channel. A 主管部门 (a unit named as its own 主管部门) also gets its subordinate units' results."""
     year = a.rules.year
     deadline = deadline or wording()["default_deadline"].format(next_year=year + 1)
     projects, warned, findings = unit_tables(a)
+    secret_ids = set(projects.loc[projects["classified"].astype(bool), "project_id"])
+    requests = (plain_text(a.gate[["project_id", "project_name", "unit_id", "classified", "gate", "conclusion"]])
+                if a.gate is not None and len(a.gate) else pd.DataFrame(columns=["project_id", "project_name", "unit_id",
+                                                                                  "classified", "gate", "conclusion"]))
+    secret_ids |= set(requests.loc[requests["classified"].astype(bool), "project_id"])
     units = a.data.get("units")
     info = (plain_text(units[[c for c in ("unit_id", "unit_name", "department") if c in units.columns]])
             .drop_duplicates("unit_id").set_index("unit_id") if units is not None else pd.DataFrame())
     names = info["unit_name"] if "unit_name" in info else pd.Series(dtype=object)
     departments = info["department"] if "department" in info else pd.Series(dtype=object)
-    unit_ids = sorted(set(projects["unit_id"].dropna().astype(str)))
+    unit_ids = sorted(set(projects["unit_id"].dropna().astype(str)) | set(requests["unit_id"].dropna().astype(str)))
     grades = list(GRADES)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     letters, used = [], set()
+    gap = a.rules["review.letter_divergence"]
     for uid in (progress or (lambda x: x))(unit_ids):
         name = str(names.get(uid, uid))
         mine = projects["unit_id"].astype(str).eq(uid)
         p, wr = projects.loc[mine], warned.loc[warned["unit_id"].astype(str).eq(uid)]
         f = findings.loc[findings["unit_id"].astype(str).eq(uid)]
-        stem = _file_name(f"{uid}_{name}", used)
-        letter = folder / f"{stem}_绩效评价结果反馈及整改通知.docx"
-        write_letter(letter, name, year, a.month, deadline, district, p, wr, f, _rank_text(a.ranking, uid), grades,
-                     a.rules["review.letter_divergence"])
+        req = requests.loc[requests["unit_id"].astype(str).eq(uid)]
         dept = departments.get(uid)
-        write_list(folder / f"{stem}_绩效评价结果明细.xlsx", p, wr, f, name,
-                   "" if dept is None or pd.isna(dept) else str(dept), year)
+        dept = "" if dept is None or pd.isna(dept) else str(dept)
+        subs = subordinate_summary(projects, warned, findings, info, dept, uid, grades) if dept == name else None
+        hidden = lambda frame: frame["project_id"].isin(secret_ids)  # noqa: E731
+        n_secret = int(hidden(p).sum() + hidden(req).sum())
+        stem = _file_name(f"{uid}_{name}", used)
+        rank = _rank_text(a.ranking, uid)
+        content = Letter(name, p.loc[~hidden(p)], wr.loc[~hidden(wr)], f.loc[~hidden(f)], rank, req.loc[~hidden(req)],
+                         n_secret, subs)
+        letter = folder / f"{stem}{LETTER_SUFFIX[needs_rectification(content)]}"
+        write_letter(letter, content, year, a.month, deadline, district, grades, gap, contact)
+        write_list(folder / f"{stem}_绩效评价结果明细.xlsx", p.loc[~hidden(p)], wr.loc[~hidden(wr)], f.loc[~hidden(f)],
+                   name, dept, year)
         letters.append(letter)
+        if n_secret:  # the classified part: its own letter and list, for the secrecy channel only
+            internal = folder / INTERNAL_FOLDER
+            internal.mkdir(exist_ok=True)
+            write_letter(internal / f"{stem}_涉密项目_绩效评价结果反馈.docx",
+                         Letter(name, p.loc[hidden(p)], wr.loc[hidden(wr)], f.loc[hidden(f)], ("", "", 0),
+                                req.loc[hidden(req)], 0, None, internal=True), year, a.month, deadline, district,
+                         grades, gap, contact)
+            write_list(internal / f"{stem}_涉密项目_绩效评价结果明细.xlsx", p.loc[hidden(p)], wr.loc[hidden(wr)],
+                       f.loc[hidden(f)], name, dept, year)
     lost = findings.loc[findings["unit_id"].isna()]
     if len(lost):  # findings on projects absent from 项目: listed, never dropped
         write_list(folder / f"{UNASSIGNED}_审核发现.xlsx", projects.iloc[0:0], warned.iloc[0:0], lost, UNASSIGNED,
