@@ -543,12 +543,13 @@ def closing(rep: AnnualReport) -> None:
 LETTERS_FOLDER = "单位反馈通知"
 
 
-def unit_letters(rep: AnnualReport, output_dir: str | Path, deadline: str | None = None) -> Path:
+def unit_letters(rep: AnnualReport, output_dir: str | Path, deadline: str | None = None,
+                 contact: dict[str, object] | None = None) -> Path:
     """Every unit's feedback letter (.docx) and list (.xlsx) into ``output_dir/单位反馈通知``, from the
     same analysis as the report: the 通报 the seed sends with it. 涉密 projects appear only in their own
     unit's files."""
     from perfkit.reporting.feedback import write_letters
 
     folder = Path(output_dir) / LETTERS_FOLDER
-    write_letters(rep.analysis, folder, deadline, rep.district)
+    write_letters(rep.analysis, folder, deadline, rep.district, contact=contact)
     return folder
