@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+import pandas as pd
 from pypdf import PdfReader
 
 from perfkit.cli import main
@@ -364,7 +365,8 @@ def test_budget_actions_in_the_annual_report_add_up_to_the_allocation_table(demo
     every project exactly once (a 待核实 project stopped by the ex-ante gate is counted once, as gated)."""
     rep = R.build(demo_dir / "demo.xlsx", 2022, 5)
     p, pr = rep.facts["application"], rep.analysis.proposal
-    counted = sum(n for _, n in p["by_grade"]) + p["escalated"] + p["gate"] + p["pending"] + p["no_result"]
+    counted = (sum(n for _, n in p["by_grade"]) + p["escalated"] + p["gate"] + p["pending"] + p["no_result"]
+               + p["new_passed"])
     assert counted == len(pr)
     table = pr["action"].astype(object).value_counts()
     assert all(table[label] == n for label, n in p["by_grade"]) and table.get("复算待核实，维持", 0) == p["pending"]
@@ -439,7 +441,8 @@ def test_labels_say_what_is_counted(annual) -> None:
     ranking = _capture(R.section_analysis, annual)
     assert "待核实项目不计入" in ranking
     # 表1: 执行率 over the projects that reported 全年执行数; the blanks counted in a note
-    p = a.data.table("projects")
+    p = R.this_years_projects(a.data.table("projects"))  # next year's first-time requests have no budget yet
+    assert len(p) < len(a.data.table("projects"))
     blank = p["spent"].isna()
     supervision = _capture(R.section_supervision, annual)
     if blank.any():
@@ -543,3 +546,50 @@ def test_reports_are_typeset_as_gongwen_in_pdf_and_word(reports: Path) -> None:
         assert re.search(r"<dc:creator>[^<]+财政局</dc:creator>", core)
         assert f"<dcterms:created xsi:type=\"dcterms:W3CDTF\">{dt.datetime.now(dt.UTC):%Y-%m-%d}" in core
         assert b"python-docx" not in everything and b"asciiTheme" not in everything
+
+
+def test_new_major_projects_and_the_proposal_start_from_the_request(annual, demo_dir: Path) -> None:
+    """§8: 新增重大项目 are first-time requests with no budget this year; the gate acts on 下年度申请数 and
+    report and allocation give one amount; the proposal starts from the request, a missing one carried
+    as a counted assumption; redesign keeps the 中 cut; every scenario row moves something."""
+    from perfkit.analyses import application as A
+    from perfkit.io.values import format_wan
+    from perfkit.reporting import allocation as B
+
+    a = annual.analysis
+    g, pr = a.gate, a.proposal
+    assert len(g) and g["budget"].isna().all()  # no budget this year
+    assert not a.scores.projects["project_id"].isin(g["project_id"]).any()  # no self-evaluation
+    assert not a.monitoring.projects["project_id"].isin(g["project_id"]).any()  # nothing to monitor
+    blocked = g.loc[~g["passed"]]
+    amount = format_wan(blocked["requested"].fillna(0).sum())
+    exante = _text(render_sentence("exante", annual.facts["exante"]))
+    assert f"涉及申请资金{amount}万元" in exante and "（或未开展评估）" not in exante
+    al = B.build(demo_dir / "demo.xlsx", 2022, 5)
+    assert al.facts["gate"]["blocked_requested"] == amount
+    gated = pr["action"].eq(A.GATE_ACTION)
+    assert int((pr.loc[gated, "base"] - pr.loc[gated, "proposal"]).sum()) == int(blocked["requested"].fillna(0).sum())
+    # the base: the request, else this year's budget as a counted assumption
+    carried = pr["base_source"].eq(A.BASE_CARRIED)
+    assert carried.any() and (pr.loc[carried, "base"] == pr.loc[carried, "budget"]).all()
+    assert (pr.loc[pr["requested"].notna(), "base"] == pr.loc[pr["requested"].notna(), "requested"]).all()
+    assert f"{int(carried.sum())}个项目未填报申请数" in _text(render_sentence("intro", al.facts["intro"], B.ALLOCATION))
+    # redesign keeps the 中 cut and asks for a new assessment; only the cancel year zeroes
+    history = pd.DataFrame({"project_id": pr.loc[pr["grade"].eq("差"), "project_id"].head(2), "year": 2021, "grade": "中"})
+    p = A.budget_proposal(a.data, a.scores.projects, a.monitoring, a.rules, history)
+    redesign = p.loc[p["action"].str.endswith("重新设计")]
+    assert len(redesign) == 2 and redesign["needs_exante"].all()
+    assert (redesign["change"] == a.rules["application.actions"]["中"]["change"]).all()
+    assert (redesign["proposal"] > 0).all()
+    s = B.scenario_table(al)
+    assert s["setting"].iloc[0] == "现行规则" and s.iloc[1:]["differs"].all() and len(s) >= 5
+    assert int(s.iloc[0]["proposal"]) == int(pr["proposal"].sum())
+
+
+def test_the_proposal_workbook_has_both_columns_and_a_sheet_by_department(reports: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.load_workbook(reports / "2023年度预算安排建议_内部资料_不得公开.xlsx", read_only=True)
+    assert {"按项目", "按单位", "按主管部门"} <= set(book.sheetnames)
+    heads = [c.value for c in next(book["按项目"].iter_rows(min_row=2, max_row=2))]
+    assert {"本年预算（万元）", "下年度申请数（万元）", "安排基数（万元）", "安排基数来源", "建议安排（万元）"} <= set(heads)
