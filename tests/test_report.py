@@ -7,8 +7,8 @@ import re
 import warnings
 from pathlib import Path
 
-import pytest
 import pandas as pd
+import pytest
 from pypdf import PdfReader
 
 from perfkit.cli import main
