@@ -296,7 +296,7 @@ def test_reports_count_and_list_pending_projects_instead_of_grading_them(analysi
     prop = analysis.proposal.set_index("project_id").loc[listed["project_id"]]
     gated = prop["action"].astype(str).str.startswith("事前评估未通过")  # the ex-ante gate does not rest on scores
     kept = prop.loc[~gated]
-    assert len(kept) and (kept["change"] == 0).all() and (kept["proposal"] == kept["budget"]).all()
+    assert len(kept) and (kept["change"] == 0).all() and (kept["proposal"] == kept["base"]).all()  # the request
     assert not prop["recover"].any() and not prop["action"].astype(str).str.contains("压减|取消|连续").any()
     al = B.Allocation(analysis, "某区", 2022, 5, [0.1], [20])
     intro = B.allocation_facts(al)["intro"]
