@@ -573,13 +573,6 @@ def _columns(g: Grid, r: int) -> tuple[dict[str, int], dict[int, str]]:
         else:
             yearly = [c for c in cols if "年度" in group(c)]
             columns[name] = yearly[0] if yearly else cols[0]
-    if "indicator" in columns and len(candidates.get("indicator", [])) > 1:  # 长期 | 年度 side by side
-        chosen = columns["indicator"]
-        for name in ("level2", "target"):
-            near = [c for c in candidates.get(name, []) if (c > chosen) == (columns[name] > chosen) or True]
-            yearly = [c for c in near if "年度" in group(c)]
-            if yearly:
-                columns[name] = yearly[0]
     others = {}
     for c, v in enumerate(g.cells[r]):
         if v is not None and c not in columns.values():
