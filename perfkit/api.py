@@ -42,7 +42,8 @@ PROJECT_COLUMNS = {"project_id": "项目编码", "exec_rate": "执行率", "exec
                    "status": "复算状态", "completion": "指标总体完成率", "explanation": "说明"}
 INDICATOR_COLUMNS = {"project_id": "项目编码", "indicator": "三级指标", "cmp": "比较方式", "target": "目标值",
                      "actual": "实际值", "unit": "单位", "weight": "分值", "score": "得分", "unit_score": "自评得分",
-                     "explanation": "说明", "target_text": "指标值", "actual_text": "实际完成值", "_row": "源表行号"}
+                     "explanation": "说明", "target_text": "指标值", "actual_text": "实际完成值", "_row": "源表行号",
+                     "restated": "单位自述"}
 FINDING_COLUMNS = {"project_id": "项目编码", "indicator": "三级指标", "finding": "问题类型", "explanation": "说明"}
 # 单位综合排名.csv: the rank, the composite and every weighted part (rulebook ranking.weights), money in 万元
 RANKING_COLUMNS = {"rank": "名次", "unit_id": "单位编码", "unit_name": "单位名称", "department": "主管部门",
@@ -59,6 +60,7 @@ MONITORING_COLUMNS = {"project_id": "项目编码", "unit_id": "单位编码",
                       "exec_ratio": "执行进度÷序时进度", "exec_pace": "执行进度（相对序时，封顶）",
                       "exec_light": "执行灯", "target_completion": "目标总体完成率", "indicator_light": "指标灯",
                       "deviation_pp": "偏差（百分点）", "impossible": "自报完全不可能", "unreported": "未报送",
+                      "n_undecidable": "无法判断指标数",
                       "light": "项目灯", "warning": "预警", "warning_reason": "预警原因"}
 
 

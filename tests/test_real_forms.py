@@ -103,8 +103,9 @@ def test_unreadable_share_is_at_most_two_percent(corpus: pd.DataFrame, reading: 
     bad_a = reading["a_kind"].eq(BAD) & printed_a
     n, unreadable = int(printed_t.sum() + printed_a.sum()), int(bad_t.sum() + bad_a.sum())
     share = unreadable / n
-    listing = pd.concat([corpus.loc[bad_t, ["record", "printed_target"]].set_axis(["record", "text"], axis=1),
-                         corpus.loc[bad_a, ["record", "actual_text"]].set_axis(["record", "text"], axis=1)])
+    # one line per row, in row order, with the text of the side that could not be read (its reason beside it)
+    listing = pd.DataFrame({"record": corpus["record"], "text": corpus["printed_target"].where(bad_t, corpus["actual_text"])
+                            }).loc[bad_t | bad_a]
     reasons = reading.loc[bad_t | bad_a, "read_reason"].astype(str).tolist()
     print(f"\nreal-forms: {unreadable} of {n} printed targets/actuals 无法解析 ({share:.1%}); "
           f"{int(reading['t_kind'].eq(QUAL).sum())} targets classed 定性")

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from perfkit.rules.rulebook import load_rules
 from perfkit.rules.targets import GE, LE, QUAL, Vocabulary, parse_text, parse_texts
 
-PHRASES = {"未达成": ["未达成", "未完成"], "部分达成": ["部分达成", "基本完成"],
+PHRASES = {"未达成": ["未达成年度指标且效果较差", "未达成", "未完成"],
+           "部分达成": ["部分达成年度指标并具有一定效果", "部分达成", "基本完成"],
            "达成": ["达成预期指标", "效果明显", "显著提升", "合格", "良好", "及时", "合规", "有效", "按时完成"]}
 
 # text, kind, value (base units), unit, has_comparator
@@ -80,8 +81,7 @@ RANGES = [
 TIER_CASES = [
     ("达成预期指标", "达成"), ("效果明显", "达成"), ("显著提升", "达成"), ("合格", "达成"), ("按时完成", "达成"),
     ("好", "达成"), ("较好", "达成"), ("很好", "达成"), ("良好", "达成"), ("显著", "达成"), ("效果良好", "达成"),
-    ("企业较好把握正确政治导向", "达成"), ("受目的国受众欢迎显著", "达成"), ("有利于推动企业走出去", "达成"),
-    ("不断提升", "达成"), ("是", "达成"), ("确定能", "达成"),
+    ("不断提升", "达成"), ("按要求完成", "达成"), ("已全部完成", "达成"), ("非常满意", "达成"), ("是", "达成"), ("确定能", "达成"),
     ("未发生安全事故", "达成"), ("无投诉", "达成"), ("无安全事故发生", "达成"), ("未发生重大责任事故", "达成"),
     ("无明显问题", "达成"), ("无明显变化", "未达成"),
     ("一般", "部分达成"), ("基本达标", "部分达成"), ("基本完成", "部分达成"), ("基本满意", "部分达成"),
@@ -91,7 +91,14 @@ TIER_CASES = [
     ("效果不明显", "未达成"), ("提升不明显", "未达成"), ("不够及时", "未达成"), ("较差", "未达成"), ("差", "未达成"),
     ("未达成年度指标且效果较差", "未达成"), ("否", "未达成"), ("不合格", "未达成"), ("完全不可能", "未达成"),
     ("基本完成，但不及时", "未达成"),
+    # negation, progress and plan words anywhere in the cell: never 达成 (issue 24)
+    ("未按合同约定实施", "未达成"), ("没有按合同约定实施", "未达成"), ("必要性不足", "未达成"), ("正在实施", "部分达成"),
+    ("计划实施", "未达成"), ("拟实施", "未达成"), ("项目推进中", "部分达成"), ("将于明年完成", "未达成"),
 ]
+
+# a tier word inside a longer sentence decides nothing (issue 24): 定性 with no tier, the note says why
+INSIDE_SENTENCE = ["企业较好把握正确政治导向", "受目的国受众欢迎显著", "有利于推动企业走出去", "已按要求完成预算",
+                   "严格按照合同约定实施", "按规定程序执行", "立项依据充分", "预算编制科学合理", "符合规定"]
 
 # descriptive norms: classed 定性 (a tier only where the wording states one)
 DESCRIPTIVE = ["按规定程序执行", "资金使用规范", "严格按照合同约定实施", "应保尽保", "應(yīng)保盡保", "按时完成", "长期",
@@ -136,6 +143,12 @@ def test_negation_and_degree(text: str, tier: str) -> None:
     r = parse_text(text, V, 2022)
     assert (r.kind, r.tier) == ("定性", tier), r.note
     assert tier in r.note
+
+
+@pytest.mark.parametrize("text", INSIDE_SENTENCE)
+def test_words_inside_a_sentence_decide_no_tier(text: str) -> None:
+    r = parse_text(text, V, 2022)
+    assert (r.kind, r.tier) == ("定性", ""), r.note
 
 
 @pytest.mark.parametrize("text", DESCRIPTIVE)
@@ -288,7 +301,10 @@ ROWS = [
     ("100", "100", "≧", "%", "覆盖率", (GE, 100, 100, "%", "", "")),
     ("230", "230", "≥", "个", "村组干部", (GE, 230, 230, "个", "", "")),
     ("28.8萬元", "28.8", "定量", "%", "支出安排金额", (GE, 288000, 288000, "万元", "", "")),
-    ("应保尽保", "应保尽保", "定性", "%", "保证单位正常运转", (QUAL, np.nan, np.nan, "", "无法解析", "未写明完成程度")),
+    # a whole-cell restatement of a descriptive target is the unit's own claim (单位自述), read at its tier
+    ("应保尽保", "应保尽保", "定性", "%", "保证单位正常运转", (QUAL, np.nan, np.nan, "", "定性", "")),
+    ("应保尽保", "保证单位正常运转", "定性", "%", "保证单位正常运转",
+     (QUAL, np.nan, np.nan, "", "无法解析", "未写明完成程度")),
     ("20", "2", "反向", "次", "投诉次数", (LE, 20, 2, "次", "", "")),
     ("0件", "0", None, None, "安全事故", (LE, 0, 0, "件", "", "")),
     ("0", "未发生", None, None, "安全事故发生数", (LE, 0, 0, "", "", "")),

@@ -35,15 +35,20 @@ from perfkit.rules.targets import (
     NUMERIC_KINDS,
     QUAL,
     RANGE,
+    TIERS,
     Vocabulary,
     combine_target_parts,
+    is_deadline,
     parse_texts,
     per_combination,
     resolve_direction,
+    restatement,
+    says_on_time,
     shared_parsing,
 )
 
 COMPLETE, PENDING = "完整", "待核实"  # 复算状态 (DATA_CONTRACT.md 项目得分.csv)
+RESTATED = "单位自述（无佐证）"  # an actual that restates a qualitative target: the unit's claim, not evidence
 # the rulebook parameter whose source each scoring case cites in its 说明
 CASE_RULE = {"fwd": "evaluation.forward_rule", "rev": "evaluation.reverse_rule", "eq": "evaluation.forward_rule",
              "range": "evaluation.range_above_rule", "date": "evaluation.deadline_late_share",
@@ -173,13 +178,17 @@ def read_indicators(frame: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
         out["a_kind"] = with_values(out["a_kind"], [""]).mask(absent, "")
         out.loc[absent, ["a_value", "a_scale"]] = [0.0, 1.0]
         out["a_note"] = pick(absent, pd.Series("不良事件未发生，按 0 读", index=out.index), out["a_note"])
+    # the pair: an actual restating a qualitative target (单位自述), and a 时效 target answered in words
+    _read_pair(frame, target_text, out, vocab)
     # an actual in words that says nothing about completion is no actual
-    wordy = out["a_kind"].eq(QUAL).to_numpy() & out["a_tier"].isna().to_numpy() | \
-        out["a_kind"].eq(QUAL).to_numpy() & out["a_tier"].eq("").to_numpy()
+    qual_a = out["a_kind"].eq(QUAL).to_numpy()
+    no_tier = out["a_tier"].isna().to_numpy() | out["a_tier"].eq("").to_numpy()
+    wordy = qual_a & no_tier & ~out["deadline_words"].to_numpy(bool)
     if wordy.any():
-        why = per_combination(lambda v: "" if v is None else "为「" + str(v).strip()[:40]
-                              + "」，未写明完成程度，不是可比较的数值或定性表述",
-                              [frame["actual_text"].where(wordy)], out.index)
+        why = per_combination(lambda v, note: "" if v is None else (
+            str(note) if note and "句中" in str(note) else "为「" + str(v).strip()[:40]
+            + "」，未写明完成程度，不是可比较的数值或定性表述"),
+            [frame["actual_text"].where(wordy), out["a_note"].where(wordy)], out.index)
         out["a_kind"] = with_values(out["a_kind"], [BAD]).mask(wordy, BAD)
         out["a_note"] = pick(wordy, why, out["a_note"])
     numeric_a = out["a_kind"].isin(numeric)
@@ -219,6 +228,83 @@ def read_indicators(frame: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
     out["actual_has_comparator"] = numeric_a & out["a_has_comparator"]
     out["read_reason"] = _read_reason(out)
     return out
+
+
+def _read_pair(frame: pd.DataFrame, target_text: pd.Series, out: pd.DataFrame, vocab: Vocabulary) -> None:
+    """Readings that need both cells of a row, added to ``out`` in place (once per distinct pair):
+
+    - ``restated``: the actual restates a qualitative target as a whole cell (the same text, or a degree
+      word + the same text); it is read as the unit's own claim at the tier of its degree word and marked
+      单位自述（无佐证） — scored as such, counted, and listed for the spot check;
+    - ``deadline_words``: a 时效 target (a date, an on-time word, a 时效 block) answered in words that
+      state no date and no on-time word (「严格按照合同约定实施」): no tier can be read for it;
+    - ``pair_note``: the sentence that says so."""
+    n = len(out)
+    out["restated"] = np.zeros(n, dtype=bool)
+    out["deadline_words"] = np.zeros(n, dtype=bool)
+    out["pair_note"] = pd.Series(pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[""]),
+                                 index=out.index)
+    t_kind, a_kind = out["t_kind"], out["a_kind"]
+    qual_pair = (t_kind.eq(QUAL) & a_kind.eq(QUAL)).to_numpy()
+    words_vs_date = (t_kind.eq(DATE) & a_kind.eq(QUAL)).to_numpy()
+    if not (qual_pair.any() or words_vs_date.any()):
+        return
+    level2 = frame["level2"] if "level2" in frame else None
+
+    late_mark = "时效"
+
+    def judge(target: object, actual: object, block: object, date_target: object) -> str:
+        """The restated tier, ``late_mark`` for a 时效 target without a date or on-time word in the
+        actual, or ""."""
+        if actual is None:
+            return ""
+        deadline = date_target == DATE or is_deadline(target, block, vocab)
+        restated = restatement(target, actual, vocab) if date_target == QUAL else ""
+        if deadline and not says_on_time(actual, vocab):
+            return late_mark
+        return restated
+
+    pairs = per_combination(lambda *args: judge(*args), [target_text.where(qual_pair | words_vs_date),
+                            frame["actual_text"].where(qual_pair | words_vs_date), level2,
+                            t_kind.where(qual_pair | words_vs_date)], out.index)
+    codes, verdicts = codes_of(pairs)
+    verdict = np.array([v if isinstance(v, str) else "" for v in verdicts] + [""], dtype=object)[codes]
+    late = verdict == late_mark
+    tiers = np.where(late, "", verdict)
+    restated = tiers != ""
+    if restated.any():
+        rank = {t: float(i) for i, t in enumerate(TIERS)}
+        # the worse of the restated tier and what the words themselves say (基本满意 against 满意)
+        worst = np.fmin(lookup(pd.Series(tiers, index=out.index), rank, float), lookup(out["a_tier"], rank, float))
+        shown = np.array([*TIERS, ""], dtype=object)[np.where(np.isnan(worst), len(TIERS), worst).astype(int)]
+        out["a_tier"] = pick(restated, pd.Series(shown, index=out.index).astype("category"), out["a_tier"])
+        out["restated"] = restated
+        out["pair_note"] = pick(restated, pd.Series(RESTATED + "：实际完成值复述指标值，按所述档次计分",
+                                                    index=out.index), out["pair_note"])
+    if late.any():
+        out["deadline_words"] = late
+        out["pair_note"] = pick(late, pd.Series("时效指标的实际完成值须写明完成日期或「按时完成」等表述，"
+                                                "所填文字不能据以计分", index=out.index), out["pair_note"])
+
+
+def reading_cases(r: pd.DataFrame) -> dict[str, pd.Series]:
+    """Which rule a row is read by — the one reading shared by scoring, monitoring, the target review
+    and the explorer: numbers by their comparison (fwd/rev/eq/range), a date against a deadline, words
+    against a qualitative target (qual) or against a deadline that the words say was met on time
+    (date_qual). Anything else (a word against a number, a norm sentence against a deadline) is no case:
+    无法复算 in scoring, 无法判断 in monitoring — never complete."""
+    d, a_kind = r["direction"], r["a_kind"]
+    numeric_a = a_kind.isin(["", GE, LE, EQ]) & ~r["unit_mismatch"]
+    words = a_kind.eq(QUAL) & ~r["deadline_words"].astype(bool)
+    return {
+        "fwd": (d == GE) & numeric_a,
+        "rev": (d == LE) & numeric_a,
+        "eq": (d == EQ) & numeric_a,
+        "range": (d == RANGE) & numeric_a,
+        "date": (d == DATE) & (a_kind == DATE),
+        "date_qual": (d == DATE) & words,
+        "qual": (d == QUAL) & words,
+    }
 
 
 def _concat(*parts: pd.Series | str) -> pd.Series:
@@ -318,22 +404,13 @@ def _score_indicator_rows(self_eval: pd.DataFrame, rules: Rulebook) -> pd.DataFr
     w = pd.Series(self_eval["weight"], index=self_eval.index).astype(float)
     d = r["direction"]
     a, t, hi = r["a_value"].to_numpy(float), r["t_value"].to_numpy(float), r["t_value_hi"].to_numpy(float)
-    a_kind = r["a_kind"]
-    numeric_a = a_kind.isin(["", GE, LE, EQ]) & ~r["unit_mismatch"]
+    numeric_a = r["a_kind"].isin(["", GE, LE, EQ]) & ~r["unit_mismatch"]
     forward_rule = rules["evaluation.forward_rule"]
     reverse_rule = rules["evaluation.reverse_rule"]
     points = rules["evaluation.qualitative_points"]
     decimals = rules["evaluation.decimals"]
 
-    cases = {
-        "fwd": (d == GE) & numeric_a,
-        "rev": (d == LE) & numeric_a,
-        "eq": (d == EQ) & numeric_a,
-        "range": (d == RANGE) & numeric_a,
-        "date": (d == DATE) & (a_kind == DATE),
-        "date_qual": (d == DATE) & (a_kind == QUAL),
-        "qual": (d == QUAL) & (a_kind == QUAL),
-    }
+    cases = reading_cases(r)
     score = np.select(
         list(cases.values()),
         [F.forward_score(a, t, w, forward_rule), F.reverse_score(a, t, w, reverse_rule),
@@ -379,6 +456,7 @@ def _score_indicator_rows(self_eval: pd.DataFrame, rules: Rulebook) -> pd.DataFr
         "tier": r["a_tier"], "target_kind": r["t_kind"], "actual_kind": r["a_kind"],
         "target_note": r["t_note"], "actual_note": r["a_note"], "target_unit": r["t_unit"], "actual_unit": r["a_unit"],
         "unit_mismatch": r["unit_mismatch"], "actual_has_comparator": r["actual_has_comparator"],
+        "restated": r["restated"].to_numpy(bool), "reading_note": r["pair_note"],
         "deviation_reason": keep["deviation_reason"], "target_text": keep["target_text"],
         "actual_text": keep["actual_text"],
         "_row": keep["_row"] if "_row" in keep else pd.Series(np.arange(len(keep)) + 2),
@@ -410,6 +488,9 @@ def unscored_reason(ind: pd.DataFrame) -> pd.Series:
     why = why.mask(a_kind.eq(BAD).to_numpy(), "实际完成值" + a_note)
     why = why.mask(t_kind.eq(EMPTY).to_numpy(), pd.Series("指标值未填写", index=ind.index))
     why = why.mask(t_kind.eq(BAD).to_numpy(), "指标值" + t_note)
+    if "reading_note" in ind:  # a 时效 target answered in words with no date and no on-time word
+        late = a_kind.eq(QUAL).to_numpy() & ~ind["restated"].to_numpy(bool) & _text(ind["reading_note"]).ne("").to_numpy()
+        why = why.mask(late, _text(ind["reading_note"]) + "（实际完成值「" + _text(ind["actual_text"]) + "」）")
     no_weight = w.isna().to_numpy()
     return why.mask(no_weight & ind["case"].ne("none").to_numpy(), "分值未填写（或表中无分值列），无法计分") \
         .mask(no_weight & ind["case"].eq("none").to_numpy(), why + "；且分值未填写")
@@ -493,6 +574,11 @@ def explain_indicators(ind: pd.DataFrame, rules: Rulebook) -> pd.Series:
     put(~scored & zero, lambda p, pos: ["分值为 0，不计分：", unscored_reason(ind.iloc[pos])], None)
     every = pa.concat_arrays([*pieces, pa.array([""], pa.large_string())]).fill_null("")
     text = every.take(pa.array(np.where(src < 0, done, src)))
+    restated = ind["restated"].to_numpy(dtype=bool) if "restated" in ind else np.zeros(len(ind), bool)
+    if restated.any():  # the unit's own claim: scored at its tier, and said so
+        text = pc.if_else(pa.array(restated), pc.binary_join_element_wise(
+            text, pa.scalar("；" + RESTATED + "：实际完成值复述指标值，是单位的自我认定，不是佐证", pa.large_string()),
+            pa.scalar("", pa.large_string())), text)
     flagged = ind["actual_has_comparator"].to_numpy(dtype=bool)
     if flagged.any():
         text = pc.if_else(pa.array(flagged), pc.binary_join_element_wise(

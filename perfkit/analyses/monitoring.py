@@ -14,14 +14,20 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from perfkit.analyses.evaluation import by_row_chunks, projects_of_year, read_indicators, with_target_read
+from perfkit.analyses.evaluation import (
+    by_row_chunks,
+    projects_of_year,
+    read_indicators,
+    reading_cases,
+    with_target_read,
+)
 from perfkit.io.contract import CATEGORIES, MONITOR_CLASSES
 from perfkit.io.keys import left_lookup
 from perfkit.io.load import Dataset, InputError
 from perfkit.io.values import lookup
 from perfkit.rules import formulas as F
 from perfkit.rules.rulebook import Rulebook
-from perfkit.rules.targets import DATE, EQ, GE, LE, QUAL, RANGE
+from perfkit.rules.targets import EMPTY
 
 
 @dataclass
@@ -66,39 +72,45 @@ def indicator_pace(ds: Dataset, rules: Rulebook, month: int) -> pd.DataFrame:
 def _pace_rows(frame: pd.DataFrame, rules: Rulebook, month: int) -> pd.DataFrame:
     """Progress (pace) and light of monitored indicator rows, row by row."""
     r = read_indicators(frame, rules)
-    a, t, d = r["a_value"].to_numpy(float), r["t_value"].to_numpy(float), r["direction"]
-    numeric_a = r["a_kind"].isin(["", GE, LE, EQ]) & ~r["unit_mismatch"]
+    a, t = r["a_value"].to_numpy(float), r["t_value"].to_numpy(float)
+    cases = {k: v.to_numpy(bool) for k, v in reading_cases(r).items()}  # the scoring's own reading
     tp = time_progress(month)
     level = (rules["monitoring.rates_are_levels"] & r["t_unit"].eq("%")).to_numpy(bool)
     hi = r["t_value_hi"].to_numpy(float)
-    is_range = ((d == RANGE) & numeric_a).to_numpy(bool)
+    is_range = cases["range"]
+    eq_zero = cases["eq"] & (t == 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         fwd = np.where(level, a / t, a / (t * tp))
         pace = np.select(
-            [(d == GE) & numeric_a, (d == EQ) & numeric_a & (t != 0), (d == EQ) & numeric_a & (t == 0),
-             (d == LE) & numeric_a, is_range],
+            [cases["fwd"], cases["eq"] & (t != 0), eq_zero, cases["rev"], is_range],
             [fwd, fwd, np.where(a <= 0, 1.0, 0.0), np.where(a <= t, 1.0, t / a), range_pace(a, t, hi, tp, level)],
             np.nan)
     pl = rules["monitoring.pace_light"]
     rank = F.light_rank(pace, pl["red"], pl["yellow"], pl["blue"])  # 3 红 … 0 绿, as numbers until the end
     red, green = F.LIGHT_ORDER["红"], F.LIGHT_ORDER["绿"]
     # reverse and equal targets: green while within the cap, red once over it
-    capped = ((d == LE) | ((d == EQ) & (t == 0))).to_numpy() & numeric_a.to_numpy()
+    capped = cases["rev"] | eq_zero
     rank = np.where(capped, np.where(pace >= 1.0, green, red), rank)
     # a range target's upper bound is a cap for the year: over it is its own light (rulebook)
     over_cap = is_range & (a > hi)
     rank = np.where(over_cap, F.LIGHT_ORDER[rules["monitoring.range_pacing"]["over_upper_light"]], rank)
     tier = r["a_tier"]
-    qual = (r["a_kind"] == QUAL).to_numpy()
+    qual = cases["qual"] | cases["date_qual"]  # words against words (or a deadline met on time): by tier
     tier_light = rules["monitoring.tier_lights"]
     rank = np.where(qual, lookup(tier, {k: F.LIGHT_ORDER[v] for k, v in tier_light.items()}, float), rank)
     points = rules["evaluation.qualitative_points"]
     pace = np.where(qual, lookup(tier, points, float), pace)
-    deadline = ((d == DATE) & (r["a_kind"] == DATE)).to_numpy()
+    deadline = cases["date"]
     pace = np.where(deadline, (a <= t).astype(float), pace)
     rank = np.where(deadline, np.where(a <= t, green, red), rank)
+    # both cells filled but not comparable (a word against a number): 无法判断 — no light, never green
+    reported = ~r["a_kind"].eq(EMPTY).to_numpy() & frame["target_text"].notna().to_numpy()
+    undecidable = reported & ~np.logical_or.reduce(list(cases.values()))
+    pace = np.where(undecidable, np.nan, pace)
+    rank = np.where(undecidable, np.nan, rank)
     return pd.DataFrame({"pace": pace, "light": F.lights_of(rank),
                          "unread": np.isnan(rank) & frame["target_text"].notna().to_numpy(),
+                         "undecidable": undecidable, "restated": r["restated"].to_numpy(bool),
                          "unknown_indicator": frame["target_text"].isna().to_numpy()})
 
 
@@ -151,13 +163,14 @@ def monitor(ds: Dataset, rules: Rulebook, month: int) -> Monitoring:
             "impossible": ind["likelihood"].eq("完全不可能").reset_index(drop=True).groupby(codes).any(),
             "n_red_indicators": ind["light"].eq("红").reset_index(drop=True).groupby(codes).sum(),
             "n_paced": pd.Series(~np.isnan(ind["pace"].to_numpy(float))).groupby(codes).sum(),
+            "n_undecidable": pd.Series(ind["undecidable"].to_numpy(bool)).groupby(codes).sum(),
         })
         per = per.loc[per.index >= 0]  # rows without a 项目编码 belong to no project
         per.index = pd.Index(np.asarray(uniques, dtype=object)[per.index.to_numpy()])
         ex = ex.merge(per, left_on="project_id", right_index=True, how="left")
     else:
         ind = pd.DataFrame()
-        ex[["target_completion", "indicator_light", "impossible", "n_red_indicators", "n_paced"]] = np.nan
+        ex[["target_completion", "indicator_light", "impossible", "n_red_indicators", "n_paced", "n_undecidable"]] = np.nan
     # the rule's own inputs, each a column of 监控预警_<M>月.csv: 偏差 = |capped execution − completion| × 100
     ex["exec_pace"] = np.minimum(ex["exec_ratio"].to_numpy(float), 1.0)
     ex["deviation_pp"] = np.abs(ex["exec_pace"].to_numpy(float) - ex["target_completion"].to_numpy(float)) * 100

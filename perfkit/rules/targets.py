@@ -45,13 +45,13 @@ _PINYIN = re.compile(r"\((?=[^)]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚ
 _TRADITIONAL = str.maketrans({"萬": "万", "億": "亿", "個": "个", "項": "项", "點": "点", "噸": "吨", "畝": "亩",
                               "為": "为", "於": "于", "內": "内"})
 _RANGE_SEP = r"(?:-|~|至|到|—|–|−|－)+"
-_UNIT_TAIL = re.compile(rf"[{_CJK}A-Za-z·²³]{{1,4}}")
+_UNIT_TAIL = re.compile(rf"[{_CJK}A-Za-z²³]{{1,4}}(?:[·*×/][{_CJK}A-Za-z²³]{{1,4}})*")  # 元/人·月, 元/人*月
 _PLAIN_UNIT = re.compile(rf"[{_CJK}]{{1,3}}|个[{_CJK}]{{1,3}}|[A-Za-z]{{1,4}}")
 _DATE = re.compile(r"^(?:(?P<y>\d{4})年)?(?:(?P<m>\d{1,2})月份?(?:(?P<d>\d{1,2})[日号])?(?P<end>底|末|中旬|上旬|下旬)?"
                    r"|(?P<ye>年?底|年?末|年内|年度内))(?P<rest>.*)$")
 _ISO_DATE = re.compile(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?:T?\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
                        r"(?P<rest>.*)$")  # a date cell read as text: 2022-12-31 00:00:00
-_PERIOD = re.compile(rf"^(?:(?P<y1>\d{{4}})年)?(?P<m1>\d{{1,2}})月份?{_RANGE_SEP}(?:(?P<y2>\d{{4}})年)?"
+_PERIOD = re.compile(rf"^(?:(?P<y1>\d{{4}})年)?(?P<m1>\d{{1,2}})(?:月份?)?{_RANGE_SEP}(?:(?P<y2>\d{{4}})年)?"
                      r"(?P<m2>\d{1,2})月份?(?P<end>底|末)?(?P<rest>.*)$")
 _DATE_MARKERS = re.compile(r"^(?:每年|每季度|于|在|截至|截止到|截止至|截止|不晚于|最迟于|最迟)")
 
@@ -97,6 +97,16 @@ class Vocabulary:
     units: Mapping[str, tuple[str, float]]
     descriptive_min_chars: int = 2
     label_max_chars: int = 6
+    progress_words: tuple[str, ...] = ()
+    plan_words: tuple[str, ...] = ()
+    unfinished_tiers: Mapping[str, str] = field(default_factory=dict)
+    statement_prefixes: tuple[str, ...] = ()
+    intensifiers: tuple[str, ...] = ()
+    restatement_degrees: tuple[tuple[str, str], ...] = ()
+    equivalents: Mapping[str, str] = field(default_factory=dict)
+    ontime_words: tuple[str, ...] = ()
+    deadline_level2: tuple[str, ...] = ()
+    absence_window: int = 4
     _compiled: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @classmethod
@@ -121,6 +131,15 @@ class Vocabulary:
             units={k: (str(v[0]), float(v[1])) for k, v in rules["parsing.units"].items()},
             descriptive_min_chars=int(rules["parsing.descriptive_min_chars"]),
             label_max_chars=int(rules["parsing.label_max_chars"]),
+            progress_words=tuple(rules["parsing.progress_words"]), plan_words=tuple(rules["parsing.plan_words"]),
+            unfinished_tiers=dict(rules["parsing.unfinished_tiers"]),
+            statement_prefixes=tuple(rules["parsing.statement_prefixes"]),
+            intensifiers=tuple(rules["parsing.intensifiers"]),
+            restatement_degrees=tuple((w, tier) for tier in TIERS
+                                      for w in rules["parsing.restatement"].get(tier, [])),
+            equivalents=dict(rules["parsing.restatement"].get("equivalents", {})),
+            ontime_words=tuple(rules["parsing.ontime_words"]), deadline_level2=tuple(rules["parsing.deadline_level2"]),
+            absence_window=int(rules["parsing.absence_window"]),
         )
 
     def pattern(self, name: str) -> re.Pattern:
@@ -135,13 +154,19 @@ class Vocabulary:
 
         words = alt(w for w, _ in self.tier_words)
         return {
+            "statement": re.compile(rf"^(?:{alt(self.statement_prefixes)})?(?P<deg>{alt(self.partial_degrees)})?"
+                                    rf"(?:{alt(self.intensifiers)})?(?P<word>{words})了?$"),
+            "progress": re.compile(alt(self.progress_words)),
+            "plan": re.compile(alt(self.plan_words)),
+            "ontime": re.compile(alt(self.ontime_words)),
+            "restatement_degrees": re.compile(alt(w for w, _ in self.restatement_degrees)),
             "prefix": re.compile(rf"^(?:{alt(self.comparators)})"),
             "ocr": re.compile(rf"^(?:{alt(self.ocr_comparators)})(?=\d)"),
             "suffix": re.compile(rf"(?:{alt(self.suffixes)})$"),
             "trailing": re.compile(rf"(?:{alt(self.trailing_words)})$"),
-            "tier": re.compile(rf"(?:(?P<neg>{alt(self.negations)})(?P<fill>[^,;。、:]{{0,2}}?))?"
-                               rf"(?P<deg>{alt(self.partial_degrees)})?(?P<word>{words})"),
-            "absence": re.compile(rf"{alt(self.absences)}|(?:{alt(self.absence_markers)})[^,;。]{{0,4}}?"
+            "tier": re.compile(rf"(?P<word>{words})"),
+            "absence": re.compile(rf"{alt(self.absences)}|(?:{alt(self.absence_markers)})"
+                                  rf"[^,;。]{{0,{self.absence_window}}}?"
                                   rf"(?:{alt(self.bad_events)})(?:发生)?"),
             "ignore": re.compile(alt(self.ignore)),
             "negation": re.compile(alt(self.negations)),
@@ -200,6 +225,7 @@ def unit_of(text: str, units: Mapping[str, tuple[str, float]]) -> tuple[str, flo
         first = unit_of(head, units)
         if first is None or not _UNIT_TAIL.fullmatch(tail):
             return None
+        tail = re.sub(r"[*×]", "·", tail)  # 元/人*月 (ASCII on printed forms) is 元/人·月
         return f"{first[0]}/{tail}", first[1], f"{first[2]}/{tail}"
     if text in units:
         base, factor = units[text]
@@ -378,11 +404,30 @@ def _read_in_context(raw: str, vocab: Vocabulary, year: int, text: str) -> Readi
     return None
 
 
+CLAUSE_BREAK = re.compile(r"[,，;；。、!！?？]+")
+UNFINISHED = (("否定", "negation"), ("进行中", "progress"), ("计划", "plan"))  # rulebook parsing.unfinished_tiers
+
+
+def _unfinished(text: str, vocab: Vocabulary) -> tuple[int, str] | None:
+    """The worst tier a negation, progress or plan word anywhere in ``text`` caps it at (its index in
+    TIERS, the wording), or None: such a cell is never 达成 (未按合同约定实施, 正在实施, 拟实施, 必要性不足)."""
+    found = []
+    for label, name in UNFINISHED:
+        m = vocab.pattern(name).search(text)
+        tier = vocab.unfinished_tiers.get(label)
+        if m and tier in TIERS:
+            found.append((TIERS.index(tier), f"「{m.group(0)}」（{label}）"))
+    return min(found) if found else None
+
+
 def _read_tier(text: str, vocab: Vocabulary) -> tuple[str, bool, str]:
     """(worst tier found, whether it is an absence of bad events, the wording that decided it).
 
-    A tier word preceded by a negation (不满意, 未达到, 无明显提升, 不及时, 不到位) is 未达成; by a degree word
-    (基本达标, 部分实现) 部分达成; several statements in one cell take the worst."""
+    A tier is decided only by a statement that is the whole cell or a whole clause between punctuation:
+    a tier word with at most a prefix (已, 均已, 按要求 …), a degree word (基本 → 部分达成) and an
+    intensifier (非常满意). A word inside a longer sentence never decides (「严格按照合同约定实施」 holds no
+    statement). A negation, progress or plan word anywhere caps the cell below 达成 (rulebook
+    parsing.unfinished_tiers); several statements in one cell take the worst."""
     if text in vocab.exact:
         return vocab.exact[text], False, f"「{text}」"
     found: list[tuple[int, str]] = []
@@ -390,23 +435,81 @@ def _read_tier(text: str, vocab: Vocabulary) -> tuple[str, bool, str]:
     if absence:
         found.append((TIERS.index("达成"), f"「{absence.group(0)}」（不良事件未发生）"))
         text = vocab.pattern("absence").sub("，", text)
-    text = vocab.pattern("ignore").sub("，", text)
+    text = vocab.pattern("ignore").sub("", text)
+    unfinished = _unfinished(text, vocab)
+    if unfinished is not None:
+        found.append(unfinished)
     words = dict(vocab.tier_words[::-1])  # first listing of a word wins
-    for m in vocab.pattern("tier").finditer(text):
+    for clause in CLAUSE_BREAK.split(text):
+        m = vocab.pattern("statement").fullmatch(clause) if clause else None
+        if m is None:
+            continue
         tier = words[m["word"]]
-        if m["neg"]:
-            if tier == "未达成":
-                continue
-            tier, why = "未达成", "（否定）"
-        elif m["deg"] and tier == "达成":
+        if m["deg"] and tier == "达成":
             tier, why = "部分达成", "（程度）"
         else:
             why = ""
-        found.append((TIERS.index(tier), f"「{(m['neg'] or '') + (m['fill'] or '') + (m['deg'] or '') + m['word']}」{why}"))
+        found.append((TIERS.index(tier), f"「{clause}」{why}"))
     if not found:
         return "", False, ""
     worst = min(found)
     return TIERS[worst[0]], bool(absence) and worst[0] == TIERS.index("达成"), worst[1]
+
+
+def inner_tier_word(text: str, vocab: Vocabulary) -> str:
+    """A tier word standing inside a longer sentence (which does not decide a tier), for the 说明."""
+    m = vocab.pattern("tier").search(vocab.pattern("ignore").sub("，", _clean(text)))
+    return m.group(0) if m else ""
+
+
+def _core(text: str, vocab: Vocabulary) -> str:
+    """A qualitative text for comparing with another: remarks in brackets and punctuation dropped, the
+    rulebook's equivalent spellings unified (按照 → 按)."""
+    t = re.sub(r"[(（\[【][^()（）\[\]【】]*[)）\]】]", "", _clean(text))
+    t = re.sub(r"[,，;；。、:：!！?？\"“”'‘’「」《》\s]", "", t)
+    for a, b in sorted(vocab.equivalents.items(), key=lambda kv: -len(kv[0])):
+        t = t.replace(a, b)
+    return t
+
+
+def restatement(target: object, actual: object, vocab: Any) -> str:
+    """The tier at which ``actual`` restates a qualitative ``target`` as a whole cell, or "".
+
+    The same text (after :func:`_core`), or the same text with the rulebook's degree words added
+    (parsing.restatement: 基本按合同约定实施 against 严格按照合同约定实施 → 部分达成; 较充分 against 充分 →
+    达成). A cell with a negation, progress or plan word is never a restatement."""
+    if target is None or actual is None or not isinstance(target, str) or not isinstance(actual, str):
+        return ""
+    vocab = vocabulary(vocab)
+    t, a = _core(target, vocab), _core(actual, vocab)
+    if len(re.findall(rf"[{_CJK}]", t)) < 1 or not a:
+        return ""
+    if _unfinished(vocab.pattern("ignore").sub("", a), vocab) is not None:
+        return ""
+    if a == t:
+        return "达成"
+    degrees = vocab.pattern("restatement_degrees")
+    t_rest, a_rest = degrees.sub("", t), degrees.sub("", a)
+    if a_rest != t_rest or len(re.findall(rf"[{_CJK}]", t_rest)) < 2:
+        return ""
+    tiers = dict(vocab.restatement_degrees[::-1])
+    added = [w for w in degrees.findall(a)]
+    for w in degrees.findall(t):
+        if w in added:
+            added.remove(w)
+    return TIERS[min((TIERS.index(tiers[w]) for w in added), default=TIERS.index("达成"))]
+
+
+def is_deadline(target: object, level2: object, vocab: Any) -> bool:
+    """A 时效 target in words: its 二级指标 is a 时效 block or its text has an on-time word (按时完成)."""
+    vocab = vocabulary(vocab)
+    in_block = isinstance(level2, str) and any(w in level2 for w in vocab.deadline_level2)
+    return in_block or (isinstance(target, str) and bool(vocab.pattern("ontime").search(_clean(target))))
+
+
+def says_on_time(actual: object, vocab: Any) -> bool:
+    """Whether a qualitative actual says the work was done on time (按时完成, 如期, 及时)."""
+    return isinstance(actual, str) and bool(vocabulary(vocab).pattern("ontime").search(_clean(actual)))
 
 
 def _is_placeholder(text: str, vocab: Vocabulary) -> bool:
@@ -436,6 +539,9 @@ def parse_text(text: object, phrases: Any, year: int) -> Reading:
     tier, absence, why = _read_tier(raw, vocab)
     if tier:
         return Reading(QUAL, tier=tier, absence=absence, note=f"{why}→{tier}")
+    inner = inner_tier_word(raw, vocab)
+    if inner:
+        return Reading(QUAL, note=f"为{_show(str(text))}，句中的「{inner}」不单独决定档次，未写明完成程度")
     if len(re.findall(rf"[{_CJK}]", raw)) >= vocab.descriptive_min_chars:
         return Reading(QUAL, note=f"{_show(str(text))}为描述性表述，按定性读")
     return Reading(BAD, note=f"为{_show(str(text))}，不是可比较的数值或定性表述")
