@@ -100,6 +100,7 @@ class Vocabulary:
     progress_words: tuple[str, ...] = ()
     plan_words: tuple[str, ...] = ()
     unfinished_tiers: Mapping[str, str] = field(default_factory=dict)
+    unfinished_exceptions: tuple[str, ...] = ()
     statement_prefixes: tuple[str, ...] = ()
     intensifiers: tuple[str, ...] = ()
     restatement_degrees: tuple[tuple[str, str], ...] = ()
@@ -133,6 +134,7 @@ class Vocabulary:
             label_max_chars=int(rules["parsing.label_max_chars"]),
             progress_words=tuple(rules["parsing.progress_words"]), plan_words=tuple(rules["parsing.plan_words"]),
             unfinished_tiers=dict(rules["parsing.unfinished_tiers"]),
+            unfinished_exceptions=tuple(rules["parsing.unfinished_exceptions"]),
             statement_prefixes=tuple(rules["parsing.statement_prefixes"]),
             intensifiers=tuple(rules["parsing.intensifiers"]),
             restatement_degrees=tuple((w, tier) for tier in TIERS
@@ -157,6 +159,7 @@ class Vocabulary:
             "statement": re.compile(rf"^(?:{alt(self.statement_prefixes)})?(?P<deg>{alt(self.partial_degrees)})?"
                                     rf"(?:{alt(self.intensifiers)})?(?P<word>{words})了?$"),
             "progress": re.compile(alt(self.progress_words)),
+            "not_unfinished": re.compile(alt(self.unfinished_exceptions)),
             "plan": re.compile(alt(self.plan_words)),
             "ontime": re.compile(alt(self.ontime_words)),
             "restatement_degrees": re.compile(alt(w for w, _ in self.restatement_degrees)),
@@ -412,6 +415,7 @@ def _unfinished(text: str, vocab: Vocabulary) -> tuple[int, str] | None:
     """The worst tier a negation, progress or plan word anywhere in ``text`` caps it at (its index in
     TIERS, the wording), or None: such a cell is never 达成 (未按合同约定实施, 正在实施, 拟实施, 必要性不足)."""
     found = []
+    text = vocab.pattern("not_unfinished").sub("", text)
     for label, name in UNFINISHED:
         m = vocab.pattern(name).search(text)
         tier = vocab.unfinished_tiers.get(label)
@@ -484,7 +488,7 @@ def restatement(target: object, actual: object, vocab: Any) -> str:
     t, a = _core(target, vocab), _core(actual, vocab)
     if len(re.findall(rf"[{_CJK}]", t)) < 1 or not a:
         return ""
-    if _unfinished(vocab.pattern("ignore").sub("", a), vocab) is not None:
+    if _unfinished(vocab.pattern("ignore").sub("", _clean(actual)), vocab) is not None:
         return ""
     if a == t:
         return "达成"
