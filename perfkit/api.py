@@ -43,7 +43,7 @@ PROJECT_COLUMNS = {"project_id": "项目编码", "exec_rate": "执行率", "exec
 INDICATOR_COLUMNS = {"project_id": "项目编码", "indicator": "三级指标", "cmp": "比较方式", "target": "目标值",
                      "actual": "实际值", "unit": "单位", "weight": "分值", "score": "得分", "unit_score": "自评得分",
                      "explanation": "说明", "target_text": "指标值", "actual_text": "实际完成值", "_row": "源表行号",
-                     "restated": "单位自述"}
+                     "restated": "单位自述", "rule_key": "规则编号"}
 FINDING_COLUMNS = {"project_id": "项目编码", "indicator": "三级指标", "finding": "问题类型", "explanation": "说明"}
 # 单位综合排名.csv: the rank, the composite and every weighted part (rulebook ranking.weights), money in 万元
 RANKING_COLUMNS = {"rank": "名次", "unit_id": "单位编码", "unit_name": "单位名称", "department": "主管部门",

@@ -111,7 +111,7 @@ def _cmd_rules(args: argparse.Namespace) -> int:
     print(f"规则口径：{rules.profile}（{rules.title}）  适用年度：{rules.year}  继承：{' → '.join(rules.chain)}")
     table = rules.table()
     for r in table.itertuples(index=False):
-        print(f"\n{r.参数}  = {r.值}  [{r.单位}]  自 {r.生效日期}\n    {r.说明}\n    来源：{r.来源}")
+        print(f"\n{r.说明}\n    值：{r.值}  [{r.单位}]  自 {r.生效日期}\n    依据：{r.依据}（{r.来源}）\n    规则编号：{r.规则编号}")
     return 0
 
 

@@ -153,7 +153,8 @@ def test_missing_satisfaction_weight_is_redistributed(rules) -> None:
     per = score_projects(_dataset(_self_eval(rows), summary, projects), rules).projects
     p = per.assign(explanation=explain_projects(per, rules)).iloc[0]
     # (25 + 30) × 90/80 = 61.875 → + 10 (execution 100%) = 71.88
-    assert p["total"] == 71.88 and "分摊" in p["explanation"] and "redistribute_missing_satisfaction" in p["explanation"]
+    assert p["total"] == 71.88 and "分摊" in p["explanation"] and "本局设定" in p["explanation"]
+    assert "redistribute_missing_satisfaction" not in p["explanation"]  # keys sit in 规则编号, not in 说明
     assert p["recomputable_points"] == 100.0
     off = load_rules("mof2020", 2022).with_value("evaluation.redistribute_missing_satisfaction", False)
     assert score_projects(_dataset(_self_eval(rows), summary, projects), off).projects.iloc[0]["total"] == 65.0
@@ -196,3 +197,24 @@ def test_numbers_in_explanations_are_written_as_people_write_them(value, decimal
     from perfkit.analyses.evaluation import _number
 
     assert _number(value, decimals) == text
+
+
+def test_every_rule_has_an_honest_basis_in_users_words() -> None:
+    """Each rule's basis is 文件 / 平台惯例 / 本局设定; a 文件 basis names a document (文号 or 《title》); no
+    user-facing field speaks "design choice", internal file names, rulebook keys or English (issue 24 §3)."""
+    import re
+
+    from perfkit.rules.rulebook import BASES, available_profiles
+
+    for profile in available_profiles():
+        table = load_rules(profile, 2022).table()
+        assert table["依据"].isin(BASES).all(), table.loc[~table["依据"].isin(BASES), "规则编号"].tolist()
+        documents = table.loc[table["依据"].eq("文件"), "来源"]
+        assert documents.str.contains(r"〔\d{4}〕\d+号|《").all()
+        for column in ("说明", "来源"):
+            bad = table[column].str.contains(r"design choice|DOMAIN|DATA_CONTRACT|seed|[A-Za-z]{3,}|[a-z]+\.[a-z_]+")
+            assert not bad.any(), table.loc[bad, ["规则编号", column]].to_string()
+    # the two the review found citing documents that do not contain them
+    rules = load_rules("mof2020", 2022)
+    assert rules.basis("application.actions") == "本局设定"
+    assert rules.basis("monitoring.execution_light") != "文件"

@@ -1,11 +1,11 @@
-"""绩效评价: recomputing each self-evaluation score from the rules (DOMAIN.md §1).
+"""绩效评价: recomputing each self-evaluation score from the rules (docs/rules.md).
 
 Every indicator row of 绩效自评 keeps its place in the result — rows that cannot be scored carry an
 empty 得分 and a 说明 saying why — and every score says how it came about (inputs, rule, the rulebook
 parameter it used and that parameter's source).
 
 A row that cannot be recomputed (blank or unreadable value, no 分值, units that do not compare) is never
-a silent 0 (DOMAIN.md §1, binding): its points are left out of 可复算分值, the project's recomputation is
+a silent 0 (docs/rules.md): its points are left out of 可复算分值, the project's recomputation is
 marked 待核实, its grade is provisional (the unit's own total, where there is one) and
 :func:`perfkit.analyses.application.budget_proposal` proposes nothing beyond 维持 for it.
 """
@@ -120,15 +120,18 @@ def _text(values: pd.Series) -> pd.Series:
 
 
 def short_source(source: str) -> str:
-    """The citable head of a rulebook source: '财预〔2020〕10号《…》附件2' → '财预〔2020〕10号';
-    'design choice（…）' → 'design choice'."""
+    """The citable head of a rulebook source: '财预〔2020〕10号《…》附件2' → '财预〔2020〕10号'."""
     cut = min((i for i in (source.find(c) for c in "《（(；;") if i > 0), default=len(source))
     return source[:cut].strip()
 
 
 def cite(rules: Rulebook, key: str) -> str:
-    """'依据 财预〔2020〕10号，规则 evaluation.reverse_rule' — the source of the parameter a rule used."""
-    return f"依据 {short_source(rules.cite(key))}，规则 {key}"
+    """'依据 文件：财预〔2020〕10号' / '依据 平台惯例：…' / '依据 本局设定' — the basis of the rule a score
+    used, in users' words (the rule's key is not part of the sentence: auditors find it in 规则编号)."""
+    basis = rules.basis(key)
+    if basis == "本局设定":
+        return "依据 本局设定"
+    return f"依据 {basis}：{short_source(rules.cite(key))}"
 
 
 def _fmt_date(values: pd.Series) -> pd.Series:
@@ -152,7 +155,7 @@ def read_indicators(frame: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
     as read: 指标性质 | 指标值 | 计量单位 cells joined) and ``read_reason`` (why a side cannot be read, in
     a clerk's words; empty when both read).
 
-    Rules (DOMAIN.md §1): a bare number takes the unit and scale of the other side (≤90万元 vs "120" is
+    Rules (docs/rules.md): a bare number takes the unit and scale of the other side (≤90万元 vs "120" is
     120万元; "10万人次" vs "9.5" is 9.5万人次; a bare % actual of at most
     ``evaluation.percent_bare_fraction_max`` is a fraction); a text that states no degree of completion is
     no actual; "未发生" / "无" against a zero ceiling is 0.
@@ -440,6 +443,12 @@ def _score_indicator_rows(self_eval: pd.DataFrame, rules: Rulebook) -> pd.DataFr
     # which rule scored the row, one byte per row (categorical: fwd, rev, … , none)
     case = pd.Categorical.from_codes(np.select(list(cases.values()), range(len(cases)), len(cases)).astype(np.int8),
                                      categories=[*cases, "none"])
+    # the rulebook key of the rule that scored the row, for auditors (规则编号; the 说明 speaks its basis)
+    keys = [CASE_RULE.get(c, "") for c in case.categories]
+    key_names = [*dict.fromkeys(keys), "evaluation.overachievement_penalty"]
+    key_codes = np.array([key_names.index(k) for k in keys], dtype=np.int8)[case.codes]
+    key_codes = np.where(penalized & ~np.isnan(score), len(key_names) - 1, key_codes).astype(np.int8)
+    rule_key = pd.Categorical.from_codes(key_codes, categories=key_names)
     shown = with_values(d.copy(), [LE, BAD])  # a categorical takes only values it knows
     cmp_out = shown.mask(d.eq(DATE), LE).mask(d.eq(""), BAD).mask(r["t_kind"].isin([BAD, EMPTY]), BAD)
     keep = self_eval.reset_index(drop=True)
@@ -451,7 +460,7 @@ def _score_indicator_rows(self_eval: pd.DataFrame, rules: Rulebook) -> pd.DataFr
         "project_id": keep["project_id"], "level1": keep["level1"], "indicator": keep["indicator"],
         "cmp": cmp_out.reset_index(drop=True), "target": r["t_value"], "actual": a, "target_hi": r["t_value_hi"],
         "unit": r["unit"].fillna(""), "weight": weight, "score": score,
-        "unit_score": keep["unit_score"].astype(float), "completion": comp, "case": case,
+        "unit_score": keep["unit_score"].astype(float), "completion": comp, "case": case, "rule_key": rule_key,
         "unscored": unscored, "penalized": penalized,
         "tier": r["a_tier"], "target_kind": r["t_kind"], "actual_kind": r["a_kind"],
         "target_note": r["t_note"], "actual_note": r["a_note"], "target_unit": r["t_unit"], "actual_unit": r["a_unit"],
@@ -570,7 +579,7 @@ def explain_indicators(ind: pd.DataFrame, rules: Rulebook) -> pd.Series:
                                      p["w"], " = ", p["s"]], CASE_RULE["qual"])
     zero = (w == 0).to_numpy()
     put(~scored & ~zero, lambda p, pos: ["无法复算：", unscored_reason(ind.iloc[pos]),
-                                         "；该行不计 0 分，项目复算待核实（design choice，DOMAIN.md §1）"], None)
+                                         "；该行不计 0 分，项目复算待核实（依据 本局设定：无法复算的行不按 0 分处理）"], None)
     put(~scored & zero, lambda p, pos: ["分值为 0，不计分：", unscored_reason(ind.iloc[pos])], None)
     every = pa.concat_arrays([*pieces, pa.array([""], pa.large_string())]).fill_null("")
     text = every.take(pa.array(np.where(src < 0, done, src)))
@@ -726,6 +735,6 @@ def explain_projects(per: pd.DataFrame, rules: Rulebook) -> pd.Series:
     pending_grade = pending_grade.mask(per["unit_total"].isna(), pd.Series("无单位自评总分，等级待核实", index=per.index))
     pending = ("可复算分值 " + _fmt(per["recomputable_points"]) + "/" + _number(rules["evaluation.total_points"])
                + "，已复算部分合计 " + _fmt(per["recomputed_total"]).mask(per["recomputed_total"].isna(), "—")
-               + "；复算状态 待核实，" + pending_grade + "；核实前预算安排维持不变（design choice，DOMAIN.md §1）")
+               + "；复算状态 待核实，" + pending_grade + "；核实前预算安排维持不变（依据 本局设定）")
     tail = done.where(per["status"].eq(COMPLETE), pending)
     return exec_part.fillna("") + "；" + ind_part.fillna("") + "；" + tail

@@ -1,4 +1,4 @@
-"""绩效运行监控 ("双监控"): budget execution and target progress at an as-of month (DOMAIN.md §2).
+"""绩效运行监控 ("双监控"): budget execution and target progress at an as-of month (docs/rules.md).
 
 A project is a 预警项目 when its execution light is red, when execution progress and overall target
 completion differ by more than the rulebook's deviation (20 percentage points in the seed), when a
@@ -115,7 +115,7 @@ def _pace_rows(frame: pd.DataFrame, rules: Rulebook, month: int) -> pd.DataFrame
 
 
 def range_pace(a: np.ndarray, lo: np.ndarray, hi: np.ndarray, tp: float, level: np.ndarray) -> np.ndarray:
-    """A range target paced against both bounds (DOMAIN.md §2, rulebook ``monitoring.range_pacing``).
+    """A range target paced against both bounds (docs/rules.md, rulebook ``monitoring.range_pacing``).
 
     Cumulative quantities pace both bounds by 序时进度 (rates, as levels, do not): below the paced lower
     bound the progress is actual ÷ paced lower bound (as a forward target); between the paced bounds it

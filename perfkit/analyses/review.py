@@ -1,4 +1,4 @@
-"""审核: the target-setting review (DOMAIN.md §4), the third-party review of self-evaluations (§5) and
+"""审核: the target-setting review (docs/rules.md), the third-party review of self-evaluations (§5) and
 archive completeness.
 
 Each finding is a row ``project_id, indicator, finding, explanation`` with ``finding`` drawn from the

@@ -110,6 +110,15 @@ def basis(rules: Rulebook, keys: list[str]) -> str:
     platforms: list[str] = []
     own = not keys
     for key in keys:
+        basis_class = rules.basis(key)  # the rulebook says which of the three classes a rule rests on
+        if basis_class == "本局设定":  # the bureau's own setting: no document is cited for it
+            own = True
+            continue
+        if basis_class == "平台惯例":  # practice: the platform named, never a document it mentions
+            named = re.split(r"[（(；;]", rules.cite(key))[0].strip()
+            if named and named not in platforms:
+                platforms.append(named)
+            continue
         parts = basis_parts(rules.cite(key))
         for d in parts["文件"]:
             m = re.match(r"([\u4e00-\u9fff]*〔\d{4}〕\d+号)(《[^》]+》)?(.*)$", d)

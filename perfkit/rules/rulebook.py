@@ -19,6 +19,18 @@ from perfkit.io.load import InputError
 
 PROFILES_DIR = Path(__file__).parent / "profiles"
 DEFAULT_PROFILE = "mof2020"
+# 依据 of a rule (one of three): 文件 — the cited document contains this rule and value, article named;
+# 平台惯例 — deployed platform practice, the platform named; 本局设定 — the bureau's own setting
+BASES = ("文件", "平台惯例", "本局设定")
+# the names of a rule's value parts as users read them in ``perfkit rules`` (the YAML keeps its own keys)
+VALUE_WORDS = {"red": "红灯线", "yellow": "黄灯线", "blue": "蓝灯线", "key_projects": "重点项目全部纳入",
+               "completion_below": "完成率低于", "red_light": "执行红灯纳入", "units": "单位数", "projects": "项目数",
+               "mean_score": "复核平均分", "pass_rate": "合格率", "execution": "执行率", "no_warning": "非预警率",
+               "findings": "审核问题", "action": "动作", "change": "调整比例", "redesign": "重新设计",
+               "cancel": "取消", "light": "灯", "is_warning": "本身即预警", "indicators": "指标",
+               "over_upper_light": "超上限的灯", "exact": "整格", "fragments": "片段", "patterns": "格式",
+               "equivalents": "同义写法", "proportional": "按比例", "linear": "线性扣减", "all_or_nothing": "未达标不得分",
+               "True": "是", "False": "否"}
 
 
 @dataclass(frozen=True)
@@ -28,6 +40,7 @@ class Parameter:
     unit: str
     source: str
     values: dict[dt.date, Any]
+    basis: str = "本局设定"  # 文件 / 平台惯例 / 本局设定
 
     def at(self, when: dt.date) -> Any:
         """The value in force on ``when`` (the latest value whose start date is not after it)."""
@@ -58,12 +71,16 @@ class Rulebook:
         old = self.parameters[key]
         params = dict(self.parameters)
         params[key] = Parameter(key, old.description, old.unit, f"{source}（原：{old.source}）",
-                                {**old.values, dt.date(self.year, 1, 1): value})
+                                {**old.values, dt.date(self.year, 1, 1): value}, "本局设定")
         return Rulebook(self.profile, self.title, self.year, params, self.chain)
 
     def cite(self, key: str) -> str:
         """'财预〔2020〕10号…' — the source of a rule, for each score's 说明."""
         return self.parameters[key].source
+
+    def basis(self, key: str) -> str:
+        """文件 / 平台惯例 / 本局设定: what kind of authority a rule rests on."""
+        return self.parameters[key].basis
 
     def fingerprint(self) -> str:
         """A short digest of every rule in force: two runs with the same fingerprint used the same rules
@@ -78,14 +95,16 @@ class Rulebook:
         rows = []
         for key, p in sorted(self.parameters.items()):
             since = max(d for d in p.values if d <= when)
-            rows.append({"参数": key, "值": _show(p.at(when)), "单位": p.unit, "说明": p.description,
-                         "来源": p.source, "生效日期": since.isoformat()})
+            rows.append({"规则编号": key, "值": _show(p.at(when)), "单位": p.unit, "说明": p.description,
+                         "依据": p.basis, "来源": p.source, "生效日期": since.isoformat()})
         return pd.DataFrame(rows)
 
 
 def _show(value: Any) -> str:
     if isinstance(value, dict):
-        return "；".join(f"{k}:{_show(v)}" for k, v in value.items())
+        return "；".join(f"{VALUE_WORDS.get(str(k), k)}:{_show(v)}" for k, v in value.items())
+    if isinstance(value, (bool, str)) and str(value) in VALUE_WORDS:
+        return VALUE_WORDS[str(value)]
     if isinstance(value, list):
         return "、".join(_show(v) for v in value) if len(value) <= 8 else "、".join(map(_show, value[:8])) + "…"
     return str(value)
@@ -118,7 +137,20 @@ def _parse_parameter(key: str, spec: dict, file: str) -> Parameter:
     for since, value in spec["values"].items():
         date = since if isinstance(since, dt.date) else dt.date.fromisoformat(str(since))
         values[date] = value
-    return Parameter(key, spec["description"], spec["unit"], spec["source"], values)
+    basis = spec.get("basis") or _inferred_basis(str(spec["source"]))
+    if basis not in BASES:
+        raise InputError(f"{file}：参数 {key} 的依据「{basis}」应为 {'、'.join(BASES)} 之一")
+    return Parameter(key, spec["description"], spec["unit"], spec["source"], values, basis)
+
+
+def _inferred_basis(source: str) -> str:
+    """The basis of a rule in a profile written before bases were spelled out: a 文号 is a document, a
+    platform named is practice, anything else the bureau's own setting."""
+    if "design choice" in source or "本局" in source:
+        return "本局设定"
+    if "〔" in source and "号" in source:
+        return "文件"
+    return "平台惯例" if "平台" in source else "本局设定"
 
 
 def load_rules(profile: str | Path = DEFAULT_PROFILE, year: int = 2022) -> Rulebook:
@@ -133,6 +165,7 @@ def load_rules(profile: str | Path = DEFAULT_PROFILE, year: int = 2022) -> Ruleb
     for key, spec in (doc.get("parameters") or {}).items():
         param = _parse_parameter(key, spec, path.name)
         if key in params:  # dated values accumulate along the chain; the newest profile's wording wins
-            param = Parameter(key, param.description, param.unit, param.source, {**params[key].values, **param.values})
+            param = Parameter(key, param.description, param.unit, param.source, {**params[key].values, **param.values},
+                              param.basis)
         params[key] = param
     return Rulebook(doc.get("profile", path.stem), doc.get("title", ""), year, params, tuple(chain))
