@@ -202,7 +202,6 @@ def test_numbers_in_explanations_are_written_as_people_write_them(value, decimal
 def test_every_rule_has_an_honest_basis_in_users_words() -> None:
     """Each rule's basis is 文件 / 平台惯例 / 本局设定; a 文件 basis names a document (文号 or 《title》); no
     user-facing field speaks "design choice", internal file names, rulebook keys or English (issue 24 §3)."""
-    import re
 
     from perfkit.rules.rulebook import BASES, available_profiles
 
