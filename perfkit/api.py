@@ -34,10 +34,13 @@ from perfkit.io.write import EXCEL_MAX_ROWS, write_csv, write_parquet
 from perfkit.rules.rulebook import DEFAULT_PROFILE, Rulebook, load_rules
 
 # 项目得分.csv / 指标得分.csv / 审核发现.csv: the contract's columns first, then useful extras
-# 总分 is the recomputed total (for 待核实: the sum of what could be recomputed, out of 可复算分值) and
-# 等级 the recomputed grade or, for 待核实, the unit's own marked provisional (DATA_CONTRACT.md)
+# 总分 is the recomputed total, blank for 待核实 (whose 已复算部分 is the sum of what could be recomputed,
+# out of 可复算分值 — a partial sum beside a grade would read as a failure to anyone filtering 总分); 等级 the
+# recomputed grade or, for 待核实, the unit's own marked provisional; 执行率得分来源 says whether the
+# execution score was recomputed or is the unit's own (DATA_CONTRACT.md)
 PROJECT_COLUMNS = {"project_id": "项目编码", "exec_rate": "执行率", "exec_score": "执行率得分",
-                   "indicator_score": "指标得分", "recomputed_total": "总分", "grade_shown": "等级",
+                   "exec_source": "执行率得分来源", "indicator_score": "指标得分", "total": "总分",
+                   "recomputed_total": "已复算部分", "grade_shown": "等级", "n_restated": "单位自述指标数",
                    "unit_total": "自评总分", "difference": "差异", "recomputable_points": "可复算分值",
                    "status": "复算状态", "completion": "指标总体完成率", "explanation": "说明"}
 INDICATOR_COLUMNS = {"project_id": "项目编码", "indicator": "三级指标", "cmp": "比较方式", "target": "目标值",
@@ -51,7 +54,8 @@ RANKING_COLUMNS = {"rank": "名次", "unit_id": "单位编码", "unit_name": "�
                    "budget": "全年预算数（万元）", "spent": "全年执行数（万元）", "execution": "预算执行率",
                    "warning_rate": "预警率", "findings": "审核问题数", "findings_per_project": "每项目审核问题数",
                    "part_mean_score": "平均分分项", "part_pass_rate": "合格率分项", "part_execution": "执行分项",
-                   "part_no_warning": "非预警分项", "part_findings": "审核分项", "unranked_reason": "未排名原因"}
+                   "part_no_warning": "非预警分项", "part_findings": "审核分项", "unranked_reason": "未排名原因",
+                   "ranking_basis": "排名口径"}
 # 监控预警_<M>月.csv: every input of the warning rule, so that an auditor re-derives it from the file alone:
 # 偏差（百分点） = |执行进度（相对序时，封顶）− 目标总体完成率| × 100, where 执行进度（相对序时，封顶）
 # = min(执行进度 ÷ 序时进度, 1); 预警 = 执行灯红 or 偏差 > the rulebook's threshold or 完全不可能 or 未报送
@@ -137,7 +141,8 @@ def analyze(data: str | Path | Dataset, year: int | None = None, month: int | No
     if need("archive", stage="评价档案"):
         a.archive = review.archive_completeness(ds)
     if applications and a.monitoring is not None and (stages is None or "monitoring" in stages):
-        a.spot_checks = application.spot_check_plan(ds, a.monitoring, rules)
+        a.spot_checks = application.spot_check_plan(ds, a.monitoring, rules,
+                                                     a.scores.projects if a.scores is not None else None)
     if a.scores is not None and need("projects", stage="单位排名与结果应用"):
         a.ranking = application.unit_ranking(ds, a.scores.projects, a.monitoring, a.findings, rules)
         if applications:

@@ -233,7 +233,9 @@ def test_self_evaluation_tables_alone_are_enough(tmp_path, clean_demo) -> None:
     written = pk.score(folder, tmp_path / "out")
     proj = pd.read_csv(written["projects"], encoding="utf-8-sig")
     assert len(proj) == demo.tables["self_summary"].shape[0]
-    assert proj.loc[proj["可复算分值"] > 0, "总分"].notna().all()  # a partial sum wherever anything could be recomputed
+    assert proj.loc[proj["可复算分值"] > 0, "已复算部分"].notna().all()  # a partial sum wherever anything was recomputed
+    assert proj["总分"].isna().all()  # 待核实: no total beside a provisional grade (issue 24 §2)
+    assert proj["执行率得分来源"].isin(["单位自评（未复算）", "无"]).all()
     # without 项目 amounts the execution score is the unit's word only: every project 待核实, the
     # execution weight left out of 可复算分值, the grade provisional (the unit's own total)
     assert (proj["复算状态"] == "待核实").all() and (proj["可复算分值"] <= 90).all()

@@ -30,14 +30,16 @@ def nested_rows(findings: pd.DataFrame) -> pd.Series:
     return out
 
 
-def spot_check_plan(ds: Dataset, mon: Monitoring, rules: Rulebook) -> pd.DataFrame:
-    """现场抽查 (DOMAIN.md §5b): a plan within the bureau's capacity, not every flagged project.
+def spot_check_plan(ds: Dataset, mon: Monitoring, rules: Rulebook, scores: pd.DataFrame | None = None) -> pd.DataFrame:
+    """现场抽查 (docs/rules.md): a plan within the bureau's capacity, not every flagged project.
 
-    Candidates are key projects and projects with low target completion or a red execution light
-    (``spotcheck.rules``); they are ordered — key projects first, then the lowest monitoring completion
-    (a blank one after every reported one), then the largest amounts — the first ``units`` distinct units
-    of that order are visited, and within them the first ``projects`` candidates in the same order
-    (``spotcheck.capacity``). The technical annex says exactly this, so an auditor re-derives the plan."""
+    Candidates are key projects, projects with low target completion or a red execution light, and
+    projects whose self-evaluation rests on many 单位自述（无佐证） rows — actuals that only restate the
+    target (``spotcheck.rules``; ``scores`` carries ``n_restated`` per project). They are taken in
+    priority order — key projects first, then the lowest monitoring completion (a blank completion is not
+    0: it comes after every known one unless ``spotcheck.blank_completion`` gives it a value), then the
+    most 单位自述 rows, then the largest amounts — the first ``units`` distinct units of that order are
+    visited, and within them the first ``projects`` candidates (``spotcheck.capacity``). The technical annex says exactly this, so an auditor re-derives the plan."""
     spec = rules["spotcheck.rules"]
     cap = rules["spotcheck.capacity"]
     p = mon.projects
@@ -45,23 +47,30 @@ def spot_check_plan(ds: Dataset, mon: Monitoring, rules: Rulebook) -> pd.DataFra
     completion = p["target_completion"].astype(float)
     low = completion < spec["completion_below"]
     red = p["exec_light"].eq("红").fillna(False).astype(bool) & bool(spec["red_light"])
-    chosen = key | low.fillna(False) | red
+    restated = pd.Series(0.0, index=p.index)
+    if scores is not None and "n_restated" in scores:
+        counts = pd.Series(scores["n_restated"].to_numpy(float), index=scores["project_id"].astype(object).to_numpy())
+        counts = counts[~counts.index.duplicated()]
+        restated = pd.Series(counts.reindex(p["project_id"].astype(object)).fillna(0).to_numpy(float), index=p.index)
+    many = restated >= float(spec.get("restated_at_least", np.inf))
+    chosen = key | low.fillna(False) | red | many
     reason = pd.Series("", index=p.index, dtype="string")
     reason = reason.mask(key, reason + "重点项目；")
     reason = reason.mask(low.fillna(False), reason + "监控目标完成率 " + (completion * 100).round(1).astype("string")
                          + "%；")
     reason = reason.mask(red, reason + "执行红灯；")
-    # a blank completion is not 0: it sorts after every reported one (a key project or a red light can
-    # make such a project a candidate; its missing completion never puts it first)
+    reason = reason.mask(many, reason + "单位自述（无佐证）" + restated.astype(int).astype("string") + "项；")
+    blank = rules["spotcheck.blank_completion"]
+    order_completion = completion.fillna(np.inf if blank is None else float(blank))
     cand = p.loc[chosen, ["project_id", "project_name", "unit_id", "budget"]].assign(
-        reason=reason[chosen].str.rstrip("；"), _key=key[chosen], _blank=completion[chosen].isna(),
-        _completion=completion[chosen].fillna(0.0), _budget=p.loc[chosen, "budget"].astype("Float64").fillna(0))
-    cand = cand.sort_values(["_key", "_blank", "_completion", "_budget"], ascending=[False, True, True, False],
+        reason=reason[chosen].str.rstrip("；"), _key=key[chosen], _completion=order_completion[chosen],
+        _restated=restated[chosen], _budget=p.loc[chosen, "budget"].astype("Float64").fillna(0))
+    cand = cand.sort_values(["_key", "_completion", "_restated", "_budget"], ascending=[False, True, False, False],
                             kind="stable")
     units = pd.unique(cand["unit_id"].astype(str))[: int(cap["units"])]
     plan = cand.loc[cand["unit_id"].astype(str).isin(units)].head(int(cap["projects"]))
     plan = plan.assign(priority=range(1, len(plan) + 1), candidates=len(cand))
-    return plan.drop(columns=["_key", "_blank", "_completion", "_budget"]).reset_index(drop=True)
+    return plan.drop(columns=["_key", "_completion", "_restated", "_budget"]).reset_index(drop=True)
 
 
 def plan_summary(plan: pd.DataFrame) -> dict:
@@ -97,8 +106,8 @@ def unit_ranking(ds: Dataset, scores: pd.DataFrame, mon: Monitoring | None, find
     comp["execution"] = np.minimum(comp["spent"].astype(float) / comp["budget"].astype(float).replace(0, np.nan), 1.0)
     if mon is not None:
         comp["warning_rate"] = mon.projects.groupby("unit_id", observed=True)["warning"].mean()
-    else:
-        comp["warning_rate"] = 0.0
+    else:  # no monitoring: no 预警 part at all — never a warning rate of 0 for everyone
+        comp["warning_rate"] = np.nan
     f = findings.loc[~nested_rows(findings)].merge(projects[["project_id", "unit_id"]], on="project_id", how="left")
     comp["findings"] = f.groupby("unit_id", observed=True).size()
     comp["findings"] = comp["findings"].fillna(0).astype(int)
@@ -112,9 +121,17 @@ def unit_ranking(ds: Dataset, scores: pd.DataFrame, mon: Monitoring | None, find
         "no_warning": 1 - comp["warning_rate"].astype(float).fillna(0),
         "findings": 1 - np.minimum(comp["findings_per_project"] / cap, 1.0),
     }
-    for k, v in parts.items():
-        comp[f"part_{k}"] = (v.astype(float) * w[k] * 100).round(2)
-    composite = sum(comp[f"part_{k}"] for k in parts).round(2)
+    if mon is None:  # the parts present, their weights renormalised to sum to 1 (stated in the file)
+        parts.pop("no_warning")
+    total_w = sum(float(w[k]) for k in parts)
+    decimals = int(rules["ranking.part_decimals"])
+    for k, v in parts.items():  # each part rounded before summing (the annex says so)
+        comp[f"part_{k}"] = (v.astype(float) * float(w[k]) / total_w * 100).round(decimals)
+    if mon is None:
+        comp["part_no_warning"] = np.nan
+    composite = sum(comp[f"part_{k}"] for k in parts).round(decimals)
+    comp["ranking_basis"] = ("未含监控数据：无非预警分项，其余分项权重按比例放大至合计 1" if mon is None
+                             else "含监控数据")
     comp["composite"] = composite.where(comp["mean_score"].notna())
     comp["rank"] = comp["composite"].rank(method="min", ascending=False).astype("Int64")
     comp["unranked_reason"] = pd.Series(pd.NA, index=comp.index, dtype="string").mask(

@@ -393,6 +393,30 @@ def score_indicators(self_eval: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
     return by_row_chunks(_score_indicator_rows, with_target_read(self_eval, rules), rules)
 
 
+def with_declared_weights(ds: Dataset) -> pd.DataFrame:
+    """绩效自评 with a blank 分值 taken from the approved 绩效目标 of the same project and indicator, where
+    that weight is there (``weight_from_target`` marks those rows: their 说明 says so). A row whose weight
+    is blank in both stays blank: 无法复算, never 0."""
+    se = ds.table("self_eval")
+    targets = ds.get("targets")
+    blank = se["weight"].isna().to_numpy()
+    if targets is None or "weight" not in targets or not blank.any():
+        return se
+    from perfkit.io.keys import left_lookup
+
+    declared, found = left_lookup(se.loc[blank, ["project_id", "indicator"]], targets, ["project_id", "indicator"],
+                                  ["weight"], suffix="_declared")
+    fill = found & declared["weight_declared"].notna().to_numpy()
+    if not fill.any():
+        return se
+    rows = np.flatnonzero(blank)[fill]
+    weight = se["weight"].astype(float).to_numpy(copy=True)
+    weight[rows] = declared["weight_declared"].astype(float).to_numpy()[fill]
+    taken = np.zeros(len(se), dtype=bool)
+    taken[rows] = True
+    return se.assign(weight=weight, weight_from_target=taken)
+
+
 def with_target_read(frame: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
     """``frame`` with ``target_read``: the target as read (指标性质 | 指标值 | 计量单位 cells joined), made
     for the whole table at once so that its chunks share one set of texts (:func:`by_row_chunks`)."""
@@ -466,6 +490,8 @@ def _score_indicator_rows(self_eval: pd.DataFrame, rules: Rulebook) -> pd.DataFr
         "target_note": r["t_note"], "actual_note": r["a_note"], "target_unit": r["t_unit"], "actual_unit": r["a_unit"],
         "unit_mismatch": r["unit_mismatch"], "actual_has_comparator": r["actual_has_comparator"],
         "restated": r["restated"].to_numpy(bool), "reading_note": r["pair_note"],
+        "weight_from_target": keep["weight_from_target"].to_numpy(bool) if "weight_from_target" in keep
+        else np.zeros(len(keep), dtype=bool),
         "deviation_reason": keep["deviation_reason"], "target_text": keep["target_text"],
         "actual_text": keep["actual_text"],
         "_row": keep["_row"] if "_row" in keep else pd.Series(np.arange(len(keep)) + 2),
@@ -583,6 +609,11 @@ def explain_indicators(ind: pd.DataFrame, rules: Rulebook) -> pd.Series:
     put(~scored & zero, lambda p, pos: ["分值为 0，不计分：", unscored_reason(ind.iloc[pos])], None)
     every = pa.concat_arrays([*pieces, pa.array([""], pa.large_string())]).fill_null("")
     text = every.take(pa.array(np.where(src < 0, done, src)))
+    declared = ind["weight_from_target"].to_numpy(dtype=bool) if "weight_from_target" in ind else np.zeros(len(ind), bool)
+    if declared.any():  # a blank 分值 took the approved target's weight
+        text = pc.if_else(pa.array(declared), pc.binary_join_element_wise(
+            text, pa.scalar("；分值未填，取已批复绩效目标的分值", pa.large_string()), pa.scalar("", pa.large_string())),
+            text)
     restated = ind["restated"].to_numpy(dtype=bool) if "restated" in ind else np.zeros(len(ind), bool)
     if restated.any():  # the unit's own claim: scored at its tier, and said so
         text = pc.if_else(pa.array(restated), pc.binary_join_element_wise(
@@ -616,7 +647,7 @@ def score_projects(ds: Dataset, rules: Rulebook, indicators: pd.DataFrame | None
     accident. Works on the self-evaluation tables alone: without 项目 amounts the unit's own execution
     score is shown and the 说明 says so.
     """
-    ind = indicators if indicators is not None else score_indicators(ds.table("self_eval"), rules)
+    ind = indicators if indicators is not None else score_indicators(with_declared_weights(ds), rules)
     decimals = rules["evaluation.decimals"]
     pid = ind["project_id"]
     g = ind.groupby("project_id", sort=False, observed=True)
@@ -633,6 +664,7 @@ def score_projects(ds: Dataset, rules: Rulebook, indicators: pd.DataFrame | None
         "has_satisfaction": ind["level1"].isin(rules["evaluation.satisfaction_blocks"])
         .groupby(pid, sort=False, observed=True).any(),
         "completion": _weighted_completion(ind),
+        "n_restated": ind["restated"].groupby(pid, sort=False, observed=True).sum() if "restated" in ind else 0,
     })
     summary = ds.get("self_summary")
     cols = ["exec_weight", "unit_exec_score", "unit_total"]
@@ -656,13 +688,15 @@ def score_projects(ds: Dataset, rules: Rulebook, indicators: pd.DataFrame | None
     per["exec_recomputed"] = exec_ok
     computed_exec = F.execution_score(rate, per["exec_weight"], decimals)
     per["exec_score"] = np.where(exec_ok, computed_exec, per["unit_exec_score"])
+    per["exec_source"] = np.where(exec_ok, "复算", np.where(per["unit_exec_score"].notna(), "单位自评（未复算）", "无"))
     # redistribution of the missing satisfaction block (design choice, rulebook switch) — only where every
     # weight is known: a blank 分值 is no room to spread points into
     total_points = rules["evaluation.total_points"]
     room = total_points - per["exec_weight"]
-    redistribute = (rules["evaluation.redistribute_missing_satisfaction"] & ~per["has_satisfaction"].fillna(True)
-                    & per["n_no_weight"].fillna(0).eq(0)
-                    & (per["weight_sum"] > 0) & (per["weight_sum"] < room - 1e-9))
+    valid, missing_satisfaction = weights_add_up(per["weight_sum"], per["exec_weight"],
+                                                 per["has_satisfaction"].fillna(True), rules)
+    per["weights_valid"] = valid
+    redistribute = missing_satisfaction & per["n_no_weight"].fillna(0).eq(0).to_numpy() & (per["weight_sum"] > 0).to_numpy()
     factor = np.where(redistribute, room / per["weight_sum"], 1.0)
     per["scale"] = factor
     n_ind = per["n_indicators"].fillna(0)
@@ -676,7 +710,7 @@ def score_projects(ds: Dataset, rules: Rulebook, indicators: pd.DataFrame | None
     per.loc[per["indicator_score"].isna() & ~exec_ok, "recomputed_total"] = np.nan
     # a form whose points add up to more than the full marks (分值合计不符) can score above them: such a
     # total is not on the grading scale, so it is not graded — 待核实 until the points are corrected
-    per["over_full_marks"] = (per["recomputed_total"] > total_points + rules["evaluation.score_tolerance"]).to_numpy()
+    per["over_full_marks"] = F.above(per["recomputed_total"], total_points, rules["evaluation.score_tolerance"])
     complete = complete & ~per["over_full_marks"].to_numpy()
     per["status"] = np.where(complete, COMPLETE, PENDING)
     per["total"] = per["recomputed_total"].where(complete)
@@ -689,6 +723,25 @@ def score_projects(ds: Dataset, rules: Rulebook, indicators: pd.DataFrame | None
     per.index.name = "project_id"
     per = per.reset_index()
     return Scores(ind, per)
+
+
+def weights_add_up(weight_sum: pd.Series | np.ndarray, exec_weight: pd.Series | np.ndarray | float,
+                   has_satisfaction: pd.Series | np.ndarray, rules: Rulebook) -> tuple[np.ndarray, np.ndarray]:
+    """(valid, missing 满意度) for each project's weights — the one test scoring and the target review use.
+
+    Valid: Σ indicator weights + the project's own execution weight = the form's total (exact decimals,
+    within the score tolerance); or the project has no 满意度 block and the indicator weights fall short
+    of that total by exactly the 满意度 weight (rulebook ``evaluation.satisfaction_weight``), which is then
+    redistributed (``evaluation.redistribute_missing_satisfaction``). Any other gap is 分值合计不符 and is
+    never rescaled."""
+    tol = rules["evaluation.score_tolerance"]
+    room = rules["evaluation.total_points"] - np.asarray(exec_weight, dtype=float)
+    wsum = np.asarray(weight_sum, dtype=float)
+    exact = ~F.beyond(wsum, room, tol) & ~np.isnan(wsum)
+    missing = (bool(rules["evaluation.redistribute_missing_satisfaction"])
+               & ~np.asarray(has_satisfaction, dtype=bool) & ~exact & ~np.isnan(wsum)
+               & ~F.beyond(wsum + float(rules["evaluation.satisfaction_weight"]), room, tol))
+    return exact | missing, missing
 
 
 def grade_label(per: pd.DataFrame) -> pd.Series:

@@ -37,9 +37,9 @@ class Monitoring:
     indicators: pd.DataFrame  # one row per monitored indicator at the month
 
 
-def time_progress(month: int) -> float:
-    """序时进度 = m / 12."""
-    return month / 12.0
+def time_progress(month: int, months_in_year: int = 12) -> float:
+    """序时进度 = m / 12 (the rulebook's ``monitoring.months_in_year``)."""
+    return month / float(months_in_year)
 
 
 def execution_progress(ds: Dataset, month: int, year: int | None = None) -> pd.DataFrame:
@@ -74,7 +74,7 @@ def _pace_rows(frame: pd.DataFrame, rules: Rulebook, month: int) -> pd.DataFrame
     r = read_indicators(frame, rules)
     a, t = r["a_value"].to_numpy(float), r["t_value"].to_numpy(float)
     cases = {k: v.to_numpy(bool) for k, v in reading_cases(r).items()}  # the scoring's own reading
-    tp = time_progress(month)
+    tp = time_progress(month, rules["monitoring.months_in_year"])
     level = (rules["monitoring.rates_are_levels"] & r["t_unit"].eq("%")).to_numpy(bool)
     hi = r["t_value_hi"].to_numpy(float)
     is_range = cases["range"]
@@ -144,7 +144,7 @@ def monitor(ds: Dataset, rules: Rulebook, month: int) -> Monitoring:
     if not 1 <= int(month) <= 12:
         raise InputError(f"监控月份应为 1–12，实际为 {month}")
     ex = execution_progress(ds, month, rules.year)
-    tp = time_progress(month)
+    tp = time_progress(month, rules["monitoring.months_in_year"])
     el = rules["monitoring.execution_light"]
     ex["time_progress"] = tp
     ex["exec_ratio"] = ex["exec_progress"] / tp
@@ -172,7 +172,7 @@ def monitor(ds: Dataset, rules: Rulebook, month: int) -> Monitoring:
         ind = pd.DataFrame()
         ex[["target_completion", "indicator_light", "impossible", "n_red_indicators", "n_paced", "n_undecidable"]] = np.nan
     # the rule's own inputs, each a column of 监控预警_<M>月.csv: 偏差 = |capped execution − completion| × 100
-    ex["exec_pace"] = np.minimum(ex["exec_ratio"].to_numpy(float), 1.0)
+    ex["exec_pace"] = np.minimum(ex["exec_ratio"].to_numpy(float), float(rules["monitoring.execution_pace_cap"]))
     ex["deviation_pp"] = np.abs(ex["exec_pace"].to_numpy(float) - ex["target_completion"].to_numpy(float)) * 100
     unrep = rules["monitoring.unreported"]
     no_exec = ex["spent_cum"].isna().to_numpy(bool)

@@ -12,11 +12,19 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from perfkit.analyses.evaluation import PENDING, _fmt, cite, explain_indicators, unscored_reason
+from perfkit.analyses.evaluation import (
+    PENDING,
+    _fmt,
+    cite,
+    explain_indicators,
+    unscored_reason,
+    weights_add_up,
+)
 from perfkit.io.contract import ARCHIVE_ITEMS
 from perfkit.io.keys import composite_key, first_rows, left_lookup, present_in
 from perfkit.io.load import Dataset
 from perfkit.io.values import group_key, lookup, matches, plain_text, same_text
+from perfkit.rules import formulas as F
 from perfkit.rules.rulebook import Rulebook
 from perfkit.rules.targets import BAD, DATE, EMPTY, QUAL, Vocabulary, combine_target_parts, parse_texts
 
@@ -24,7 +32,7 @@ FINDING_COLUMNS = ["project_id", "indicator", "finding", "explanation"]
 FINDING_TYPES = (
     "未完成目标仍得满分", "得分与规则不符", "实际值照抄目标值", "总分与分项不符", "定性得分超出档次",
     "缺少偏差说明", "指标与目标不一致", "执行率计算错误", "无法解析", "无法复算", "分值合计不符", "预算数据缺失",
-    "自评总分超过满分",
+    "自评总分超过满分", "执行数超过预算",
 )
 
 
@@ -54,12 +62,12 @@ def review_self_evaluation(ind: pd.DataFrame, projects: pd.DataFrame, ds: Datase
     comp = ind["completion"]
     quantitative = ind["cmp"].isin(["≥", "≤", "=", "区间"]) & ind["actual_kind"].ne(QUAL)
     out = []
-    missed_full = quantitative & (comp < 1.0) & (us >= w - tol)
+    missed_full = quantitative & (comp < 1.0) & us.notna() & ~F.above(w, us, tol)  # full marks within rounding
     out.append(_findings(missed_full, ind, "未完成目标仍得满分", lambda f: "完成率 " + _s(f["completion"] * 100, 1)
                          + "%，单位仍给满分 " + _s(f["weight"])))
     # a qualitative row is judged by its tier's range (定性得分超出档次 below), not by the recomputed point
     qualitative = ind["actual_kind"].eq(QUAL) & ind["case"].isin(["qual", "date_qual"])
-    differs = ((us - s).abs() > tol) & ~qualitative
+    differs = pd.Series(F.beyond(us, s, tol), index=ind.index) & ~qualitative
     out.append(_findings(differs & ~missed_full, ind, "得分与规则不符", lambda f: "单位得分 " + _s(f["unit_score"])
                          + "，复算 " + _s(f["score"]) + "：" + explain_indicators(f, rules)))
     copied_text = quantitative & same_text(ind["actual_text"], ind["target_text"]) & \
@@ -93,21 +101,24 @@ def review_self_evaluation(ind: pd.DataFrame, projects: pd.DataFrame, ds: Datase
             key = key.astype(object)  # two sets of categories: matched by value
         summed = sums.reindex(key).to_numpy()
     parts = p["unit_exec_score"] + summed
-    bad_total = (p["unit_total"] - parts.round(decimals)).abs() > tol
+    bad_total = pd.Series(F.beyond(p["unit_total"], F.round_half_up(parts, decimals), tol), index=p.index)
     p1 = p.assign(indicator="")
     out.append(_findings(bad_total, p1, "总分与分项不符", lambda f: "自评总分 " + _s(f["unit_total"])
                          + "，执行率得分与各指标得分合计 " + _s(parts[f.index], decimals)))
-    bad_exec = p["exec_rate"].notna() & p["unit_exec_score"].notna() & ((p["unit_exec_score"] - p["exec_score"]).abs() > tol)
+    bad_exec = p["exec_rate"].notna() & p["unit_exec_score"].notna() & F.beyond(p["unit_exec_score"], p["exec_score"], tol)
     out.append(_findings(bad_exec, p1, "执行率计算错误", lambda f: "单位执行率得分 " + _s(f["unit_exec_score"])
                          + "，按执行率 " + _s(f["exec_rate"] * 100, 2) + "% 复算为 " + _s(f["exec_score"])))
+    over_spent = pd.Series(F.above(p["exec_rate"], 1.0, 0.0), index=p.index)  # exact: 100.00% is not above
+    out.append(_findings(over_spent, p1, "执行数超过预算", lambda f: "全年执行数超过全年预算数（执行率 "
+                         + _s(f["exec_rate"] * 100, 2) + "%），执行率得分按 100% 计，请核实超支或结转资金"))
     total_points = rules["evaluation.total_points"]
-    over_total = p["unit_total"] > total_points + tol
+    over_total = pd.Series(F.above(p["unit_total"], total_points, tol), index=p.index)
     out.append(_findings(over_total, p1, "自评总分超过满分", lambda f: "自评总分 " + _s(f["unit_total"]) + " 超过满分 "
                          + str(total_points) + "（" + cite(rules, "evaluation.total_points") + "）"))
     # Σ indicator weights + execution weight against the form's total; a redistributed missing 满意度
     # block is the rulebook's own rule (said in 说明), and unknown weights are 无法复算 already
-    known = p["n_no_weight"].fillna(0).eq(0) & p["n_indicators"].fillna(0).gt(0) & p["scale"].eq(1.0)
-    off = known & ((p["points_sum"] - total_points).abs() > tol)
+    known = p["n_no_weight"].fillna(0).eq(0) & p["n_indicators"].fillna(0).gt(0)
+    off = known & ~p["weights_valid"].astype(bool)
     out.append(_findings(off, p1, "分值合计不符", lambda f: "指标分值合计 " + _s(f["weight_sum"]) + " + 执行率分值 "
                          + _s(f["exec_weight"]) + " = " + _s(f["points_sum"]) + "，应为 " + str(total_points)
                          + "；按所填分值复算，未作调整（" + cite(rules, "evaluation.total_points") + "）"))
@@ -150,9 +161,11 @@ def _no_deviation_reason(ind: pd.DataFrame, comp: pd.Series, quantitative: pd.Se
     """缺少偏差说明: completion below the threshold, or far above the target, with no reason given."""
     over = rules["evaluation.overachievement_ratio"]
     below = rules["review.explain_below"]
-    target = ind["target"].astype(float)
-    ratio = (ind["actual"].astype(float) / target).where(target > 0)  # no ratio to a zero target (never inf)
-    needs = (comp < below) | (quantitative & ind["cmp"].eq("≥") & (ratio >= over))
+    # far above the target: a forward or equal target, or a range's upper bound (a range exceeded that far
+    # is scored down already, and still needs its reason)
+    bound = ind["target"].astype(float).where(~ind["cmp"].eq("区间"), ind["target_hi"].astype(float))
+    ratio = (ind["actual"].astype(float) / bound).where(bound > 0)  # no ratio to a zero target (never inf)
+    needs = (comp < below) | (quantitative & ind["cmp"].isin(["≥", "=", "区间"]) & (ratio >= over))
     no_reason = ~matches(ind["deviation_reason"], r"\S")
 
     def deviation_words(f: pd.DataFrame) -> pd.Series:
@@ -190,24 +203,43 @@ def review_targets(ds: Dataset, rules: Rulebook) -> pd.DataFrame:
                          vocab, rules.year)
     out = []
     by_project = group_key(tg["project_id"])
-    for block in ("产出指标", "效益指标"):
+    for block in rules["targets.required_blocks"]:
         has = tg["level1"].eq(block).groupby(by_project).any()
         missing = has.index[~has.to_numpy()]
         out.append(pd.DataFrame({"project_id": np.asarray(missing, dtype=object), "indicator": "",
                                  "finding": f"缺少{block}", "explanation": f"绩效目标未设置{block}"}))
     quant = tg["level2"].isin(rules["targets.quantitative_level2"])
-    unquant = quant & parsed["kind"].isin([QUAL, BAD, EMPTY, DATE]).to_numpy()
+    kind = parsed["kind"]
+    deadline_block = tg["level2"].isin(rules["targets.deadline_level2"]).to_numpy()
+    # a 时效 target is quantified by a date; the others by a number (or range)
+    unquant = quant & (kind.isin([QUAL, BAD, EMPTY]).to_numpy() | (kind.eq(DATE).to_numpy() & ~deadline_block))
     out.append(_findings(unquant, tg, "指标未量化", lambda f: "「" + f["level2"].fillna("") + "」应为量化指标，指标值为「"
                          + f["target_text"].fillna("") + "」"))
-    unread = parsed["kind"].isin([BAD, EMPTY]).to_numpy() & ~unquant
+    # a quantified value needs its unit (度量单位): a bare number under 数量/质量/时效/成本 says nothing
+    no_unit = (quant & ~unquant & kind.isin(["", "≥", "≤", "=", "区间"]).to_numpy()
+               & parsed["unit"].eq("").to_numpy() & (parsed["scale"].to_numpy(float) == 1.0))
+    out.append(_findings(no_unit, tg, "缺少计量单位", lambda f: "「" + f["level2"].fillna("") + "」的指标值「"
+                         + f["target_text"].fillna("") + "」没有计量单位"))
+    unread = kind.isin([BAD, EMPTY]).to_numpy() & ~unquant
     del parsed  # one reading per target row: at province scale 8M rows of it
     out.append(_findings(unread, tg, "比较符或指标值无法识别", lambda f: "指标值「" + f["target_text"].fillna("") + "」"))
-    exec_w = rules["evaluation.execution_weight"]
-    expected = rules["evaluation.total_points"] - exec_w
-    wsum = tg.groupby("project_id")["weight"].sum(min_count=1)
-    off = wsum[(wsum - expected).abs() > rules["evaluation.score_tolerance"]]
-    out.append(pd.DataFrame({"project_id": off.index, "indicator": "", "finding": "分值合计不符",
-                             "explanation": "指标分值合计 " + off.astype("string") + "，应为 " + str(expected)}))
+    # weights: the same test as the scoring (the project's own 执行率分值; a missing 满意度 block may leave
+    # exactly its weight to the others)
+    wsum = tg.groupby(by_project)["weight"].sum(min_count=1)
+    has_sat = tg["level1"].isin(rules["evaluation.satisfaction_blocks"]).groupby(by_project).any()
+    exec_w = pd.Series(float(rules["evaluation.execution_weight"]), index=wsum.index)
+    summary = ds.get("self_summary")
+    if summary is not None and "exec_weight" in summary:
+        own = summary.drop_duplicates("project_id").set_index("project_id")["exec_weight"].astype(float)
+        own.index = own.index.astype(object)
+        exec_w = own.reindex(pd.Index(np.asarray(wsum.index, dtype=object))).set_axis(wsum.index).fillna(exec_w)
+    valid, _ = weights_add_up(wsum, exec_w, has_sat.reindex(wsum.index).fillna(False), rules)
+    off = wsum.notna().to_numpy() & ~valid
+    total = rules["evaluation.total_points"]
+    out.append(pd.DataFrame({"project_id": np.asarray(wsum.index[off], dtype=object), "indicator": "",
+                             "finding": "分值合计不符",
+                             "explanation": ("指标分值合计 " + _s(wsum[off]) + "，应为 " + str(total) + " − 执行率分值 "
+                                             + _s(exec_w[off]) + " = " + _s(total - exec_w[off])).to_numpy()}))
     dup = pd.Series(composite_key(tg, ["project_id", "indicator"])).duplicated(keep="first").to_numpy()
     out.append(_findings(dup, tg, "指标重复", "同一项目重复设置该指标"))
     found = [f for f in out if len(f)]

@@ -21,6 +21,26 @@ def round_half_up(x: ArrayLike, decimals: int) -> np.ndarray:
     return np.sign(x) * np.floor(np.abs(x) * scale + 0.5 + 1e-9) / scale
 
 
+# decimals kept when comparing two scores: forms write at most a few decimals, so a difference rounded to
+# this many places is the exact decimal difference (8.13 − 8.12 is 0.01, not 0.010000000000000675)
+EXACT_PLACES = 9
+
+
+def beyond(a: ArrayLike, b: ArrayLike, tolerance: float) -> np.ndarray:
+    """|a − b| > tolerance, compared in exact decimals: 8.12 against 8.13 within 0.01 holds (binary floats
+    make their difference 0.010000000000000675). NaN on either side is False."""
+    with np.errstate(invalid="ignore"):
+        diff = np.round(np.abs(np.asarray(a, dtype=float) - np.asarray(b, dtype=float)), EXACT_PLACES)
+        return diff > round(float(tolerance), EXACT_PLACES)
+
+
+def above(a: ArrayLike, limit: ArrayLike, tolerance: float) -> np.ndarray:
+    """a > limit + tolerance in exact decimals (a total above the full marks beyond rounding)."""
+    with np.errstate(invalid="ignore"):
+        diff = np.round(np.asarray(a, dtype=float) - np.asarray(limit, dtype=float), EXACT_PLACES)
+        return diff > round(float(tolerance), EXACT_PLACES)
+
+
 def execution_rate(spent: ArrayLike, budget: ArrayLike) -> np.ndarray:
     """全年执行数 / 全年预算数; NaN where the budget is zero or missing (a finding, not a crash)."""
     spent = np.asarray(spent, dtype=float)

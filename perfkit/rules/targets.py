@@ -108,6 +108,7 @@ class Vocabulary:
     ontime_words: tuple[str, ...] = ()
     deadline_level2: tuple[str, ...] = ()
     absence_window: int = 4
+    period_days: Mapping[str, int] = field(default_factory=lambda: {"上旬": 10, "中旬": 20})
     _compiled: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @classmethod
@@ -142,6 +143,7 @@ class Vocabulary:
             equivalents=dict(rules["parsing.restatement"].get("equivalents", {})),
             ontime_words=tuple(rules["parsing.ontime_words"]), deadline_level2=tuple(rules["parsing.deadline_level2"]),
             absence_window=int(rules["parsing.absence_window"]),
+            period_days={k: int(v) for k, v in rules["parsing.period_days"].items()},
         )
 
     def pattern(self, name: str) -> re.Pattern:
@@ -255,16 +257,16 @@ def _show(raw: str, limit: int = 40) -> str:
     return "「" + (text if len(text) <= limit else text[:limit] + "…") + "」"
 
 
-def _date_value(y: int, m: int, d: int | None, end: str | None) -> float:
-    """yyyymmdd as a number; a month without a day means its last day (上旬 10th, 中旬 20th)."""
+def _date_value(y: int, m: int, d: int | None, end: str | None, period_days: Mapping[str, int] | None = None
+                ) -> float:
+    """yyyymmdd as a number; a month without a day means its last day; 上旬/中旬 end on the rulebook's day
+    (parsing.period_days: 10th, 20th)."""
     if not 1 <= m <= 12:
         return np.nan
     last = calendar.monthrange(y, m)[1]
     d = d if d is not None else last
-    if end == "上旬":
-        d = min(d, 10)
-    elif end == "中旬":
-        d = min(d, 20)
+    if end in (period_days or {}):
+        d = min(d, int(period_days[end]))
     if not 1 <= d <= last:
         return np.nan
     return float(y * 10000 + m * 100 + d)
@@ -307,7 +309,7 @@ def _read_date(body: str, cmp: str, vocab: Vocabulary, year: int, raw: str) -> R
         value = _date_value(y, 12, 31, None)
         deadline = True
     else:
-        value = _date_value(y, int(d["m"]), int(d["d"]) if d["d"] else None, groups.get("end"))
+        value = _date_value(y, int(d["m"]), int(d["d"]) if d["d"] else None, groups.get("end"), vocab.period_days)
         deadline = deadline or bool(groups.get("end"))
     if np.isnan(value):
         return Reading(BAD, note=f"为{_show(raw)}，日期无法识别")
