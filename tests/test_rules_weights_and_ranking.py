@@ -155,3 +155,24 @@ def test_spot_check_order_blank_completion_is_not_zero_and_restated_rows_count()
     assert "单位自述" in plan.loc[plan["project_id"].eq("D"), "reason"].iloc[0]
     zero = RULES.with_value("spotcheck.blank_completion", 0.0)
     assert list(A.spot_check_plan(Dataset("t"), mon, zero, scores)["project_id"])[0] == "A"
+
+
+def test_self_evaluation_against_year_end_monitoring() -> None:
+    """自评与监控不一致: 全年执行数 against the last 执行监控 row, the actual against the last 指标监控 value —
+    compared only when that last report is of the year end (rulebook review.self_vs_monitoring)."""
+    rows = _rows(("P1", "产出指标", "数量指标", "件数", "≥50个", "50个", 10.0, 10.0, ""))
+    ds = _ds(rows, budget_wan=100.0, spent_wan=100.0, unit_total=100.0)
+    ds.tables["exec_monitor"] = pd.DataFrame({"project_id": ["P1", "P1"], "month": [5, 12],
+                                              "spent_cum": pd.array([40_000_000, 90_000_000], "Int64")})
+    ds.tables["ind_monitor"] = pd.DataFrame({"project_id": ["P1", "P1", "P1"], "month": [12, 12, 5],
+                                             "indicator": ["件数", "人数", "满意度"],
+                                             "done_text": ["40个", "100人", "50%"], "likelihood": None})
+    _, _, findings = _review(ds, RULES)
+    off = findings.loc[findings["finding"].eq("自评与监控不一致")]
+    assert set(off["indicator"]) == {"", "件数"}  # execution 100 vs 90万元; 件数 50 vs 40; 人数 agrees
+    assert "90万元" in " ".join(off["explanation"])
+    # monitoring that stops in May says nothing about the year end
+    ds.tables["exec_monitor"] = ds.tables["exec_monitor"].iloc[:1]
+    ds.tables["ind_monitor"] = ds.tables["ind_monitor"].assign(month=5)
+    _, _, findings = _review(ds, RULES)
+    assert "自评与监控不一致" not in set(findings["finding"])

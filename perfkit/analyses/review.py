@@ -32,7 +32,7 @@ FINDING_COLUMNS = ["project_id", "indicator", "finding", "explanation"]
 FINDING_TYPES = (
     "未完成目标仍得满分", "得分与规则不符", "实际值照抄目标值", "总分与分项不符", "定性得分超出档次",
     "缺少偏差说明", "指标与目标不一致", "执行率计算错误", "无法解析", "无法复算", "分值合计不符", "预算数据缺失",
-    "自评总分超过满分", "执行数超过预算",
+    "自评总分超过满分", "执行数超过预算", "自评与监控不一致",
 )
 
 
@@ -89,6 +89,7 @@ def review_self_evaluation(ind: pd.DataFrame, projects: pd.DataFrame, ds: Datase
     out.append(_findings(unscored, ind, "无法复算", unscored_words))
     if ds.has("targets"):  # 指标与目标不一致: self-evaluation against the declared targets
         out.extend(_against_declared_targets(ind, ds.table("targets")))
+    out.extend(_against_monitoring(ind, projects, ds, rules))  # 自评与监控不一致 (year-end monitoring rows)
     # project level: totals and execution
     p = projects
     decimals = rules["evaluation.decimals"]
@@ -173,6 +174,64 @@ def _no_deviation_reason(ind: pd.DataFrame, comp: pd.Series, quantitative: pd.Se
         high = "实际达到目标的 " + _s(ratio[f.index], 2) + " 倍（≥" + str(over) + "），未说明"
         return low.where(f["completion"] < below, high)
     return _findings(needs & no_reason, ind, "缺少偏差说明", deviation_words)
+
+
+def _against_monitoring(ind: pd.DataFrame, projects: pd.DataFrame, ds: Dataset, rules: Rulebook
+                        ) -> list[pd.DataFrame]:
+    """自评与监控不一致: the year-end 实际完成值 against the last reported 指标监控 value, and 全年执行数
+    against the last 执行监控 row — only where that last report is of the rulebook's month (year end:
+    a May figure is not a year-end one). Numbers are read as the scoring reads them (the self-evaluation's
+    指标值 gives the unit and scale); a relative difference above the rulebook's share is the finding."""
+    spec = rules["review.self_vs_monitoring"]
+    from_month = int(spec["from_month"])
+    found: list[pd.DataFrame] = []
+    if ds.has("exec_monitor") and "spent" in projects:
+        ex = ds.table("exec_monitor")
+        last = ex.sort_values("month", kind="stable").drop_duplicates("project_id", keep="last")
+        last = last.loc[last["month"].astype(float) >= from_month]
+        if len(last):
+            cum = pd.Series(last["spent_cum"].astype("Float64").to_numpy(float, na_value=np.nan),
+                            index=last["project_id"].astype(object).to_numpy())
+            p = projects.assign(indicator="")
+            monitored = cum.reindex(p["project_id"].astype(object).to_numpy()).to_numpy()
+            spent = p["spent"].astype("Float64").to_numpy(float, na_value=np.nan)
+            budget = p["budget"].astype("Float64").to_numpy(float, na_value=np.nan)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                off = np.round(np.abs(spent - monitored) / budget, 9) > float(spec["execution_share"])
+            off = off & (budget > 0)
+            p = p.assign(_monitored=monitored)
+            found.append(_findings(off, p, "自评与监控不一致", lambda f: "全年执行数 " + _s(f["spent"].astype(float) / 1e6, 2)
+                                   + "万元，" + str(from_month) + "月执行监控累计执行数 " + _s(f["_monitored"] / 1e6, 2)
+                                   + "万元，相差超过全年预算数的 " + _s(pd.Series(float(spec["execution_share"]) * 100,
+                                                                        index=f.index), 2) + "%"))
+    if ds.has("ind_monitor"):
+        from perfkit.analyses.evaluation import read_indicators
+
+        im = ds.table("ind_monitor")
+        im = im.loc[im["month"].astype(float) >= from_month]
+        if len(im):
+            last = im.sort_values("month", kind="stable").drop_duplicates(["project_id", "indicator"], keep="last")
+            key = ["project_id", "indicator"]
+            monitored, hit = left_lookup(ind[key], last, key, ["done_text", "month"], right_unique=True)
+            if hit.any():
+                rows = ind.loc[hit]
+                frame = pd.DataFrame({"target_text": rows["target_text"].astype(object).to_numpy(),
+                                      "actual_text": monitored.loc[hit, "done_text"].astype(object).to_numpy(),
+                                      "indicator": rows["indicator"].astype(object).to_numpy()})
+                r = read_indicators(frame, rules)
+                numeric = r["a_kind"].isin(["", "≥", "≤", "="]).to_numpy() & ~r["unit_mismatch"].to_numpy(bool)
+                own = rows["actual"].astype(float).to_numpy()
+                mon = r["a_value"].to_numpy(float)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    base = np.fmax(np.abs(own), np.abs(rows["target"].astype(float).to_numpy()))
+                    off = numeric & (np.round(np.abs(own - mon) / base, 9) > float(spec["indicator_share"]))
+                off = off & (base > 0)
+                rows = rows.assign(_done=monitored.loc[hit, "done_text"].astype(object).to_numpy())
+                found.append(_findings(off, rows, "自评与监控不一致", lambda f: "实际完成值「" + f["actual_text"].fillna("")
+                                       + "」，" + str(from_month) + "月指标监控累计完成值「" + f["_done"].fillna("")
+                                       + "」，相差超过 " + _s(pd.Series(float(spec["indicator_share"]) * 100, index=f.index), 2)
+                                       + "%"))
+    return found
 
 
 def _against_declared_targets(ind: pd.DataFrame, targets: pd.DataFrame) -> list[pd.DataFrame]:

@@ -30,7 +30,8 @@ VALUE_WORDS = {"red": "红灯线", "yellow": "黄灯线", "blue": "蓝灯线", "
                "cancel": "取消", "light": "灯", "is_warning": "本身即预警", "indicators": "指标",
                "over_upper_light": "超上限的灯", "exact": "整格", "fragments": "片段", "patterns": "格式",
                "equivalents": "同义写法", "proportional": "按比例", "linear": "线性扣减", "all_or_nothing": "未达标不得分",
-               "True": "是", "False": "否"}
+               "True": "是", "False": "否", "from_month": "自月份", "execution_share": "执行数差额占预算",
+               "indicator_share": "完成值相对差额", "restated_at_least": "单位自述项数达到"}
 
 
 @dataclass(frozen=True)
