@@ -39,10 +39,10 @@ from perfkit.rules.rulebook import DEFAULT_PROFILE, Rulebook, load_rules
 # recomputed grade or, for 待核实, the unit's own marked provisional; 执行率得分来源 says whether the
 # execution score was recomputed or is the unit's own (DATA_CONTRACT.md)
 PROJECT_COLUMNS = {"project_id": "项目编码", "exec_rate": "执行率", "exec_score": "执行率得分",
-                   "exec_source": "执行率得分来源", "indicator_score": "指标得分", "total": "总分",
-                   "recomputed_total": "已复算部分", "grade_shown": "等级", "n_restated": "单位自述指标数",
+                   "indicator_score": "指标得分", "total": "总分", "grade_shown": "等级",
                    "unit_total": "自评总分", "difference": "差异", "recomputable_points": "可复算分值",
-                   "status": "复算状态", "completion": "指标总体完成率", "explanation": "说明"}
+                   "status": "复算状态", "recomputed_total": "已复算部分", "exec_source": "执行率得分来源",
+                   "n_restated": "单位自述指标数", "completion": "指标总体完成率", "explanation": "说明"}
 INDICATOR_COLUMNS = {"project_id": "项目编码", "indicator": "三级指标", "cmp": "比较方式", "target": "目标值",
                      "actual": "实际值", "unit": "单位", "weight": "分值", "score": "得分", "unit_score": "自评得分",
                      "explanation": "说明", "target_text": "指标值", "actual_text": "实际完成值", "_row": "源表行号",

@@ -302,5 +302,5 @@ def test_exec20_changes_results_on_the_demo(demo_dir: Path, tmp_path: Path) -> N
         assert main(["score", str(demo_dir / "csv"), "--out", str(tmp_path / profile), "--profile", profile]) == 0
     a, b = (pd.read_csv(tmp_path / p / "项目得分.csv", encoding="utf-8-sig", dtype={"项目编码": str})
             for p in ("mof2020", "exec20"))
-    changed = (a["总分"] - b["总分"]).abs() > 0.005
+    changed = (a["已复算部分"] - b["已复算部分"]).abs() > 0.005  # 总分 is blank for 待核实 (issue 24)
     assert changed.sum() >= 20
