@@ -465,11 +465,14 @@ def test_spot_check_rule_in_words_gives_the_reports_figure(annual) -> None:
     spec, cap = a.rules["spotcheck.rules"], a.rules["spotcheck.capacity"]
     m = a.monitoring.projects
     c = m["target_completion"].astype(float)
+    # 单位自述（无佐证） rows per project (issue 24): many of them make a candidate and rank it higher
+    restated = a.scores.projects.set_index("project_id")["n_restated"]
+    r = pd.Series(restated.reindex(m["project_id"]).fillna(0).to_numpy(float), index=m.index)
     cand = m.loc[m["key_project"].fillna(False).astype(bool) | (c < spec["completion_below"])
-                 | m["exec_light"].eq("红").fillna(False).astype(bool)].copy()
+                 | m["exec_light"].eq("红").fillna(False).astype(bool) | (r >= spec["restated_at_least"])].copy()
     cand = cand.assign(k=~cand["key_project"].fillna(False).astype(bool), b=c.isna(), c=c.fillna(0),
-                       m=-cand["budget"].astype(float))
-    cand = cand.sort_values(["k", "b", "c", "m"], kind="stable")
+                       r=-r, m=-cand["budget"].astype(float))
+    cand = cand.sort_values(["k", "b", "c", "r", "m"], kind="stable")
     units = list(pd.unique(cand["unit_id"].astype(str)))[: cap["units"]]
     plan = cand.loc[cand["unit_id"].astype(str).isin(units)].head(cap["projects"])
     s = annual.facts["spotcheck"]
