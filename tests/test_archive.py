@@ -184,7 +184,7 @@ def test_the_sql_notebook_runs_on_an_archive(archived, tmp_path) -> None:
 
     nb = Path(__file__).parents[1] / "notebooks" / "archive_sql.ipynb"
     out = pm.execute_notebook(str(nb), str(tmp_path / "out.ipynb"), kernel_name="python3", progress_bar=False,
-                              parameters={"archive": str(archived)}, cwd=str(nb.parent))
+                              parameters={"archive": str(archived), "data": None}, cwd=str(nb.parent))
     outputs = [o for c in out.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     assert any("年度" in str(o.get("data", {}).get("text/html", "")) for o in outputs)
