@@ -1,19 +1,22 @@
 # perfkit — the front door. Two commands on a fresh machine with Python 3.11+:
 #   make report   builds the environment, generates the demo district, runs the annual report
+#                 (make report WORKSPACE=path/to/your/district for your own; make report WORKSPACE=data/demo-qingxi)
 #   make test     builds the environment, runs the whole test suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.perfkit-installed
-YEAR   ?= 2022
-MONTH  ?= 5
+# the demo district is a workspace (data/demo/设置.yaml: its name, year, as-of month, data, archive);
+# the second demo district (another province, year and month) is data/demo-qingxi
 DEMO   := data/demo
-DATA   ?= $(DEMO)/demo.xlsx
-OUT    ?= reports/$(YEAR)
-# the yearly archive (internal: it holds 涉密 rows); the demo's is built from its two earlier years
-ARCHIVE ?= $(if $(filter $(DEMO)/%,$(DATA)),$(DEMO)/perfkit.duckdb,data/perfkit.duckdb)
+DEMO2  := data/demo-qingxi
+# the district to report on: a workspace folder (perfkit init); its settings decide year, month, data,
+# archive and report folder. YEAR= MONTH= DATA= OUT= ARCHIVE= override them (none has a default here)
+WORKSPACE ?= $(DEMO)
+FLAGS = $(if $(DATA),--data $(DATA)) $(if $(YEAR),--year $(YEAR)) $(if $(MONTH),--month $(MONTH)) \
+        $(if $(OUT),--out $(OUT)) $(if $(ARCHIVE),--archive $(ARCHIVE))
 
-.PHONY: report test demo lint lab bench clean
+.PHONY: report test demo demo2 lint lab bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("perfkit needs Python 3.11 or newer" if sys.version_info < (3, 11) else 0)'
@@ -28,19 +31,28 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 $(DEMO)/demo.xlsx: | $(STAMP)
-	$(BIN)/perfkit demo --out $(DEMO) --year $(YEAR) --years 3
+	$(BIN)/perfkit demo --district gaoxin --out $(DEMO) --years 3
 
-# the demo's archive: its two earlier years, so the report compares with last year and escalates
+# a demo's archive: its earlier years (each year read from its own data), so the report compares with
+# last year and escalates
 $(DEMO)/perfkit.duckdb: $(DEMO)/demo.xlsx
 	rm -f $@
-	for y in $$(($(YEAR) - 2)) $$(($(YEAR) - 1)); do \
-	  $(BIN)/perfkit archive add $(DEMO)/$$y/demo.xlsx --year $$y --month $(MONTH) --db $@ || exit 1; done
+	for f in $(DEMO)/20*/demo.xlsx; do $(BIN)/perfkit archive add $$f --workspace $(DEMO) || exit 1; done
+
+$(DEMO2)/demo.xlsx: | $(STAMP)
+	$(BIN)/perfkit demo --district qingxi --out $(DEMO2) --years 2
+
+$(DEMO2)/perfkit.duckdb: $(DEMO2)/demo.xlsx
+	rm -f $@
+	for f in $(DEMO2)/20*/demo.xlsx; do $(BIN)/perfkit archive add $$f --workspace $(DEMO2) || exit 1; done
 
 demo: $(DEMO)/demo.xlsx $(DEMO)/perfkit.duckdb
+demo2: $(DEMO2)/demo.xlsx $(DEMO2)/perfkit.duckdb
 
-# the demo district is generated only when the report runs on it
-report: $(STAMP) $(if $(filter $(DEMO)/%,$(DATA)),$(DEMO)/demo.xlsx $(DEMO)/perfkit.duckdb)
-	$(BIN)/perfkit report --data $(DATA) --year $(YEAR) --month $(MONTH) --out $(OUT) --archive $(ARCHIVE)
+# the demo district is generated only when the report runs on it; reports go to the workspace's
+# 报告目录 (data/demo/reports/2022/ for the demo)
+report: $(STAMP) $(if $(filter $(DEMO),$(WORKSPACE)),demo) $(if $(filter $(DEMO2),$(WORKSPACE)),demo2)
+	$(BIN)/perfkit report --workspace $(WORKSPACE) $(FLAGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2
@@ -60,4 +72,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_explorer.py
 
 clean:
-	rm -rf $(VENV) $(DEMO) reports/*/
+	rm -rf $(VENV) $(DEMO) $(DEMO2) reports/*/

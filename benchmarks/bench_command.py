@@ -129,7 +129,7 @@ def duckdb_sql(data: Path, out: Path, month: int) -> list[str]:  # month: unused
             WHEN raw IS NULL THEN '无法复算：' || CASE WHEN w IS NULL THEN '表中无分值' WHEN a0 = '' THEN '实际完成值未填写'
                                                      WHEN cmp IS NULL THEN '指标值未填写'
                                                      ELSE '实际完成值「' || a0 || '」无法与目标「' || t0 || '」比较' END
-                 || '；该行不计 0 分，项目复算待核实（design choice，DOMAIN.md §1）'
+                 || '；该行不计 0 分，项目复算待核实（本局设定）'
             WHEN cmp = '≥' AND raw = w THEN '正向：实际 ' || fmt(actual) || unit || ' ≥ 目标 ' || fmt(target) || unit
                  || ' → 满分 ' || fmt(w) || '（依据 {r.cite("evaluation.forward_rule")}，规则 evaluation.forward_rule）'
             WHEN cmp = '≥' THEN '正向：实际 ' || fmt(actual) || unit || ' < 目标 ' || fmt(target) || unit || ' → 按比例 '

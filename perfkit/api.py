@@ -31,13 +31,14 @@ from perfkit.io.load import NOT_READ, Dataset, InputError, load, release_memory
 from perfkit.io.outputs import check_output_folder, replaced_folder
 from perfkit.io.values import FEN_PER_WAN
 from perfkit.io.write import EXCEL_MAX_ROWS, write_csv, write_parquet
+from perfkit.io.years import check_month, check_year, latest_month, select_year, years_in
 from perfkit.rules.rulebook import DEFAULT_PROFILE, Rulebook, load_rules
 
 # 项目得分.csv / 指标得分.csv / 审核发现.csv: the contract's columns first, then useful extras
 # 总分 is the recomputed total, blank for 待核实 (whose 已复算部分 is the sum of what could be recomputed,
 # out of 可复算分值 — a partial sum beside a grade would read as a failure to anyone filtering 总分); 等级 the
 # recomputed grade or, for 待核实, the unit's own marked provisional; 执行率得分来源 says whether the
-# execution score was recomputed or is the unit's own (DATA_CONTRACT.md)
+# execution score was recomputed or is the unit's own (docs/data-contract.md)
 PROJECT_COLUMNS = {"project_id": "项目编码", "exec_rate": "执行率", "exec_score": "执行率得分",
                    "indicator_score": "指标得分", "total": "总分", "grade_shown": "等级",
                    "unit_total": "自评总分", "difference": "差异", "recomputable_points": "可复算分值",
@@ -98,7 +99,7 @@ class Analysis:
 def analyze(data: str | Path | Dataset, year: int | None = None, month: int | None = None,
             profile: str | Path = DEFAULT_PROFILE, history: pd.DataFrame | None = None,
             archive: str | Path | None = None, applications: bool = True,
-            stages: Collection[str] | None = None) -> Analysis:
+            stages: Collection[str] | None = None, workspace: str | Path | None = None) -> Analysis:
     """Run every stage the data allows. A stage whose table is absent is skipped with a one-line note.
 
     Earlier years' grades (for the multi-year rule) come from ``history`` or, when it is not given, from
@@ -111,8 +112,9 @@ def analyze(data: str | Path | Dataset, year: int | None = None, month: int | No
         from perfkit.io.secrecy import decide
 
         decide(ds, archive)  # 涉密 in an archived year (or under an earlier code) is 涉密 in every listing
-    year = year or _year_of(ds)
-    rules = load_rules(profile, year)
+    year = _year_of(ds, year)
+    ds = select_year(ds, year)  # several years in the data: this year's projects only, said in a note
+    rules = _with_settings(load_rules(profile, year), workspace)
     if history is None and archive is not None and Path(archive).exists():
         from perfkit.io import archive as arc
 
@@ -157,8 +159,9 @@ def analyze_distributed(data: str | Path | Dataset, year: int | None = None, mon
     from perfkit.analyses.distributed import analyze_on_cluster
 
     ds = data if isinstance(data, Dataset) else load(data, month=month)
-    year = year or _year_of(ds)
-    rules = load_rules(profile, year)
+    year = _year_of(ds, year)
+    ds = select_year(ds, year)
+    rules = _with_settings(load_rules(profile, year))
     a = Analysis(ds, rules, month)
     r = analyze_on_cluster(ds, rules, month, scheduler)
     a.scores = Scores(r.indicators, r.projects)
@@ -195,6 +198,7 @@ def archive_add(data: str | Path | Dataset, year: int | None = None, archive: st
     from perfkit.io import archive as arc
 
     ds = data if isinstance(data, Dataset) else load(data)  # every month, for monitoring by month
+    month = check_month(month) or latest_month(ds)  # the as-of month stored: asked for, or the latest reported
     a = analyze(ds, year=year, month=month, profile=profile, archive=archive)
     arc.add_year(archive, a.rules.year, a.data.tables, archive_results(a), profile=a.rules.profile,
                  profile_version=a.rules.fingerprint(), source=str(a.data.source), as_of_month=month)
@@ -202,21 +206,61 @@ def archive_add(data: str | Path | Dataset, year: int | None = None, archive: st
 
 
 def feedback(data: str | Path | Dataset, out: str | Path, year: int | None = None, month: int | None = None,
-             profile: str | Path = DEFAULT_PROFILE, deadline: str | None = None, district: str = "高新区（新市区）",
-             archive: str | Path | None = None, progress=None):
-    """``perfkit feedback``: a Word letter (绩效评价结果反馈及整改通知) and an Excel list for every unit."""
+             profile: str | Path = DEFAULT_PROFILE, deadline: str | None = None, district: str = "",
+             archive: str | Path | None = None, progress=None, issuer: str | None = None, contact: str = ""):
+    """``perfkit feedback``: a Word letter (绩效评价结果反馈及整改通知) and an Excel list for every unit.
+    Without ``month``, the latest month present in 执行监控 (none: the letters carry no warnings)."""
     from perfkit.reporting.feedback import write_feedback
 
-    a = analyze(data, year=year, month=month, profile=profile, archive=archive)
+    if not district:
+        from perfkit.io.settings import DISTRICT_PLACEHOLDER
+
+        district = DISTRICT_PLACEHOLDER
+    ds = data if isinstance(data, Dataset) else load(data)
+    month = check_month(month) or latest_month(ds)
+    a = analyze(ds, year=year, month=month, profile=profile, archive=archive)
     if a.scores is None:
         from perfkit.io.load import MissingTableError
         raise MissingTableError(f"{a.data.source} 中没有「绩效自评」表，无法反馈评价结果")
-    return write_feedback(a, out, deadline=deadline, district=district, progress=progress)
+    return write_feedback(a, out, deadline=deadline, district=district, progress=progress, issuer=issuer,
+                          contact=contact)
 
 
-def _year_of(ds: Dataset) -> int:
-    years = ds.get("projects")["year"].dropna() if ds.has("projects") else pd.Series(dtype=int)
-    return int(years.mode().iloc[0]) if len(years) else 2022
+def _year_of(ds: Dataset, year: int | None = None) -> int:
+    """The year analysed: checked against the 年度 of 项目 (perfkit.io.years). Data without any 年度 take
+    the year asked for, else the workspace's 报告年度, else last calendar year — with a note, never silently."""
+    found = check_year(years_in(ds), year, Path(str(ds.source)).name)
+    if found is not None:
+        return found
+    settings = _settings()
+    if settings is not None and settings.year:
+        ds.notes.append(f"数据中没有年度：按工作区设置的报告年度 {settings.year} 适用规则")
+        return settings.year
+    import datetime as dt
+
+    fallback = dt.date.today().year - 1
+    ds.notes.append(f"数据中没有年度：按上一年度 {fallback} 适用规则（用 --year 指定）")
+    return fallback
+
+
+def _settings(workspace: str | Path | None = None):
+    """The workspace in force (perfkit.io.settings), or None; a broken settings file is the user's
+    error, said once by the command that reads it, not here."""
+    from perfkit.io.settings import active
+
+    try:
+        return active(workspace, needed=False)
+    except InputError:
+        return None
+
+
+def _with_settings(rules: Rulebook, workspace: str | Path | None = None) -> Rulebook:
+    """The workspace's own spot-check capacity (现场抽查能力) replaces the profile's."""
+    settings = _settings(workspace)
+    if settings is not None and settings.capacity:
+        rules = rules.with_value("spotcheck.capacity", dict(settings.capacity),
+                                 source=f"本局设定（工作区设置「现场抽查能力」，{settings.folder.name}/设置.yaml）")
+    return rules
 
 
 ROWS_PER_CHUNK = 200_000  # 说明 text is built and written this many indicator rows at a time
@@ -288,7 +332,7 @@ def score(data: str | Path | Dataset, out: str | Path, profile: str | Path = DEF
           month: int | None = None, year: int | None = None, engine: str = "pandas",
           scheduler: str | None = None, output_format: str | None = None, jobs: int | None = None
           ) -> dict[str, Path]:
-    """``perfkit score``: the three files of DATA_CONTRACT.md (UTF-8 with BOM) and useful extras.
+    """``perfkit score``: the three files of docs/data-contract.md (UTF-8 with BOM) and useful extras.
 
     ``engine="dask"`` runs scoring, review and monitoring on a dask.distributed cluster (``scheduler``
     address, or a LocalCluster); the files written are the same. ``output_format="parquet"`` writes the

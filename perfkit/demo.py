@@ -1,6 +1,9 @@
-"""A synthetic district shaped like the seed report's (乌鲁木齐 高新区（新市区）, 132 budget units).
+"""Synthetic districts: the first shaped like the seed report's (高新区（新市区）, 132 budget units), a
+second of another province (青溪区, 60 units, another year and as-of month) — each a :class:`DemoDistrict`
+whose name, places, documents and settings are data, not code; ``perfkit demo`` writes either as a
+workspace (设置.yaml, 政策表述.yaml, the workbook).
 
-Deterministic for a seed. It plants the anomalies real self-evaluation tables show (DOMAIN.md §5) and
+Deterministic for a seed. It plants the anomalies real self-evaluation tables show and
 records each one in ``planted`` so that tests can check the review finds them. On top of that it adds the
 noise that real forms carry (blank cells, unreadable actuals, negated wording, mixed units, OCR
 comparators, 决策/过程 blocks, a unit that did not report …) at the rates of :class:`Noise`, drawn from a
@@ -23,7 +26,54 @@ import pandas as pd
 from perfkit.io.contract import ARCHIVE_ITEMS, CATEGORIES
 from perfkit.io.values import FEN_PER_WAN
 
-DISTRICT = "高新区（新市区）"
+
+@dataclass(frozen=True)
+class DemoDistrict:
+    """What makes one demo district differ from another: its name and places (unit and project names),
+    its settings (issuer, local documents, contact, year, as-of month, size) and its policy passages
+    (a file of ``demo_districts/``)."""
+
+    key: str
+    name: str
+    streets: tuple[str, ...]
+    towns: tuple[str, ...]
+    documents: tuple[tuple[str, str], ...]
+    policy: str  # file in perfkit/demo_districts/
+    year: int = 2022
+    month: int = 5  # the as-of month of its settings (the seed reports 1-5月)
+    months: int = 12  # months of monitoring its data hold
+    units: int = 132
+    projects: int | None = None  # None: a seed-dependent 1,500–2,500
+    seed: int = 2022
+    issuer: str = ""
+    contact: str = ""
+    phone: str = ""
+    capacity: tuple[int, int] = (8, 21)  # (units, projects) of a spot-check round
+
+
+DEMO_TEXT = Path(__file__).parent / "demo_districts"
+GAOXIN = DemoDistrict(
+    key="gaoxin", name="高新区（新市区）",
+    # streets and townships of 新市区: unit names (北京路派出所) and place-bound projects
+    streets=("北京路", "二工", "三工", "石油新村", "迎宾路", "喀什东路", "北站西路", "银川路", "杭州路", "长春中路",
+             "天津北路", "高新街", "六道湾", "七道湾", "鲤鱼山"),
+    towns=("安宁渠镇", "二工乡", "青格达湖乡", "地窝堡乡", "六十户乡"),
+    documents=(("中共中央 国务院关于全面实施预算绩效管理的意见", "中发〔2018〕34号"),
+               ("自治区党委 自治区人民政府关于全面实施预算绩效管理的实施意见", "新党发〔2018〕30号"),
+               ("乌鲁木齐市全面实施预算绩效管理工作的实施方案", "乌党发〔2019〕28号")),
+    policy="gaoxin_policy.yaml", issuer="高新区（新市区）财政局")
+# a second, invented district of another province: other places, documents, year, month and size
+QINGXI = DemoDistrict(
+    key="qingxi", name="青溪区",
+    streets=("溪东", "溪西", "青园", "清波", "湖滨", "望江", "白云", "凤山", "柳营", "南星", "翠苑", "文新"),
+    towns=("青溪镇", "石门镇", "梅林乡", "龙坞镇"),
+    documents=(("中共中央 国务院关于全面实施预算绩效管理的意见", "中发〔2018〕34号"),
+               ("财政部关于印发〈项目支出绩效评价管理办法〉的通知", "财预〔2020〕10号"),
+               ("浙江省全面实施预算绩效管理的实施意见（示例）", "")),
+    policy="qingxi_policy.yaml", year=2023, month=9, months=9, units=60, projects=620, seed=2031,
+    issuer="青溪区财政局", contact="周敏", phone="0571-0000000", capacity=(5, 12))
+DEMO_DISTRICTS = {d.key: d for d in (GAOXIN, QINGXI)}
+DISTRICT = GAOXIN.name  # the first demo district's name (kept for callers of earlier versions)
 
 # (department, how many budget units, unit-name stems, project-name stems)
 DEPARTMENTS: list[tuple[str, int, list[str], list[str]]] = [
@@ -33,7 +83,7 @@ DEPARTMENTS: list[tuple[str, int, list[str], list[str]]] = [
      ["基本公共卫生服务", "家庭医生签约服务", "医疗设备购置", "重大传染病防控", "妇幼健康服务"]),
     ("民政局", 6, ["社会福利中心", "救助管理站", "{p}街道养老服务中心"],
      ["城乡低保资金", "特困人员救助供养", "社区养老服务补贴", "临时救助资金", "残疾人两项补贴"]),
-    ("农业农村局", 9, ["农业技术推广站", "安宁渠镇农业服务中心", "动物疫病防控中心", "二工乡农业服务中心"],
+    ("农业农村局", 9, ["农业技术推广站", "{t}农业服务中心", "动物疫病防控中心", "{t2}农业服务中心"],
      ["高标准农田建设", "乡村振兴衔接资金", "农村人居环境整治", "动物防疫补助", "农业产业化发展"]),
     ("住房和城乡建设局", 8, ["建设工程质量安全监督站", "房产服务中心", "第{cn}市政工程管理所"],
      ["老旧小区改造", "保障性住房维修", "市政道路维护", "燃气安全检查", "建筑工地扬尘治理"]),
@@ -58,10 +108,7 @@ DEPARTMENTS: list[tuple[str, int, list[str], list[str]]] = [
     ("退役军人事务局", 14, ["{p}街道退役军人服务站", "光荣院", "军供站"],
      ["优抚对象补助", "退役军人就业培训", "烈士纪念设施维护", "双拥共建活动"]),
 ]
-# Streets and townships of the district (新市区): unit names (北京路派出所) and place-bound projects
-STREETS = ("北京路", "二工", "三工", "石油新村", "迎宾路", "喀什东路", "北站西路", "银川路", "杭州路", "长春中路",
-           "天津北路", "高新街", "六道湾", "七道湾", "鲤鱼山")
-TOWNS = ("安宁渠镇", "二工乡", "青格达湖乡", "地窝堡乡", "六十户乡")
+STREETS, TOWNS = GAOXIN.streets, GAOXIN.towns  # the first district's places (earlier callers)
 # project stems named after the place they are built in, not the unit (2022年北京路街道老旧小区改造项目)
 URBAN_STEMS = ("老旧小区改造", "市政道路维护", "城市道路清扫保洁", "园林绿化养护", "公厕运维", "燃气安全检查")
 RURAL_STEMS = ("高标准农田建设", "农村人居环境整治", "农村公路养护", "乡村振兴衔接资金", "动物防疫补助")
@@ -116,9 +163,8 @@ UNREADABLE = ("详见附件", "见佐证材料", "/")
 @dataclass(frozen=True)
 class Noise:
     """How often each kind of real-form noise appears in the demo, as a share of the rows (or projects,
-    or units) it can touch. Evidence: ../shared/real-forms (forms.json, README "Patterns that will trip a
-    parser", cited by record id) and issue 11. The published forms show these things as whole columns or
-    whole forms; a district's platform export holds them as scattered cells, so the rates here are a few
+    or units) it can touch. Evidence: the 26 published real forms (cited by record id) and issue 11. The
+    published forms show these things as whole columns or whole forms; a district's platform export holds them as scattered cells, so the rates here are a few
     percent of the rows each, and the total of unreadable rows stays under issue 11's 2% target. The
     kinds that leave a row impossible to recompute (blank 实际完成值/指标值/分值, unreadable actual, no
     分值 column) are kept lower, at about 2% of the rows together: with ~8.5 rows a project that already
@@ -138,20 +184,20 @@ class Noise:
     ocr_comparator: float = 0.03  # of rows with a comparator: ≧ ⩾ >= ≦ ⩽ <= ＝ (pattern 2; r15 prints >=)
     zero_words: float = 0.6  # of zero-event rows: 0起 / ≤0起 / 0件 instead of =0次 (issue 11 §3 ceilings)
     date_spelling: float = 0.10  # of deadline rows: 2022/12/31前, 2022.10.25 (issue 11 §1; pattern 8)
-    qual_degree: float = 0.25  # of achieved qualitative rows: 较好 / 良好 / 很好 / 效果良好 (DOMAIN §1)
+    qual_degree: float = 0.25  # of achieved qualitative rows: 较好 / 良好 / 很好 / 效果良好
     qual_negated: float = 0.3  # of partly achieved ones, reported as failed: 无明显提升 / 未达到预期 / 效果较差
     qual_partial_words: float = 0.4  # of partly achieved ones: 基本达标 / 一般 / 基本完成
     descriptive_target: float = 0.3  # of qualitative rows: 按规定程序执行, 资金使用规范 (r09, r12)
     qual_satisfaction: float = 0.04  # of satisfaction rows: target 满意, actual 满意 / 基本满意 / 不满意
     # --- projects (share of the projects; planted-anomaly projects excluded)
     over_execution: float = 0.015  # 全年执行数 above 全年预算数 (carry-over spent; r26 prints 执行率 100% vs 90%)
-    blank_spent: float = 0.005  # 全年执行数 blank (DATA_CONTRACT: may be empty; DOMAIN §1 预算数据缺失)
+    blank_spent: float = 0.005  # 全年执行数 blank (may be empty before year end: 预算数据缺失)
     blank_exec_weight: float = 0.08  # 执行率分值 blank in 自评汇总: the form has no such cell (r26, r12)
     no_weight_column: float = 0.005  # every 分值 blank: forms without a 分值 column (r12, r26: all blank)
     weights_off: float = 0.015  # indicator weights + 10 ≠ 100 (pattern 7: weights sum to 90)
     framework: float = 0.5  # of 部门整体支出 projects: 决策/过程 blocks (r04, r05, r12; 财预〔2020〕10号 框架)
     # --- monitoring (whole units)
-    silent_units: int = 1  # units with no 执行监控 / 指标监控 row from ``as_of_month`` on (DOMAIN §2 未报送)
+    silent_units: int = 1  # units with no 执行监控 / 指标监控 row from ``as_of_month`` on
     silent_indicator_units: int = 1  # units with execution but no 指标监控 row for ``as_of_month``
     as_of_month: int = 5  # the month the report is run for (Makefile MONTH=5)
 
@@ -240,12 +286,14 @@ def _fmt_num(x: np.ndarray) -> np.ndarray:
 
 def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
              months: int = 12, units_total: int = 132, indicators: int | None = None,
-             stream_months: bool = False, clean: bool = False, noise: Noise | None = None) -> Demo:
+             stream_months: bool = False, clean: bool = False, noise: Noise | None = None,
+             district: DemoDistrict = GAOXIN) -> Demo:
     """Generate the demo district. ``n_projects`` defaults to a seed-dependent 1,500–2,500;
     ``indicators`` fixes the number per project (5 output, 2 outcome, 1 satisfaction when 8), as the
     benchmarks ask, instead of the realistic 5–12. With ``stream_months`` the 指标监控 table (the bulk at
     scale: indicators × 12) is left out of ``tables`` and produced month by month by ``ind_month``.
-    ``clean`` leaves out the real-form noise (``noise`` sets its rates; default :class:`Noise`)."""
+    ``clean`` leaves out the real-form noise (``noise`` sets its rates; default :class:`Noise`).
+    ``district`` gives the names of the district and its places (default: the first demo district)."""
     rng = np.random.default_rng(seed)
     rates = Noise.none() if clean else (noise or Noise())
     rng_n = np.random.default_rng([seed, 11])  # the noise has its own stream: clean and noisy share the rest
@@ -257,11 +305,12 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
         n = max(1, round(n_units * scale))
         for k in range(n):
             stem, rep = stems[k % len(stems)], k // len(stems)  # rep: how many units of this stem came before
-            place = STREETS[(rep + 3 * d_i) % len(STREETS)]
-            name = stem.format(cn=_cn(rep + 1), p=place)
+            place = district.streets[(rep + 3 * d_i) % len(district.streets)]
+            towns = district.towns
+            name = stem.format(cn=_cn(rep + 1), p=place, t=towns[rep % len(towns)], t2=towns[(rep + 1) % len(towns)])
             if "{" not in stem and rep > 0:  # a second 交通警察大队 is named after its place
                 name = place + name
-            name = dept if k == 0 else DISTRICT + name
+            name = dept if k == 0 else district.name + name
             if any(r[1] == name for r in unit_rows):
                 name = f"{name}第{_cn(rep + 1)}分部"
             unit_rows.append((f"{d_i}{k + 1:03d}", name, dept, d_i - 101))
@@ -284,13 +333,13 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
     start = pick[np.r_[0, np.cumsum(per_unit)[:-1]]][p_unit]
     stem = np.array([stems_by_dept[d][k % len(stems_by_dept[d])] for d, k in zip(dept_idx, start + seq, strict=True)])
     unit_names = units["unit_name"].to_numpy()[p_unit]
-    short = np.char.replace(unit_names.astype(str), DISTRICT, "")
+    short = np.char.replace(unit_names.astype(str), district.name, "")
     category = rng.choice(np.array(CATEGORIES[1:]), np_, p=[0.72, 0.2, 0.08])
     rural_dept = np.isin(dept_idx, [3, 2])  # 农业农村局, 民政局 hold most 乡村振兴 money
     category = np.where(rural_dept & (rng.random(np_) < 0.45), "乡村振兴资金支出", category)
     whole = seq == 0
     category = np.where(whole, "部门整体支出", category)
-    name = _project_names(stem, short, whole, pick, year)
+    name = _project_names(stem, short, whole, pick, year, district)
     monitor_class = np.where(np.isin(category, ["专项转移支付项目支出", "乡村振兴资金支出"]), "转移支付项目", "一般项目")
     # amounts: lognormal in 万元, to the 100 元 (2 decimals of 万元), whole-department spending larger
     budget_wan = np.round(np.exp(rng.normal(4.3, 1.25, np_)) + 3, 2)
@@ -766,13 +815,14 @@ def _cn(n: int) -> str:
 
 
 def _project_names(stem: np.ndarray, short: np.ndarray, whole: np.ndarray, pick: np.ndarray,
-                   year: int) -> np.ndarray:
+                   year: int, district: DemoDistrict = GAOXIN) -> np.ndarray:
     """Project names as units write them, unique within the year: 2022年北京路街道老旧小区改造项目,
     2022年第三中学课后服务经费, 北京路派出所2022年度部门整体支出. Place-bound works are named after a
     street or township, the rest after the unit; a repeat takes （二期） or （第二批）, never a glued digit."""
     stem_s = pd.Series(stem, dtype=object)
-    street = pd.Series(np.array(STREETS)[(pick // 7) % len(STREETS)], dtype=object) + "街道"
-    town = pd.Series(np.array(TOWNS)[(pick // 7) % len(TOWNS)], dtype=object)
+    streets, towns = np.array(district.streets), np.array(district.towns)
+    street = pd.Series(streets[(pick // 7) % len(streets)], dtype=object) + "街道"
+    town = pd.Series(towns[(pick // 7) % len(towns)], dtype=object)
     where = pd.Series(short, dtype=object).mask(stem_s.isin(URBAN_STEMS), street).mask(stem_s.isin(RURAL_STEMS), town)
     fund = stem_s.str.endswith(FUND_ENDINGS).to_numpy()
     body = f"{year}年" + where + stem_s + np.where(fund, "", "项目")
@@ -865,15 +915,15 @@ def _other_pace(exec_monitor: pd.DataFrame, rng: np.random.Generator) -> pd.Data
 
 
 def generate_years(seed: int = 2022, year: int = 2022, years: int = 3, clean: bool = False,
-                   n_projects: int | None = None) -> dict[int, Demo]:
+                   n_projects: int | None = None, **kwargs) -> dict[int, Demo]:
     """``years`` consecutive years of the same district, the last one ``year`` (which carries the
-    编码变更 sheet linking every earlier code to the next year's)."""
+    编码变更 sheet linking every earlier code to the next year's); ``kwargs`` go to :func:`generate`."""
     out: dict[int, Demo] = {}
-    last = generate(seed=seed, year=year, clean=clean, n_projects=n_projects)
+    last = generate(seed=seed, year=year, clean=clean, n_projects=n_projects, **kwargs)
     changes = []
     for back in range(years - 1, 0, -1):
         y = year - back
-        demo = generate(seed=seed, year=y, clean=clean, n_projects=n_projects)
+        demo = generate(seed=seed, year=y, clean=clean, n_projects=n_projects, **kwargs)
         rng = np.random.default_rng([seed, y])
         ids = demo.tables["projects"]["project_id"].to_numpy()
         met = ids[rng.random(len(ids)) < EARLIER_YEAR_MET_SHARE.get(back, 0.35)]
@@ -892,3 +942,41 @@ def generate_codes(ids: np.ndarray, old_year: int, new_year: int) -> np.ndarray:
     """The same project's code in another year: the codes start with their year."""
     rest = pd.Series(np.asarray(ids).astype(str)).str.slice(len(str(old_year)))
     return (str(new_year) + rest).to_numpy()
+
+
+# ---------------------------------------------------------------------------------------------- workspace
+def generate_district(district: DemoDistrict = GAOXIN, years: int = 1, clean: bool = False,
+                      seed: int | None = None, year: int | None = None,
+                      n_projects: int | None = None) -> dict[int, Demo]:
+    """A demo district's data, one :class:`Demo` per year (the last is the year reported on)."""
+    kwargs = {"district": district, "months": district.months, "units_total": district.units,
+              "noise": Noise(as_of_month=min(district.month, district.months))}
+    return generate_years(seed=district.seed if seed is None else seed, year=year or district.year,
+                          years=years, clean=clean, n_projects=n_projects or district.projects, **kwargs)
+
+
+def write_workspace(district: DemoDistrict, demos: dict[int, Demo], out: Path) -> dict[str, Path]:
+    """Write the demo district as a workspace: its 设置.yaml and 政策表述.yaml (what ``perfkit init``
+    writes, filled in for this district), the last year's workbook ``demo.xlsx`` (and CSV folder), each
+    earlier year's in ``<out>/<year>/``; the archive (``perfkit.duckdb``) is built by ``perfkit archive
+    add`` from the earlier years."""
+    from perfkit.io.settings import init_workspace, settings_text
+
+    out = Path(out)
+    last = max(demos)
+    for y, demo in demos.items():
+        if y != last:
+            write_demo(demo, out / str(y))
+    paths = write_demo(demos[last], out)
+    policy = (DEMO_TEXT / district.policy).read_text(encoding="utf-8")
+    fields_ = {"issuer": district.issuer, "documents": [{"名称": n, "文号": d} for n, d in district.documents],
+               "contact": district.contact, "phone": district.phone, "year": last, "month": district.month,
+               "units": district.capacity[0], "projects": district.capacity[1], "data": "demo.xlsx",
+               "archive": "perfkit.duckdb"}
+    settings_file = out / "设置.yaml"
+    if settings_file.exists():  # a demo regenerated in place: its settings are the demo's, rewritten
+        settings_file.write_text(settings_text(district=district.name, **fields_), encoding="utf-8")
+        (out / "政策表述.yaml").write_text(policy, encoding="utf-8")
+    else:
+        init_workspace(out, district=district.name, policy_text=policy, **fields_)
+    return {**paths, "settings": settings_file}

@@ -117,14 +117,18 @@ def classified_everywhere(src: Path, archive: Path | None = None) -> dict[str, s
     from perfkit.api import analyze
     from perfkit.io.load import load
     from perfkit.io.secrecy import classified_codes, decide
+    from perfkit.io.years import years_in
 
     ds = load(src)
     sec = decide(ds, archive)
-    a = analyze(ds, archive=archive)
-    scored = a.proposal  # the budget proposal: what the allocation workbook and report tables list
     doors = {"loader": classified_codes(ds.tables), "decision": set(sec.secret) & _codes(ds)}
-    if scored is not None and "classified" in scored:
-        doors["analysis"] = {str(c).casefold() for c in scored.loc[scored["classified"].astype(bool), "project_id"]}
+    # the analysis is of one year (a year is a fact of the data): every year's analysis, together
+    for year in years_in(ds) or [None]:
+        a = analyze(ds, year=year, archive=archive)
+        scored = a.proposal  # the budget proposal: what the allocation workbook and report tables list
+        if scored is not None and "classified" in scored:
+            doors.setdefault("analysis", set()).update(
+                str(c).casefold() for c in scored.loc[scored["classified"].astype(bool), "project_id"])
     if not ds.has("exec_monitor"):  # the explorer opens data with monitoring only
         return doors
     from perfkit.reporting.explorer import Explorer, Filters

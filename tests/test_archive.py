@@ -1,5 +1,5 @@
 """The yearly archive (one DuckDB file): add / replace / drop a year atomically, schema migration and
-growth, and the multi-year escalation taken from archived history (DOMAIN.md §6)."""
+growth, and the multi-year escalation taken from archived history."""
 
 from __future__ import annotations
 

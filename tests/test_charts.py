@@ -1,6 +1,6 @@
 """Report charts: numbered and titled, legends that never cover the data, the exceptions (failing,
 warned, hardly spent projects) drawn so they can be seen, every line drawn from the rulebook, and
-greys plus one accent colour so they print in black and white (REPORT_STYLE.md)."""
+greys plus one accent colour so they print in black and white."""
 
 from __future__ import annotations
 

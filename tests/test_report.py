@@ -281,7 +281,7 @@ def _keys() -> list[str]:
     return sorted({k for name in available_profiles() for k in load_rules(name).parameters})
 
 
-# what a reader outside the software would not understand (REPORT_STYLE.md «Words and numbers»)
+# what a reader outside the software would not understand (docs/reports.md: the reader's language)
 FORBIDDEN = ["perfkit", "design choice", "seed", "DOMAIN", "DATA_CONTRACT", ".csv", ".xlsx", ".md", "规则手册",
              "None", "nan", "True", "False"]
 
@@ -338,11 +338,11 @@ def test_level_two_headings_run_into_their_paragraph_and_the_report_ends_signed(
     from docx import Document
 
     body = (reports / "annual_report.html").read_text(encoding="utf-8")
-    assert '<p><span class="runin">（一）压实工作责任。</span>通过' in body
+    assert '<p><span class="runin">（一）压实工作责任。</span>要求' in body
     assert not re.search(r"<h3>", body)  # no level-2 heading stands on its own line
     doc = Document(str(reports / "annual_report.docx"))
     paras = [p for p in doc.paragraphs if p.text.strip()]
-    runin = next(p for p in paras if p.text.startswith("（一）压实工作责任。通过"))
+    runin = next(p for p in paras if p.text.startswith("（一）压实工作责任。要求"))
     assert runin.runs[0].font.name == "楷体_GB2312"
     attachment, issuer, date = (p.text for p in paras[-3:])
     assert attachment.startswith("附件：") and "技术附件（口径说明）" in attachment

@@ -108,7 +108,7 @@ def test_monitoring_summaries_are_exact(analysis) -> None:
 
 
 def test_spot_check_plan_follows_the_rulebook(analysis) -> None:
-    """A plan within the capacity (DOMAIN.md §5b), filled in priority order: key projects, then the lowest
+    """A plan within the capacity, filled in priority order: key projects, then the lowest
     monitoring completion, then the largest amounts."""
     plan = analysis.spot_checks
     cap = analysis.rules["spotcheck.capacity"]
@@ -258,7 +258,7 @@ def test_score_without_self_evaluation_is_one_line(tmp_path, demo) -> None:
 
 @pytest.mark.parametrize("categorical", [False, True])
 def test_target_setting_review_finds_each_kind(rules, categorical: bool) -> None:
-    """绩效目标设置审核 (DOMAIN.md §4), one project per finding; P1 is well set (weights 90 = 100 − 10)."""
+    """绩效目标设置审核, one project per finding; P1 is well set (weights 90 = 100 − 10)."""
     from perfkit.analyses.review import review_targets
 
     rows = [  # project, level1, level2, indicator, target, weight
@@ -385,7 +385,7 @@ def test_range_targets_are_paced_against_both_bounds(rules, target, done, pace, 
 
 
 def test_monitoring_file_re_derives_its_warning(tmp_path) -> None:
-    """监控预警_<M>月.csv alone is enough to re-derive 偏差 and 预警 (DOMAIN.md §2)."""
+    """监控预警_<M>月.csv alone is enough to re-derive 偏差 and 预警."""
     from tests.conftest import write_folder
 
     ids = ["P1", "P2", "P3", "P4", "P5"]

@@ -1,6 +1,6 @@
 """Unreadable is not zero (issue 11 §2) and frameworks, weights and findings (§4), case by case.
 
-DOMAIN.md §1 (binding): a row that cannot be recomputed gets 无法复算 with its reason, its points are
+A row that cannot be recomputed gets 无法复算 with its reason, its points are
 left out of 可复算分值, the project is 待核实 with a provisional grade from the unit's own total, and no
 budget action beyond 维持 is proposed for it.
 """
@@ -222,7 +222,7 @@ def test_missing_budget_data_is_a_finding_and_not_recomputed(rules, budget, spen
     f = findings[findings["finding"].eq("预算数据缺失")]
     assert len(f) == 1 and words in f["explanation"].iloc[0]
     p = per.iloc[0]
-    # the execution score is the unit's word only: its 10 points are not recomputed (design choice)
+    # the execution score is the unit's word only: its 10 points are not recomputed (a bureau setting)
     assert p["status"] == PENDING and p["recomputable_points"] == 90.0 and p["recomputed_total"] == 90.0
     assert "执行率得分无法复算" in explain_projects(per, rules).iloc[0]
 

@@ -112,7 +112,7 @@ def unit_ranking(ds: Dataset, scores: pd.DataFrame, mon: Monitoring | None, find
     comp["findings"] = f.groupby("unit_id", observed=True).size()
     comp["findings"] = comp["findings"].fillna(0).astype(int)
     comp["findings_per_project"] = comp["findings"] / comp["projects"]
-    w = rules["ranking.weights"]
+    w = dict(rules["ranking.weights"])
     cap = rules["ranking.findings_cap"]
     parts = {
         "mean_score": comp["mean_score"] / rules["evaluation.total_points"],
@@ -166,6 +166,9 @@ def _per_project(values: pd.Series, keys: pd.Series) -> pd.Series:
     where every row says so, so a repeated code never triggers a recovery on one year's word."""
     return values.astype(bool).groupby(keys.astype(object).to_numpy()).all()
 
+
+# the ranking's note when there is no monitoring data (the file and the report say so)
+NO_MONITORING_NOTE = "未含监控数据：不计非预警分项，其余分项按原权重比例放大"
 
 # proposal actions that do not come from a grade (the graded ones are the rulebook's application.actions)
 PENDING_ACTION = "复算待核实，维持"

@@ -1,4 +1,4 @@
-"""The data contract (shared/DATA_CONTRACT.md) as data: the one place where the Chinese headers of the
+"""The data contract as data: the one place where the Chinese headers of the
 official forms meet perfkit's internal column names.
 
 Users fill these tables in Excel/WPS, so every header, enumeration and hint here is what they see.
@@ -31,7 +31,7 @@ MAX_WAN = 1e8
 ARCHIVE_ITEMS = ("政策制度文件", "资金拨付明细", "项目申报材料", "评审材料", "实施材料", "验收材料", "满意度调查")
 
 
-# The 涉密 flag's headers on real forms (DOMAIN.md §7, DATA_CONTRACT.md). A 密级 column holds a level
+# The 涉密 flag's headers on real forms . A 密级 column holds a level
 # rather than 是/否: 绝密 / 机密 / 秘密 (the three levels of 《保守国家秘密法》) mean 涉密; 无 / 非密 / 公开 /
 # blank mean not.
 CLASSIFIED_ALIASES = ("是否涉密", "涉密项目", "是否涉密项目", "是否为涉密项目", "涉密情况", "涉密标识", "涉密属性",
@@ -180,7 +180,7 @@ TABLES: tuple[Table, ...] = (
 BY_SHEET: dict[str, Table] = {t.sheet: t for t in TABLES}
 BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 
-# Booleans as users type them (DATA_CONTRACT.md): 是/否, Y/N, 1/0, TRUE/FALSE, ✓/空.
+# Booleans as users type them: 是/否, Y/N, 1/0, TRUE/FALSE, ✓/空.
 TRUE_WORDS = frozenset({"是", "y", "yes", "1", "1.0", "true", "✓", "√", "✔", "对"})
 FALSE_WORDS = frozenset({"否", "n", "no", "0", "0.0", "false", "", "×", "✗", "x"})
 

@@ -1,6 +1,6 @@
 """Loading the contract tables from one workbook or one folder, with pandera validation and quarantine.
 
-The promise to users (DATA_CONTRACT.md): forgiving headers, money in 万元 unless the header says 元,
+The promise to users: forgiving headers, money in 万元 unless the header says 元,
 valid rows load, invalid rows are quarantined with file / sheet / Excel row / column / what was
 expected / what was found, and the counts always reconcile: rows read = rows loaded + rows quarantined.
 A file that cannot be read at all raises :class:`InputError` with one line a finance analyst understands.

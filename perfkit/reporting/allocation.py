@@ -26,7 +26,7 @@ from perfkit.io.values import format_wan, plain_text
 from perfkit.io.write import atomic_path, excel_writer
 from perfkit.reporting import display as D
 from perfkit.reporting.annex import basis
-from perfkit.reporting.annual import requested_facts
+from perfkit.reporting.annual import requested_facts, resolve_inputs
 from perfkit.reporting.workbook import write_table
 
 ALLOCATION = "allocation.html.j2"
@@ -43,17 +43,23 @@ class Allocation:
     fail_changes: list[float] = field(default_factory=lambda: [-0.5])  # 差: cut by half instead of cancelling
     recovery_shares: list[float] = field(default_factory=lambda: [0.5])
     facts: dict[str, dict] = field(default_factory=dict)  # every printed figure, computed once in build()
+    settings: object = None  # the workspace's settings (perfkit.io.settings.Settings), when there is one
 
 
-def build(data: str | Path, year: int, month: int, profile: str = "mof2020", district: str = "高新区（新市区）",
+def build(data: str | Path | None = None, year: int | None = None, month: int | None = None,
+          profile: str | None = None, district: str | None = None,
           cuts: list[float] | None = None, thresholds: list[float] | None = None,
-          archive: str | Path | None = None) -> Allocation:
-    """Run the analyses once (earlier years' grades from the ``archive``, for the multi-year rule)."""
-    a = analyze(data, year=year, month=month, profile=profile, archive=archive)
+          archive: str | Path | None = None, workspace: str | Path | None = None) -> Allocation:
+    """Run the analyses once (earlier years' grades from the ``archive``, for the multi-year rule);
+    arguments left None come from the workspace settings and the data (annual.resolve_inputs)."""
+    i = resolve_inputs(data, year, month, profile, district, archive, workspace)
+    a = analyze(i.data, year=i.year, month=i.month, profile=i.profile, archive=i.archive,
+                workspace=i.settings.folder if i.settings is not None else None)
     if a.proposal is None:
         from perfkit.io.load import MissingTableError
         raise MissingTableError("预算安排分析需要「项目」与「绩效自评」表")
-    al = Allocation(a, district, year, month, cuts or [0.1, 0.2, 0.3], thresholds or [15, 20, 25])
+    al = Allocation(a, i.district, i.year, i.month, cuts or [0.1, 0.2, 0.3], thresholds or [15, 20, 25])
+    al.settings = i.settings
     al.facts = allocation_facts(al)
     return al
 
@@ -158,6 +164,9 @@ def section_recovery(al: Allocation) -> None:
     p = a.proposal
     rec = p[p["recover"]]
     D.heading("二、低效无效资金收回与民生统筹", 2)
+    if a.monitoring is None:  # no 执行监控: nothing was warned, so nothing is recovered on that ground
+        D.paragraph(NO_MONITORING + "本年度不按监控预警收回资金。")
+        return
     D.sentence("recovery", al.facts["recovery"], ALLOCATION)
     shown = rec[~rec["classified"]].sort_values("recovered", ascending=False).head(15)
     cols = {"project_name": "项目", "grade": "等级", "completion": "目标完成率", "budget": "全年预算",
@@ -211,6 +220,9 @@ def sweep_table(al: Allocation) -> pd.DataFrame:
 def section_sweep(al: Allocation) -> None:
     D.heading("五、预警阈值敏感性", 2)
     a = al.analysis
+    if a.monitoring is None:
+        D.paragraph(NO_MONITORING + "不作预警阈值敏感性分析。")
+        return
     sweep = sweep_table(al)
     mon = a.monitoring.projects
     # warned whatever the threshold: the rule at an infinite threshold (red light, 完全不可能, 未报送)
@@ -222,13 +234,19 @@ def section_sweep(al: Allocation) -> None:
 
 
 INTERNAL_MARK = "内部资料_不得公开"
+NO_MONITORING = "本年度未提供绩效运行监控（执行监控）数据，"
 
 
-def export_workbook(al: Allocation, output_dir: str | Path) -> Path:
+def export_workbook(al: Allocation, output_dir: str | Path | None = None) -> Path:
     """预算安排建议.xlsx: per project (with 单位名称 and 主管部门) and per unit, in the shared layout of
     :mod:`perfkit.reporting.workbook` — title, widths, A4 landscape print setup, 万元 formats, and 合计
-    rows summed exactly in 分 with a note on rounding."""
+    rows summed exactly in 分 with a note on rounding. Without ``output_dir``: the workspace's folder of
+    the year."""
     a = al.analysis
+    if not output_dir:
+        s = al.settings
+        output_dir = s.reports_path(al.year) if s is not None else Path.cwd() / "reports" / str(al.year)
+        Path(output_dir).mkdir(parents=True, exist_ok=True)
     # it lists 涉密 projects: marked internal in its name, on every sheet and on every printed page
     path = Path(output_dir) / f"{al.year + 1}年度预算安排建议_{INTERNAL_MARK}.xlsx"
     mark = INTERNAL_MARK.replace("_", " ")

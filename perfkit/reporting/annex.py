@@ -182,6 +182,8 @@ def section_data(rep: AnnualReport) -> None:
                 caption="表 未通过校验的数据（按表、列、规则）")
     for note in ds.notes:
         D.note(note)
+    for note in rep.analysis.skipped:  # program notes (缺少「事前评估」表，已跳过) belong here, not in the body
+        D.note(note)
 
 
 def section_rules(rep: AnnualReport) -> None:
@@ -245,6 +247,10 @@ def section_ranking(rep: AnnualReport) -> None:
                 "下表各分项为加权后的分数（括号内为该分项满分），相加即为综合得分。综合得分相同的单位并列同一名次。")
     weights = a.rules["ranking.weights"]
     heads = dict(RANKING_HEADS)
+    if a.monitoring is None:  # no monitoring data: no 预警 part, the others' weights scaled up (said)
+        absent = weights.get("no_warning", 0)
+        weights = {k: w / (1 - absent) for k, w in weights.items() if k != "no_warning"} if absent < 1 else weights
+        D.paragraph("本年度未提供绩效运行监控数据，排名未含监控数据：不计非预警分项，其余分项按原权重比例放大。")
     heads.update({f"part_{k}": f"{PART_HEADS.get(k, k)}\n（{_num(w * 100)}分）" for k, w in weights.items()})
     heads["composite"] = "综合得分"
     table = a.ranking[list(heads)].rename(columns=heads)
@@ -254,6 +260,9 @@ def section_ranking(rep: AnnualReport) -> None:
     unranked = a.ranking.loc[~ranked.to_numpy()]
     if len(unranked):
         reason = unranked.get("unranked_reason", pd.Series("", index=unranked.index))
+        if len(unranked) > 1 and reason.astype(str).nunique() == 1:  # one reason for all: a sentence, not a
+            D.paragraph(f"以下{len(unranked)}家单位{reason.iloc[0]}：{'、'.join(unranked['unit_name'].astype(str))}。")
+            return                                                   # table of identical rows
         D.table(pd.DataFrame({"单位": unranked["unit_name"].to_numpy(), "未排名原因": reason.to_numpy()}),
                 caption="表 未参加排名的单位")
 

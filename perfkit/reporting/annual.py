@@ -31,8 +31,12 @@ from perfkit.analyses.application import (
 )
 from perfkit.analyses.evaluation import PENDING
 from perfkit.api import Analysis, analyze
+from perfkit.io.base import InputError
 from perfkit.io.contract import CATEGORIES, GRADES, MONITOR_CLASSES
+from perfkit.io.load import Dataset
+from perfkit.io.settings import DISTRICT_PLACEHOLDER, Settings, active
 from perfkit.io.values import format_wan
+from perfkit.io.years import check_month, check_year, latest_month, years_in
 from perfkit.reporting import display as D
 
 POLICY_TEXT = Path(__file__).parent / "text" / "policy.yaml"
@@ -43,17 +47,28 @@ class AnnualReport:
     analysis: Analysis
     district: str
     year: int
-    month: int
+    month: int | None
     policy: dict[str, Any]
     facts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    settings: Settings | None = None
 
 
-def load_policy(path: str | Path | None, **fill: object) -> dict[str, Any]:
-    """The policy prose, with {district} {year} {next_year} filled in."""
+def load_policy(path: str | Path | None, settings: Settings | None = None, **fill: object) -> dict[str, Any]:
+    """The policy prose, with {district} {year} {next_year} {documents} filled in: the package's neutral
+    wording, replaced passage by passage by the district's own file (``path``, else the workspace's
+    政策表述.yaml); the issuing organ, the local documents and the date come from the workspace settings."""
     doc = yaml.safe_load(POLICY_TEXT.read_text(encoding="utf-8"))
-    if path is not None:  # a bureau's own file replaces the passages it has; the rest keep their default
+    own = path if path is not None else (settings.policy_path if settings is not None else None)
+    if own is not None:  # a bureau's own file replaces the passages it has; the rest keep their default
         # (a file written before the report gained 附件 and 落款 still runs)
-        doc.update(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
+        doc.update(yaml.safe_load(Path(own).read_text(encoding="utf-8")) or {})
+    documents = settings.document_list() if settings is not None else ""
+    fill.setdefault("documents", documents or "预算绩效管理有关文件")
+    if settings is not None:
+        doc["issuer"] = settings.issuer_name() or doc.get("issuer")
+        doc["date"] = settings.date or doc.get("date")
+        doc["contact"] = settings.contact_line()
+    doc.setdefault("issuer", "{district}财政局")
 
     def fill_in(value: Any) -> Any:
         if isinstance(value, str):
@@ -67,21 +82,75 @@ def load_policy(path: str | Path | None, **fill: object) -> dict[str, Any]:
     return fill_in(doc)
 
 
-def build(data: str | Path, year: int, month: int, profile: str = "mof2020",
-          district: str = "高新区（新市区）", policy_text: str | Path | None = None,
-          archive: str | Path | None = None, spotcheck_deadline: str | None = None) -> AnnualReport:
+@dataclass
+class Inputs:
+    """What a report runs on, each from the call, else the district's workspace, else the data."""
+
+    data: Dataset
+    year: int
+    month: int | None
+    profile: str
+    district: str
+    archive: str | Path | None
+    settings: Settings | None
+
+
+def resolve_inputs(data: str | Path | Dataset | None, year: int | None, month: int | None,
+                   profile: str | Path | None, district: str | None, archive: str | Path | None,
+                   workspace: str | Path | None = None) -> Inputs:
+    """Fill what was not given from the workspace settings (perfkit.io.settings) and the data: the year
+    checked against the data's 年度, the as-of month the one set or the latest in 执行监控 (None when the
+    data have no monitoring — the report then says so)."""
+    from perfkit.io.load import load
+
+    settings = active(workspace, needed=data is None or year is None)  # given both: a workspace is optional
+    data = data if data is not None else (settings.data_path if settings else None)
+    if data is None:
+        raise InputError("没有指定数据：在工作区设置（设置.yaml）中填写「数据」，或给出 data 参数")
+    month = check_month(month) or (settings.month if settings else None)
+    # a month known: that month's monitoring rows, as perfkit report's snapshot reads them; else every month
+    ds = data if isinstance(data, Dataset) else load(data, month=month)
+    found = check_year(years_in(ds), year or (settings.year if settings else None), Path(str(ds.source)).name)
+    if found is None:
+        raise InputError("数据中没有年度：请给出 year 参数（或在工作区设置中填写「报告年度」）")
+    month = month or latest_month(ds)
+    district = district or (settings.district if settings else "") or DISTRICT_PLACEHOLDER
+    profile = str(profile or (settings.profile if settings else "mof2020"))
+    if settings and profile.endswith(".yaml") and settings.path(profile).exists():
+        profile = str(settings.path(profile))
+    if archive is None and settings is not None:
+        archive = settings.archive_path
+    return Inputs(ds, found, month, profile, district, archive, settings)
+
+
+def output_folder(rep: AnnualReport, output_dir: str | Path | None) -> Path:
+    """Where a notebook run writes its files: the folder given, else the workspace's folder of the year
+    (``reports/<年度>``) — never a fixed folder shared by every year."""
+    if output_dir:
+        return Path(output_dir)
+    s = rep.settings
+    return s.reports_path(rep.year) if s is not None else Path.cwd() / "reports" / str(rep.year)
+
+
+def build(data: str | Path | Dataset | None = None, year: int | None = None, month: int | None = None,
+          profile: str | Path | None = None, district: str | None = None, policy_text: str | Path | None = None,
+          archive: str | Path | None = None, workspace: str | Path | None = None,
+          spotcheck_deadline: str | None = None) -> AnnualReport:
     """Run every analysis once and gather the report's figures; with an ``archive`` holding last year,
-    the figures the seed reports are compared with last year's. The spot-check round's size is the
-    rulebook's (a district's settings set it); its date is ``spotcheck_deadline`` or the policy text's
-    ``spotcheck_deadline`` — without one the plan says only the year, never another district's date."""
-    a = analyze(data, year=year, month=month, profile=profile, archive=archive)
-    policy = load_policy(policy_text, district=district, year=year, next_year=year + 1)
+    the figures the seed reports are compared with last year's. Arguments left None come from the
+    workspace settings and the data (:func:`resolve_inputs`). The spot-check round's size is the
+    rulebook's (the workspace's 现场抽查能力 replaces it); its date is ``spotcheck_deadline`` or the policy
+    text's ``spotcheck_deadline`` — without one the plan says only the year, never another district's date."""
+    i = resolve_inputs(data, year, month, profile, district, archive, workspace)
+    a = analyze(i.data, year=i.year, month=i.month, profile=i.profile, archive=i.archive,
+                workspace=i.settings.folder if i.settings is not None else None)
+    policy = load_policy(policy_text, i.settings, district=i.district, year=i.year, next_year=i.year + 1)
     if spotcheck_deadline:
         policy["spotcheck_deadline"] = spotcheck_deadline
-    rep = AnnualReport(a, district, year, month, policy)
-    rep.facts = report_facts(a, district, year, month, policy)
-    if archive is not None and Path(archive).exists():
-        yoy = year_over_year(a, archive, month)
+    rep = AnnualReport(a, i.district, i.year, i.month, policy, settings=i.settings)
+    rep.facts = report_facts(a, i.district, i.year, i.month, policy)
+    if i.archive is not None and Path(i.archive).exists() and i.month is not None:
+        yoy = year_over_year(a, i.archive, i.month)
         if yoy:
             rep.facts["yoy"] = yoy
     return rep
@@ -204,11 +273,13 @@ def report_facts(a: Analysis, district: str, year: int, month: int, policy: dict
     facts: dict[str, dict[str, Any]] = {}
     present = [c for c in CATEGORIES if c in set(projects["category"].dropna())]
     units = ds.get("units")
+    # the units that have projects in the year reported (a 单位 table may list units of other years' forms)
+    with_projects = int(projects["unit_id"].nunique())
     facts["coverage"] = {
-        "year": year, "units": int(units["unit_id"].nunique()) if units is not None else int(projects["unit_id"].nunique()),
+        "year": year, "units": with_projects or (int(units["unit_id"].nunique()) if units is not None else 0),
         "projects": len(projects), "budget": format_wan(projects["budget"].sum()),
         "budget_fen": int(projects["budget"].sum()),
-        "categories": "、".join(present), "n_categories": "四" if len(present) == 4 else str(len(present)),
+        "categories": "、".join(present), "n_categories": "零一两三四"[len(present)] if len(present) <= 4 else str(len(present)),
     }
     if a.exante is not None and a.gate is not None:
         conc = a.exante["conclusion"].value_counts()
@@ -290,6 +361,7 @@ def report_facts(a: Analysis, district: str, year: int, month: int, policy: dict
             "pending_gated": int((pr["status"].eq(PENDING) & pr["action"].eq(GATE_ACTION)).sum()),
             "no_result": int(counts.get(NO_RESULT_ACTION, 0)),
             "recovered": format_wan(pr["recovered"].sum()), "recovered_fen": int(pr["recovered"].sum()),
+            "monitored": a.monitoring is not None,
         }
     facts["data"] = ds.provenance()
     return facts
@@ -301,9 +373,7 @@ def report_facts(a: Analysis, district: str, year: int, month: int, policy: dict
 def title(rep: AnnualReport) -> None:
     D.heading(f"{rep.district}{rep.year}年\n预算绩效管理工作情况报告", 1)
     D.paragraph(rep.policy["preamble"])
-    for note in rep.analysis.skipped:
-        D.note(note)
-    D.data_note(rep.facts["data"])
+    D.data_note(rep.facts["data"])  # the program's notes on skipped stages are in the annex's data section
 
 
 def _runin_items(items: list[dict]) -> None:
@@ -324,12 +394,15 @@ def section_supervision(rep: AnnualReport) -> None:
     D.sentence("coverage", f["coverage"])
     projects = this_years_projects(a.data.table("projects"))
     by_cat, blank = execution_by_category(projects)
-    shown = pd.concat([by_cat.reset_index().rename(columns={"category": "支出类别"}),
-                       pd.DataFrame([{"支出类别": "合计", **by_cat.drop(columns="执行率").sum().to_dict()}])],
-                      ignore_index=True)
-    shown.loc[shown.index[-1], "执行率"] = _rate(shown.iloc[-1])
-    D.table(shown.drop(columns="已填报预算数"), money=["全年预算数", "全年执行数"], percent=["执行率"],
-            caption="表 四类支出纳入绩效管理情况（金额单位：万元）")
+    if not len(by_cat):  # no project names its 支出类别: no table of nothing, one sentence
+        D.paragraph("各项目未填写支出类别，本报告不按支出类别分类统计。")
+    else:
+        shown = pd.concat([by_cat.reset_index().rename(columns={"category": "支出类别"}),
+                           pd.DataFrame([{"支出类别": "合计", **by_cat.drop(columns="执行率").sum().to_dict()}])],
+                          ignore_index=True)
+        shown.loc[shown.index[-1], "执行率"] = _rate(shown.iloc[-1])
+        D.table(shown.drop(columns="已填报预算数"), money=["全年预算数", "全年执行数"], percent=["执行率"],
+                caption="表 四类支出纳入绩效管理情况（金额单位：万元）")
     if blank["projects"]:
         D.note(f"注：{blank['projects']}个项目（全年预算{format_wan(blank['budget'])}万元）未填报全年执行数，不计入"
                "全年执行数和执行率；执行率 = 全年执行数 ÷ 已填报执行数项目的全年预算数。")
@@ -340,7 +413,7 @@ def section_supervision(rep: AnnualReport) -> None:
     for (key, _), title in zip(parts, D.subheadings([t for _, t in parts]), strict=True):
         sentence = {"monitoring": "monitoring_review"}.get(key, key)
         D.runin(title, D.render_sentence(sentence, f[key]))
-        if key == "targets":
+        if key == "targets" and len(a.target_findings):  # none found: the sentence says so
             D.table(findings_table(a.target_findings), caption="表 绩效目标设置审核发现")
         elif key == "monitoring":
             _monitoring_table(a, "monitor_class", "监控分类", f"表 1-{rep.month}月绩效监控分类汇总（金额单位：万元）")
@@ -369,7 +442,7 @@ def execution_by_category(projects: pd.DataFrame) -> tuple[pd.DataFrame, dict[st
 def pending_projects(a: Analysis) -> pd.DataFrame:
     """Projects whose recomputation is 待核实 (a row or the execution score could not be recomputed),
     with the project's name, unit, 可复算分值 and why — counted and listed in the reports instead of
-    being graded (DOMAIN.md §1). 涉密 projects are counted but never named."""
+    being graded. 涉密 projects are counted but never named."""
     cols = ["project_id", "project_name", "unit_id", "unit_name", "classified", "recomputable_points", "reason"]
     if a.scores is None:
         return pd.DataFrame(columns=cols)
@@ -423,7 +496,9 @@ def pending_table(a: Analysis, caption: str, limit: int = 20) -> None:
 
 def _monitoring_table(a: Analysis, by: str, label: str, caption: str) -> None:
     """项目数、预警项目数与金额 by one dimension, money in 万元 with a 合计 row."""
-    summary = M.summarize(a.monitoring, by).rename(columns={
+    summary = M.summarize(a.monitoring, by)
+    summary[by] = summary[by].astype(object).where(summary[by].notna(), "未填写")  # a blank label is named
+    summary = summary.rename(columns={
         by: label, "projects": "项目数", "budget": "全年预算", "warned": "预警项目",
         "warned_budget": "预警金额", "red": "红灯项目", "unreported": "未报送", "warning_rate": "预警率"})
     # heads of at most four characters: seven numeric columns fit the type area without breaking a word
@@ -437,28 +512,40 @@ def section_analysis(rep: AnnualReport) -> None:
     D.heading("三、强化审核分析", 2)
     parts = [(k, t) for k, t in (("monitoring", "加强绩效监控分析"), ("evaluation", "加强绩效监控应用")) if k in f]
     heads = dict(zip([k for k, _ in parts], D.subheadings([t for _, t in parts]), strict=True))
+    if "monitoring" not in f:  # said once: no warning figures, no recovery of funds, no 预警率 column
+        D.paragraph(NO_MONITORING)
     if "monitoring" in f:
         D.runin(heads["monitoring"], D.render_sentence("monitoring", f["monitoring"]))
         D.chart_lights(a.monitoring.projects)
         _monitoring_table(a, "category", "支出类别", "表 预警项目按支出类别（金额单位：万元）")
     if "evaluation" in f:
         D.runin(heads["evaluation"], D.render_sentence("evaluation", f["evaluation"]))
-        D.chart_scores(a.scores.projects, a.rules["evaluation.grade_bands"], a.rules["evaluation.grade_below"],
-                       a.rules["evaluation.total_points"])
+        if not D.chart_scores(a.scores.projects, a.rules["evaluation.grade_bands"], a.rules["evaluation.grade_below"],
+                              a.rules["evaluation.total_points"]):
+            D.paragraph("因没有可完整复算的项目，本年度不绘制复核得分分布图。")
         if "application" in f:
             D.sentence("application", f["application"])
         if "yoy" in f:
             D.sentence("yoy", f["yoy"])
         if a.ranking is not None:
-            top = a.ranking[list(RANKING_BODY)].rename(columns=RANKING_BODY)
+            body = {k: v for k, v in RANKING_BODY.items() if a.monitoring is not None or k != "warning_rate"}
+            ranked = a.ranking.loc[a.ranking["rank"].notna()]  # unranked units are listed in the annex
+            top = ranked[list(body)].rename(columns=body)
             shown = rep.policy.get("ranking_rows", 15)
-            D.table(top.head(shown), percent=["不合格率", "执行率", "预警率"],
-                    digits={"复核均分": 2, "综合得分": 2},
-                    caption=f"表 单位综合评定排名（前{shown}名；全部单位及计分口径见技术附件）")
-            D.note("注：复核均分为单位可完整复算项目的复核总分平均，待核实项目不计入；不合格率为复核分低于"
-                   f"{a.rules['evaluation.fail_below']}分的项目占可完整复算项目的比例；问题数为第三方审核发现的问题处数"
-                   "（同一问题只计一次）。")
+            if not len(top):
+                D.paragraph("各单位项目的复核得分均待核实，本年度未进行单位综合评定排名（见技术附件）。")
+            else:
+                D.table(top.head(shown), percent=["不合格率", "执行率", "预警率"],
+                        digits={"复核均分": 2, "综合得分": 2},
+                        caption=f"表 单位综合评定排名（前{shown}名"
+                                + ("" if a.monitoring is not None else "，未含监控数据")
+                                + "；全部单位及计分口径见技术附件）")
+                D.note("注：复核均分为单位可完整复算项目的复核总分平均，待核实项目不计入；不合格率为复核分低于"
+                       f"{a.rules['evaluation.fail_below']}分的项目占可完整复算项目的比例；问题数为第三方审核发现的问题处数"
+                       "（同一问题只计一次）。")
 
+
+NO_MONITORING = "本年度未提供绩效运行监控（执行监控）数据，报告不含监控预警分析，单位综合评定未含监控数据。"
 
 # short column heads, so none breaks inside a word; 主管部门 and each weighted part are in the annex
 RANKING_BODY = {"rank": "名次", "unit_name": "单位", "projects": "项目数", "mean_score": "复核均分",
@@ -543,13 +630,16 @@ def closing(rep: AnnualReport) -> None:
 LETTERS_FOLDER = "单位反馈通知"
 
 
-def unit_letters(rep: AnnualReport, output_dir: str | Path, deadline: str | None = None,
+def unit_letters(rep: AnnualReport, output_dir: str | Path | None = None, deadline: str | None = None,
                  contact: dict[str, object] | None = None) -> Path:
     """Every unit's feedback letter (.docx) and list (.xlsx) into ``output_dir/单位反馈通知``, from the
     same analysis as the report: the 通报 the seed sends with it. 涉密 projects appear only in their own
     unit's files."""
     from perfkit.reporting.feedback import write_letters
 
-    folder = Path(output_dir) / LETTERS_FOLDER
-    write_letters(rep.analysis, folder, deadline, rep.district, contact=contact)
+    folder = output_folder(rep, output_dir) / LETTERS_FOLDER
+    s = rep.settings
+    if contact is None and s is not None:  # the workspace's 联系人、联系电话、抄送
+        contact = {"contact": s.contact, "phone": s.phone, "copy_to": s.copy_to}
+    write_letters(rep.analysis, folder, deadline, rep.district, contact=contact, issuer=rep.policy.get("issuer"))
     return folder

@@ -188,9 +188,20 @@ def _blank(v: object) -> bool:
 SHORT_TABLE_ROWS = 16  # layout, not policy: a table this short fits on one A4 page with its caption
 
 
+def empty_sentence(caption: str | None) -> str:
+    """What a table with no rows says instead: “第三方审核发现（按问题类型）：本年度无。”"""
+    subject = _NUMBERED.sub("", caption or "").strip()
+    subject = re.sub(r"（(?:金额单位|前\d+)[^）]*）", "", subject).strip() or "相关数据"
+    return f"{subject}：本年度无。"
+
+
 def table(frame: pd.DataFrame, money: list[str] = (), percent: list[str] = (), digits: dict[str, int] | None = None,
           total: bool = False, caption: str | None = None, rates: dict[str, tuple[str, str]] | None = None) -> None:
-    shown = format_table(frame, money, percent, digits, total, rates)
+    if not len(frame):  # no table without rows: one sentence, and no table number spent on it
+        _show(f'<p>{html.escape(empty_sentence(caption))}</p>')
+        return
+    # a 合计 under a single row repeats it: left out (a table of identical rows says nothing)
+    shown = format_table(frame, money, percent, digits, total and len(frame) > 1, rates)
     # a short table is kept on one page with its caption (a lone row or two at the top of a page reads as a
     # new table); a long one keeps its caption with its first rows. The caption is a paragraph as wide as
     # the text, so it never wraps to the width of a narrow table
@@ -213,7 +224,7 @@ def _figure(fig: Any) -> None:
     display(Image(data=buf.getvalue(), format="png"))
 
 
-# Charts print on a black-and-white office printer (REPORT_STYLE.md): greys and hatching tell the series
+# Charts print on a black-and-white office printer: greys and hatching tell the series
 # apart, one accent colour marks the exceptions (failing, warned, hardly spent) — never colour alone.
 GREYS = ("#f2f2f2", "#c8c8c8", "#8c8c8c", "#4d4d4d")
 ACCENT = "#b03a2e"
@@ -293,14 +304,15 @@ def figure_categories(by_cat: pd.DataFrame, projects: pd.DataFrame, light: dict[
 
 
 def chart_categories(by_cat: pd.DataFrame, projects: pd.DataFrame | None = None,
-                     light: dict[str, float] | None = None) -> None:
+                     light: dict[str, float] | None = None) -> bool:
     """图: each category's budget by its projects' execution rate (see :func:`figure_categories`).
 
     Without the projects and the rulebook's execution-light bands there is nothing a chart would add to
     Table 1 (which already gives each category's budget and rate), so nothing is drawn."""
     if not len(by_cat) or projects is None or light is None:
-        return
+        return False
     _figure(figure_categories(by_cat, projects, light))
+    return True
 
 
 LIGHT_STYLE = {"绿": (GREYS[0], ""), "蓝": (GREYS[1], "...."), "黄": (GREYS[2], "\\\\\\\\"), "红": (ACCENT, FAIL_HATCH)}
@@ -339,12 +351,13 @@ def figure_lights(projects: pd.DataFrame) -> Any:
     return fig
 
 
-def chart_lights(projects: pd.DataFrame) -> None:
+def chart_lights(projects: pd.DataFrame) -> bool:
     """Projects by monitoring light and 监控分类 (Table 3 counts only the red ones and the warnings);
     nothing is drawn when no project has both."""
     if not (projects["monitor_class"].notna() & projects["light"].notna()).any():
-        return
+        return False
     _figure(figure_lights(projects))
+    return True
 
 
 def figure_scores(projects: pd.DataFrame, bands: dict[str, float], below: str | None = None,
@@ -426,13 +439,14 @@ def figure_scores(projects: pd.DataFrame, bands: dict[str, float], below: str | 
 
 
 def chart_scores(projects: pd.DataFrame, bands: dict[str, float], below: str | None = None,
-                 full_marks: float | None = None) -> None:
+                 full_marks: float | None = None) -> bool:
     """Distribution of recomputed totals with the grade bands and the failing projects made visible;
     ``below`` names the grade under the lowest band (rulebook ``evaluation.grade_below``). Nothing is
     drawn when no project has a recomputed total (all 待核实: the sentences and tables say so)."""
     if not projects["total"].notna().any():
-        return
+        return False
     _figure(figure_scores(projects, bands, below, full_marks))
+    return True
 
 
 def figure_sweep(deviation: pd.Series, warned_anyway: pd.Series, threshold: float, span: list[float]) -> Any:
@@ -499,9 +513,10 @@ def figure_sweep(deviation: pd.Series, warned_anyway: pd.Series, threshold: floa
     return fig
 
 
-def chart_sweep(deviation: pd.Series, warned_anyway: pd.Series, threshold: float, span: list[float]) -> None:
+def chart_sweep(deviation: pd.Series, warned_anyway: pd.Series, threshold: float, span: list[float]) -> bool:
     """Projects' deviations against the warning threshold (see :func:`figure_sweep`); nothing is drawn
     when no project has a deviation to place (the table still gives the counts)."""
     if not deviation.notna().any():
-        return
+        return False
     _figure(figure_sweep(deviation, warned_anyway, threshold, span))
+    return True

@@ -21,6 +21,7 @@ import yaml
 
 from perfkit.io.contract import GRADES
 from perfkit.io.outputs import replaced_folder
+from perfkit.io.settings import DISTRICT_PLACEHOLDER
 from perfkit.io.values import format_wan, map_unique, plain_text
 from perfkit.io.write import excel_writer
 from perfkit.reporting import word as W
@@ -137,7 +138,8 @@ def needs_rectification(letter: Letter) -> bool:
 
 
 def write_letter(path: Path, letter: Letter, year: int, month: int | None, deadline: str, district: str,
-                 grades: Iterable[str], gap: float, contact: dict[str, object] | None = None) -> None:
+                 grades: Iterable[str], gap: float, contact: dict[str, object] | None = None,
+                 issuer: str | None = None) -> None:
     """One unit's letter as .docx, laid out as a 公文 (GB/T 9704): the official fonts named with no theme
     font over them, 28 pt line pitch and no paragraph spacing, first lines indented two characters,
     page numbers "— 1 —" (4号 宋体, odd pages right, even pages left), the 落款 four characters from the
@@ -150,7 +152,8 @@ def write_letter(path: Path, letter: Letter, year: int, month: int | None, deadl
     projects, warned, findings = letter.projects, letter.warned, letter.findings
     rectify = needs_rectification(letter)
     title_text = w["title" if rectify else "title_result"].format(year=year)
-    doc = W.new_document(f"{district}{w['signature']}", title_text)  # GB/T 9704 page, styles, page numbers
+    issuer = issuer or f"{district or DISTRICT_PLACEHOLDER}{w['signature']}"  # the workspace's 发文机关
+    doc = W.new_document(issuer, title_text)  # GB/T 9704 page, styles, page numbers
     h1 = doc.styles["Heading 1"]
 
     def para(text: str, indent: bool = True):
@@ -208,7 +211,9 @@ def write_letter(path: Path, letter: Letter, year: int, month: int | None, deadl
                                   if len(blocked) else ""))
 
     doc.add_paragraph(next(heads) + w["sections"]["warnings"], style=h1)
-    if warned.empty:
+    if month is None:  # no 执行监控 in the data: said, never "截至月，无预警项目"
+        para(w.get("no_monitoring", "本年度未提供绩效运行监控数据，本通知不含监控预警内容。"))
+    elif warned.empty:
         para(w["no_warnings"].format(month=month or ""))
     else:
         para(w["warnings_summary"].format(month=month or "", n=len(warned), amount=_wan(warned["budget"].sum())))
@@ -267,7 +272,7 @@ def write_letter(path: Path, letter: Letter, year: int, month: int | None, deadl
         para(w["contact"].format(contact=contact.get("contact") or "", phone=contact.get("phone") or "").strip("，"))
     W.blank_line(doc)  # 附件说明: one empty line under the text, two characters in
     para(w["attachment"].format(unit=letter.unit_name, year=year))
-    W.signature(doc, f"{district}{w['signature']}", signing_date(w.get("date"), year))  # 右空四字, date under it
+    W.signature(doc, issuer, signing_date(w.get("date"), year))  # 右空四字, date under it
     copy_to = contact.get("copy_to") or []
     if copy_to and not letter.internal:  # 版记: 抄送 after the signature
         W.blank_line(doc)
@@ -409,15 +414,15 @@ def _file_name(text: str, used: set[str]) -> str:
 INTERNAL_FOLDER = "涉密项目反馈_内部_经保密渠道传递"
 
 
-def write_feedback(a, out: str | Path, deadline: str | None = None, district: str = "高新区（新市区）",
+def write_feedback(a, out: str | Path, deadline: str | None = None, district: str = "",
                    progress: Callable[[Iterable], Iterable] | None = None,
-                   contact: dict[str, object] | None = None) -> Feedback:
+                   contact: dict[str, object] | None = None, issuer: str | None = None) -> Feedback:
     """One .docx letter and one .xlsx list per unit into ``out`` (built aside and swapped in whole:
     perfkit.io.outputs); the 涉密 part of a unit's results in ``out/涉密项目反馈_内部…``."""
     out = Path(out)
     with replaced_folder(out, "feedback", ours=lambda e: e.name.endswith(FEEDBACK_SUFFIXES)
                          or e.name == INTERNAL_FOLDER) as stage:
-        done = write_letters(a, stage, deadline, district, progress, contact)
+        done = write_letters(a, stage, deadline, district, progress, contact, issuer=issuer)
     return Feedback(out, done.units, [out / p.name for p in done.letters], done.unassigned_findings)
 
 
@@ -451,9 +456,9 @@ def subordinate_summary(projects: pd.DataFrame, warned: pd.DataFrame, findings: 
     return pd.DataFrame(rows)
 
 
-def write_letters(a, folder: Path, deadline: str | None = None, district: str = "高新区（新市区）",
+def write_letters(a, folder: Path, deadline: str | None = None, district: str = "",
                   progress: Callable[[Iterable], Iterable] | None = None,
-                  contact: dict[str, object] | None = None) -> Feedback:
+                  contact: dict[str, object] | None = None, issuer: str | None = None) -> Feedback:
     """The letters and lists written straight into ``folder`` (which the caller builds aside: ``perfkit
     report`` puts them in its own staging folder, ``perfkit feedback`` in one of its own).
 
@@ -495,7 +500,7 @@ def write_letters(a, folder: Path, deadline: str | None = None, district: str = 
         content = Letter(name, p.loc[~hidden(p)], wr.loc[~hidden(wr)], f.loc[~hidden(f)], rank, req.loc[~hidden(req)],
                          n_secret, subs)
         letter = folder / f"{stem}{LETTER_SUFFIX[needs_rectification(content)]}"
-        write_letter(letter, content, year, a.month, deadline, district, grades, gap, contact)
+        write_letter(letter, content, year, a.month, deadline, district, grades, gap, contact, issuer)
         write_list(folder / f"{stem}_绩效评价结果明细.xlsx", p.loc[~hidden(p)], wr.loc[~hidden(wr)], f.loc[~hidden(f)],
                    name, dept, year)
         letters.append(letter)
@@ -505,7 +510,7 @@ def write_letters(a, folder: Path, deadline: str | None = None, district: str = 
             write_letter(internal / f"{stem}_涉密项目_绩效评价结果反馈.docx",
                          Letter(name, p.loc[hidden(p)], wr.loc[hidden(wr)], f.loc[hidden(f)], ("", "", 0),
                                 req.loc[hidden(req)], 0, None, internal=True), year, a.month, deadline, district,
-                         grades, gap, contact)
+                         grades, gap, contact, issuer)
             write_list(internal / f"{stem}_涉密项目_绩效评价结果明细.xlsx", p.loc[hidden(p)], wr.loc[hidden(wr)],
                        f.loc[hidden(f)], name, dept, year)
     lost = findings.loc[findings["unit_id"].isna()]

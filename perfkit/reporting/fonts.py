@@ -1,6 +1,6 @@
 """Chinese text with no system font: Noto Sans SC (SIL OFL), installed by pip (pylopdf-fonts-zh-cn).
 
-A fresh machine has no CJK font, so charts would show empty boxes and the PDF tofu (TECH_NOTES.md).
+A fresh machine has no CJK font, so charts would show empty boxes and the PDF tofu.
 This module registers the pip-installed font for matplotlib/seaborn and writes the ``@font-face`` rules
 for HTML (a subset inlined as a data: URI, so the page opens offline) and for WeasyPrint (the file).
 """
@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 
 FAMILY = "Noto Sans SC"  # 黑体-like: charts, the explorer, level-1 headings of the reports
-SERIF = "Noto Serif SC"  # 宋体-like: the reports' title and body (REPORT_STYLE.md; no open 仿宋 ships on pip)
+SERIF = "Noto Serif SC"  # 宋体-like: the reports' title and body (no open 仿宋 ships on pip)
 
 
 def font_path(family: str = FAMILY) -> Path:

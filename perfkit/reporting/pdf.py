@@ -14,7 +14,7 @@ def to_pdf(html: str, path: Path, base_url: Path) -> Path:
     """HTML (with its CJK font subset inlined) → A4 PDF.
 
     The FontConfiguration must be passed to the writer or the @font-face rule is silently ignored
-    (TECH_NOTES.md). The page inlines a small subset of the font already
+. The page inlines a small subset of the font already
     (:func:`perfkit.reporting.fonts.subset_font`), which WeasyPrint subsets once more. Not ``full_fonts``:
     it is faster (WeasyPrint's own subsetting uses fontTools on CFF outlines when libharfbuzz-subset is
     absent) but its text map then covers only the font's cmap, so digits that Pango shapes to

@@ -1,4 +1,4 @@
-"""Notebook → executed notebook → offline HTML → A4 PDF, in one process (TECH_NOTES.md: ~2× faster
+"""Notebook → executed notebook → offline HTML → A4 PDF, in one process (~2× faster
 than chaining CLI calls).
 
 The HTML has no code, no CDN scripts and the CJK font inlined; the PDF is WeasyPrint's, with the font
@@ -255,7 +255,7 @@ def render_all(jobs: list[tuple[Path, str, dict]], out: Path, title_of: Callable
             worker.make(staging / f"{stem}.html", staging / f"{stem}.pdf", staging)
             html_to_docx(html, staging / f"{stem}.docx", author)  # while the PDF worker lays out the same HTML
 
-        # kernels run in parallel (threads in one process: TECH_NOTES.md). WeasyPrint holds the GIL, so each
+        # kernels run in parallel (threads in one process). WeasyPrint holds the GIL, so each
         # PDF is laid out by a worker process started now (importing WeasyPrint while the kernels run) and
         # handed its HTML as soon as that notebook is done
         workers = [PdfWorker() for _ in jobs]

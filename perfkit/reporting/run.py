@@ -23,7 +23,7 @@ from perfkit.io.outputs import check_output_folder, process_alive
 from perfkit.reporting.render import Rendered, render_all, report_output
 
 CACHE_ENV = "PERFKIT_CACHE_DIR"
-KEEP_SNAPSHOTS = 8  # the most recently used snapshots kept; older ones are deleted (design choice: disk use)
+KEEP_SNAPSHOTS = 8  # the most recently used snapshots kept; older ones are deleted (disk use)
 LEGACY_CACHE = ".perfkit-cache"  # where versions before 2026-11-28 kept snapshots: beside the reports
 
 
@@ -43,11 +43,35 @@ TITLES = {"annual_report": "{district}{year}年预算绩效管理工作情况报
           "technical_annex": "{district}{year}年预算绩效管理工作技术附件（口径说明）"}
 
 
-def report(data: str | Path, year: int, out: str | Path, month: int = 5, profile: str = "mof2020",
-           district: str = "高新区（新市区）", notebooks: str | Path | None = None,
-           archive: str | Path | None = "data/perfkit.duckdb",
-           progress: Callable[[str], None] = print) -> list[Rendered]:
-    """Run the annual report and the allocation analysis; returns the files written."""
+def report(data: str | Path | None = None, year: int | None = None, out: str | Path | None = None,
+           month: int | None = None, profile: str | None = None, district: str | None = None,
+           notebooks: str | Path | None = None, archive: str | Path | None = None,
+           progress: Callable[[str], None] = print, workspace: str | Path | None = None) -> list[Rendered]:
+    """Run the annual report, the technical annex and the allocation analysis; returns the files written.
+
+    What is not given comes from the district's workspace (perfkit.io.settings: 设置.yaml found from the
+    current folder, ``$PERFKIT_WORKSPACE`` or ``workspace``): data, year, as-of month, district name,
+    rule profile, archive and the year's report folder. The year is checked against the data's 年度;
+    the month is the one given or set, else the latest month present in 执行监控 (printed); without
+    monitoring data the report says so."""
+    from perfkit.io.settings import DISTRICT_PLACEHOLDER, NO_DISTRICT_NOTE, active
+
+    settings = active(workspace)
+    data = data or (settings.data_path if settings else None)
+    if not data:
+        raise InputError("没有指定数据：用 --data 指定工作簿或文件夹，或在工作区设置（设置.yaml）中填写「数据」"
+                         "（perfkit init 创建工作区）")
+    district = district or (settings.district if settings else "")
+    if not district:
+        district = DISTRICT_PLACEHOLDER
+        progress(NO_DISTRICT_NOTE)
+    profile = str(profile or (settings.profile if settings else "mof2020"))
+    if settings and profile.endswith(".yaml") and settings.path(profile).exists():
+        profile = str(settings.path(profile))
+    if archive is None and settings is not None:
+        archive = settings.archive_path
+    year = year or (settings.year if settings else None)
+    month = month or (settings.month if settings else None)
     data = Path(data).resolve()
     if not data.exists():
         raise InputError(f"找不到数据：{data}")
@@ -55,19 +79,63 @@ def report(data: str | Path, year: int, out: str | Path, month: int = 5, profile
     missing = [n for n in TITLES if not (nb_dir / f"{n}.ipynb").exists()]
     if missing:
         raise InputError(f"找不到报告笔记本：{nb_dir}/{missing[0]}.ipynb（用 --notebooks 指定 notebooks 文件夹）")
-    out = Path(out).absolute()
-    check_output_folder(out, "report", report_output, (data,))
-    _remove_legacy_cache(out.parent, progress)
+    if out is None and settings is None and year is None:
+        raise InputError("没有指定输出文件夹：用 --out 指定，或在工作区中运行（perfkit init）")
+    out_given = out is not None
+    if out_given:
+        out = Path(out).absolute()
+        check_output_folder(out, "report", report_output, (data,))
     snapshot = cached_snapshot(data, month, cache_dir() / "snapshots", progress)
+    year, month = year_and_month(snapshot, year, month, data.name, progress)
+    if not out_given:
+        out = (settings.reports_path(year) if settings else Path.cwd() / "reports" / str(year)).absolute()
+        check_output_folder(out, "report", report_output, (data,))
+    _remove_legacy_cache(out.parent, progress)
     fill = {"district": district, "year": year, "next_year": int(year) + 1}
-    params = {"data": str(snapshot), "year": int(year), "month": int(month), "district": district,
-              "profile": str(profile),
+    params = {"data": str(snapshot), "year": int(year), "month": month, "district": district,
+              "profile": str(profile), "workspace": str(settings.folder) if settings else None,
               "archive": str(Path(archive).resolve()) if archive and Path(archive).exists() else None}
     jobs = [(nb_dir / f"{name}.ipynb", name, params) for name in TITLES]
     from perfkit.reporting.annual import load_policy
 
     issuer = load_policy(None, **fill).get("issuer")  # the Word files' author: the organ that signs them
     return render_all(jobs, out, lambda stem: TITLES[stem].format(**fill), str(profile), progress, issuer)
+
+
+def year_and_month(snapshot: Path, year: int | None, month: int | None, source: str,
+                   progress: Callable[[str], None] = print) -> tuple[int, int | None]:
+    """The year and as-of month of the report, checked against the snapshot's data (read from its
+    Parquet columns, without loading the tables) and printed."""
+    import pyarrow.parquet as pq
+
+    from perfkit.io.years import check_month, check_year
+
+    def column(table: str, name: str) -> list[int]:
+        path = snapshot / f"{table}.parquet"
+        if not path.exists():
+            return []
+        values = pq.read_table(path, columns=[name]).column(0).drop_null().to_pylist()
+        return sorted({int(v) for v in values if v is not None})
+
+    years = column("projects", "year")
+    found = check_year(years, year, source)
+    if found is None:
+        raise InputError(f"{source} 中没有年度：请用 --year 指定报告年度（或在工作区设置中填写「报告年度」）")
+    if len(years) > 1:
+        others = "、".join(str(y) for y in years if y != found)
+        progress(f"数据含多个年度（{'、'.join(map(str, years))}）：只分析 {found} 年度，{others} 年度的项目未使用")
+    month = check_month(month)
+    months = [m for m in column("exec_monitor", "month") if 1 <= m <= 12]
+    if month is None:
+        month = max(months) if months else None
+        how = "取自执行监控中最新的月份"
+    else:
+        how = "按设置" if months else "但数据中没有执行监控"
+    if month is None:
+        progress(f"报告年度 {found}；数据中没有执行监控：报告说明未提供监控数据，不作预警分析")
+    else:
+        progress(f"报告年度 {found}；监控截至 {month} 月（{how}）")
+    return found, month
 
 
 def _remove_legacy_cache(folder: Path, progress: Callable[[str], None]) -> None:
@@ -82,7 +150,7 @@ def _remove_legacy_cache(folder: Path, progress: Callable[[str], None]) -> None:
         progress(f"已删除旧版本放在报告旁的数据快照 {legacy}（含涉密项目；快照现存于 {cache_dir()}）")
 
 
-def _fingerprint(data: Path, month: int) -> str:
+def _fingerprint(data: Path, month: int | None) -> str:
     """Content hash of the input (a file, or every contract file of a folder) and the month read."""
     digest = hashlib.sha256(f"{perfkit.__version__}|{month}".encode())
     # every file of a folder: a 涉密项目清单.xlsx beside the CSVs changes what may be named
@@ -95,7 +163,7 @@ def _fingerprint(data: Path, month: int) -> str:
     return digest.hexdigest()[:20]
 
 
-def cached_snapshot(data: Path, month: int, cache: Path, progress: Callable[[str], None]) -> Path:
+def cached_snapshot(data: Path, month: int | None, cache: Path, progress: Callable[[str], None]) -> Path:
     """Load and validate the input once per content: the notebooks read this typed snapshot, and an
     unchanged input is not parsed again on the next run (interim data; the raw input is never touched)."""
     folder = cache / _fingerprint(data, month)
@@ -107,7 +175,7 @@ def cached_snapshot(data: Path, month: int, cache: Path, progress: Callable[[str
 
     progress(f"读取并校验 {data.name} …")
     ds = load(data, month=month)  # fail fast with a one-line message before any kernel starts
-    for needed, sheet in (("projects", "项目"), ("self_eval", "绩效自评"), ("exec_monitor", "执行监控")):
+    for needed, sheet in (("projects", "项目"), ("self_eval", "绩效自评")):
         if not ds.has(needed):
             raise InputError(f"{data.name} 中没有「{sheet}」表，年度报告需要它")
     cache.mkdir(parents=True, exist_ok=True)

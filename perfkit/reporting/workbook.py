@@ -1,4 +1,4 @@
-"""One layout for every workbook finance staff print and keep working in (REPORT_STYLE.md, issue 13 §5).
+"""One layout for every workbook finance staff print and keep working in.
 
 The proposal workbook (预算安排建议), each unit's feedback list (绩效评价结果明细) and the explorer's
 export all go through :func:`write_table`, so they look alike and print alike:

@@ -1,4 +1,4 @@
-"""The scoring rules of DOMAIN.md as small vectorized functions, each named after its rule.
+"""The scoring rules (docs/rules.md) as small vectorized functions, each named after its rule.
 
 Every threshold and weight comes in as an argument read from the rulebook; nothing here is a policy
 number. All functions take and return numpy arrays (or pandas Series) of equal length.
@@ -139,8 +139,8 @@ def completion(actual: ArrayLike, target: ArrayLike, kind: ArrayLike | str) -> n
 
 
 def overall_completion(completion: ArrayLike, weight: ArrayLike, key: ArrayLike) -> pd.Series:
-    """绩效目标总体完成率 per key: the weight-averaged indicator completion, each capped at 100%
-    (DOMAIN.md §2, design choice). Rows without a completion are left out; a missing weight counts 1."""
+    """绩效目标总体完成率 per key: the weight-averaged indicator completion, each capped at 100%.
+    Rows without a completion are left out; a missing weight counts 1."""
     c = np.minimum(np.asarray(completion, dtype=float), 1.0)
     w = pd.Series(weight).fillna(1.0).to_numpy(float)
     ok = ~np.isnan(c)
