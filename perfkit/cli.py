@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from perfkit.io.base import InputError, printable
+from perfkit.rules import DEFAULT_PROFILE
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -93,8 +94,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_partition(args: argparse.Namespace) -> int:
-    from perfkit.analyses.distributed import partition_dataset
     from perfkit.io.outputs import check_output_folder, replaced_folder
+    from perfkit.pipeline.distributed import partition_dataset
 
     out = Path(args.out).absolute()
     check_output_folder(out, "partition", lambda e: False, (Path(args.data),))
@@ -194,16 +195,16 @@ def _cmd_archive(args: argparse.Namespace) -> int:
             raise InputError("perfkit archive add 需要数据：perfkit archive add DATA --year Y")
         from perfkit.api import archive_add
 
-        a = archive_add(args.data, year=args.year, archive=args.db, month=args.month, profile=args.profile)
-        print(f"已存入 {a.rules.year} 年度（规则口径 {a.rules.profile}）→ {args.db}")
+        a = archive_add(args.data, year=args.year, archive=args.archive, month=args.month, profile=args.profile)
+        print(f"已存入 {a.rules.year} 年度（规则口径 {a.rules.profile}）→ {args.archive}")
     elif args.action == "drop":
         if args.year is None:
             raise InputError("perfkit archive drop 需要 --year")
-        print(f"已删除 {args.year} 年度" if arc.drop_year(args.db, args.year) else f"档案中没有 {args.year} 年度")
+        print(f"已删除 {args.year} 年度" if arc.drop_year(args.archive, args.year) else f"档案中没有 {args.year} 年度")
     else:
-        listed = arc.years(args.db)
+        listed = arc.years(args.archive)
         if listed.empty:
-            print(f"{args.db}：尚无年度（perfkit archive add DATA --year Y）")
+            print(f"{args.archive}：尚无年度（perfkit archive add DATA --year Y）")
         for r in listed.itertuples(index=False):
             month = f"，监控截至 {int(r.as_of_month)} 月" if pd.notna(r.as_of_month) else ""
             print(f"{r.year} 年度  存入 {r.added_at:%Y-%m-%d %H:%M}  规则口径 {r.profile}（{r.profile_version}）{month}"
@@ -247,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("score", help="复算自评得分并审核，写出 项目得分.csv、指标得分.csv、审核发现.csv")
     p.add_argument("data")
     p.add_argument("--out", required=True, help="输出文件夹")
-    p.add_argument("--profile", default="mof2020", help="规则口径名或 .yaml 文件")
+    p.add_argument("--profile", default=DEFAULT_PROFILE, help="规则口径名或 .yaml 文件")
     p.add_argument("--month", type=int, default=None,
                    help="监控截至月份：给出则只读入该月的监控行并输出监控预警；不给则不读执行监控、指标监控")
     p.add_argument("--year", type=int, default=None)
@@ -270,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_partition)
 
     p = sub.add_parser("rules", help="列出当前规则及其来源")
-    p.add_argument("--profile", default="mof2020")
+    p.add_argument("--profile", default=DEFAULT_PROFILE)
     p.add_argument("--year", type=int, default=2022)
     p.set_defaults(func=_cmd_rules)
 
@@ -279,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, required=True)
     p.add_argument("--out", required=True, help="如 reports/2022")
     p.add_argument("--month", type=int, default=5)
-    p.add_argument("--profile", default="mof2020")
+    p.add_argument("--profile", default=DEFAULT_PROFILE)
     p.add_argument("--district", default="高新区（新市区）")
     p.add_argument("--notebooks", default=None, help="notebooks 文件夹（默认仓库中的 notebooks/）")
     p.add_argument("--archive", default="data/perfkit.duckdb",
@@ -308,7 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="输出文件夹，如 reports/2022/反馈通知")
     p.add_argument("--month", type=int, default=5, help="监控截至月份（预警项目）")
     p.add_argument("--deadline", default=None, help="整改期限，如 2023年3月31日（默认次年3月31日）")
-    p.add_argument("--profile", default="mof2020")
+    p.add_argument("--profile", default=DEFAULT_PROFILE)
     p.add_argument("--district", default="高新区（新市区）")
     p.set_defaults(func=_cmd_feedback)
 
@@ -316,9 +317,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["add", "list", "drop"], help="add 存入（同年度则替换）、list 列出、drop 删除")
     p.add_argument("data", nargs="?", help="add 时：该年度的工作簿或文件夹")
     p.add_argument("--year", type=int, default=None)
-    p.add_argument("--db", default="data/perfkit.duckdb", help="档案文件（内部资料，含涉密项目，不得公开）")
+    p.add_argument("--archive", default="data/perfkit.duckdb", help="档案文件（内部资料，含涉密项目，不得公开）")
+    p.add_argument("--db", dest="archive", default=argparse.SUPPRESS, help=argparse.SUPPRESS)  # the old name
     p.add_argument("--month", type=int, default=None, help="监控截至月份")
-    p.add_argument("--profile", default="mof2020")
+    p.add_argument("--profile", default=DEFAULT_PROFILE)
     p.set_defaults(func=_cmd_archive)
 
     p = sub.add_parser("template", help="写出空白 Excel 填报模板")

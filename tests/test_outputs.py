@@ -132,19 +132,19 @@ def test_out_is_a_file(tmp_path: Path, command: str) -> None:
 
 
 def test_full_disk_is_one_chinese_line(tmp_path: Path, monkeypatch) -> None:
-    import perfkit.api as api
+    from perfkit.pipeline import outputs as score_outputs
 
     data, out = small(tmp_path), tmp_path / "得分"
     assert run("score", str(data), "--out", str(out))[0] == 0
     before = snapshot(out)
-    real = api.write_csv
+    real = score_outputs.write_csv
 
     def full(frame, path, **kw):
         if "指标" in path.name:
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         return real(frame, path, **kw)
 
-    monkeypatch.setattr(api, "write_csv", full)
+    monkeypatch.setattr(score_outputs, "write_csv", full)
     rc, _, err = run("score", str(data), "--out", str(out))
     assert rc == 2 and err.count("\n") == 1 and "磁盘空间不足" in err and "原有输出未改动" in err
     assert "No space" not in err and "Traceback" not in err

@@ -30,9 +30,9 @@ from perfkit.analyses.application import (
     plan_summary,
 )
 from perfkit.analyses.evaluation import PENDING
-from perfkit.api import Analysis, analyze
 from perfkit.io.contract import CATEGORIES, GRADES, MONITOR_CLASSES
 from perfkit.io.values import format_wan
+from perfkit.pipeline.stages import Analysis, analyze
 from perfkit.reporting import display as D
 
 POLICY_TEXT = Path(__file__).parent / "text" / "policy.yaml"
