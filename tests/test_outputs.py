@@ -243,15 +243,27 @@ def test_report_snapshot_is_cached_outside_the_reports(tmp_path: Path, monkeypat
 
     cache = tmp_path / "cache"
     monkeypatch.setenv("PERFKIT_CACHE_DIR", str(cache))
+    from perfkit.pipeline.stages import MATERIALISED
+
     seen: dict = {}
-    monkeypatch.setattr(run_module, "render_all", lambda jobs, out, *a, **k: seen.update(jobs[0][2]) or [])
+
+    def render(jobs, out, *a, **k):
+        """The notebooks read the analysis made once from the snapshot (both in the cache)."""
+        seen.update(jobs[0][2])
+        assert seen["data"].endswith(MATERIALISED) and Path(seen["data"]).exists()
+        seen["snapshot"] = next(str(p) for p in (cache / "snapshots").iterdir() if (p / "projects.parquet").exists())
+        return []
+
+    monkeypatch.setattr(run_module, "render_all", render)
     data, reports = small(tmp_path), tmp_path / "reports" / "2022"
     legacy = reports.parent / ".perfkit-cache" / "0123abcd"
     legacy.mkdir(parents=True)
     (legacy / "perfkit_snapshot.json").write_text("{}")
     run_module.report(data, 2022, reports, progress=lambda s: None)
-    snap = Path(seen["data"])
+    snap = Path(seen["snapshot"])
     assert snap.is_relative_to(cache) and (snap / "projects.parquet").exists()
+    analysis = Path(seen["data"])
+    assert analysis.is_relative_to(cache) and not analysis.exists()  # removed once the documents are made
     assert oct((cache / "snapshots").stat().st_mode & 0o777) == "0o700"
     assert not (reports.parent / ".perfkit-cache").exists()
     assert not [p for p in tmp_path.joinpath("reports").rglob("*.parquet")]
