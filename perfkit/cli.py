@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from perfkit.io.base import InputError, printable
+from perfkit.rules import DEFAULT_PROFILE
 
 
 # ------------------------------------------------------------------------------ the workspace in force
@@ -36,7 +37,7 @@ def _fill(args: argparse.Namespace, *, data: bool = False, year: bool = False, m
     s = _settings(args)
     if s is None:
         if profile and getattr(args, "profile", None) is None:
-            args.profile = "mof2020"
+            args.profile = DEFAULT_PROFILE
         return
     if data and not getattr(args, "data", None):
         args.data = str(s.data_path)
@@ -147,8 +148,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_partition(args: argparse.Namespace) -> int:
-    from perfkit.analyses.distributed import partition_dataset
     from perfkit.io.outputs import check_output_folder, replaced_folder
+    from perfkit.pipeline.distributed import partition_dataset
 
     out = Path(args.out).absolute()
     check_output_folder(out, "partition", lambda e: False, (Path(args.data),))
@@ -275,27 +276,27 @@ def _cmd_archive(args: argparse.Namespace) -> int:
 
     from perfkit.io import archive as arc
 
-    _fill(args, profile=True, archive="db")
-    if not args.db:  # no workspace: the archive beside the data (one place decides: archive.locate)
-        args.db = str(arc.locate(args.data))
+    _fill(args, profile=True, archive="archive")
+    if not args.archive:  # no workspace: the archive beside the data (one place decides: archive.locate)
+        args.archive = str(arc.locate(args.data))
     if args.action == "add":
         if not args.data:
             raise InputError("perfkit archive add 需要数据：perfkit archive add DATA --year Y")
         from perfkit.api import archive_add
 
-        a = archive_add(args.data, year=args.year, archive=args.db, month=args.month, profile=args.profile)
-        print(f"已存入 {a.rules.year} 年度（规则口径 {a.rules.profile}）→ {args.db}")
+        a = archive_add(args.data, year=args.year, archive=args.archive, month=args.month, profile=args.profile)
+        print(f"已存入 {a.rules.year} 年度（规则口径 {a.rules.profile}）→ {args.archive}")
     elif args.action == "drop":
         if args.year is None:
             raise InputError("perfkit archive drop 需要 --year")
-        print(f"已删除 {args.year} 年度" if arc.drop_year(args.db, args.year) else f"档案中没有 {args.year} 年度")
+        print(f"已删除 {args.year} 年度" if arc.drop_year(args.archive, args.year) else f"档案中没有 {args.year} 年度")
     else:
-        if not Path(args.db).exists():
-            raise InputError(f"年度档案 {args.db} 不存在：先用 perfkit archive add DATA --year Y 存入年度"
-                             "（或用 --db 指定档案文件）")
-        listed = arc.years(args.db)
+        if not Path(args.archive).exists():
+            raise InputError(f"年度档案 {args.archive} 不存在：先用 perfkit archive add DATA --year Y 存入年度"
+                             "（或用 --archive 指定档案文件）")
+        listed = arc.years(args.archive)
         if listed.empty:
-            print(f"{args.db}：尚无年度（perfkit archive add DATA --year Y）")
+            print(f"{args.archive}：尚无年度（perfkit archive add DATA --year Y）")
         for r in listed.itertuples(index=False):
             month = f"，监控截至 {int(r.as_of_month)} 月" if pd.notna(r.as_of_month) else ""
             print(f"{r.year} 年度  存入 {r.added_at:%Y-%m-%d %H:%M}  规则口径 {r.profile}（{r.profile_version}）{month}"
@@ -489,11 +490,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["add", "list", "drop"], help="add 存入（同年度则替换）、list 列出、drop 删除")
     p.add_argument("data", nargs="?", help="add 时：该年度的工作簿或文件夹")
     p.add_argument("--year", type=_integer, default=None, help="年度（add 时须为数据中的年度；drop 时必填）")
-    p.add_argument("--db", default=None,
+    p.add_argument("--archive", default=None,
                    help="档案文件（内部资料，含涉密项目，不得公开）；不给则取工作区设置的「年度档案」，不在工作区时为数据所在文件夹中的 perfkit.duckdb")
     p.add_argument("--month", type=_integer, default=None, help="监控截至月份；不给则取执行监控中最新的月份")
     p.add_argument("--profile", default=None, help=PROFILE_HELP)
     p.add_argument("--workspace", help=WS_HELP)
+    p.add_argument("--db", dest="archive", default=argparse.SUPPRESS, help=argparse.SUPPRESS)  # the old name
     p.set_defaults(func=_cmd_archive)
 
     p = command("template", "写出空白 Excel 填报模板")

@@ -156,7 +156,6 @@ OUTPUT_IDX = np.flatnonzero(_L1 == "产出指标")
 OUTCOME_IDX = np.flatnonzero(_L1 == "效益指标")
 SATIS_IDX = np.flatnonzero(_L1 == "满意度指标")
 QUAL_PARTIAL = "部分达成年度指标并具有一定效果"
-QUAL_FAILED = "未达成年度指标且效果较差"
 UNREADABLE = ("详见附件", "见佐证材料", "/")
 
 

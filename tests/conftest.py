@@ -53,6 +53,20 @@ def rules() -> Rulebook:
     return load_rules("mof2020", 2022)
 
 
+def rows_reconcile(ds) -> pd.DataFrame:
+    """The promise of every load (one helper for every test that checks it): per table, rows read = rows
+    loaded + rows quarantined, each loaded table holds its 载入 rows, and every quarantined record names
+    its file, sheet, row (a number, never 全部) and column. Returns the counts by sheet."""
+    c = ds.counts
+    assert (c["读入"] == c["载入"] + c["隔离"]).all(), c
+    for name, frame in ds.tables.items():
+        assert len(frame) == int(c.loc[c["表"].eq(BY_NAME[name].sheet), "载入"].iloc[0]), name
+    q = ds.quarantine
+    assert not q[["文件", "工作表", "行", "列"]].astype(str).eq("").any().any(), q
+    assert pd.to_numeric(q["行"], errors="coerce").notna().all(), q["行"]
+    return c.set_index("表")
+
+
 def contract_frame(demo: Demo, name: str) -> pd.DataFrame:
     """A demo table as users see it (Chinese headers, money in 万元)."""
     return to_contract_frame(demo.tables[name], BY_NAME[name])

@@ -18,6 +18,7 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 
 from perfkit.cli import main
 from perfkit.io.load import InputError, load
+from tests.conftest import rows_reconcile
 
 GOOD = {
     "单位": pd.DataFrame({"单位编码": ["U1", "U2"], "单位名称": ["教育局", "民政局"], "主管部门": ["教育局", "民政局"]}),
@@ -50,18 +51,7 @@ def check(path: Path) -> None:
             load(path)
         return
     ds = load(path)
-    c = ds.counts
-    assert (c["读入"] == c["载入"] + c["隔离"]).all()
-    q = ds.quarantine
-    assert not q[["文件", "工作表", "行", "列"]].astype(str).eq("").any().any()
-    for name, frame in ds.tables.items():
-        assert len(frame) == int(c.loc[c["表"].eq(_sheet(name)), "载入"].iloc[0])
-
-
-def _sheet(name: str) -> str:
-    from perfkit.io.contract import BY_NAME
-
-    return BY_NAME[name].sheet
+    rows_reconcile(ds)
 
 
 def write_folder(folder: Path, tables: dict[str, pd.DataFrame], encoding: str = "utf-8-sig") -> Path:

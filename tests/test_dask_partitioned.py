@@ -13,8 +13,8 @@ import pytest
 pytest.importorskip("distributed")
 
 import perfkit.api as pk  # noqa: E402
-from perfkit.analyses import distributed as D  # noqa: E402
 from perfkit.io.write import write_tables_folder  # noqa: E402
+from perfkit.pipeline import distributed as D  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -173,6 +173,9 @@ def test_export_link_downloads_a_workbook(explorer) -> None:
 def test_drill_down_lists_warned_first_and_a_row_click_opens_its_project(explorer) -> None:
     driver, _ = explorer
     B.click(driver, B.tab("项目指标（说明）"))
+    B.wait_for(driver, "return [...document.querySelectorAll('.perfkit-explorer .widget-dropdown')].some(b => "
+                       "b.querySelector('label') && b.querySelector('label').textContent.trim() === '项目' && "
+                       "b.querySelector('select').options.length > 0);", timeout=300)  # slow under load
     _settle(driver)
     listed = B.options_of(driver, "项目")
     assert listed and listed[0].endswith("（预警）")
@@ -226,7 +229,7 @@ def test_saving_keeps_the_notebook_as_committed(explorer, workspace) -> None:
 
 def test_archive_sql_notebook_runs_and_follows_code_changes(lab) -> None:
     driver, port = lab
-    B.open_and_run(driver, port, "archive_sql.ipynb", ready_css=None)
+    B.open_and_run(driver, port, "archive_sql.ipynb", ready_css=None, timeout=600)
     errors = driver.execute_script("return [...jupyterapp.shell.currentWidget.node.querySelectorAll("
                                    "'.jp-OutputArea-output[data-mime-type="
                                    "\"application/vnd.jupyter.stderr\"], .jp-RenderedText[data-mime-type="

@@ -26,7 +26,7 @@ from openpyxl import Workbook
 from perfkit.cli import main
 from perfkit.io import values as V
 from perfkit.io.load import InputError, load
-from tests.conftest import write_folder
+from tests.conftest import rows_reconcile, write_folder
 
 UNITS = pd.DataFrame({"单位编码": ["U1", "U2"], "单位名称": ["教育局", "民政局"]})
 PROJECTS = pd.DataFrame({"项目编码": ["P1", "P2", "P3"], "项目名称": ["甲", "乙", "丙"], "单位编码": ["U1", "U1", "U2"],
@@ -39,16 +39,7 @@ SELF_EVAL = pd.DataFrame({"项目编码": ["P1", "P2", "P2", "P3"], "一级指�
 
 def accounted(ds) -> pd.DataFrame:
     """The promises for every run: counts reconcile per table, every record names where it is."""
-    c = ds.counts
-    assert (c["读入"] == c["载入"] + c["隔离"]).all(), c
-    for name, frame in ds.tables.items():
-        from perfkit.io.contract import BY_NAME
-
-        assert len(frame) == int(c.loc[c["表"].eq(BY_NAME[name].sheet), "载入"].iloc[0])
-    q = ds.quarantine
-    assert not q[["文件", "工作表", "行", "列"]].astype(str).eq("").any().any(), q
-    assert pd.to_numeric(q["行"], errors="coerce").notna().all(), q["行"]  # a row number, never "全部"
-    return c.set_index("表")
+    return rows_reconcile(ds)
 
 
 def book(path: Path, sheets: dict[str, list[list[object]]], merges: dict[str, list[str]] | None = None) -> Path:

@@ -132,19 +132,19 @@ def test_out_is_a_file(tmp_path: Path, command: str) -> None:
 
 
 def test_full_disk_is_one_chinese_line(tmp_path: Path, monkeypatch) -> None:
-    import perfkit.api as api
+    from perfkit.pipeline import outputs as score_outputs
 
     data, out = small(tmp_path), tmp_path / "得分"
     assert run("score", str(data), "--out", str(out))[0] == 0
     before = snapshot(out)
-    real = api.write_csv
+    real = score_outputs.write_csv
 
     def full(frame, path, **kw):
         if "指标" in path.name:
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         return real(frame, path, **kw)
 
-    monkeypatch.setattr(api, "write_csv", full)
+    monkeypatch.setattr(score_outputs, "write_csv", full)
     rc, _, err = run("score", str(data), "--out", str(out))
     assert rc == 2 and err.count("\n") == 1 and "磁盘空间不足" in err and "原有输出未改动" in err
     assert "No space" not in err and "Traceback" not in err
@@ -243,15 +243,27 @@ def test_report_snapshot_is_cached_outside_the_reports(tmp_path: Path, monkeypat
 
     cache = tmp_path / "cache"
     monkeypatch.setenv("PERFKIT_CACHE_DIR", str(cache))
+    from perfkit.pipeline.stages import MATERIALISED
+
     seen: dict = {}
-    monkeypatch.setattr(run_module, "render_all", lambda jobs, out, *a, **k: seen.update(jobs[0][2]) or [])
+
+    def render(jobs, out, *a, **k):
+        """The notebooks read the analysis made once from the snapshot (both in the cache)."""
+        seen.update(jobs[0][2])
+        assert seen["data"].endswith(MATERIALISED) and Path(seen["data"]).exists()
+        seen["snapshot"] = next(str(p) for p in (cache / "snapshots").iterdir() if (p / "projects.parquet").exists())
+        return []
+
+    monkeypatch.setattr(run_module, "render_all", render)
     data, reports = small(tmp_path), tmp_path / "reports" / "2022"
     legacy = reports.parent / ".perfkit-cache" / "0123abcd"
     legacy.mkdir(parents=True)
     (legacy / "perfkit_snapshot.json").write_text("{}")
     run_module.report(data, 2022, reports, progress=lambda s: None)
-    snap = Path(seen["data"])
+    snap = Path(seen["snapshot"])
     assert snap.is_relative_to(cache) and (snap / "projects.parquet").exists()
+    analysis = Path(seen["data"])
+    assert analysis.is_relative_to(cache) and not analysis.exists()  # removed once the documents are made
     assert oct((cache / "snapshots").stat().st_mode & 0o777) == "0o700"
     assert not (reports.parent / ".perfkit-cache").exists()
     assert not [p for p in tmp_path.joinpath("reports").rglob("*.parquet")]

@@ -39,6 +39,7 @@ import perfkit.api as pk
 from perfkit.io.base import InputError
 from perfkit.io.contract import TABLES, Column, Table
 from perfkit.io.load import Dataset, load, load_snapshot, save_snapshot
+from tests.conftest import rows_reconcile
 
 matplotlib.use("Agg")
 
@@ -243,8 +244,7 @@ def run_everything(tables: dict[str, pd.DataFrame], fmt: str, month: int | None,
             ds = load(path)  # perfkit validate
         except InputError as exc:
             return _expected(exc, "validate")
-        counts = ds.counts
-        assert (counts["读入"] == counts["载入"] + counts["隔离"]).all()
+        rows_reconcile(ds)
         # `perfkit score DATA --month M` and the report load DATA at the month (what pk.score(path) does)
         at_month = load(path, month=month or 5)
         try:

@@ -17,6 +17,7 @@ from perfkit.analyses import monitoring
 from perfkit.io import write as W
 from perfkit.io.contract import BY_NAME, TABLES
 from perfkit.io.load import REFERENCED, load
+from perfkit.pipeline import two_cores
 from perfkit.rules.rulebook import load_rules
 
 NUMERIC = ("number", "money", "int", "percent")
@@ -183,17 +184,17 @@ def test_no_项目_no_ranking_and_it_says_so(demo, tmp_path: Path, jobs: int) ->
 
 
 def test_only_a_large_folder_uses_two_cores_by_default(demo_folder: Path, monkeypatch) -> None:
-    assert pk._jobs(demo_folder, None) == 1  # the demo is small: one process
-    monkeypatch.setattr(pk, "SPLIT_MIN_BYTES", 1)
-    monkeypatch.setattr(pk.os, "cpu_count", lambda: 8)
-    monkeypatch.setattr(pk, "_available_memory", lambda: float("inf"))
-    assert pk._jobs(demo_folder, None) == 2
-    assert pk._jobs(demo_folder, 3) == 3
-    monkeypatch.setattr(pk, "_available_memory", lambda: 1.0)  # too little memory free for two processes
-    assert pk._jobs(demo_folder, None) == 1
-    monkeypatch.setattr(pk.os, "cpu_count", lambda: 1)
-    monkeypatch.setattr(pk, "_available_memory", lambda: float("inf"))
-    assert pk._jobs(demo_folder, None) == 1
+    assert two_cores.jobs_for(demo_folder, None) == 1  # the demo is small: one process
+    monkeypatch.setattr(two_cores, "SPLIT_MIN_BYTES", 1)
+    monkeypatch.setattr(two_cores.os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(two_cores, "_available_memory", lambda: float("inf"))
+    assert two_cores.jobs_for(demo_folder, None) == 2
+    assert two_cores.jobs_for(demo_folder, 3) == 3
+    monkeypatch.setattr(two_cores, "_available_memory", lambda: 1.0)  # too little memory free for two processes
+    assert two_cores.jobs_for(demo_folder, None) == 1
+    monkeypatch.setattr(two_cores.os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(two_cores, "_available_memory", lambda: float("inf"))
+    assert two_cores.jobs_for(demo_folder, None) == 1
 
 
 # ------------------------------------------------------------------------------- rules in row chunks
@@ -330,7 +331,7 @@ def test_a_second_process_that_dies_is_one_clear_error(demo_folder: Path, tmp_pa
         result.touch()
         return subprocess.Popen([sys.executable, "-c", "raise SystemExit(9)"]), result
 
-    monkeypatch.setattr(pk, "_start_side", dying)
+    monkeypatch.setattr(two_cores, "_start_side", dying)
     with pytest.raises(InputError, match="第二个计算进程意外退出（退出码 9.*--jobs 1"):
         pk.score(demo_folder, tmp_path / "out", month=5, jobs=2)
     assert not (tmp_path / "out").exists()

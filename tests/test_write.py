@@ -13,6 +13,7 @@ import pytest
 
 import perfkit.api as pk
 from perfkit.io import write as W
+from perfkit.pipeline import outputs as score_outputs
 
 MESSY_TEXT = ["普通文本", "=HYPERLINK(\"http://x\",\"y\")", "+cmd|' /C calc'!A0", "@SUM(1)", "-5", "-", "=", "+",
               "\tx", "a,b", 'q"q', "两行\n文本", " lead", "", None, "NA", "'already", "=\n", "逗号，全角", "x\u2028y"]
@@ -111,7 +112,7 @@ def test_lone_carriage_return_is_quoted() -> None:
 
 
 def _score_with(writer, data: Path, out: Path, monkeypatch) -> dict[str, bytes]:
-    monkeypatch.setattr(pk, "write_csv", writer)
+    monkeypatch.setattr(score_outputs, "write_csv", writer)
     written = pk.score(data, out, month=5)
     return {name: path.read_bytes() for name, path in written.items()}
 
@@ -185,7 +186,7 @@ def test_csv_beyond_excel_rows_warns(demo_dir: Path, tmp_path: Path, monkeypatch
 
     data = demo_dir / "demo.xlsx" if (demo_dir / "demo.xlsx").exists() else demo_dir
     rows = len(pd.read_csv(pk.score(data, tmp_path / "probe", month=5)["indicators"], encoding="utf-8-sig"))
-    monkeypatch.setattr(pk, "EXCEL_MAX_ROWS", rows)  # 指标得分 + its header is one row too many
+    monkeypatch.setattr(score_outputs, "EXCEL_MAX_ROWS", rows)  # 指标得分 + its header is one row too many
     capsys.readouterr()
     assert cli.main(["score", str(data), "--out", str(tmp_path / "out"), "--month", "5",
                      "--format", output_format]) == 0

@@ -316,17 +316,3 @@ def archive_completeness(ds: Dataset) -> pd.DataFrame:
     labels = pd.Series([f"{x}、" for x in ARCHIVE_ITEMS], index=cols, dtype=object)
     out["missing"] = missing.astype(object).dot(labels).astype("string").str.rstrip("、")
     return out
-
-
-def rectification_list(findings: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
-    """整改清单: findings per unit and type, with the unit's name (限期整改 in the seed)."""
-    if not ds.has("projects") or findings.empty:
-        return pd.DataFrame(columns=["unit_id", "unit_name", "finding", "count"])
-    units = ds.get("units")
-    f = findings.merge(ds.table("projects")[["project_id", "unit_id"]], on="project_id", how="left")
-    table = f.groupby(["unit_id", "finding"]).size().rename("count").reset_index()
-    if units is not None:
-        table = table.merge(units[["unit_id", "unit_name"]], on="unit_id", how="left")
-    else:
-        table["unit_name"] = table["unit_id"]
-    return table[["unit_id", "unit_name", "finding", "count"]].sort_values(["unit_id", "count"], ascending=[True, False])

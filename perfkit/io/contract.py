@@ -19,10 +19,6 @@ MONITOR_CLASSES = ("一般项目", "转移支付项目")
 # 决策 / 过程: the level-1 blocks of the 财预〔2020〕10号 evaluation framework, under the spellings forms use
 LEVEL1 = ("产出指标", "效益指标", "满意度指标", "成本指标", "决策指标", "过程指标",
           "决策", "项目决策", "过程", "项目过程", "项目管理")
-LEVEL2 = (
-    "数量指标", "质量指标", "时效指标", "成本指标", "经济成本指标", "社会成本指标", "生态环境成本指标",
-    "经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标", "服务对象满意度指标",
-)
 LIKELIHOOD = ("确定能", "有可能", "完全不可能")
 GRADES = ("优", "良", "中", "差")
 EXANTE_DIMENSIONS = ("立项必要性", "投入经济性", "绩效目标合理性", "实施方案可行性", "筹资合规性")
@@ -230,8 +226,3 @@ def classified_flag(value: object) -> bool | None:
 def headers(table: Table) -> list[str]:
     """The Chinese headers of a table, in form order."""
     return [c.header for c in table.columns]
-
-
-def rename_to_headers(frame, table: Table):
-    """Internal column names → Chinese headers (for outputs users read)."""
-    return frame.rename(columns={c.name: c.header for c in table.columns})

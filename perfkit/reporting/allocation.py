@@ -20,10 +20,10 @@ from perfkit.analyses.application import (
     warning_sweep,
 )
 from perfkit.analyses.evaluation import PENDING, grade_label
-from perfkit.api import Analysis, analyze
 from perfkit.io.contract import CATEGORIES
 from perfkit.io.values import format_wan, plain_text
 from perfkit.io.write import atomic_path, excel_writer
+from perfkit.pipeline.stages import Analysis, analyze
 from perfkit.reporting import display as D
 from perfkit.reporting.annex import basis
 from perfkit.reporting.annual import requested_facts, resolve_inputs

@@ -30,13 +30,13 @@ from perfkit.analyses.application import (
     plan_summary,
 )
 from perfkit.analyses.evaluation import PENDING
-from perfkit.api import Analysis, analyze
 from perfkit.io.base import InputError
 from perfkit.io.contract import CATEGORIES, GRADES, MONITOR_CLASSES
 from perfkit.io.load import Dataset
 from perfkit.io.settings import DISTRICT_PLACEHOLDER, Settings, active
 from perfkit.io.values import format_wan
 from perfkit.io.years import check_month, check_year, latest_month, years_in
+from perfkit.pipeline.stages import Analysis, analyze
 from perfkit.reporting import display as D
 
 POLICY_TEXT = Path(__file__).parent / "text" / "policy.yaml"

@@ -57,11 +57,11 @@ def heading(text: str, level: int = 2) -> None:
 def notebook_font(text: str = "") -> None:
     """The notebook's own headings, text and tables in the bundled CJK font (a subset of the
     characters of perfkit's notebooks and ``text``), so a machine without Chinese fonts shows them."""
-    from pathlib import Path
 
+    from perfkit import shipped_notebooks
     from perfkit.reporting.fonts import FAMILY, font_face_css
 
-    shipped = Path(__file__).resolve().parents[2] / "notebooks"
+    shipped = shipped_notebooks()
     chars = text + "".join(p.read_text(encoding="utf-8") for p in sorted(shipped.glob("*.ipynb"))) \
         if shipped.is_dir() else text
     _show(f"<style>{font_face_css(''.join(set(chars + '优良中差待核实')))} .jp-RenderedMarkdown, "

@@ -1059,7 +1059,9 @@ def _ui_text() -> str:
     """Every character of the explorer's own labels and sentences (this module's source) and of the
     notebooks perfkit ships (their headings render in the same font)."""
     text = Path(__file__).read_text(encoding="utf-8")
-    shipped = Path(__file__).resolve().parents[2] / "notebooks"
+    from perfkit import shipped_notebooks
+
+    shipped = shipped_notebooks()
     if shipped.is_dir():
         text += "".join(p.read_text(encoding="utf-8") for p in sorted(shipped.glob("*.ipynb")))
     return "".join(set(text))

@@ -21,6 +21,7 @@ import perfkit
 from perfkit.io.base import SNAPSHOT_MARK, InputError
 from perfkit.io.outputs import check_output_folder, process_alive
 from perfkit.reporting.render import Rendered, render_all, report_output
+from perfkit.rules import DEFAULT_PROFILE
 
 CACHE_ENV = "PERFKIT_CACHE_DIR"
 KEEP_SNAPSHOTS = 8  # the most recently used snapshots kept; older ones are deleted (disk use)
@@ -37,7 +38,6 @@ def cache_dir() -> Path:
         return Path.home() / "Library" / "Caches" / "perfkit"
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").absolute() / "perfkit"
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 TITLES = {"annual_report": "{district}{year}年预算绩效管理工作情况报告",
           "budget_allocation": "{district}{next_year}年度预算安排与绩效评价结果挂钩分析",
           "technical_annex": "{district}{year}年预算绩效管理工作技术附件（口径说明）"}
@@ -65,7 +65,7 @@ def report(data: str | Path | None = None, year: int | None = None, out: str | P
     if not district:
         district = DISTRICT_PLACEHOLDER
         progress(NO_DISTRICT_NOTE)
-    profile = str(profile or (settings.profile if settings else "mof2020"))
+    profile = str(profile or (settings.profile if settings else DEFAULT_PROFILE))
     if settings and profile.endswith(".yaml") and settings.path(profile).exists():
         profile = str(settings.path(profile))
     if archive is None and settings is not None:
@@ -75,7 +75,7 @@ def report(data: str | Path | None = None, year: int | None = None, out: str | P
     data = Path(data).resolve()
     if not data.exists():
         raise InputError(f"找不到数据：{data}")
-    nb_dir = Path(notebooks or NOTEBOOKS)
+    nb_dir = Path(notebooks or perfkit.shipped_notebooks())
     missing = [n for n in TITLES if not (nb_dir / f"{n}.ipynb").exists()]
     if missing:
         raise InputError(f"找不到报告笔记本：{nb_dir}/{missing[0]}.ipynb（用 --notebooks 指定 notebooks 文件夹）")
@@ -95,11 +95,33 @@ def report(data: str | Path | None = None, year: int | None = None, out: str | P
     params = {"data": str(snapshot), "year": int(year), "month": month, "district": district,
               "profile": str(profile), "workspace": str(settings.folder) if settings else None,
               "archive": str(Path(archive).resolve()) if archive and Path(archive).exists() else None}
-    jobs = [(nb_dir / f"{name}.ipynb", name, params) for name in TITLES]
     from perfkit.reporting.annual import load_policy
 
     issuer = load_policy(None, **fill).get("issuer")  # the Word files' author: the organ that signs them
-    return render_all(jobs, out, lambda stem: TITLES[stem].format(**fill), str(profile), progress, issuer)
+    staging = _analyse_once(snapshot, params, progress)
+    try:
+        jobs = [(nb_dir / f"{name}.ipynb", name, params) for name in TITLES]
+        return render_all(jobs, out, lambda stem: TITLES[stem].format(**fill), str(profile), progress, issuer)
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _analyse_once(snapshot: Path, params: dict, progress: Callable[[str], None]) -> Path | None:
+    """Analyse the snapshot once and point ``params["data"]`` at the result, which each notebook's
+    ``analyze`` call (same settings) reads instead of analysing again; returns the private folder that
+    holds it. When the analysis fails, the notebooks get the snapshot and say why as before."""
+    from perfkit.pipeline.stages import analyze, materialise
+
+    settings = {k: params[k] for k in ("year", "month", "profile", "archive")}
+    progress("分析（三份文档共用一次分析结果）…")
+    try:
+        a = analyze(snapshot, **settings, workspace=params.get("workspace"))
+    except Exception:  # noqa: BLE001 (the notebook raises it again, in its own words)
+        return None
+    staging = Path(tempfile.mkdtemp(prefix=f".snapshot-{os.getpid()}-analysis-", dir=snapshot.parent))
+    params["data"] = str(materialise(a, staging, **settings))
+    return staging
 
 
 def year_and_month(snapshot: Path, year: int | None, month: int | None, source: str,

@@ -16,9 +16,9 @@ import pandas as pd
 import yaml
 
 from perfkit.io.load import InputError
+from perfkit.rules import DEFAULT_PROFILE  # noqa: F401 (re-exported: perfkit.rules.rulebook.DEFAULT_PROFILE)
 
 PROFILES_DIR = Path(__file__).parent / "profiles"
-DEFAULT_PROFILE = "mof2020"
 # 依据 of a rule (one of three): 文件 — the cited document contains this rule and value, article named;
 # 平台惯例 — deployed platform practice, the platform named; 本局设定 — the bureau's own setting
 BASES = ("文件", "平台惯例", "本局设定")

@@ -245,13 +245,6 @@ def unit_of(text: str, units: Mapping[str, tuple[str, float]]) -> tuple[str, flo
     return None
 
 
-def normalize_unit(unit: str, units: Mapping[str, tuple[str, float]] | None = None) -> tuple[str, float]:
-    """'万元' → ('元', 10000); '万人次' → ('人次', 10000); '元/人·月' → ('元/人·月', 1); unknown → as is."""
-    unit = _clean(unit)
-    found = unit_of(unit, units if units is not None else _default_vocabulary().units)
-    return (found[0], found[1]) if found else (unit, 1.0)
-
-
 def _show(raw: str, limit: int = 40) -> str:
     text = re.sub(r"\s+", " ", raw).strip()
     return "「" + (text if len(text) <= limit else text[:limit] + "…") + "」"

@@ -19,20 +19,27 @@ from pathlib import Path
 
 import pandas as pd
 
-from perfkit.analyses import monitoring, review
-from perfkit.analyses.evaluation import score_projects
-from perfkit.io.load import Dataset, InputError
-from perfkit.rules.rulebook import Rulebook
+from perfkit.analyses import monitoring
+from perfkit.analyses.evaluation import Scores
+from perfkit.io.load import Dataset, InputError, load
+from perfkit.io.years import select_year
+from perfkit.pipeline.outputs import ranking_table, score_tables, tables_to_read
+from perfkit.pipeline.stages import (
+    PIPELINE,
+    Analysis,
+    analyze,
+    missing_tables,
+    run_stages,
+    selected,
+    skipped_note,
+    with_settings,
+    year_of,
+)
+from perfkit.rules.rulebook import DEFAULT_PROFILE, Rulebook, load_rules
 
-PARTS = ("projects", "indicators", "findings", "monitoring")
-
-
-@dataclass
-class DistributedResult:
-    projects: pd.DataFrame
-    indicators: pd.DataFrame
-    findings: pd.DataFrame
-    monitoring: pd.DataFrame | None
+# the stages run on each partition: those of perfkit score that are exact on any set of whole units
+UNIT_STAGES = tuple(dict.fromkeys(s.key for s in PIPELINE if s.per_unit and not s.application))
+UNIT_FIELDS = tuple(dict.fromkeys(f for s in PIPELINE if s.key in UNIT_STAGES for f in s.fills))
 
 
 def _require_dask():
@@ -56,19 +63,38 @@ def subset(ds: Dataset, project_ids: pd.Index) -> Dataset:
     return out
 
 
-def run_units(part: pd.DataFrame, ds: Dataset, rules: Rulebook, month: int | None) -> dict[str, pd.DataFrame]:
-    """The one-machine pipeline on the projects of one partition's units."""
-    sub = subset(ds, pd.Index(part["project_id"]))
-    scores = score_projects(sub, rules)
-    findings = review.review_self_evaluation(scores.indicators, scores.projects, sub, rules)
-    mon = monitoring.monitor(sub, rules, month).projects if month is not None else None
-    return {"projects": scores.projects, "indicators": scores.indicators, "findings": findings, "monitoring": mon}
+def run_units(part: pd.DataFrame, ds: Dataset, rules: Rulebook, month: int | None, keys: tuple[str, ...]
+              ) -> dict[str, object]:
+    """The one-process executor on the projects of one partition's units: the stages ``keys``; returns
+    the fields they fill (monitoring: its projects' lights)."""
+    a = run_stages(Analysis(subset(ds, pd.Index(part["project_id"])), rules, month), keys, applications=False)
+    out = {name: getattr(a, name) for name in UNIT_FIELDS}
+    out["scores"] = a.scores and {"projects": a.scores.projects, "indicators": a.scores.indicators}
+    out["monitoring"] = a.monitoring and a.monitoring.projects
+    return out
 
 
-def analyze_on_cluster(ds: Dataset, rules: Rulebook, month: int | None = None, scheduler: str | None = None,
-                       partitions: int | None = None) -> DistributedResult:
-    """Run on the cluster at ``scheduler`` (``tcp://host:8786``), or on a LocalCluster when none is given."""
+def _gather(results: list[dict[str, object]], key: str, part: str | None = None) -> pd.DataFrame | None:
+    """One field of every partition's result, concatenated (None when no partition ran its stage)."""
+    frames = [r[key] if part is None else r[key][part] for r in results if r[key] is not None]
+    full = [f for f in frames if len(f)]
+    return pd.concat(full, ignore_index=True) if full else frames[0] if frames else None
+
+
+def analyze_on_cluster(a: Analysis, scheduler: str | None = None, partitions: int | None = None) -> Analysis:
+    """The per-unit stages of ``perfkit score`` (:data:`UNIT_STAGES`) on the cluster at ``scheduler``
+    (``tcp://host:8786``), or on a LocalCluster when none is given, the projects partitioned by unit;
+    their results gathered into ``a``. A stage whose table is missing is noted and not sent."""
     dask, dd, Client, LocalCluster = _require_dask()
+    keys = []
+    for stage in PIPELINE:
+        if stage.key in UNIT_STAGES and selected(stage, a, None, applications=False):
+            missing = missing_tables(a, stage)
+            if missing:
+                a.skipped.append(skipped_note(stage.title, missing))
+            else:
+                keys.append(stage.key)
+    ds = a.data
     projects = ds.table("projects")[["project_id", "unit_id"]]
     n_units = projects["unit_id"].nunique()
     cluster = None if scheduler else LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
@@ -79,21 +105,48 @@ def analyze_on_cluster(ds: Dataset, rules: Rulebook, month: int | None = None, s
                                npartitions=max(1, min(partitions or 2 * len(client.scheduler_info()["workers"]),
                                                       n_units)), sort=True)
         ds_future = client.scatter(ds, broadcast=True)
-        tasks = [dask.delayed(run_units)(part.reset_index(), ds_future, rules, month) for part in frame.to_delayed()]
+        tasks = [dask.delayed(run_units)(part.reset_index(), ds_future, a.rules, a.month, tuple(keys))
+                 for part in frame.to_delayed()]
         results = client.compute(tasks, sync=True)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+    if "self_eval" in keys:
+        a.scores = Scores(_order(_gather(results, "scores", "indicators"), ["_row"]),
+                          _order(_gather(results, "scores", "projects"), ["project_id"], ds, "self_eval"))
+        a.findings = _gather(results, "findings")
+    if "monitoring" in keys:
+        a.monitoring = monitoring.Monitoring(a.month, _order(_gather(results, "monitoring"), ["project_id"], ds,
+                                                             "projects"), pd.DataFrame())
+    for name in ("target_findings", "archive"):
+        if any(s.key in keys for s in PIPELINE if name in s.fills):
+            setattr(a, name, _gather(results, name))
+    return a
 
-    def gather(key: str) -> pd.DataFrame | None:
-        frames = [r[key] for r in results if r[key] is not None and len(r[key])]
-        return pd.concat(frames, ignore_index=True) if frames else None
 
-    findings = gather("findings")
-    return DistributedResult(gather("projects"), gather("indicators"),
-                             findings if findings is not None else pd.DataFrame(columns=review.FINDING_COLUMNS),
-                             gather("monitoring"))
+def _order(frame: pd.DataFrame, by: list[str], ds: Dataset | None = None, table: str | None = None) -> pd.DataFrame:
+    """Rows gathered from the partitions in the order one process gives them: by source row, or by each
+    project's first row in ``table``."""
+    if ds is None:
+        return frame.sort_values(by, kind="stable").reset_index(drop=True)
+    first = pd.Series(range(len(ds.table(table))), index=ds.table(table)["project_id"].to_numpy())
+    first = first[~first.index.duplicated()]
+    where = first.reindex(frame["project_id"].to_numpy()).to_numpy()
+    return frame.iloc[where.argsort(kind="stable")].reset_index(drop=True)
+
+
+def analyze_distributed(data: str | Path | Dataset, year: int | None = None, month: int | None = None,
+                        profile: str | Path = DEFAULT_PROFILE, scheduler: str | None = None) -> Analysis:
+    """:func:`~perfkit.pipeline.stages.analyze` (without the applications) on a dask cluster: the
+    per-unit stages on partitions of whole units, then the stages that compare units (the ranking) on
+    the gathered results — the same tables as one process."""
+    ds = data if isinstance(data, Dataset) else load(data, month=month)
+    year = year_of(ds, year)
+    ds = select_year(ds, year)
+    a = Analysis(ds, with_settings(load_rules(profile, year)), month)
+    analyze_on_cluster(a, scheduler)
+    return run_stages(a, tuple(s.key for s in PIPELINE if not s.per_unit), applications=False)
 
 
 # ------------------------------------------------------------------ workers that read their own data
@@ -193,17 +246,15 @@ def score_partition(folder: str, stage: str, index: int, year: int, month: int |
     import os
     import socket
 
-    from perfkit.api import _score_tables, _tables_to_read, analyze
-    from perfkit.io.load import load
     from perfkit.io.write import write_parquet
 
-    ds = load(folder, month=month, only=_tables_to_read(month))  # as one process: no month, no monitoring read
+    ds = load(folder, month=month, only=tables_to_read(month))  # as one process: no month, no monitoring read
     a = analyze(ds, year=year, month=month, profile=profile, applications=False)
     ds.tables.clear()  # what is written next needs the results only
     rows: dict[str, int] = {}
     stems: dict[str, str] = {}
     if a.scores is not None:
-        for key, o in _score_tables(a).items():
+        for key, o in score_tables(a).items():
             if key == "ranking":
                 continue
             target = Path(stage) / o.stem
@@ -234,10 +285,7 @@ def score_partitioned(data: str | Path, stage: Path, year: int | None, month: in
 
     import pyarrow.parquet as pq
 
-    from perfkit.api import RANKING_COLUMNS, _chinese
-    from perfkit.io.values import FEN_PER_WAN
     from perfkit.io.write import write_parquet
-    from perfkit.rules.rulebook import load_rules
 
     t0 = time.perf_counter()
     _, _, Client, LocalCluster = _require_dask()
@@ -275,10 +323,7 @@ def score_partitioned(data: str | Path, stage: Path, year: int | None, month: in
         # each part ranked its own whole units; the ranks across all units, as unit_ranking assigns them
         ranking["rank"] = ranking["composite"].rank(method="min", ascending=False).astype("Int64")
         ranking = ranking.sort_values(["rank", "unit_id"], na_position="last").reset_index(drop=True)
-        ranking = ranking.assign(mean_score=ranking["mean_score"].round(rules["evaluation.decimals"]),
-                                 budget=ranking["budget"].astype("Float64") / FEN_PER_WAN,
-                                 spent=ranking["spent"].astype("Float64") / FEN_PER_WAN)
-        written["ranking"] = write_parquet(_chinese(ranking, RANKING_COLUMNS), stage / "单位综合排名.parquet")
+        written["ranking"] = write_parquet(ranking_table(ranking, rules), stage / "单位综合排名.parquet")
         rows["ranking"] = len(ranking)
     peaks = {str(r["worker"]): float(r["peak_mb"]) for r in results}
     for r in results:  # a worker ran several partitions: its peak is its largest
