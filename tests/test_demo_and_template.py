@@ -99,8 +99,10 @@ def test_names_are_unique_and_glitch_free(clean: bool, demo: Demo, clean_demo: D
     assert not names.str.contains(r"\d20\d\d年").any()  # no "派出所22022年": a digit glued to the year
     assert not names.str.contains(r"\d{5,}|（\d+）").any()
     whole = p["category"].eq("部门整体支出")
+    current = _this_year(p)  # next year's first-time requests are named for next year, marked 新建
     assert names[whole].str.endswith("2022年度部门整体支出").all()
-    assert names[~whole].str.match(r"^2022年\D").all()
+    assert names[~whole & current].str.match(r"^2022年\D").all()
+    assert names[~current].str.match(r"^2023年\D.*（新建）$").all() and (~current).sum() > 0
     assert names.str.contains("街道").any() and names.str.contains("镇|乡").any()  # place-bound works
 
 
@@ -119,6 +121,7 @@ def test_clean_demo_is_the_same_district_without_noise(demo: Demo, clean_demo: D
     assert (se["actual_text"] != "").all() and (se["target_text"] != "").all() and se["weight"].notna().all()
     assert se["level1"].isin(["产出指标", "效益指标", "满意度指标"]).all()
     assert clean_demo.tables["self_summary"]["exec_weight"].notna().all()
+    c = c[_this_year(c)]  # next year's first-time requests have no budget or execution this year
     assert (c["spent"] <= c["budget"]).all() and c["spent"].notna().all()
 
 
@@ -157,10 +160,16 @@ def _row_kind(hit: Callable[[pd.DataFrame, pd.DataFrame], pd.Series],
     return count
 
 
+def _this_year(p: pd.DataFrame) -> pd.Series:
+    """This year's projects: not next year's first-time requests (新增重大项目 with no budget this year)."""
+    return ~(p["new_major"].fillna(False).astype(bool) & p["budget"].isna())
+
+
 def _project_kind(hit: Callable[[Demo], pd.Series]) -> Counter:
     def count(demo: Demo, clean_demo: Demo) -> tuple[int, int, int]:
-        h = hit(demo)
-        return int(h.sum()), len(demo.tables["projects"]), int(h.sum())
+        current = _this_year(demo.tables["projects"])
+        h = hit(demo)[current]
+        return int(h.sum()), int(current.sum()), int(h.sum())
     return count
 
 
