@@ -276,7 +276,7 @@ def proposal_by_unit(proposal: pd.DataFrame, ds: Dataset, by: str = "unit_id") -
     else:  # no 单位 table: the code stands for the name, so every listing still has its columns
         p["unit_name"], p["department"] = p["unit_id"], pd.NA
     if by == "department":
-        p["department"] = p["department"].fillna(p["unit_name"])
+        p["department"] = p["department"].astype(object).fillna(p["unit_name"].astype(object))
     carried = p["base_source"].eq(BASE_CARRIED) if "base_source" in p else pd.Series(False, index=p.index)
     p = p.assign(_carried=carried, _cut=p["change"] < 0, _requested=p["requested"].astype("Int64").fillna(0)
                  if "requested" in p else 0, _budget=p["budget"].astype("Int64").fillna(0),
