@@ -53,7 +53,7 @@ def build(data: str | Path | None = None, year: int | None = None, month: int | 
     """Run the analyses once (earlier years' grades from the ``archive``, for the multi-year rule);
     arguments left None come from the workspace settings and the data (annual.resolve_inputs)."""
     i = resolve_inputs(data, year, month, profile, district, archive, workspace)
-    a = analyze(i.data, year=i.year, month=i.month, profile=i.profile, archive=i.archive,
+    a = analyze(i.source, year=i.year, month=i.month, profile=i.profile, archive=i.archive,
                 workspace=i.settings.folder if i.settings is not None else None)
     if a.proposal is None:
         from perfkit.io.load import MissingTableError

@@ -36,8 +36,9 @@ from perfkit.io.load import Dataset
 from perfkit.io.settings import DISTRICT_PLACEHOLDER, Settings, active
 from perfkit.io.values import format_wan
 from perfkit.io.years import check_month, check_year, latest_month, years_in
-from perfkit.pipeline.stages import Analysis, analyze
+from perfkit.pipeline.stages import MATERIALISED, Analysis, analyze, read_materialised
 from perfkit.reporting import display as D
+from perfkit.rules import DEFAULT_PROFILE
 
 POLICY_TEXT = Path(__file__).parent / "text" / "policy.yaml"
 
@@ -93,6 +94,7 @@ class Inputs:
     district: str
     archive: str | Path | None
     settings: Settings | None
+    source: str | Path | Dataset | None = None  # what analyze reads: the analysis perfkit report made once, or data
 
 
 def resolve_inputs(data: str | Path | Dataset | None, year: int | None, month: int | None,
@@ -109,18 +111,22 @@ def resolve_inputs(data: str | Path | Dataset | None, year: int | None, month: i
         raise InputError("没有指定数据：在工作区设置（设置.yaml）中填写「数据」，或给出 data 参数")
     month = check_month(month) or (settings.month if settings else None)
     # a month known: that month's monitoring rows, as perfkit report's snapshot reads them; else every month
-    ds = data if isinstance(data, Dataset) else load(data, month=month)
+    source = data
+    if not isinstance(data, Dataset) and str(data).endswith(MATERIALISED):  # perfkit report analysed once
+        ds = read_materialised(data)[1].data
+    else:
+        ds = source = data if isinstance(data, Dataset) else load(data, month=month)
     found = check_year(years_in(ds), year or (settings.year if settings else None), Path(str(ds.source)).name)
     if found is None:
         raise InputError("数据中没有年度：请给出 year 参数（或在工作区设置中填写「报告年度」）")
     month = month or latest_month(ds)
     district = district or (settings.district if settings else "") or DISTRICT_PLACEHOLDER
-    profile = str(profile or (settings.profile if settings else "mof2020"))
+    profile = str(profile or (settings.profile if settings else DEFAULT_PROFILE))
     if settings and profile.endswith(".yaml") and settings.path(profile).exists():
         profile = str(settings.path(profile))
     if archive is None and settings is not None:
         archive = settings.archive_path
-    return Inputs(ds, found, month, profile, district, archive, settings)
+    return Inputs(ds, found, month, profile, district, archive, settings, source)
 
 
 def output_folder(rep: AnnualReport, output_dir: str | Path | None) -> Path:
@@ -142,7 +148,7 @@ def build(data: str | Path | Dataset | None = None, year: int | None = None, mon
     rulebook's (the workspace's 现场抽查能力 replaces it); its date is ``spotcheck_deadline`` or the policy
     text's ``spotcheck_deadline`` — without one the plan says only the year, never another district's date."""
     i = resolve_inputs(data, year, month, profile, district, archive, workspace)
-    a = analyze(i.data, year=i.year, month=i.month, profile=i.profile, archive=i.archive,
+    a = analyze(i.source, year=i.year, month=i.month, profile=i.profile, archive=i.archive,
                 workspace=i.settings.folder if i.settings is not None else None)
     policy = load_policy(policy_text, i.settings, district=i.district, year=i.year, next_year=i.year + 1)
     if spotcheck_deadline:
@@ -418,7 +424,7 @@ def section_supervision(rep: AnnualReport) -> None:
         elif key == "monitoring":
             _monitoring_table(a, "monitor_class", "监控分类", f"表 1-{rep.month}月绩效监控分类汇总（金额单位：万元）")
             D.sentence("red_vs_warned", f["monitoring"])
-        elif key == "review":
+        elif key == "review" and len(a.findings):  # none found: the sentence says so
             D.table(findings_table(a.findings), caption="表 第三方审核发现（按问题类型，同一问题只计一次）")
 
 
