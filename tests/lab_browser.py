@@ -86,15 +86,22 @@ def open_and_run(driver, port: int, notebook: str, ready_css: str | None = ".per
                  timeout: float = 240) -> float:
     """Open ``notebook`` in JupyterLab, run all cells; returns seconds from the page load to ``ready_css``
     (the explorer's first output) — or to the kernel being idle again when there is no such element."""
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    driver.get(f"http://127.0.0.1:{port}/lab/tree/{notebook}")
+    # ?reset: the lab opens this notebook alone, not the layout of the previous test (a restored notebook
+    # could be the one 'run all' acts on)
+    driver.get(f"http://127.0.0.1:{port}/lab/tree/{notebook}?reset")
     WebDriverWait(driver, timeout).until(lambda d: d.execute_script(
         "return !!(window.jupyterapp && document.querySelector('.jp-Notebook'))"))
     WebDriverWait(driver, timeout).until(lambda d: d.execute_script(
         "const w = jupyterapp.shell.currentWidget; return !!(w && w.sessionContext && "
         "w.sessionContext.session && w.sessionContext.session.kernel && "
         "w.sessionContext.session.kernel.status === 'idle');"))
+    # 'run all' acts on the active notebook: make it this one (the lab may have restored another)
+    WebDriverWait(driver, timeout).until(lambda d: d.execute_script(
+        "const w = jupyterapp.shell.currentWidget; jupyterapp.shell.activateById(w.id);"
+        "return !!(w.context && w.context.path.endsWith(arguments[0]));", notebook))
     t = time.perf_counter()
     driver.execute_script("jupyterapp.commands.execute('notebook:run-all-cells');")
     if ready_css:
@@ -102,10 +109,26 @@ def open_and_run(driver, port: int, notebook: str, ready_css: str | None = ".per
             "return document.querySelectorAll(arguments[0]).length > 0 && "
             "document.querySelectorAll('.perfkit-explorer table').length > 0", ready_css))
     else:  # every code cell run: its prompt shows an execution count, [1] … (not [ ] or [*])
-        WebDriverWait(driver, timeout).until(lambda d: d.execute_script(
-            "const p = [...jupyterapp.shell.currentWidget.node.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];"
-            "return p.length > 0 && p.every(e => /\\[\\d+\\]/.test(e.textContent));"))
+        try:
+            WebDriverWait(driver, timeout).until(lambda d: d.execute_script(
+                "const p = [...jupyterapp.shell.currentWidget.node.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];"
+                "return p.length > 0 && p.every(e => /\\[\\d+\\]/.test(e.textContent));"))
+        except TimeoutException:
+            raise AssertionError(f"{notebook} did not finish running in {timeout:.0f} s:\n" + notebook_state(driver)) from None
     return time.perf_counter() - t
+
+
+def notebook_state(driver) -> str:
+    """The prompts, the kernel status and every output's text of the current notebook: what a timeout
+    needs to say (which cell stopped, with what message)."""
+    return driver.execute_script(
+        "const w = jupyterapp.shell.currentWidget;"
+        "const k = w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;"
+        "const cells = [...w.node.querySelectorAll('.jp-CodeCell')].map((c, i) => "
+        "  i + ' ' + (c.querySelector('.jp-InputArea-prompt') || {}).textContent + ' ' + "
+        "  [...c.querySelectorAll('.jp-OutputArea-output')].map(o => o.textContent.slice(0, 400)).join(' | '));"
+        "const dialogs = [...document.querySelectorAll('.jp-Dialog')].map(d => d.textContent.slice(0, 300));"
+        "return 'kernel: ' + (k ? k.status : 'none') + '\\n' + cells.join('\\n') + '\\ndialogs: ' + dialogs.join(' | ');")
 
 
 def warm_up_done(driver) -> bool:

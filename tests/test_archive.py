@@ -195,3 +195,28 @@ def test_archived_input_re_analyses_to_the_same_scores(ds, archived) -> None:
     first = analyze(ds, year=2022, month=5).scores.projects.set_index("project_id")
     assert (again["total"].reindex(first.index).astype(float).fillna(-1)
             == first["total"].astype(float).fillna(-1)).all()
+
+
+def test_a_full_disk_during_archive_add_is_one_chinese_line_and_keeps_the_archive(demo_dir, tmp_path) -> None:
+    """The operating system refuses to let the archive grow (RLIMIT_FSIZE gives EFBIG, as a full disk or
+    quota does; DuckDB reports it in English, sometimes only as "cannot rollback"): the user reads one line
+    in Chinese, and the archive still holds exactly the years it held."""
+    import resource
+
+    db = tmp_path / "档案.duckdb"
+    arc.add_year(db, 2021, {}, {"projects": pd.DataFrame({"project_id": ["P1"], "grade": ["优"]})}, profile="old")
+    size = db.stat().st_size
+
+    def limit() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size + 4096, size + 4096))
+
+    proc = subprocess.run([sys.executable, "-m", "perfkit", "archive", "add", str(demo_dir / "csv"), "--year",
+                           "2022", "--archive", str(db)], capture_output=True, text=True, preexec_fn=limit,
+                          timeout=600)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert ("磁盘空间不足" in proc.stderr or "文件超出系统允许的大小" in proc.stderr), proc.stderr
+    assert not any(w in proc.stderr for w in ("rollback", "Error", "IO Error")), proc.stderr
+    assert arc.years(db)["year"].tolist() == [2021] and arc.years(db)["profile"].tolist() == ["old"]
+    assert arc.read(db, "result_projects")["project_id"].tolist() == ["P1"]

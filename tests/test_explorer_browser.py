@@ -229,7 +229,7 @@ def test_saving_keeps_the_notebook_as_committed(explorer, workspace) -> None:
 
 def test_archive_sql_notebook_runs_and_follows_code_changes(lab) -> None:
     driver, port = lab
-    B.open_and_run(driver, port, "archive_sql.ipynb", ready_css=None, timeout=600)
+    B.open_and_run(driver, port, "archive_sql.ipynb", ready_css=None, timeout=240)
     errors = driver.execute_script("return [...jupyterapp.shell.currentWidget.node.querySelectorAll("
                                    "'.jp-OutputArea-output[data-mime-type="
                                    "\"application/vnd.jupyter.stderr\"], .jp-RenderedText[data-mime-type="

@@ -460,3 +460,21 @@ def test_whole_department_budgets_are_not_recovered_like_project_balances(analys
     assert q["recover"].sum() >= p["recover"].sum()
     assert (q.loc[~q["category"].astype(str).eq("部门整体支出"), "recover"]
             == p.loc[~p["category"].astype(str).eq("部门整体支出"), "recover"]).all()
+
+
+def test_the_light_order_is_the_rulebooks_and_another_order_is_refused_in_words(tmp_path) -> None:
+    """绿 < 蓝 < 黄 < 红 (a project takes its worst light) is monitoring.light_severity in the rulebook; a
+    district profile that orders the lights otherwise is not silently read with the code's order."""
+    from perfkit.io.load import InputError
+    from perfkit.rules.rulebook import load_rules
+
+    rules = load_rules("mof2020", 2022)
+    assert list(rules["monitoring.light_severity"]) == list(F.LIGHTS) == ["绿", "蓝", "黄", "红"]
+    assert rules.basis("monitoring.light_severity") == "平台惯例"
+    M.check_light_severity(rules)
+    own = tmp_path / "own.yaml"
+    own.write_text("profile: own\ntitle: 本地口径\nextends: mof2020\nparameters:\n  monitoring.light_severity:\n"
+                   "    description: 灯序\n    unit: 灯色\n    basis: 本局设定\n    source: 本局\n"
+                   "    values: {2020-01-01: [绿, 黄, 蓝, 红]}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="尚未实现"):
+        M.check_light_severity(load_rules(own, 2022))

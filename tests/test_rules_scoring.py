@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import numpy as np
 import pandas as pd
 import pytest
@@ -217,3 +218,23 @@ def test_every_rule_has_an_honest_basis_in_users_words() -> None:
     rules = load_rules("mof2020", 2022)
     assert rules.basis("application.actions") == "本局设定"
     assert rules.basis("monitoring.execution_light") != "文件"
+
+
+def test_entry_limits_are_data_with_their_basis(tmp_path) -> None:
+    """The ranges that send a cell to quarantine (金额上限, 分值上限, 年度范围) live in limits.yaml with a
+    description, unit and basis like every rule, and the loader applies exactly those values."""
+    from perfkit.io import contract
+    from perfkit.io.load import load
+    from perfkit.rules.rulebook import BASES
+
+    for key, entry in contract.LIMITS.items():
+        assert {"description", "unit", "basis", "source", "value"} <= set(entry), key
+        assert entry["basis"] in BASES and not re.search(r"[A-Za-z]{3,}", entry["description"] + entry["source"])
+    assert contract.PROJECTS.column("budget").maximum == float(contract.LIMITS["money_max"]["value"])
+    assert contract.PROJECTS.column("year").minimum == contract.LIMITS["years"]["value"][0]
+    top = float(contract.LIMITS["money_max"]["value"])
+    pd.DataFrame({"项目编码": ["P1", "P2"], "项目名称": ["甲", "乙"], "单位名称": ["单位", "单位"], "年度": [2022, 2022],
+                  "项目类别": ["部门项目支出"] * 2, "全年预算数": [top, top * 10]}).to_csv(tmp_path / "项目.csv", index=False)
+    ds = load(tmp_path)
+    assert ds.table("projects")["project_id"].astype(str).tolist() == ["P1"]
+    assert len(ds.quarantine) == 1 and "全年预算数" in ds.quarantine.iloc[0].to_string()

@@ -139,8 +139,19 @@ def warned(p: pd.DataFrame, threshold: float, rules: Rulebook) -> pd.Series:
     return p["exec_light"].eq("红") | (p["deviation_pp"] > threshold) | impossible | unreported
 
 
+def check_light_severity(rules: Rulebook) -> None:
+    """The order of the lights (绿 < 蓝 < 黄 < 红) is the rulebook's (monitoring.light_severity); the lights
+    are stored as ranks in that order, so a profile that orders them otherwise is refused in words rather
+    than read with the wrong severity."""
+    order = [str(x) for x in rules["monitoring.light_severity"]]
+    if order != list(F.LIGHTS):
+        raise InputError(f"规则手册「{rules.profile}」的预警灯轻重顺序为 {'<'.join(order)}；本程序目前只支持 "
+                         f"{'<'.join(F.LIGHTS)}（尚未实现其他顺序），请改回或联系维护者")
+
+
 def monitor(ds: Dataset, rules: Rulebook, month: int) -> Monitoring:
     """Lights, overall completion and the seed's warning rule for every project at ``month``."""
+    check_light_severity(rules)
     if not 1 <= int(month) <= 12:
         raise InputError(f"监控月份应为 1–12，实际为 {month}")
     ex = execution_progress(ds, month, rules.year)

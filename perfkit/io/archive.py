@@ -124,8 +124,26 @@ def _check_file(path: Path) -> None:
                          "请指定 perfkit archive add 写出的档案文件")
 
 
+def duckdb_error() -> type[BaseException]:
+    """DuckDB's base error class (DuckDB is imported only when an archive is used)."""
+    return _duckdb().Error
+
+
+def _first_cause(exc: BaseException) -> BaseException:
+    """The error that started it: DuckDB answers every statement after a failed write with "transaction is
+    aborted", which says nothing about the disk that was full."""
+    seen = {id(exc)}
+    first = exc
+    while first.__context__ is not None and id(first.__context__) not in seen and \
+            type(first.__context__).__module__.split(".")[0].lstrip("_") == "duckdb":
+        first = first.__context__
+        seen.add(id(first))
+    return first
+
+
 def _duckdb_reason(exc: BaseException) -> str:
-    """DuckDB's English error, in the user's terms."""
+    """DuckDB's English error, in the user's terms (judged on the error that started it)."""
+    exc = _first_cause(exc)
     text = str(exc)
     low = text.lower()
     if any(w in low for w in ("no space", "disk full", "cannot rollback", "could not write", "write failed",
@@ -215,7 +233,10 @@ def _insert(con, name: str, frame: pd.DataFrame) -> None:
         if len(frame):
             con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM _incoming')
     finally:
-        con.unregister("_incoming")
+        try:  # after a failed write DuckDB refuses even this ("transaction is aborted"): the write's own
+            con.unregister("_incoming")  # error is the one to report
+        except duckdb_error():
+            pass
 
 
 def add_year(path: str | Path, year: int, inputs: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame],

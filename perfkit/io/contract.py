@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 Kind = Literal["text", "int", "number", "money", "bool", "enum", "percent"]
@@ -22,8 +23,22 @@ LEVEL1 = ("产出指标", "效益指标", "满意度指标", "成本指标", "�
 LIKELIHOOD = ("确定能", "有可能", "完全不可能")
 GRADES = ("优", "良", "中", "差")
 EXANTE_DIMENSIONS = ("立项必要性", "投入经济性", "绩效目标合理性", "实施方案可行性", "筹资合规性")
-# An amount above this (in 万元: one trillion 元) is a typing error (元 entered under a 万元 header, extra zeros)
-MAX_WAN = 1e8
+
+
+def _limits() -> dict[str, dict]:
+    """The plausible ranges of entered values (limits.yaml: description, unit, basis and source beside each
+    value): data, like the rulebook, so that an auditor reads why a cell was quarantined."""
+    import yaml
+
+    with open(Path(__file__).with_name("limits.yaml"), encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+LIMITS = _limits()
+# An amount above this (万元) is a typing error (元 entered under a 万元 header, extra zeros)
+MAX_WAN = float(LIMITS["money_max"]["value"])
+MAX_SCORE = float(LIMITS["score_max"]["value"])  # 分值 and 得分 are on the 100-point scale
+MIN_YEAR, MAX_YEAR = (int(y) for y in LIMITS["years"]["value"])
 ARCHIVE_ITEMS = ("政策制度文件", "资金拨付明细", "项目申报材料", "评审材料", "实施材料", "验收材料", "满意度调查")
 
 
@@ -90,7 +105,7 @@ PROJECTS = Table("项目", "projects", (
     Column("项目编码", "project_id", required=True, hint="同一年度内唯一"),
     Column("项目名称", "project_name", required=True, hint="项目全称", display=True),
     Column("单位编码", "unit_id", hint="须在「单位」表中"),
-    Column("年度", "year", "int", hint="如 2022", minimum=2000, maximum=2100),
+    Column("年度", "year", "int", hint="如 2022", minimum=MIN_YEAR, maximum=MAX_YEAR),
     Column("支出类别", "category", "enum", choices=CATEGORIES, hint="四类之一"),
     Column("监控分类", "monitor_class", "enum", choices=MONITOR_CLASSES, hint="一般项目/转移支付项目"),
     Column("重点项目", "key_project", "bool", hint="是/否"),
@@ -109,7 +124,7 @@ TARGETS = Table("绩效目标", "targets", (
     _PID, _L1, _L2, _L3,
     Column("指标值", "target_text", hint="按表填写：≥50个、≤90万元、100%、=0、效果明显、2022年12月31日前",
            aliases=("年度指标值", "目标值")),
-    Column("分值", "weight", "number", hint="该指标分值", minimum=0, maximum=100),
+    Column("分值", "weight", "number", hint="该指标分值", minimum=0, maximum=MAX_SCORE),
     Column("指标性质", "comparator_text", hint="可选：≥ ≤ = 等（比较符单列的表样）"),
     Column("计量单位", "unit_text", hint="可选：个、万元、% 等", aliases=("度量单位",)),
 ), description="绩效目标（三级指标）")
@@ -134,8 +149,8 @@ SELF_EVAL = Table("绩效自评", "self_eval", (
     _PID, _L1, _L2, _L3,
     Column("指标值", "target_text", hint="自评表所列年度指标值", aliases=("年度指标值",)),
     Column("实际完成值", "actual_text", hint="实际完成值"),
-    Column("分值", "weight", "number", hint="该指标分值；表样无分值列时可空", minimum=0, maximum=100),
-    Column("得分", "unit_score", "number", hint="单位自评得分", minimum=0, maximum=100),
+    Column("分值", "weight", "number", hint="该指标分值；表样无分值列时可空", minimum=0, maximum=MAX_SCORE),
+    Column("得分", "unit_score", "number", hint="单位自评得分", minimum=0, maximum=MAX_SCORE),
     Column("偏差原因分析及改进措施", "deviation_reason", hint="未完成或超额 30% 以上须说明",
            aliases=("偏差原因分析", "偏差原因")),
     Column("指标性质", "comparator_text", hint="可选：≥ ≤ = 等（比较符单列的表样）"),
@@ -144,8 +159,8 @@ SELF_EVAL = Table("绩效自评", "self_eval", (
 
 SELF_SUMMARY = Table("自评汇总", "self_summary", (
     _PID,
-    Column("执行率分值", "exec_weight", "number", hint="一般 10 分，部分省份 20 分", minimum=0, maximum=100),
-    Column("执行率得分", "unit_exec_score", "number", hint="单位自评的执行率得分", minimum=0, maximum=100),
+    Column("执行率分值", "exec_weight", "number", hint="一般 10 分，部分省份 20 分", minimum=0, maximum=MAX_SCORE),
+    Column("执行率得分", "unit_exec_score", "number", hint="单位自评的执行率得分", minimum=0, maximum=MAX_SCORE),
     # no upper bound: a total above 100 is a review finding (自评总分超过满分), not a reason to set the
     # row aside with its 执行率分值
     Column("自评总分", "unit_total", "number", hint="单位自评总分", minimum=0),
@@ -154,7 +169,7 @@ SELF_SUMMARY = Table("自评汇总", "self_summary", (
 
 EXANTE = Table("事前评估", "exante", (
     _PID,
-    *(Column(d, f"exante_{i}", "number", hint="0–20 分（默认满分 20）", minimum=0, maximum=100)
+    *(Column(d, f"exante_{i}", "number", hint="0–20 分（默认满分 20）", minimum=0, maximum=MAX_SCORE)
       for i, d in enumerate(EXANTE_DIMENSIONS, start=1)),
     Column("评估结论", "conclusion_text", hint="可空，由规则计算"),
 ), unique=("project_id",), description="新增重大项目事前绩效评估")
@@ -167,7 +182,7 @@ ARCHIVE = Table("评价档案", "archive", (
 CODE_CHANGES = Table("编码变更", "code_changes", (
     Column("原项目编码", "old_id", required=True, hint="以前年度使用的项目编码"),
     Column("新项目编码", "new_id", required=True, hint="本年度的项目编码"),
-    Column("变更年度", "year", "int", hint="启用新编码的年度，如 2023", minimum=2000, maximum=2100),
+    Column("变更年度", "year", "int", hint="启用新编码的年度，如 2023", minimum=MIN_YEAR, maximum=MAX_YEAR),
 ), unique=("old_id",), description="项目编码变更（跨年度比较与连续评级按新编码衔接）", needs_project=False)
 
 TABLES: tuple[Table, ...] = (

@@ -160,6 +160,7 @@ def grade(total: ArrayLike, bands: dict[str, float], below: str) -> np.ndarray:
     return out
 
 
+# the rulebook's monitoring.light_severity (绿 < 蓝 < 黄 < 红), checked against it before monitoring runs
 LIGHT_ORDER = {"红": 3, "黄": 2, "蓝": 1, "绿": 0}
 LIGHTS = sorted(LIGHT_ORDER, key=LIGHT_ORDER.get)  # 绿 蓝 黄 红: a light's code is its rank
 
