@@ -188,6 +188,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_render(args: argparse.Namespace) -> int:
+    from perfkit.reporting.run import render
+
+    r = render(args.notebook, args.out, workspace=args.workspace)
+    print(f"已生成 {r.html}\n已生成 {r.pdf}\n已生成 {r.docx}")
+    return 0
+
+
 def _record(args: argparse.Namespace) -> None:
     """``--record``: store this run's year in the archive (replacing it if it is there)."""
     if getattr(args, "record", False):
@@ -456,6 +464,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--record", action="store_true", help="报告完成后把本年度数据与结果存入年度档案")
     p.add_argument("--workspace", help=WS_HELP)
     p.set_defaults(func=_cmd_report)
+
+    p = command("render", "把用 papermill 单独执行过的报告笔记本导出为与 perfkit report 相同的 HTML、PDF 和 Word",
+                description="把用 papermill 单独执行过的报告笔记本（.ipynb）导出为与 perfkit report 相同的 HTML、A4 PDF "
+                            "和 Word 文件，文件名同笔记本（annual_report.ipynb → annual_report.html/.pdf/.docx）。\n"
+                            "例：cd notebooks && papermill annual_report.ipynb ../reports/annual_report.ipynb "
+                            "-p workspace ~/我的区县 && perfkit render ../reports/annual_report.ipynb",
+                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("notebook", help="执行过的笔记本（papermill 写出的 .ipynb）")
+    p.add_argument("--out", default=None, help="输出文件夹（默认为笔记本所在文件夹）")
+    p.add_argument("--workspace", help=WS_HELP + "（Word 文件的作者取其发文机关）")
+    p.set_defaults(func=_cmd_render)
 
     p = command("disclose", "按单位生成随决算公开的项目支出绩效自评表（xlsx + html，不含涉密项目）")
     p.add_argument("data", nargs="?", help=DATA_HELP)

@@ -269,6 +269,20 @@ def test_a_report_notebook_runs_under_the_plain_papermill_cli(tmp_path: Path, de
     assert done.returncode == 0, done.stderr[-2000:]
     assert (tmp_path / "2023年度预算安排建议_内部资料_不得公开.xlsx").exists()
     assert "情景比较" in (tmp_path / "out.ipynb").read_text(encoding="utf-8")
+    # … and `perfkit render` exports what it ran as `perfkit report` does: the same page, PDF and Word
+    out = tmp_path / "导出"
+    assert main(["render", str(tmp_path / "out.ipynb"), "--out", str(out)]) == 0
+    html = (out / "out.html").read_text(encoding="utf-8")
+    assert "<title>" in html and "预算安排与绩效评价结果挂钩分析" in html.split("</title>")[0]
+    assert "font/otf;base64" in html and "<script" not in re.sub(r"base64,[A-Za-z0-9+/=]+", "", html)
+    pdf = PdfReader(out / "out.pdf")
+    assert (round(float(pdf.pages[0].mediabox.width)), round(float(pdf.pages[0].mediabox.height))) == (595, 842)
+    assert "情景比较" in "".join(p.extract_text() for p in pdf.pages)
+    from perfkit.reporting.word import docx_text
+
+    assert "情景比较" in docx_text(out / "out.docx")
+    # a notebook never run, or one whose run failed, is refused in one sentence
+    assert main(["render", str(notebooks / "budget_allocation.ipynb"), "--out", str(out)]) == 2
 
 
 def _pdf_text(path: Path) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import html as html_module
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -305,3 +306,60 @@ class PdfWorker:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+
+def notebook_title(nb: nbformat.NotebookNode, default: str) -> str:
+    """A report's title as its notebook shows it: the first level-1 heading of the outputs (the title
+    cell writes it), its line breaks dropped; ``default`` when there is none."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            shown = output.get("data", {}).get("text/html", "")
+            found = re.search(r"<h1[^>]*>(.*?)</h1>", "".join(shown) if isinstance(shown, list) else shown, re.S)
+            if found:
+                return html_module.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip()
+    return default
+
+
+def render_notebook(executed: str | Path, out: str | Path | None = None, author: str | None = None,
+                    profile: str = "") -> Rendered:
+    """A report notebook executed elsewhere (papermill's own CLI, a scheduled job) exported exactly as
+    ``perfkit report`` exports it: the same HTML page, A4 PDF and Word file, into ``out`` (default: the
+    notebook's folder), named after the notebook (``annual_report.ipynb`` → ``annual_report.html`` …).
+
+    Why: the papermill route runs a notebook only; without this its readers would get a different document
+    from the one ``perfkit report`` writes. The notebook is not run again: what it shows is exported."""
+    from perfkit.io.outputs import os_error_in, os_error_text, refuse_public
+
+    executed = Path(executed)
+    if executed.suffix.lower() != ".ipynb" or not executed.is_file():
+        raise InputError(f"{executed} 不是执行过的笔记本（.ipynb 文件）")
+    try:
+        nb = nbformat.read(executed, as_version=4)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is one message
+        raise InputError(f"{executed} 无法读取为笔记本（{type(exc).__name__}），请指定 papermill 写出的 .ipynb") from exc
+    if not any(c.get("outputs") for c in nb.cells):
+        raise InputError(f"{executed} 没有输出：请先用 papermill 执行它（papermill 输入.ipynb {executed.name} …），再导出")
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    if errors:
+        raise InputError(f"{executed} 的执行出错（{errors[0].get('ename', '')}：{errors[0].get('evalue', '')}），"
+                         "未导出；请修正后重新执行")
+    out = Path(out) if out is not None else executed.parent
+    refuse_public(out, "render", "--out")
+    out.mkdir(parents=True, exist_ok=True)
+    stem = executed.stem
+    title = notebook_title(nb, stem)
+    targets = Rendered(executed, out / f"{stem}.html", out / f"{stem}.pdf", out / f"{stem}.docx")
+    staging = Path(tempfile.mkdtemp(prefix=f".{stem}-", dir=out))
+    try:
+        html = to_html(nb, title, profile)
+        (staging / "page.html").write_text(html, encoding="utf-8")
+        to_pdf(html, staging / "page.pdf", staging)
+        html_to_docx(html, staging / "page.docx", author)
+        for made, target in ((staging / "page.html", targets.html), (staging / "page.pdf", targets.pdf),
+                             (staging / "page.docx", targets.docx)):
+            made.replace(target)  # each file whole or not at all
+    except OSError as exc:
+        raise InputError(f"导出 {executed.name} 失败：{os_error_text(os_error_in(exc) or exc)}") from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return targets

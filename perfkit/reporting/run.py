@@ -97,7 +97,7 @@ def report(data: str | Path | None = None, year: int | None = None, out: str | P
               "archive": str(Path(archive).resolve()) if archive and Path(archive).exists() else None}
     from perfkit.reporting.annual import load_policy
 
-    issuer = load_policy(None, **fill).get("issuer")  # the Word files' author: the organ that signs them
+    issuer = load_policy(None, settings, **fill).get("issuer")  # the Word files' author: the organ that signs them
     staging = _analyse_once(snapshot, params, progress)
     try:
         jobs = [(nb_dir / f"{name}.ipynb", name, params) for name in TITLES]
@@ -229,3 +229,19 @@ def _prune(cache: Path) -> None:
     snapshots.sort(key=lambda p: (p / SNAPSHOT_MARK).stat().st_mtime, reverse=True)
     for old in snapshots[KEEP_SNAPSHOTS - 1:]:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def render(executed: str | Path, out: str | Path | None = None, workspace: str | Path | None = None,
+           profile: str | None = None) -> Rendered:
+    """``perfkit render``: a report notebook run by papermill's own CLI exported as ``perfkit report``
+    exports it (HTML, A4 PDF, Word), the Word files' author the district's issuing organ from its settings."""
+    from perfkit.io.settings import active
+    from perfkit.reporting.annual import load_policy
+    from perfkit.reporting.render import render_notebook
+
+    settings = active(workspace)
+    author = None
+    if settings is not None and settings.district:
+        year = settings.year or 0
+        author = load_policy(None, settings, district=settings.district, year=year, next_year=year + 1).get("issuer")
+    return render_notebook(executed, out, author, str(profile or (settings.profile if settings else DEFAULT_PROFILE)))
