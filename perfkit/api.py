@@ -148,7 +148,7 @@ def score_partitioned(data: str | Path, out: str | Path, profile: str | Path = D
     inputs = (Path(data),)
     with replaced_folder(Path(out), "score", ours=is_score_output, inputs=inputs) as stage:
         r = run(data, stage, year, month, str(profile), scheduler, workers)
-    warn_skipped(r.skipped)
+    warn_skipped(r.skipped, r.notes)
     warn_unread_monitoring(r.unread, month)
     r.written = {k: Path(out) / p.name for k, p in r.written.items()}
     return r

@@ -114,3 +114,23 @@ def test_partition_needs_parquet(tmp_path: Path, demo_dir: Path, capsys) -> None
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "Parquet" in err[0] and "项目.parquet" in err[0]
     assert not (tmp_path / "parts").exists()
+
+
+def test_the_year_is_checked_against_every_part_as_one_process_checks_it(runs, tmp_path: Path) -> None:
+    """No default year (it was 2022 whatever the data held): a year the parts do not hold, or parts of
+    several years with none chosen, is refused naming the years found — before any worker starts."""
+    import shutil
+
+    from perfkit.io.load import InputError
+
+    _, _, parts, _ = runs
+    with pytest.raises(InputError, match="没有 2019 年度的数据"):
+        D.score_partitioned(parts, tmp_path / "a", 2019, 5, "mof2020")
+    mixed = tmp_path / "mixed"
+    shutil.copytree(parts, mixed)
+    first = sorted(mixed.glob("part-*"))[0] / "项目.parquet"
+    frame = pd.read_parquet(first)
+    frame["年度"] = 2021
+    frame.to_parquet(first, index=False)
+    with pytest.raises(InputError, match="含多个年度（2021、2022）"):
+        D.score_partitioned(mixed, tmp_path / "b", None, 5, "mof2020")

@@ -13,6 +13,7 @@ across units; the unit ranking, which compares units, is ranked on the client. d
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ import pandas as pd
 from perfkit.analyses import monitoring
 from perfkit.analyses.evaluation import Scores
 from perfkit.io.load import Dataset, InputError, load
-from perfkit.io.years import select_year
+from perfkit.io.years import check_year, select_year
 from perfkit.pipeline.outputs import ranking_table, score_tables, tables_to_read
 from perfkit.pipeline.stages import (
     PIPELINE,
@@ -34,6 +35,7 @@ from perfkit.pipeline.stages import (
     skipped_note,
     with_settings,
     year_of,
+    year_without_data,
 )
 from perfkit.rules.rulebook import DEFAULT_PROFILE, Rulebook, load_rules
 
@@ -275,6 +277,7 @@ class PartitionedRun:
     seconds: float
     unread: list[str]  # sheets some part holds but no worker loaded (no --month: the monitoring tables)
     skipped: list[str]  # stages a part skipped for a missing table (one note each, as analyze words it)
+    notes: list[str] = dataclasses.field(default_factory=list)  # what was assumed (the year of data without 年度)
 
 
 def score_partitioned(data: str | Path, stage: Path, year: int | None, month: int | None, profile: str,
@@ -293,11 +296,15 @@ def score_partitioned(data: str | Path, stage: Path, year: int | None, month: in
     folders = sorted(p for p in data.glob(PART_GLOB) if p.is_dir())
     if not folders:
         raise InputError(f"{data}：分区数据集中没有 part-* 文件夹")
-    if year is None:  # the year most projects carry, read from one column of each part
-        years = pd.concat([pq.read_table(f / "项目.parquet", columns=["年度"]).to_pandas()["年度"] for f in folders
-                           if (f / "项目.parquet").exists()])
-        years = pd.to_numeric(years, errors="coerce").dropna()
-        year = int(years.mode().iloc[0]) if len(years) else 2022
+    # the year is checked against the 年度 of every part, as one process checks it (perfkit.io.years): one
+    # column of each part is read
+    found = [pq.read_table(f / "项目.parquet", columns=["年度"]).to_pandas()["年度"] for f in folders
+             if (f / "项目.parquet").exists() and "年度" in pq.read_schema(f / "项目.parquet").names]
+    years = pd.to_numeric(pd.concat(found), errors="coerce").dropna() if found else pd.Series(dtype=float)
+    year_notes: list[str] = []
+    year = check_year(sorted(int(y) for y in years.unique()), year, data.name)
+    if year is None:
+        year = year_without_data(year_notes)
     rules = load_rules(profile, year)
     cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                                   dashboard_address=None)
@@ -330,5 +337,5 @@ def score_partitioned(data: str | Path, stage: Path, year: int | None, month: in
         peaks[str(r["worker"])] = max(peaks[str(r["worker"])], float(r["peak_mb"]))
     unread = sorted({s for r in results for s in r["unread"]})
     skipped = list(dict.fromkeys(s for r in results for s in r["skipped"]))
-    return PartitionedRun(written, rows, peak_rss_mb(), peaks, time.perf_counter() - t0, unread, skipped)
+    return PartitionedRun(written, rows, peak_rss_mb(), peaks, time.perf_counter() - t0, unread, skipped, year_notes)
 

@@ -162,16 +162,20 @@ def year_of(ds: Dataset, year: int | None = None) -> int:
     """The year analysed: checked against the 年度 of 项目 (perfkit.io.years). Data without any 年度 take
     the year asked for, else the workspace's 报告年度, else last calendar year — with a note, never silently."""
     found = check_year(years_in(ds), year, Path(str(ds.source)).name)
-    if found is not None:
-        return found
+    return found if found is not None else year_without_data(ds.notes)
+
+
+def year_without_data(notes: list[str]) -> int:
+    """The year of data that carry no 年度 and were given none: the workspace's 报告年度, else last
+    calendar year — with a note in ``notes``, never silently."""
     settings = workspace_settings()
     if settings is not None and settings.year:
-        ds.notes.append(f"数据中没有年度：按工作区设置的报告年度 {settings.year} 适用规则")
+        notes.append(f"数据中没有年度：按工作区设置的报告年度 {settings.year} 适用规则")
         return settings.year
     import datetime as dt
 
     fallback = dt.date.today().year - 1
-    ds.notes.append(f"数据中没有年度：按上一年度 {fallback} 适用规则（用 --year 指定）")
+    notes.append(f"数据中没有年度：按上一年度 {fallback} 适用规则（用 --year 指定）")
     return fallback
 
 
