@@ -478,3 +478,26 @@ def test_the_light_order_is_the_rulebooks_and_another_order_is_refused_in_words(
                    "    values: {2020-01-01: [绿, 黄, 蓝, 红]}\n", encoding="utf-8")
     with pytest.raises(InputError, match="尚未实现"):
         M.check_light_severity(load_rules(own, 2022))
+
+
+@pytest.mark.parametrize(("month", "noted"), [(6, True), (12, False)])
+def test_self_versus_monitoring_not_compared_is_said(month: int, noted: bool) -> None:
+    """自评与监控不一致 compares year-end figures with the monitoring reported from the rulebook's month on
+    (a June cumulative is not a year's): with monitoring only up to June the run says it did not compare —
+    in the notes the annex's data section prints — rather than finding nothing in silence."""
+    from perfkit.analyses.review import _against_monitoring
+    from perfkit.rules.rulebook import load_rules
+
+    rules = load_rules("mof2020", 2022)
+    ds = _small_dataset([100, 200], ["1000人", "1200人"])
+    ds.tables["exec_monitor"]["month"] = month
+    ds.tables["ind_monitor"]["month"] = month
+    projects = ds.table("projects").assign(spent=pd.array([100, 200], "Int64"))
+    ind = pd.DataFrame({"project_id": ["P0"], "indicator": ["人数"], "target_text": ["≥1200人"], "actual": [1000.0],
+                        "actual_text": ["1000人"], "unit_id": ["U1"], "project_name": ["P0"],
+                        "target": [1200.0]})
+    _against_monitoring(ind, projects, ds, rules)
+    said = [n for n in ds.notes if n.startswith("自评与监控一致性未核对")]
+    assert bool(said) is noted
+    if noted:
+        assert f"最晚报送至{month}月" in said[0] and f"{rules['review.self_vs_monitoring']['from_month']}月" in said[0]

@@ -185,6 +185,13 @@ def _against_monitoring(ind: pd.DataFrame, projects: pd.DataFrame, ds: Dataset, 
     spec = rules["review.self_vs_monitoring"]
     from_month = int(spec["from_month"])
     found: list[pd.DataFrame] = []
+    reported = [ds.table(t)["month"].astype(float).max() for t in ("exec_monitor", "ind_monitor") if ds.has(t)
+                and len(ds.table(t))]
+    if reported and not max(reported) >= from_month:  # said, not silently skipped (the annex's data section)
+        note = (f"自评与监控一致性未核对：监控数据最晚报送至{int(max(reported))}月，规则为与{from_month}月及以后报送的"
+                "监控数比较（年中的累计数不是全年数）")
+        if note not in ds.notes:
+            ds.notes.append(note)
     if ds.has("exec_monitor") and "spent" in projects:
         ex = ds.table("exec_monitor")
         last = ex.sort_values("month", kind="stable").drop_duplicates("project_id", keep="last")
