@@ -66,7 +66,8 @@ def archive_add(data: str | Path | Dataset, year: int | None = None, archive: st
 
 def feedback(data: str | Path | Dataset, out: str | Path, year: int | None = None, month: int | None = None,
              profile: str | Path = DEFAULT_PROFILE, deadline: str | None = None, district: str = "",
-             archive: str | Path | None = None, progress=None, issuer: str | None = None, contact: str = ""):
+             archive: str | Path | None = None, progress=None, issuer: str | None = None,
+             contact: dict[str, object] | None = None):
     """``perfkit feedback``: a Word letter (绩效评价结果反馈及整改通知) and an Excel list for every unit.
     Without ``month``, the latest month present in 执行监控 (none: the letters carry no warnings)."""
     from perfkit.reporting.feedback import write_feedback

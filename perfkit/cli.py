@@ -272,7 +272,7 @@ def _cmd_feedback(args: argparse.Namespace) -> int:
     f = feedback(_need(args.data, "数据", "--data"), _need(out, "输出文件夹", "--out"), year=args.year,
                  month=args.month, profile=args.profile, deadline=args.deadline, district=district,
                  progress=lambda units: tqdm(units, desc="写反馈通知", unit="个单位"),
-                 issuer=s.issuer_name() if s else None, contact=s.contact_line() if s else "")
+                 issuer=s.issuer_name() if s else None, contact=s.letter_contact() if s else None)
     print(f"已为 {f.units} 个单位写出反馈通知（.docx）和明细（.xlsx）→ {f.folder}")
     if f.unassigned_findings:
         print(f"另有 {f.unassigned_findings} 条审核发现所属项目不在「项目」表中，见 {f.folder}/未能归属单位_审核发现.xlsx")

@@ -48,6 +48,7 @@ class DemoDistrict:
     issuer: str = ""
     contact: str = ""
     phone: str = ""
+    copy_to: tuple[str, ...] = ()  # 抄送 of its letters (none: the letters carry no 抄送 line)
     capacity: tuple[int, int] = (8, 21)  # (units, projects) of a spot-check round
 
 
@@ -71,7 +72,8 @@ QINGXI = DemoDistrict(
                ("财政部关于印发〈项目支出绩效评价管理办法〉的通知", "财预〔2020〕10号"),
                ("浙江省全面实施预算绩效管理的实施意见（示例）", "")),
     policy="qingxi_policy.yaml", year=2023, month=9, months=9, units=60, projects=620, seed=2031,
-    issuer="青溪区财政局", contact="周敏", phone="0571-0000000", capacity=(5, 12))
+    issuer="青溪区财政局", contact="周敏", phone="0571-0000000", copy_to=("区人大常委会预算工委", "区审计局"),
+    capacity=(5, 12))
 DEMO_DISTRICTS = {d.key: d for d in (GAOXIN, QINGXI)}
 DISTRICT = GAOXIN.name  # the first demo district's name (kept for callers of earlier versions)
 
@@ -969,7 +971,7 @@ def write_workspace(district: DemoDistrict, demos: dict[int, Demo], out: Path) -
     paths = write_demo(demos[last], out)
     policy = (DEMO_TEXT / district.policy).read_text(encoding="utf-8")
     fields_ = {"issuer": district.issuer, "documents": [{"名称": n, "文号": d} for n, d in district.documents],
-               "contact": district.contact, "phone": district.phone, "year": last, "month": district.month,
+               "contact": district.contact, "phone": district.phone, "copy_to": list(district.copy_to), "year": last, "month": district.month,
                "units": district.capacity[0], "projects": district.capacity[1], "data": "demo.xlsx",
                "archive": "perfkit.duckdb"}
     settings_file = out / "设置.yaml"

@@ -38,6 +38,15 @@ def first_requests(projects: pd.DataFrame) -> pd.Series:
     return (projects["new_major"].fillna(False).astype(bool) & (budget.isna() | budget.eq(0)).fillna(True)).astype(bool)
 
 
+def flagged_ongoing(projects: pd.DataFrame) -> pd.Series:
+    """Projects flagged 新增重大项目 that already have a budget this year: not first-time requests, so the
+    gate does not act on them — they are scored as ongoing projects, and the annex and the unit's letter
+    say so (the flag is the unit's to correct), never passed over in silence."""
+    if "new_major" not in projects:
+        return pd.Series(False, index=projects.index)
+    return (projects["new_major"].fillna(False).astype(bool) & ~first_requests(projects)).astype(bool)
+
+
 def gate(ds: Dataset, rules: Rulebook) -> pd.DataFrame:
     """The ex-ante gate on next year's first-time requests: a 新增重大项目 without a passed assessment
     gets none of its 下年度申请数 (``application.gate_change``); one row per new major project. The gate

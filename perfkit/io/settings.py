@@ -98,6 +98,11 @@ class Settings:
                 out.append(f"《{name.strip('《》')}》" + (f"（{number}）" if number else ""))
         return "、".join(out)
 
+    def letter_contact(self) -> dict[str, Any]:
+        """联系人、联系电话、抄送 as the letters take them: the district's own, empty where not set (a
+        letter then leaves the line out; nothing is invented)."""
+        return {"contact": self.contact, "phone": self.phone, "copy_to": list(self.copy_to)}
+
     def contact_line(self) -> str:
         """（联系人：张三，联系电话：0000-0000000） or empty."""
         parts = [f"联系人：{self.contact}" if self.contact else "", f"联系电话：{self.phone}" if self.phone else ""]
@@ -195,7 +200,7 @@ SETTINGS_TEMPLATE = """\
 {documents}
 联系人: {contact}
 联系电话: {phone}
-抄送: []                      # 如 [区人大常委会办公室, 区审计局]
+抄送: {copy_to}                      # 如 [区人大常委会办公室, 区审计局]；留空则通知不写抄送
 报告年度: {year}                # 留空则取数据「项目」表中的年度（数据含多个年度时必须填写或用 --year）
 监控截至月份: {month}             # 留空则取「执行监控」中最新的月份；没有执行监控数据时报告说明未提供
 现场抽查能力:                 # 一轮现场抽查最多走访的单位数与项目数
@@ -220,7 +225,7 @@ def _yaml_scalar(value: object) -> str:
 
 def settings_text(district: str = "", issuer: str = "", documents: list[dict[str, str]] | None = None,
                   contact: str = "", phone: str = "", year: int | None = None, month: int | None = None,
-                  units: int = 8, projects: int = 21, profile: str = "mof2020", data: str = "data/数据.xlsx",
+                  copy_to: list[str] | None = None, units: int = 8, projects: int = 21, profile: str = "mof2020", data: str = "data/数据.xlsx",
                   inbox: str = "inbox", reports: str = "reports/{年度}", archive: str = "data/perfkit.duckdb",
                   policy: str = POLICY_FILE) -> str:
     """The text of a settings file, commented for the bureau (what :func:`init_workspace` writes)."""
@@ -229,7 +234,8 @@ def settings_text(district: str = "", issuer: str = "", documents: list[dict[str
                           for d in docs)
     return SETTINGS_TEMPLATE.format(
         district_hint=district or "请先填写地区名称", district=_yaml_scalar(district), issuer=_yaml_scalar(issuer),
-        documents=doc_lines, contact=_yaml_scalar(contact), phone=_yaml_scalar(phone), year=_yaml_scalar(year),
+        documents=doc_lines, contact=_yaml_scalar(contact), phone=_yaml_scalar(phone),
+        copy_to=_yaml_scalar(list(copy_to or [])), year=_yaml_scalar(year),
         month=_yaml_scalar(month), units=units, projects=projects, profile=profile, data=_yaml_scalar(data),
         inbox=_yaml_scalar(inbox), reports=_yaml_scalar(reports), archive=_yaml_scalar(archive),
         policy=_yaml_scalar(policy))

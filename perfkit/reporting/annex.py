@@ -182,8 +182,33 @@ def section_data(rep: AnnualReport) -> None:
                 caption="表 未通过校验的数据（按表、列、规则）")
     for note in ds.notes:
         D.note(note)
+    flagged = ongoing_flagged_note(rep)
+    if flagged:
+        D.note(flagged)
     for note in rep.analysis.skipped:  # program notes (缺少「事前评估」表，已跳过) belong here, not in the body
         D.note(note)
+
+
+def ongoing_flagged_note(rep: AnnualReport) -> str:
+    """The projects flagged 新增重大项目 that have a budget this year (the gate leaves them to scoring as
+    ongoing ones): counted and named — 涉密 ones only counted — or "" when there are none."""
+    from perfkit.analyses.evaluation import projects_of_year
+    from perfkit.analyses.exante import flagged_ongoing
+
+    ds = rep.analysis.data
+    if not ds.has("projects"):
+        return ""
+    projects = projects_of_year(ds.table("projects"), rep.year)
+    flagged = projects.loc[flagged_ongoing(projects)]
+    if not len(flagged):
+        return ""
+    secret = flagged["classified"].fillna(False).astype(bool) if "classified" in flagged else \
+        pd.Series(False, index=flagged.index)
+    named = "、".join(f"{n}（{c}）" for n, c in zip(flagged.loc[~secret, "project_name"].astype(str),
+                                                 flagged.loc[~secret, "project_id"].astype(str), strict=True))
+    names = "：" + named + (f"，另有涉密项目{int(secret.sum())}个" if secret.any() else "") if named else \
+        "（均为涉密项目，不列名称）"
+    return wording()["ongoing_flagged"].format(n=len(flagged), year=rep.year, names=names)
 
 
 def section_rules(rep: AnnualReport) -> None:

@@ -646,6 +646,6 @@ def unit_letters(rep: AnnualReport, output_dir: str | Path | None = None, deadli
     folder = output_folder(rep, output_dir) / LETTERS_FOLDER
     s = rep.settings
     if contact is None and s is not None:  # the workspace's 联系人、联系电话、抄送
-        contact = {"contact": s.contact, "phone": s.phone, "copy_to": s.copy_to}
+        contact = s.letter_contact()
     write_letters(rep.analysis, folder, deadline, rep.district, contact=contact, issuer=rep.policy.get("issuer"))
     return folder

@@ -28,6 +28,7 @@ from perfkit.reporting import word as W
 from perfkit.reporting.display import signing_date
 from perfkit.reporting.workbook import write_table
 from perfkit.rules import formulas as F
+from perfkit.rules.rulebook import DEFAULT_PROFILE, Rulebook, load_rules
 
 TEXT = Path(__file__).parent / "text" / "feedback.yaml"
 FONTS = {"title": W.FONTS["Title"][0], "h1": W.FONTS["Heading 1"][0], "h2": W.FONTS["Heading 2"][0],
@@ -53,12 +54,14 @@ class Feedback:
 def unit_tables(a) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(projects, warned, findings) of the whole district, each with unit_id, for splitting by unit."""
     ds, rules = a.data, a.rules
-    from perfkit.analyses.exante import first_requests
+    from perfkit.analyses.exante import first_requests, flagged_ongoing
 
     table = ds.table("projects")
+    flagged = flagged_ongoing(table)
     table = table.loc[~first_requests(table)]  # next year's first-time requests: the gate part of the letter
     projects = plain_text(table[["project_id", "project_name", "unit_id", "category", "budget", "spent",
                                  "classified"]])
+    projects["ongoing_flag"] = flagged.loc[table.index].to_numpy()  # 新增重大项目 with a budget: said, not skipped
     if a.scores is not None:
         s = a.scores.projects
         cols = [c for c in ("project_id", "unit_total", "total", "grade", "difference", "status") if c in s.columns]
@@ -131,6 +134,7 @@ def needs_rectification(letter: Letter) -> bool:
     that must rectify."""
     p = letter.projects
     own = (len(letter.findings) or len(letter.warned) or ("status" in p and p["status"].eq("待核实").any())
+           or ("ongoing_flag" in p and p["ongoing_flag"].fillna(False).astype(bool).any())
            or ("needs_exante" in p and p["needs_exante"].fillna(False).astype(bool).any())
            or (len(letter.requests) and letter.requests["gate"].eq("不安排预算").any()))
     subs = letter.subordinates is not None and len(letter.subordinates) and letter.subordinates["rectify"].any()
@@ -139,15 +143,17 @@ def needs_rectification(letter: Letter) -> bool:
 
 def write_letter(path: Path, letter: Letter, year: int, month: int | None, deadline: str, district: str,
                  grades: Iterable[str], gap: float, contact: dict[str, object] | None = None,
-                 issuer: str | None = None) -> None:
+                 issuer: str | None = None, rules: Rulebook | None = None) -> None:
     """One unit's letter as .docx, laid out as a 公文 (GB/T 9704): the official fonts named with no theme
     font over them, 28 pt line pitch and no paragraph spacing, first lines indented two characters,
     page numbers "— 1 —" (4号 宋体, odd pages right, even pages left), the 落款 four characters from the
     right, table heads repeated on every page. A unit with nothing to rectify gets a 反馈结果的通知 without
     a deadline; a 主管部门's letter summarises its subordinate units and asks it to supervise them.
     ``gap``: the rulebook's ``review.letter_divergence``; ``contact``: 联系人、联系电话、抄送 (the district's
-    settings; lines left out where empty)."""
+    settings; lines left out where empty, never invented); ``rules``: the rulebook whose values and 依据
+    the requirements quote (default: the package's rulebook for ``year``)."""
     w = wording()
+    required = requirements(rules if rules is not None else load_rules(DEFAULT_PROFILE, year))
     contact = contact or {}
     projects, warned, findings = letter.projects, letter.warned, letter.findings
     rectify = needs_rectification(letter)
@@ -209,6 +215,10 @@ def write_letter(path: Path, letter: Letter, year: int, month: int | None, deadl
                                   blocked=w["requests_blocked"].format(
                                       n=len(blocked), projects="、".join(blocked["project_name"].astype(str)))
                                   if len(blocked) else ""))
+    ongoing = _flagged(projects)
+    if len(ongoing):
+        para(w["ongoing_flagged"].format(n=len(ongoing), year=year,
+                                         projects="、".join(ongoing["project_name"].astype(str))))
 
     doc.add_paragraph(next(heads) + w["sections"]["warnings"], style=h1)
     if month is None:  # no 执行监控 in the data: said, never "截至月，无预警项目"
@@ -251,7 +261,7 @@ def write_letter(path: Path, letter: Letter, year: int, month: int | None, deadl
     if rectify:
         doc.add_paragraph(next(heads) + w["sections"]["rectify"], style=h1)
         para(w["rectify_intro"].format(deadline=deadline))
-        items = [f"{t}：{w['rectify'].get(t, w['rectify_default'])}" for t in dict.fromkeys(findings["finding"])] \
+        items = [f"{t}：{required.get(t, w['rectify_default'])}" for t in dict.fromkeys(findings["finding"])] \
             if not findings.empty else []
         if not warned.empty:
             items.append(w["rectify_warned"])
@@ -259,6 +269,8 @@ def write_letter(path: Path, letter: Letter, year: int, month: int | None, deadl
             items.append(w["rectify_pending"].format(deadline=deadline))
         if len(letter.requests) and letter.requests["gate"].eq("不安排预算").any():
             items.append(w["rectify_gate"].format(deadline=deadline, next_year=year + 1))
+        if len(ongoing):
+            items.append(w["rectify_ongoing_flagged"].format(deadline=deadline))
         if "needs_exante" in projects and projects["needs_exante"].fillna(False).astype(bool).any():
             names = "、".join(projects.loc[projects["needs_exante"].fillna(False).astype(bool), "project_name"].astype(str))
             items.append(w["rectify_redesign"].format(deadline=deadline, projects=names))
@@ -268,8 +280,11 @@ def write_letter(path: Path, letter: Letter, year: int, month: int | None, deadl
             para(f"{i}. {item}")
     else:
         para(w["rectify_none"])
-    if contact.get("contact") or contact.get("phone"):
-        para(w["contact"].format(contact=contact.get("contact") or "", phone=contact.get("phone") or "").strip("，"))
+    reach = [w[key].format(**{field: contact[field]}) for key, field in (("contact_person", "contact"),
+                                                                         ("contact_phone", "phone"))
+             if contact.get(field)]  # only what the settings hold: a missing 联系人 is left out, not blank
+    if reach:
+        para("，".join(reach) + "。")
     W.blank_line(doc)  # 附件说明: one empty line under the text, two characters in
     para(w["attachment"].format(unit=letter.unit_name, year=year))
     W.signature(doc, issuer, signing_date(w.get("date"), year))  # 右空四字, date under it
@@ -278,6 +293,24 @@ def write_letter(path: Path, letter: Letter, year: int, month: int | None, deadl
         W.blank_line(doc)
         para("抄送：" + "，".join(map(str, copy_to)) + "。", indent=False)
     doc.save(str(path))
+
+
+def _flagged(projects: pd.DataFrame) -> pd.DataFrame:
+    """The letter's projects flagged 新增重大项目 although they have a budget this year."""
+    if "ongoing_flag" not in projects:
+        return projects.iloc[0:0]
+    return projects.loc[projects["ongoing_flag"].fillna(False).astype(bool)]
+
+
+def requirements(rules: Rulebook) -> dict[str, str]:
+    """问题类型 → what the unit must do, with the rulebook's values where a requirement quotes one (缺少偏差说明:
+    ``review.explain_below`` and ``evaluation.overachievement_ratio``, with their 依据), never a literal."""
+    from perfkit.reporting.annex import basis
+
+    keys = ["review.explain_below", "evaluation.overachievement_ratio"]
+    fill = {"below": f"{_num(rules[keys[0]] * 100)}%", "over": _num(rules[keys[1]]),
+            "basis": basis(rules, keys)}
+    return {kind: text.format(**fill) for kind, text in wording()["rectify"].items()}
 
 
 def _num(v: object) -> str:
@@ -339,17 +372,19 @@ WARNING_SHEET = {"project_id": "项目编码", "project_name": "项目名称", "
 
 
 def write_list(path: Path, projects: pd.DataFrame, warned: pd.DataFrame, findings: pd.DataFrame,
-               unit_name: str = "", department: str = "", year: int | None = None) -> None:
+               unit_name: str = "", department: str = "", year: int | None = None,
+               rules: Rulebook | None = None) -> None:
     """The letter's attachment: the row-level lists (万元, 是/否, inert text) for the unit's staff, in the
     shared layout of :mod:`perfkit.reporting.workbook` (title, widths, A4 landscape print setup, totals
     exact in 分); the project sheet names the unit and its 主管部门 on every row."""
     w = wording()
+    required = requirements(rules if rules is not None else load_rules(DEFAULT_PROFILE, year or 2022))
     project_sheet = _sheet(projects, PROJECT_SHEET)
     project_sheet.insert(2, "单位名称", unit_name)
     project_sheet.insert(3, "主管部门", department)
     sheets = {
         "项目评价结果": (project_sheet, {"decimals": ["单位自评分", "复核分", "差异"], "total": True}),
-        "审核发现": (_sheet(findings.assign(requirement=findings["finding"].map(w["rectify"])
+        "审核发现": (_sheet(findings.assign(requirement=findings["finding"].map(required)
                                           .fillna(w["rectify_default"])), FINDING_SHEET), {}),
         "预警项目": (_sheet(warned, WARNING_SHEET), {"percent": ["执行进度"], "total": True}),
     }
@@ -500,9 +535,9 @@ def write_letters(a, folder: Path, deadline: str | None = None, district: str = 
         content = Letter(name, p.loc[~hidden(p)], wr.loc[~hidden(wr)], f.loc[~hidden(f)], rank, req.loc[~hidden(req)],
                          n_secret, subs)
         letter = folder / f"{stem}{LETTER_SUFFIX[needs_rectification(content)]}"
-        write_letter(letter, content, year, a.month, deadline, district, grades, gap, contact, issuer)
+        write_letter(letter, content, year, a.month, deadline, district, grades, gap, contact, issuer, a.rules)
         write_list(folder / f"{stem}_绩效评价结果明细.xlsx", p.loc[~hidden(p)], wr.loc[~hidden(wr)], f.loc[~hidden(f)],
-                   name, dept, year)
+                   name, dept, year, a.rules)
         letters.append(letter)
         if n_secret:  # the classified part: its own letter and list, for the secrecy channel only
             internal = folder / INTERNAL_FOLDER
@@ -510,11 +545,11 @@ def write_letters(a, folder: Path, deadline: str | None = None, district: str = 
             write_letter(internal / f"{stem}_涉密项目_绩效评价结果反馈.docx",
                          Letter(name, p.loc[hidden(p)], wr.loc[hidden(wr)], f.loc[hidden(f)], ("", "", 0),
                                 req.loc[hidden(req)], 0, None, internal=True), year, a.month, deadline, district,
-                         grades, gap, contact, issuer)
+                         grades, gap, contact, issuer, a.rules)
             write_list(internal / f"{stem}_涉密项目_绩效评价结果明细.xlsx", p.loc[hidden(p)], wr.loc[hidden(wr)],
-                       f.loc[hidden(f)], name, dept, year)
+                       f.loc[hidden(f)], name, dept, year, a.rules)
     lost = findings.loc[findings["unit_id"].isna()]
     if len(lost):  # findings on projects absent from 项目: listed, never dropped
         write_list(folder / f"{UNASSIGNED}_审核发现.xlsx", projects.iloc[0:0], warned.iloc[0:0], lost, UNASSIGNED,
-                   year=year)
+                   year=year, rules=a.rules)
     return Feedback(folder, len(unit_ids), letters, len(lost))
