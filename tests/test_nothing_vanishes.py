@@ -552,9 +552,9 @@ def test_parquet_month_categories_hold_only_the_values_read(tmp_path: Path, row_
     pq.write_table(pa.table({"项目编码": ids, "月份": pa.array(months, type=pa.int64()),
                              "累计执行数": [float(i) for i in range(len(months))]}), folder / "执行监控.parquet",
                    row_group_size=row_group_size)
-    from perfkit.io.load import _read_parquet
+    from perfkit.io.read_parquet import read_parquet
 
-    may = _read_parquet(folder / "执行监控.parquet", 5)
+    may = read_parquet(folder / "执行监控.parquet", 5)
     assert may["项目编码"].tolist() == ["P2", "P3", "P1"] and may.index.tolist() == [1, 3, 6]
     assert list(map(str, may["项目编码"].cat.categories)) == ["P2", "P3", "P1"]
 

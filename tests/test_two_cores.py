@@ -286,7 +286,7 @@ def test_row_group_dictionaries_become_the_same_categories(tmp_path: Path) -> No
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from perfkit.io.load import _read_parquet, arrow_to_frame
+    from perfkit.io.read_parquet import arrow_to_frame, read_parquet
 
     rng = np.random.default_rng(3)
     n = 5_000
@@ -296,7 +296,7 @@ def test_row_group_dictionaries_become_the_same_categories(tmp_path: Path) -> No
                           "分值": rng.random(n)})
     path = tmp_path / "绩效自评.parquet"
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, row_group_size=700)
-    got = _read_parquet(path, None)
+    got = read_parquet(path, None)
     table = pq.read_table(path, read_dictionary=["项目编码", "一级指标"])
     assert table.column("项目编码").num_chunks > 1
     merged = arrow_to_frame(table.unify_dictionaries().combine_chunks())

@@ -1283,7 +1283,7 @@ def _sheets(path: Path) -> dict[str, list[list[object]]]:
     is refused first."""
     from python_calamine import CalamineWorkbook
 
-    from perfkit.io.load import _calamine_reason, _sheet_members, check_dimension
+    from perfkit.io.read_xlsx import calamine_reason, check_dimension, sheet_members
 
     _regular(path)
     try:
@@ -1301,13 +1301,13 @@ def _sheets(path: Path) -> dict[str, list[list[object]]]:
     try:
         if is_zip:
             with zipfile.ZipFile(path) as z:
-                for name, member in _sheet_members(z).items():
+                for name, member in sheet_members(z).items():
                     check_dimension(z, member, name, path.name)
         book = CalamineWorkbook.from_path(str(path))
         grids = {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names}
         if is_zip:
             with zipfile.ZipFile(path) as z:
-                members = _sheet_members(z)
+                members = sheet_members(z)
                 for name, grid in grids.items():
                     if name in members:
                         _percent_as_typed(grid, _percent_cells(z, members[name]))
@@ -1317,13 +1317,13 @@ def _sheets(path: Path) -> dict[str, list[list[object]]]:
     except (zipfile.BadZipFile, OSError) as exc:
         raise FormError("文件已损坏或不完整") from exc
     except Exception as exc:  # calamine's error types are private
-        raise FormError(f"无法读取：{_calamine_reason(exc)}") from exc
+        raise FormError(f"无法读取：{calamine_reason(exc)}") from exc
 
 
 def _percent_cells(z: zipfile.ZipFile, member: str) -> set[tuple[int, int]]:
     """Cells of one sheet shown as a percentage (Excel stores 97% typed into a cell as 0.97 with a percent
     format): their (row, column)."""
-    from perfkit.io.load import _column_index
+    from perfkit.io.read_xlsx import column_index
 
     try:
         styles = z.read("xl/styles.xml").decode("utf-8", "replace")
@@ -1345,7 +1345,7 @@ def _percent_cells(z: zipfile.ZipFile, member: str) -> set[tuple[int, int]]:
         ref, style = re.search(r'\br="([A-Z]+)(\d+)"', attrs), re.search(r'\bs="(\d+)"', attrs)
         kind = re.search(r'\bt="(\w+)"', attrs)
         if ref and style and style.group(1) in percent and (kind is None or kind.group(1) == "n"):
-            cells.add((int(ref.group(2)) - 1, _column_index(ref.group(1))))
+            cells.add((int(ref.group(2)) - 1, column_index(ref.group(1))))
     return cells
 
 

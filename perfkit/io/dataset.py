@@ -1,0 +1,158 @@
+"""The loaded input: :class:`Dataset` (the contract tables as loaded, with what was quarantined and
+why), its per-table :class:`TableRecord`, how records of tables loaded apart combine into one, and the
+snapshot (typed Parquet) that perfkit report's notebooks read instead of validating the input again.
+
+What every reader (:mod:`perfkit.io.load`) produces and every analysis reads; it reads no file format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from perfkit.io.base import SNAPSHOT_MARK, InputError, MissingTableError
+from perfkit.io.contract import TABLES
+from perfkit.io.secrecy import Secrecy
+
+QUARANTINE_COLUMNS = ["文件", "工作表", "行", "列", "期望", "实际", "说明"]
+
+
+@dataclass
+class TableRecord:
+    """What loading one table left besides the table: notes, its row counts, its quarantined rows."""
+
+    notes: list[str]
+    count: dict[str, object]
+    quarantine: pd.DataFrame
+
+
+@dataclass
+class Dataset:
+    """The contract tables as loaded (internal column names), with what was quarantined and why."""
+
+    source: str
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    quarantine: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=QUARANTINE_COLUMNS))
+    counts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    notes: list[str] = field(default_factory=list)
+    # per table loaded, in load order: its notes, its count row and its quarantined rows — so that two
+    # loads of different tables of one source (perfkit score on two cores) combine into one as if loaded once
+    records: dict[str, TableRecord] = field(default_factory=dict)
+    # sheets the source has that this load left out (``only=``): what a command did not read, to say so
+    unread: list[str] = field(default_factory=list)
+    # the 涉密 decision over this input (perfkit.io.secrecy): what every command that writes names asks
+    secrecy: Secrecy | None = None
+
+    def has(self, name: str) -> bool:
+        return name in self.tables
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The table, or a one-line :class:`MissingTableError` naming the sheet the step needs."""
+        if name not in self.tables:
+            sheet = next(t.sheet for t in TABLES if t.name == name)
+            raise MissingTableError(f"{self.source} 中没有「{sheet}」表（工作表或 {sheet}.csv），这一步需要它")
+        return self.tables[name]
+
+    def get(self, name: str) -> pd.DataFrame | None:
+        return self.tables.get(name)
+
+    def provenance(self) -> dict[str, object]:
+        """Where the figures come from, for a report to say: the source's file name, the number of
+        tables, and rows read = rows loaded + rows set aside by validation (over all tables)."""
+        c = self.counts
+        total = {col: int(c[col].sum()) if len(c) else 0 for col in ("读入", "载入", "隔离")}
+        return {"source": Path(str(self.source)).name, "tables": len(c), "read": total["读入"],
+                "loaded": total["载入"], "quarantined": total["隔离"]}
+
+
+def summarize_records(dataset: Dataset, read_notes: list[str] | None = None) -> None:
+    """``notes``, ``counts`` and ``quarantine`` from the per-table records, in contract table order."""
+    order = [t.name for t in TABLES if t.name in dataset.records]
+    recs = [dataset.records[name] for name in order]
+    dataset.records = dict(zip(order, recs, strict=True))
+    if read_notes is not None:
+        dataset.notes = list(read_notes)
+    dataset.notes.extend(n for r in recs for n in r.notes)
+    nonempty = [r.quarantine for r in recs if len(r.quarantine)]
+    dataset.quarantine = (pd.concat(nonempty, ignore_index=True) if nonempty
+                          else pd.DataFrame(columns=QUARANTINE_COLUMNS))
+    dataset.counts = pd.DataFrame([r.count for r in recs], columns=["表", "文件", "读入", "载入", "隔离"])
+
+
+def take_records(dataset: Dataset, records: dict[str, TableRecord]) -> None:
+    """Add the load records of tables loaded elsewhere (another process, the same source) to ``dataset``:
+    its notes, counts and quarantine then read as if one load had read every table."""
+    read_notes = dataset.notes[:len(dataset.notes) - sum(len(r.notes) for r in dataset.records.values())]
+    dataset.records.update(records)
+    summarize_records(dataset, read_notes)
+
+
+def unify_categories(tables: dict[str, pd.DataFrame]) -> None:
+    """Give every text column that several tables share (项目编码, 单位编码, 指标名称 …) one set of
+    categories, in place. Joins, group-bys and comparisons across tables then work on the integer codes
+    — a join of two 8-million-row tables on (项目编码, 指标名称) never hashes a string."""
+    by_name: dict[str, list[str]] = {}
+    for table, frame in tables.items():
+        for col in frame.columns:
+            if isinstance(frame[col].dtype, pd.CategoricalDtype):
+                by_name.setdefault(col, []).append(table)
+    for col, owners in by_name.items():
+        if len(owners) < 2:
+            continue
+        cats = [tables[t][col].cat.categories for t in owners]
+        if all(c.equals(cats[0]) for c in cats[1:]):
+            continue
+        union = pd.Index(pd.unique(pd.concat([pd.Series(c, dtype="str") for c in cats], ignore_index=True)),
+                         dtype="str")
+        dtype = pd.CategoricalDtype(union)
+        for t in owners:
+            tables[t][col] = tables[t][col].astype(dtype)
+
+
+# ---------------------------------------------------------------------------------------------- snapshot
+
+
+def save_snapshot(ds: Dataset, folder: Path) -> Path:
+    """The loaded dataset as typed Parquet (interim data): what the report's notebooks read, so a
+    workbook is parsed and validated once per run, not once per notebook. The raw input is untouched."""
+    import json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in ds.tables.items():
+        frame.to_parquet(folder / f"{name}.parquet", index=False)
+    ds.quarantine.astype(str).to_parquet(folder / "_quarantine.parquet", index=False)
+    ds.counts.to_parquet(folder / "_counts.parquet", index=False)
+    meta = {"source": ds.source, "notes": ds.notes, "tables": sorted(ds.tables),
+            "secrecy": ds.secrecy.to_json() if ds.secrecy is not None else None}
+    (folder / SNAPSHOT_MARK).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+def load_snapshot(folder: Path) -> Dataset:
+    """A snapshot :func:`save_snapshot` wrote, checked before anything in it is used: a malformed or
+    empty ``perfkit_snapshot.json`` (or one naming tables it does not hold) is a clear error, and its
+    ``source`` is only a label — nothing is read from where it points."""
+    import json
+
+    mark = folder / SNAPSHOT_MARK
+    try:
+        meta = json.loads(mark.read_text(encoding="utf-8"))
+        assert isinstance(meta, dict) and isinstance(meta["notes"], list) and isinstance(meta["tables"], list)
+        names = [str(n) for n in meta["tables"]]
+        assert all(n in {t.name for t in TABLES} for n in names)
+        source = str(meta["source"])
+    except (OSError, ValueError, AssertionError, KeyError, TypeError) as exc:
+        raise InputError(f"{mark}：数据快照标记文件为空或已损坏，无法使用（这是 perfkit 的内部文件；"
+                         "请删去它所在的文件夹，或指定原始数据）") from exc
+    ds = Dataset(source=source, notes=[str(n) for n in meta["notes"]])
+    missing = [n for n in names if not (folder / f"{n}.parquet").is_file()]
+    if missing:
+        raise InputError(f"{folder}：数据快照不完整（缺少 {'、'.join(missing)}），无法使用；请用原始数据重新运行")
+    ds.tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in names}
+    ds.secrecy = Secrecy.from_json(meta.get("secrecy")) if meta.get("secrecy") is not None else None
+    unify_categories(ds.tables)
+    ds.quarantine = pd.read_parquet(folder / "_quarantine.parquet")
+    ds.counts = pd.read_parquet(folder / "_counts.parquet")
+    return ds
