@@ -15,7 +15,14 @@ from openpyxl.utils import get_column_letter
 
 from perfkit.io.values import FEN_PER_WAN
 from perfkit.io.write import excel_writer
-from perfkit.reporting.workbook import ROUNDING_NOTE, shown_hundredths, text_width, write_table
+from perfkit.reporting.workbook import (
+    CUT_NOTE,
+    EXCEL_CELL_LIMIT,
+    ROUNDING_NOTE,
+    shown_hundredths,
+    text_width,
+    write_table,
+)
 
 
 def _widths(ws) -> dict[str, float]:
@@ -150,3 +157,75 @@ def test_feedback_list_layout(demo_dir: Path, tmp_path: Path) -> None:
     for sheet in book:
         assert sheet.print_title_rows == "$1:$2" and sheet.page_setup.orientation == "landscape"
         assert sheet.freeze_panes == "C3"
+
+
+def test_cells_are_those_to_excel_writes(tmp_path: Path) -> None:
+    """The table is written with xlsxwriter directly (for speed), cell for cell as pandas' to_excel
+    wrote it: numbers, integers with gaps, NaN and "" left empty, booleans, dates, categories, mixed text."""
+    import datetime as dt
+
+    frame = pd.DataFrame({
+        "文字": ["甲", "", None, "=1+1"],
+        "整数": [1, 2, 3, 4],
+        "可空整数": pd.array([1, None, 3, 4], dtype="Int64"),
+        "小数": [0.1, np.nan, 2.5, -1e-9],
+        "是否": [True, False, True, False],
+        "可空是否": pd.array([True, None, False, True], dtype="boolean"),
+        "日期": [dt.date(2022, 1, 2), None, dt.date(2022, 12, 31), dt.date(2023, 5, 1)],
+        "时间": pd.to_datetime(["2022-01-02 03:04:05", None, "2022-12-31 00:00:00", "2023-05-01 12:00:00"]),
+        "类别": pd.Categorical(["红", "绿", None, "红"]),
+        "混合": ["a", 1, 2.5, None],
+    })
+    ours = _write(tmp_path, frame)
+    theirs = tmp_path / "pandas.xlsx"
+    with excel_writer(theirs) as xl:
+        from perfkit.io.write import inert_frame
+
+        inert_frame(frame).to_excel(xl, sheet_name="表", index=False, startrow=1)
+
+    def cells(path: Path) -> list:
+        ws = load_workbook(path)["表"]
+        return [(c.coordinate, c.value, c.data_type, c.number_format)
+                for row in ws.iter_rows(min_row=3) for c in row if c.value is not None]
+    assert cells(ours) == cells(theirs)
+    assert ("A6", "'=1+1", "s", "General") in cells(ours)  # text that would run stays text
+
+
+def test_text_longer_than_a_cell_is_cut_with_a_mark_and_a_note(tmp_path: Path) -> None:
+    """Excel cuts nothing itself and xlsxwriter drops the rest silently: the cell ends with a mark
+    saying how much was left out, and a note under the table counts the cut cells."""
+    frame = pd.DataFrame({"项目": ["p1", "p2"], "说明": ["长" * 40_000, "短"],
+                          "金额（万元）": pd.array([100, 200], dtype="Int64")})
+    path = tmp_path / "t.xlsx"
+    with excel_writer(path) as xl:
+        written = write_table(xl, "表", frame, "测试标题", money=["金额（万元）"], total=True)
+    assert written.cut == 1
+    ws = load_workbook(path)["表"]
+    cell = ws["B3"].value
+    assert len(cell) == EXCEL_CELL_LIMIT and cell.startswith("长" * 100)
+    kept = cell.index("…")
+    assert cell.endswith(f"其后 {40_000 - kept} 字未写入）") and str(EXCEL_CELL_LIMIT) in cell[kept:]
+    assert ws["B4"].value == "短"
+    assert ws["A5"].value == "合计"
+    notes = [ws.cell(r, 1).value for r in range(6, ws.max_row + 1)]
+    assert notes[0].startswith(ROUNDING_NOTE)  # the 合计 note stays where it was, the cut note under it
+    assert notes[1] == CUT_NOTE.format(n=1, limit=EXCEL_CELL_LIMIT)
+    # a table of short texts has no such note (precision: the note is not written everywhere)
+    short = tmp_path / "s.xlsx"
+    with excel_writer(short) as xl:
+        assert write_table(xl, "表", frame.assign(说明="短"), "测试标题").cut == 0
+    assert not any("上限" in str(c.value) for row in load_workbook(short)["表"].iter_rows() for c in row)
+
+
+def test_every_xlsx_writer_cuts_with_a_mark(tmp_path: Path) -> None:
+    """The contract-table workbook (demo, templates) goes through the same helper as the report's."""
+    from perfkit.io.write import fit_cell, fit_frame, write_tables_xlsx
+
+    assert fit_cell("短") == "短" and fit_cell(12) == 12
+    frame, cut = fit_frame(pd.DataFrame({"a": ["x" * 33_000, "y"], "b": [1, 2]}))
+    assert cut == 1 and len(frame.loc[0, "a"]) == EXCEL_CELL_LIMIT and frame.loc[1, "a"] == "y"
+    units = pd.DataFrame({"unit_id": ["U1"], "unit_name": ["单" * 33_000]})
+    path = write_tables_xlsx({"units": units}, tmp_path / "u.xlsx")
+    values = [c.value for row in load_workbook(path).worksheets[0].iter_rows(min_row=2) for c in row]
+    long = next(v for v in values if isinstance(v, str) and v.startswith("单"))
+    assert len(long) == EXCEL_CELL_LIMIT and long.endswith("字未写入）")

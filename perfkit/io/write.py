@@ -46,6 +46,49 @@ def inert(series: pd.Series) -> pd.Series:
     return V.map_unique(series, fix).where(series.notna(), None)
 
 
+EXCEL_CELL_LIMIT = 32_767  # characters one Excel/WPS cell holds: Microsoft, "Excel specifications and limits"
+CUT_MARK = "…（超出 Excel 单元格上限 {limit} 字，其后 {n} 字未写入）"
+
+
+def fit_cell(text: object, mark: str = CUT_MARK) -> object:
+    """Text longer than a cell holds, cut so that it fits *with* a mark saying so at its end — never
+    cut silently (xlsxwriter would drop the rest without a word). ``mark`` may name ``{limit}`` and
+    ``{n}`` (the characters left out); other values are returned as they are. Every xlsx writer of
+    perfkit goes through it (:func:`fit_frame`, :mod:`perfkit.reporting.workbook`, ``disclose``)."""
+    if not isinstance(text, str) or len(text) <= EXCEL_CELL_LIMIT:
+        return text
+    kept = EXCEL_CELL_LIMIT - len(mark.format(limit=EXCEL_CELL_LIMIT, n=len(text)))
+    while len(mark.format(limit=EXCEL_CELL_LIMIT, n=len(text) - kept - 1)) + kept + 1 <= EXCEL_CELL_LIMIT:
+        kept += 1  # the count left out may have fewer digits than the first guess: keep what then fits
+    return text[:kept] + mark.format(limit=EXCEL_CELL_LIMIT, n=len(text) - kept)
+
+
+def too_long(series: pd.Series) -> np.ndarray:
+    """Which cells of ``series`` hold text longer than an Excel cell (vectorised; numbers never)."""
+    if not (series.dtype == object or pd.api.types.is_string_dtype(series)
+            or isinstance(series.dtype, pd.CategoricalDtype)):
+        return np.zeros(len(series), dtype=bool)
+    return (series.astype(object).map(lambda v: isinstance(v, str) and len(v) > EXCEL_CELL_LIMIT)
+            .to_numpy(dtype=bool) if len(series) else np.zeros(0, dtype=bool))
+
+
+def fit_frame(frame: pd.DataFrame, mark: str = CUT_MARK) -> tuple[pd.DataFrame, int]:
+    """``frame`` with every over-long text cell cut with its mark (:func:`fit_cell`), and how many were
+    cut (a copy only when something was cut)."""
+    cut = 0
+    out = frame
+    for c in frame.columns:
+        long = too_long(frame[c])
+        if long.any():
+            if out is frame:
+                out = frame.copy()
+            col = out[c].astype(object)
+            col[long] = [fit_cell(v, mark) for v in col[long]]
+            out[c] = col
+            cut += int(long.sum())
+    return out, cut
+
+
 def inert_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Every text column of ``frame`` made inert (a copy; the input is never modified)."""
     return frame.apply(inert)
@@ -337,7 +380,7 @@ def write_tables_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> Path:
     with atomic_path(path) as tmp, excel_writer(tmp) as xl:
         for name, frame in tables.items():
             table = BY_NAME[name]
-            sheet = to_contract_frame(frame, table)
+            sheet = fit_frame(to_contract_frame(frame, table))[0]  # an over-long cell cut with a mark
             sheet.to_excel(xl, sheet_name=table.sheet, index=False)
             ws = xl.sheets[table.sheet]
             ws.freeze_panes(1, 0)

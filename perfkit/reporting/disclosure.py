@@ -26,6 +26,7 @@ from perfkit.io.outputs import check_output_folder, replaced_folder
 from perfkit.io.values import FEN_PER_WAN, format_wan
 from perfkit.io.write import FORMULA_START, excel_writer, write_csv
 from perfkit.reporting.classified import DisclosureRefused, Secrecy, code_key, decide, keys_of, name_has
+from perfkit.reporting.workbook import EXCEL_CELL_LIMIT, fit_cell
 from perfkit.rules.rulebook import DEFAULT_PROFILE, load_rules
 
 PUBLIC, INTERNAL = "public", "internal"
@@ -82,8 +83,7 @@ def sheet_name(text: str, limit: int = 31) -> str:
     return "_History" if name.casefold() == "history" else name
 
 
-EXCEL_CELL_LIMIT = 32_767  # characters an Excel cell holds (Excel's specification)
-CUT_MARK = "…（超出 Excel 单元格上限，全文见同目录 HTML 页面）"
+CUT_MARK = "…（超出 Excel 单元格上限，全文见同目录 HTML 页面）"  # the cut of the shared helper, disclose's words
 
 
 def _cell(value: object) -> object:
@@ -92,7 +92,7 @@ def _cell(value: object) -> object:
     if isinstance(value, str) and len(value) > 1 and value.startswith(FORMULA_START):
         value = "'" + value
     if isinstance(value, str) and len(value) > EXCEL_CELL_LIMIT:
-        return value[:EXCEL_CELL_LIMIT - len(CUT_MARK)] + CUT_MARK
+        return fit_cell(value, CUT_MARK)
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
         return ""
     return value

@@ -533,7 +533,7 @@ class Explorer:
         money = [columns[c] for c in ("budget",) if c in keep]
         percent = [columns[c] for c in ("exec_progress",) if c in keep]
         decimals = [columns[c] for c in ("total", "prev_total") if c in keep]
-        with atomic_path(path) as tmp, excel_writer(tmp) as xl:  # the shared layout: reporting/workbook.py
+        with atomic_path(path) as tmp, excel_writer(tmp, in_memory=True) as xl:  # the layout: reporting/workbook.py
             write_table(xl, "当前视图", out, title, money=money, percent=percent, decimals=decimals, total=True,
                         page_header=mark)
             write_table(xl, "筛选条件", table, f"{self.year}年度 当前视图的筛选条件", freeze_columns=1, page_header=mark)

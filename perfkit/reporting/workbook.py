@@ -12,11 +12,19 @@ export all go through :func:`write_table`, so they look alike and print alike:
   total), and a note under it that says what is rounded and by how much the total differs from the sum
   of the rows as shown.
 
-Text from data stays inert (perfkit.io.write.excel_writer stores strings as strings, never formulas).
+Text from data stays inert (perfkit.io.write.excel_writer stores strings as strings, never formulas,
+and :func:`perfkit.io.write.inert` puts an apostrophe before text that would run as one); text longer
+than an Excel cell holds is cut with a mark at its end and a note under the table (:func:`fit_cell`,
+the one helper every perfkit xlsx writer uses).
+
+The cells are written column by column with xlsxwriter itself, not through pandas' ``to_excel``: the
+same values, types and formats, several times faster (the explorer's export of a district's 2,207
+projects is asked to take at most 500 ms; benchmarks/bench_explorer.py measures it).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,7 +33,10 @@ import numpy as np
 import pandas as pd
 
 from perfkit.io.values import FEN_PER_WAN, excel_column
-from perfkit.io.write import inert_frame
+from perfkit.io.write import CUT_MARK, EXCEL_CELL_LIMIT, fit_cell, inert_frame
+
+__all__ = ["CUT_MARK", "EXCEL_CELL_LIMIT", "Written", "fit_cell", "rounding_note", "shown_hundredths",
+           "text_width", "write_table"]
 
 TITLE_ROW, HEAD_ROW, FIRST_ROW = 0, 1, 2  # 0-based rows: the title, the column heads, the first data row
 MONEY_FORMAT = "#,##0.00"
@@ -35,15 +46,20 @@ HUNDREDTH_FEN = FEN_PER_WAN // 100  # 0.01 万元 in 分: the last digit a money
 MIN_WIDTH, MAX_WIDTH = 6, 40  # characters (a Chinese character counts as two); longer text wraps
 A4 = 9  # xlsxwriter's paper code for A4
 ROUNDING_NOTE = "注：合计按分精确计算，各行显示值四舍五入至0.01万元，合计可能与各行显示值之和略有差异"
+CUT_NOTE = "注：本表 {n} 个单元格的文字超出 Excel 单元格上限（{limit} 字），已截断，截断处在单元格末尾注明"
+# the number formats pandas gives dates and times (kept so that a table reads as it did through to_excel)
+DATETIME_FORMAT, DATE_FORMAT = "YYYY-MM-DD HH:MM:SS", "YYYY-MM-DD"
 
 
 @dataclass
 class Written:
-    """Where a table landed: its sheet, its 合计 row (0-based, None without one) and the note under it."""
+    """Where a table landed: its sheet, its 合计 row (0-based, None without one), the note under it and
+    how many cells were cut at Excel's cell limit."""
     sheet: str
     rows: int
     total_row: int | None
     note: str
+    cut: int = 0
 
 
 def text_width(text: object) -> int:
@@ -99,8 +115,8 @@ def write_table(xl: pd.ExcelWriter, sheet: str, frame: pd.DataFrame, title: str,
     out = inert_frame(frame.reset_index(drop=True))
     for c in money:
         out[c] = pd.to_numeric(frame[c].reset_index(drop=True), errors="coerce").astype("Float64") / FEN_PER_WAN
-    out.to_excel(xl, sheet_name=sheet, index=False, startrow=HEAD_ROW)
-    ws = xl.sheets[sheet]
+    ws = book.get_worksheet_by_name(sheet) or book.add_worksheet(sheet)
+    cut = sum(_write_column(ws, book, c, out.iloc[:, c]) for c in range(len(out.columns)))
     ncols = len(out.columns)
     if ncols > 1:
         ws.merge_range(TITLE_ROW, 0, TITLE_ROW, ncols - 1, title, fmt["title"])
@@ -143,8 +159,79 @@ def write_table(xl: pd.ExcelWriter, sheet: str, frame: pd.DataFrame, title: str,
             else:
                 ws.write_string(total_row + 1, 0, note, fmt["note"])
             ws.set_row(total_row + 1, 30)
+    if cut:  # said under the table (and under its 合计 note), as disclose says it
+        below = (total_row + (2 if note else 1)) if total_row is not None else FIRST_ROW + len(out)
+        said = CUT_NOTE.format(n=cut, limit=EXCEL_CELL_LIMIT)
+        if ncols > 1:
+            ws.merge_range(below, 0, below, ncols - 1, said, fmt["note"])
+        else:
+            ws.write_string(below, 0, said, fmt["note"])
     _print_setup(ws, page_header)
-    return Written(sheet, len(out), total_row, note)
+    return Written(sheet, len(out), total_row, note, cut)
+
+
+def _write_column(ws: object, book: object, col: int, values: pd.Series) -> int:
+    """One column's data cells from row :data:`FIRST_ROW`, as ``DataFrame.to_excel`` writes them — numbers
+    as numbers, text as text (never a formula: the writer's options), booleans as TRUE/FALSE, dates with
+    pandas' date formats, empty cells left empty — but straight through xlsxwriter. Returns how many
+    over-long texts were cut (with their mark)."""
+    cut = 0
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        values = values.astype(object)
+        dtype = values.dtype
+    if pd.api.types.is_bool_dtype(dtype) and not values.hasnans:
+        cells, write = values.tolist(), ws.write_boolean
+    elif pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        floats = values.astype("Float64").astype(float).to_numpy()  # NA → NaN, written as an empty cell
+        cells = [None if v != v or v in (np.inf, -np.inf) else v for v in floats.tolist()]
+        if np.isinf(floats).any():  # pandas writes an infinity as the text "inf"
+            cells = [("inf" if v > 0 else "-inf") if v in (np.inf, -np.inf) else c
+                     for v, c in zip(floats.tolist(), cells, strict=True)]
+            return _write_any(ws, book, col, cells)
+        if pd.api.types.is_integer_dtype(dtype) and not values.hasnans:
+            cells = values.tolist()  # integers stay integers
+        write = ws.write_number
+    else:
+        cells = values.astype(object).where(values.notna(), None).tolist()
+        plain = True
+        for i, v in enumerate(cells):
+            if type(v) is str:
+                if len(v) > EXCEL_CELL_LIMIT:
+                    cells[i], cut = fit_cell(v), cut + 1
+            elif v is not None:
+                plain = False
+        if not plain:
+            return _write_any(ws, book, col, cells) + cut
+        write = ws.write_string
+    for row, value in enumerate(cells, FIRST_ROW):
+        if value is not None and value != "":  # an empty text is an empty cell, as with to_excel
+            write(row, col, value)
+    return cut
+
+
+def _write_any(ws: object, book: object, col: int, cells: list) -> int:
+    """A column of mixed values, each written by its type as pandas does."""
+    for row, value in enumerate(cells, FIRST_ROW):
+        if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, str) and value == ""):
+            continue
+        if isinstance(value, float) and value != value:
+            continue
+        if isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, bool):
+            ws.write_boolean(row, col, value)
+        elif isinstance(value, int | float):
+            ws.write_number(row, col, value)
+        elif isinstance(value, str):
+            ws.write_string(row, col, value)
+        elif isinstance(value, dt.datetime):
+            ws.write_datetime(row, col, value, _formats(book)["datetime"])
+        elif isinstance(value, dt.date):
+            ws.write_datetime(row, col, value, _formats(book)["date"])
+        else:
+            ws.write_string(row, col, str(value))
+    return 0
 
 
 def _total(ws: object, row: int, col: int, formula: str | None, fmt: object, value: float) -> None:
@@ -186,6 +273,8 @@ def _formats(book: object) -> dict[str, object]:
             "total_count": book.add_format({"bold": True, "top": 1, "num_format": COUNT_FORMAT}),
             "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
             "note": book.add_format({"text_wrap": True, "valign": "top", "font_size": 9}),
+            "datetime": book.add_format({"num_format": DATETIME_FORMAT}),
+            "date": book.add_format({"num_format": DATE_FORMAT}),
         }
         book._perfkit_formats = cache
     return cache
