@@ -385,11 +385,12 @@ def test_level_two_headings_run_into_their_paragraph_and_the_report_ends_signed(
     from docx import Document
 
     body = (reports / "annual_report.html").read_text(encoding="utf-8")
-    assert '<p><span class="runin">（一）压实工作责任。</span>要求' in body
+    first = re.search(r'<p><span class="runin">(（一）[^<]+。)</span>[^<\s]', body)  # the district's own wording
+    assert first, "no run-in （一） heading"
     assert not re.search(r"<h3>", body)  # no level-2 heading stands on its own line
     doc = Document(str(reports / "annual_report.docx"))
     paras = [p for p in doc.paragraphs if p.text.strip()]
-    runin = next(p for p in paras if p.text.startswith("（一）压实工作责任。要求"))
+    runin = next(p for p in paras if p.text.startswith(first.group(1)) and len(p.text) > len(first.group(1)))
     assert runin.runs[0].font.name == "楷体_GB2312"
     attachment, issuer, date = (p.text for p in paras[-3:])
     assert attachment.startswith("附件：") and "技术附件（口径说明）" in attachment
@@ -485,7 +486,8 @@ def test_labels_say_what_is_counted(annual) -> None:
     assert f"{pending}个复算待核实的项目未评定等级" in app
     annex = _capture(X.section_pending, annual)
     secret = int(R.pending_projects(a)["classified"].sum())
-    assert f"本年度{pending}个项目复算待核实" in annex and f"其余{pending - secret}个" in annex
+    assert f"本年度{pending}个项目复算待核实" in annex
+    assert (f"其余{pending - secret}个" in annex) if secret else ("涉密" not in annex)
     ranking = _capture(R.section_analysis, annual)
     assert "待核实项目不计入" in ranking
     # 表1: 执行率 over the projects that reported 全年执行数; the blanks counted in a note
@@ -628,14 +630,21 @@ def test_new_major_projects_and_the_proposal_start_from_the_request(annual, dist
     assert (pr.loc[pr["requested"].notna(), "base"] == pr.loc[pr["requested"].notna(), "requested"]).all()
     assert f"{int(carried.sum())}个项目未填报申请数" in _text(render_sentence("intro", al.facts["intro"], B.ALLOCATION))
     # redesign keeps the 中 cut and asks for a new assessment; only the cancel year zeroes
-    history = pd.DataFrame({"project_id": pr.loc[pr["grade"].eq("差"), "project_id"].head(2), "year": 2021, "grade": "中"})
+    # (two projects graded 中 or 差 this year, graded 中 the year before: the second unsatisfactory year)
+    bad = pr.loc[pr["grade"].isin(list(a.rules["application.unsatisfactory_grades"])), "project_id"].head(2)
+    assert len(bad) == 2
+    history = pd.DataFrame({"project_id": bad, "year": a.rules.year - 1, "grade": "中"})
     p = A.budget_proposal(a.data, a.scores.projects, a.monitoring, a.rules, history)
     redesign = p.loc[p["action"].str.endswith("重新设计")]
     assert len(redesign) == 2 and redesign["needs_exante"].all()
     assert (redesign["change"] == a.rules["application.actions"]["中"]["change"]).all()
     assert (redesign["proposal"] > 0).all()
     s = B.scenario_table(al)
-    assert s["setting"].iloc[0] == "现行规则" and s.iloc[1:]["differs"].all() and len(s) >= 5
+    assert s["setting"].iloc[0] == "现行规则" and len(s) >= 5 and s.iloc[1:]["differs"].sum() >= 3
+    # a row that moves nothing on this district's data is said to, by name (not left to look like an error)
+    same = s.iloc[1:].loc[~s.iloc[1:]["differs"]]
+    sentence = B.same_as_rules_sentence(s)
+    assert all(f"{r.setting}取{r.value}" in sentence for r in same.itertuples()) and bool(sentence) == (len(same) > 0)
     assert int(s.iloc[0]["proposal"]) == int(pr["proposal"].sum())
 
 

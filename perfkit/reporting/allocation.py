@@ -210,6 +210,19 @@ def section_scenarios(al: Allocation) -> None:
             "moved": "压减项目", "warned": "预警项目", "recovered": "收回资金"}
     D.table(s[list(cols)].rename(columns=cols), money=["建议安排", "较现行增减", "收回资金"],
             caption="表 情景比较（金额单位：万元）")
+    same = same_as_rules_sentence(s)
+    if same:
+        D.paragraph(same)
+
+
+def same_as_rules_sentence(s: pd.DataFrame) -> str:
+    """The alternatives that move nothing on this year's data, said in words (a row equal to the first
+    would otherwise read as a mistake); empty when every alternative moves something."""
+    same = s.iloc[1:].loc[~s.iloc[1:]["differs"].astype(bool)]
+    if same.empty:
+        return ""
+    listed = "、".join(f"{r.setting}取{r.value}" for r in same.itertuples())
+    return f"{listed}时，建议安排、预警项目与收回资金均与现行规则相同：本年度数据中没有受这项设定影响的项目或资金。"
 
 
 def sweep_table(al: Allocation) -> pd.DataFrame:
