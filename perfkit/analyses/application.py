@@ -1,4 +1,4 @@
-"""结果应用 (DOMAIN.md §5–§6): the on-site spot-check plan, the unit composite score and ranking, and
+"""结果应用 (docs/rules.md): the on-site spot-check plan, the unit composite score and ranking, and
 next year's evaluation-linked budget proposal (grade → action, recovered funds, 民生 pool, ex-ante gate,
 multi-year escalation).
 """
@@ -82,7 +82,7 @@ def plan_summary(plan: pd.DataFrame) -> dict:
 def unit_ranking(ds: Dataset, scores: pd.DataFrame, mon: Monitoring | None, findings: pd.DataFrame,
                  rules: Rulebook) -> pd.DataFrame:
     """单位综合评定: every component shown, weighted by the rulebook, competition-ranked (1 = best; ties
-    share a rank and the next rank skips, 并列第18名 → 第20名, as DOMAIN.md §6 asks).
+    share a rank and the next rank skips, 并列第18名 → 第20名, as the ranking rule in docs/rules.md says).
 
     A unit none of whose projects has a recomputed total (no self-evaluation rows that score, or no
     execution data) has no composite: it is listed, unranked, with the reason — never ranked as if its

@@ -1,4 +1,4 @@
-"""事前绩效评估 (DOMAIN.md §3): five dimensions, a conclusion, and the gate for new major projects."""
+"""事前绩效评估 (docs/rules.md): five dimensions, a conclusion, and the gate for new major projects."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 archive completeness.
 
 Each finding is a row ``project_id, indicator, finding, explanation`` with ``finding`` drawn from the
-vocabulary of DATA_CONTRACT.md, so units get a 整改 list they can act on row by row.
+vocabulary of docs/data-contract.md, so units get a 整改 list they can act on row by row.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def _s(values: pd.Series, digits: int | None = None) -> pd.Series:
 
 
 def review_self_evaluation(ind: pd.DataFrame, projects: pd.DataFrame, ds: Dataset, rules: Rulebook) -> pd.DataFrame:
-    """第三方审核: every finding type of DATA_CONTRACT.md from the scored indicators and projects."""
+    """第三方审核: every finding type of docs/data-contract.md from the scored indicators and projects."""
     tol = rules["evaluation.score_tolerance"]
     w, us, s = ind["weight"], ind["unit_score"], ind["score"]
     comp = ind["completion"]

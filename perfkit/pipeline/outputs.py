@@ -25,7 +25,7 @@ from perfkit.rules.rulebook import Rulebook
 # 总分 is the recomputed total, blank for 待核实 (whose 已复算部分 is the sum of what could be recomputed,
 # out of 可复算分值 — a partial sum beside a grade would read as a failure to anyone filtering 总分); 等级 the
 # recomputed grade or, for 待核实, the unit's own marked provisional; 执行率得分来源 says whether the
-# execution score was recomputed or is the unit's own (DATA_CONTRACT.md)
+# execution score was recomputed or is the unit's own (docs/data-contract.md)
 PROJECT_COLUMNS = {"project_id": "项目编码", "exec_rate": "执行率", "exec_score": "执行率得分",
                    "indicator_score": "指标得分", "total": "总分", "grade_shown": "等级",
                    "unit_total": "自评总分", "difference": "差异", "recomputable_points": "可复算分值",
