@@ -18,7 +18,8 @@ import pytest
 from perfkit.analyses.evaluation import RESTATED, explain_indicators, score_indicators
 from perfkit.analyses.monitoring import _pace_rows
 from perfkit.rules.rulebook import load_rules
-from perfkit.rules.targets import TIERS, Vocabulary, _clean, _read_tier
+from perfkit.rules.targets import TIERS, Vocabulary, _read_tier
+from perfkit.rules.targets import clean_text as _clean
 
 CASES = Path(__file__).parent / "data" / "reading_cases.csv"
 RULES = load_rules("mof2020", 2022)

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from perfkit.rules.rulebook import load_rules
-from perfkit.rules.targets import GE, LE, QUAL, Vocabulary, parse_text, parse_texts
+from perfkit.rules.target_columns import parse_texts
+from perfkit.rules.targets import GE, LE, QUAL, Vocabulary, parse_text
 
 PHRASES = {"未达成": ["未达成年度指标且效果较差", "未达成", "未完成"],
            "部分达成": ["部分达成年度指标并具有一定效果", "部分达成", "基本完成"],
@@ -253,13 +254,14 @@ def test_word_lists_come_from_the_rulebook() -> None:
 
 
 def test_each_distinct_string_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import perfkit.rules.target_columns as C
     import perfkit.rules.targets as T
 
     calls: list = []
     real = T.parse_text
     monkeypatch.setattr(T, "parse_text", lambda t, p, y: calls.append(t) or real(t, p, y))
     texts = pd.Series(["≥50个", "≥50个", "效果明显", None] * 1000)
-    out = T.parse_texts(texts, PHRASES, 2022)
+    out = C.parse_texts(texts, PHRASES, 2022)
     # never more than one parse per distinct string (+ the empty reading); plain shapes skip it altogether
     assert len(out) == 4000 and len(calls) == len(set(calls)) <= 2 + 1
     assert out["kind"].tolist()[:4] == ["≥", "≥", "定性", "空"]
@@ -337,7 +339,7 @@ def test_rows_reconcile_both_sides(target, actual, cmp, unit, indicator, expecte
 
 
 def test_split_cells_never_double_the_unit() -> None:
-    from perfkit.rules.targets import combine_target_parts
+    from perfkit.rules.target_columns import combine_target_parts
 
     out = combine_target_parts(pd.Series(["≥95%", "95", "100", "应保尽保", None, "28.8萬元", "≥95", "95万元", "95"]),
                                pd.Series(["≥", "≥", "=", "定性", "≥", "定量", None, "≧", ">="]),
@@ -358,7 +360,7 @@ def test_a_value_prints_in_its_written_unit() -> None:
 @pytest.mark.parametrize(("value", "shown"), [(2126100.0, "2126100"), (461599.99999999994, "461600"), (96.5, "96.5"),
                                               (123456789.0, "123456789"), (8.615, "8.615")])
 def test_numbers_in_explanations_are_never_scientific(value: float, shown: str) -> None:
-    from perfkit.analyses.evaluation import _fmt
+    from perfkit.analyses.wording import fmt as _fmt
 
     assert _fmt(pd.Series([value])).iloc[0] == shown
 

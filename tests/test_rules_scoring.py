@@ -196,7 +196,7 @@ def test_user_rulebook_file_and_bad_file(tmp_path) -> None:
 ])
 def test_numbers_in_explanations_are_written_as_people_write_them(value, decimals, text) -> None:
     """The tier range of a finding once read "6%–8%" for 60%–80%: zeros of a whole number were stripped."""
-    from perfkit.analyses.evaluation import _number
+    from perfkit.analyses.wording import number_text as _number
 
     assert _number(value, decimals) == text
 

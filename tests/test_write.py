@@ -216,7 +216,8 @@ def _numbers_sample(seed: int) -> np.ndarray:
 @pytest.mark.parametrize("decimals", [0, 1, 2, 4])
 @pytest.mark.parametrize("seed", range(2))
 def test_explanation_numbers_equal_number(decimals: int, seed: int) -> None:
-    from perfkit.analyses.evaluation import _fmt, _number
+    from perfkit.analyses.wording import fmt as _fmt
+    from perfkit.analyses.wording import number_text as _number
 
     x = pd.Series(_numbers_sample(seed))
     expected = [_number(v, decimals) for v in x]

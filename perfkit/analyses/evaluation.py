@@ -8,11 +8,13 @@ A row that cannot be recomputed (blank or unreadable value, no 分值, units tha
 a silent 0 (docs/rules.md): its points are left out of 可复算分值, the project's recomputation is
 marked 待核实, its grade is provisional (the unit's own total, where there is one) and
 :func:`perfkit.analyses.application.budget_proposal` proposes nothing beyond 维持 for it.
+
+How each row's 指标值 and 实际完成值 are read is :mod:`perfkit.analyses.reading`; how numbers and text
+are written into a 说明, :mod:`perfkit.analyses.wording`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,34 +23,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from perfkit.analyses.reading import RESTATED, read_indicators, reading_cases
+from perfkit.analyses.wording import fmt, fmt_date, joined_text, number_text, text_of
 from perfkit.io.load import Dataset
-from perfkit.io.values import codes_of, decode, lookup, map_unique, per_distinct, pick, same_text, with_values
+from perfkit.io.values import lookup, with_values
 from perfkit.rules import formulas as F
 from perfkit.rules.rulebook import Rulebook
-from perfkit.rules.targets import (
-    BAD,
-    DATE,
-    EMPTY,
-    EQ,
-    GE,
-    LE,
-    NUMERIC_KINDS,
-    QUAL,
-    RANGE,
-    TIERS,
-    Vocabulary,
-    combine_target_parts,
-    is_deadline,
-    parse_texts,
-    per_combination,
-    resolve_direction,
-    restatement,
-    says_on_time,
-    shared_parsing,
-)
+from perfkit.rules.target_columns import combine_target_parts, shared_parsing
+from perfkit.rules.targets import BAD, DATE, EMPTY, EQ, GE, LE, QUAL, Vocabulary
 
 COMPLETE, PENDING = "完整", "待核实"  # 复算状态 (DATA_CONTRACT.md 项目得分.csv)
-RESTATED = "单位自述（无佐证）"  # an actual that restates a qualitative target: the unit's claim, not evidence
 # the rulebook parameter whose source each scoring case cites in its 说明
 CASE_RULE = {"fwd": "evaluation.forward_rule", "rev": "evaluation.reverse_rule", "eq": "evaluation.forward_rule",
              "range": "evaluation.range_above_rule", "date": "evaluation.deadline_late_share",
@@ -64,61 +48,6 @@ class Scores:
     projects: pd.DataFrame
 
 
-def _number(v: object, decimals: int = 4) -> str:
-    """One number as people write it: 120, 96.5, 8.62, 2126100 — never 2.1261e+06, never inf/nan."""
-    if v is None or v is pd.NA:
-        return ""
-    x = float(v)
-    if not math.isfinite(x):
-        return ""
-    text = f"{round(x, decimals):.{decimals}f}"
-    if "." in text:  # trailing zeros of the fraction only: 60 with no decimals stays 60, never 6
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def _fmt(values: pd.Series, decimals: int = 4) -> pd.Series:
-    """Numbers for 说明 text: :func:`_number` of each value, computed as whole arrays in Arrow.
-
-    Rounding to ``decimals`` (an integer divided by 10^decimals: the double nearest that decimal) and
-    printing the shortest form of the rounded number give exactly what
-    ``_number`` writes wherever the product x·10^decimals is not within a hair of a tie (where the
-    multiplication could round the other way than the exact decimal rounding does) and |x| < 1e11 (where
-    the 10^-decimals grid points are distinct doubles); those few values, and anything Arrow prints with
-    an exponent, are formatted by ``_number`` itself (tests/test_write.py compares the two)."""
-    values = pd.Series(values)
-    x = pd.to_numeric(values, errors="coerce").astype(float).to_numpy(dtype=float, na_value=np.nan) \
-        if values.dtype == object else values.astype(float).to_numpy(dtype=float, na_value=np.nan)
-    return pd.Series(pd.arrays.ArrowStringArray(per_distinct(_fmt_array, x, decimals)), index=values.index)
-
-
-def _fmt_array(x: np.ndarray, decimals: int) -> pa.Array:
-    finite = np.isfinite(x)
-    safe = np.where(finite, x, 0.0)
-    with np.errstate(invalid="ignore", over="ignore"):
-        scaled = safe * 10.0 ** decimals
-        near_tie = np.abs(np.abs(scaled) - np.floor(np.abs(scaled)) - 0.5) < 1e-6
-        rounded = np.rint(scaled) / 10.0 ** decimals  # integer ÷ power of ten: the double nearest the decimal
-    text = pc.cast(pa.array(rounded), pa.string())
-    slow = finite & (near_tie | (np.abs(safe) >= 1e11) | np.asarray(pc.match_substring(text, "e"), dtype=bool))
-    text = pc.if_else(pa.array(~finite), "", pc.if_else(pc.equal(text, "-0"), "0", text))
-    pos = np.flatnonzero(slow)
-    if len(pos):  # few: put _number's text in their places
-        out = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
-        out[pos] = [_number(v, decimals) for v in x[pos]]
-        text = pa.array(out, pa.string())
-    return text
-
-
-def _text(values: pd.Series) -> pd.Series:
-    """A text column (categorical or not) as plain strings, blank → "" (a categorical cannot take a new
-    "" category in ``fillna``, which is what a single blank 指标值 used to crash on)."""
-    values = pd.Series(values)
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        values = decode(values)
-    return values.astype(object).where(values.notna(), "").astype("str")
-
-
 def short_source(source: str) -> str:
     """The citable head of a rulebook source: '财预〔2020〕10号《…》附件2' → '财预〔2020〕10号'."""
     cut = min((i for i in (source.find(c) for c in "《（(；;") if i > 0), default=len(source))
@@ -132,228 +61,6 @@ def cite(rules: Rulebook, key: str) -> str:
     if basis == "本局设定":
         return "依据 本局设定"
     return f"依据 {basis}：{short_source(rules.cite(key))}"
-
-
-def _fmt_date(values: pd.Series) -> pd.Series:
-    """yyyymmdd numbers → 2022-12-31."""
-    def show(v: object) -> str:
-        if v is None or pd.isna(v) or not math.isfinite(float(v)):
-            return ""
-        n = int(v)
-        return f"{n // 10000}-{n // 100 % 100:02d}-{n % 100:02d}"
-    return map_unique(pd.Series(values), show, "string")
-
-
-def read_indicators(frame: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
-    """Parse 指标值 and 实际完成值 of a self-evaluation (or monitoring) table and reconcile the two sides.
-
-    Returns the target reading (t_*), the actual reading (a_*) — kind, value, value_hi (base units), unit
-    (base), scale and shown (the unit as written: 万元 × 10000), tier, has_comparator, absence, note —
-    the direction, and per row: ``unit``/``unit_scale``/``unit_shown`` (the row's unit as written on the
-    target side, for printing 212.61万元), ``unit_mismatch``, ``actual_has_comparator``, ``a_inherited`` /
-    ``t_inherited`` (a bare number took the other side's unit and scale), ``target_read`` (the target text
-    as read: 指标性质 | 指标值 | 计量单位 cells joined) and ``read_reason`` (why a side cannot be read, in
-    a clerk's words; empty when both read).
-
-    Rules (docs/rules.md): a bare number takes the unit and scale of the other side (≤90万元 vs "120" is
-    120万元; "10万人次" vs "9.5" is 9.5万人次; a bare % actual of at most
-    ``evaluation.percent_bare_fraction_max`` is a fraction); a text that states no degree of completion is
-    no actual; "未发生" / "无" against a zero ceiling is 0.
-    """
-    vocab = Vocabulary.from_rules(rules)
-    target_text = frame["target_read"] if "target_read" in frame else \
-        combine_target_parts(frame["target_text"], frame.get("comparator_text"), frame.get("unit_text"), vocab)
-    t = parse_texts(target_text, vocab, rules.year).add_prefix("t_")
-    a = parse_texts(frame["actual_text"], vocab, rules.year).add_prefix("a_")
-    out = pd.concat([t, a], axis=1)
-    out["target_read"] = target_text
-    # a cost block (二级 成本指标 / 一级 成本指标) names the indicator as less-is-better too
-    named = [frame[c] for c in ("indicator", "level2", "level1") if c in frame]
-    out["direction"] = resolve_direction(t.rename(columns=lambda c: c[2:]), named,
-                                         rules["evaluation.reverse_keywords"],
-                                         bool(rules["evaluation.zero_target_is_ceiling"]))
-    numeric = list(NUMERIC_KINDS)
-    numeric_t = out["direction"].isin([GE, LE, EQ, RANGE])
-    # a bad event that did not happen ("未发生安全事故", "无") against a ceiling of 0 is the number 0
-    zero_cap = (out["direction"].eq(LE) & out["t_kind"].isin(numeric) & (out["t_value"] == 0)).to_numpy()
-    absent = zero_cap & out["a_absence"].to_numpy(bool) & out["a_kind"].isin([QUAL, EMPTY]).to_numpy()
-    if absent.any():
-        out["a_kind"] = with_values(out["a_kind"], [""]).mask(absent, "")
-        out.loc[absent, ["a_value", "a_scale"]] = [0.0, 1.0]
-        out["a_note"] = pick(absent, pd.Series("不良事件未发生，按 0 读", index=out.index), out["a_note"])
-    # the pair: an actual restating a qualitative target (单位自述), and a 时效 target answered in words
-    _read_pair(frame, target_text, out, vocab)
-    # an actual in words that says nothing about completion is no actual
-    qual_a = out["a_kind"].eq(QUAL).to_numpy()
-    no_tier = out["a_tier"].isna().to_numpy() | out["a_tier"].eq("").to_numpy()
-    wordy = qual_a & no_tier & ~out["deadline_words"].to_numpy(bool)
-    if wordy.any():
-        why = per_combination(lambda v, note: "" if v is None else (
-            str(note) if note and "句中" in str(note) else "为「" + str(v).strip()[:40]
-            + "」，未写明完成程度，不是可比较的数值或定性表述"),
-            [frame["actual_text"].where(wordy), out["a_note"].where(wordy)], out.index)
-        out["a_kind"] = with_values(out["a_kind"], [BAD]).mask(wordy, BAD)
-        out["a_note"] = pick(wordy, why, out["a_note"])
-    numeric_a = out["a_kind"].isin(numeric)
-    t_value, t_hi, a_value = (out[c].to_numpy(float).copy() for c in ("t_value", "t_value_hi", "a_value"))
-    t_scale, a_scale = out["t_scale"].to_numpy(float).copy(), out["a_scale"].to_numpy(float).copy()
-    # the base units compared on the categoricals' codes (an 8M-row array of unit strings costs seconds)
-    t_bare, a_bare = out["t_unit"].eq("").to_numpy(bool), out["a_unit"].eq("").to_numpy(bool)
-    t_pct, a_pct = out["t_unit"].eq("%").to_numpy(bool), out["a_unit"].eq("%").to_numpy(bool)
-    t_has, a_has = ~t_bare | (t_scale != 1), ~a_bare | (a_scale != 1)
-    frac_max = rules["evaluation.percent_bare_fraction_max"]
-    # the actual: a bare number takes the target's unit and scale (a bare % of at most frac_max is a fraction)
-    inherit_a = (numeric_t & numeric_a).to_numpy() & ~a_has & t_has
-    pct = inherit_a & t_pct & (a_value <= frac_max)
-    a_value = np.where(pct, a_value * 100, np.where(inherit_a, a_value * t_scale, a_value))
-    # 125万 against ≤150万元: the scale was written, the base unit is the target's
-    only_scale_a = (numeric_t & numeric_a).to_numpy() & a_bare & (a_scale != 1) & ~t_bare
-    # the target: a bare number takes the actual's unit and scale
-    inherit_t = (numeric_t & numeric_a).to_numpy() & ~t_has & a_has & ~inherit_a
-    pct_t = inherit_t & a_pct & (np.nan_to_num(np.fmax(t_value, t_hi), nan=np.inf) <= frac_max)
-    factor_t = np.where(pct_t, 100.0, np.where(inherit_t, a_scale, 1.0))
-    t_value, t_hi = t_value * factor_t, t_hi * factor_t
-    only_scale_t = (numeric_t & numeric_a).to_numpy() & t_bare & (t_scale != 1) & ~a_bare & ~inherit_t
-    out["a_value"], out["t_value"], out["t_value_hi"] = a_value, t_value, t_hi
-    a_unit = pick(inherit_a | only_scale_a, out["t_unit"], out["a_unit"])
-    t_unit = pick(inherit_t | only_scale_t, out["a_unit"], out["t_unit"])
-    a_shown = pick(inherit_a, out["t_shown"], pick(only_scale_a, _concat(out["a_shown"], out["t_unit"]), out["a_shown"]))
-    t_shown = pick(inherit_t, out["a_shown"], pick(only_scale_t, _concat(out["t_shown"], out["a_unit"]), out["t_shown"]))
-    out["a_scale"] = np.where(inherit_a & ~pct, t_scale, a_scale)
-    out["t_scale"] = np.where(inherit_t & ~pct_t, a_scale, t_scale)
-    out["a_unit"], out["t_unit"], out["a_shown"], out["t_shown"] = a_unit, t_unit, a_shown, t_shown
-    out["a_inherited"], out["t_inherited"] = inherit_a, inherit_t
-    target_side = t_has | inherit_t | only_scale_t
-    out["unit"] = pick(target_side, out["t_unit"], out["a_unit"])
-    out["unit_shown"] = pick(target_side, out["t_shown"], out["a_shown"])
-    out["unit_scale"] = np.where(target_side, out["t_scale"], out["a_scale"])
-    out["unit_mismatch"] = numeric_t & numeric_a & out["t_unit"].ne("") & ~same_text(out["a_unit"], out["t_unit"])
-    out["actual_has_comparator"] = numeric_a & out["a_has_comparator"]
-    out["read_reason"] = _read_reason(out)
-    return out
-
-
-def _read_pair(frame: pd.DataFrame, target_text: pd.Series, out: pd.DataFrame, vocab: Vocabulary) -> None:
-    """Readings that need both cells of a row, added to ``out`` in place (once per distinct pair):
-
-    - ``restated``: the actual restates a qualitative target as a whole cell (the same text, or a degree
-      word + the same text); it is read as the unit's own claim at the tier of its degree word and marked
-      单位自述（无佐证） — scored as such, counted, and listed for the spot check;
-    - ``deadline_words``: a 时效 target (a date, an on-time word, a 时效 block) answered in words that
-      state no date and no on-time word (「严格按照合同约定实施」): no tier can be read for it;
-    - ``pair_note``: the sentence that says so."""
-    n = len(out)
-    out["restated"] = np.zeros(n, dtype=bool)
-    out["deadline_words"] = np.zeros(n, dtype=bool)
-    out["pair_note"] = pd.Series(pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[""]),
-                                 index=out.index)
-    t_kind, a_kind = out["t_kind"], out["a_kind"]
-    qual_pair = (t_kind.eq(QUAL) & a_kind.eq(QUAL)).to_numpy()
-    words_vs_date = (t_kind.eq(DATE) & a_kind.eq(QUAL)).to_numpy()
-    if not (qual_pair.any() or words_vs_date.any()):
-        return
-    level2 = frame["level2"] if "level2" in frame else None
-
-    late_mark = "时效"
-
-    def judge(target: object, actual: object, block: object, date_target: object) -> str:
-        """The restated tier, ``late_mark`` for a 时效 target without a date or on-time word in the
-        actual, or ""."""
-        if actual is None:
-            return ""
-        deadline = date_target == DATE or is_deadline(target, block, vocab)
-        restated = restatement(target, actual, vocab) if date_target == QUAL else ""
-        if deadline and not says_on_time(actual, vocab):
-            return late_mark
-        return restated
-
-    pairs = per_combination(lambda *args: judge(*args), [target_text.where(qual_pair | words_vs_date),
-                            frame["actual_text"].where(qual_pair | words_vs_date), level2,
-                            t_kind.where(qual_pair | words_vs_date)], out.index)
-    codes, verdicts = codes_of(pairs)
-    verdict = np.array([v if isinstance(v, str) else "" for v in verdicts] + [""], dtype=object)[codes]
-    late = verdict == late_mark
-    tiers = np.where(late, "", verdict)
-    restated = tiers != ""
-    if restated.any():
-        rank = {t: float(i) for i, t in enumerate(TIERS)}
-        # the worse of the restated tier and what the words themselves say (基本满意 against 满意)
-        worst = np.fmin(lookup(pd.Series(tiers, index=out.index), rank, float), lookup(out["a_tier"], rank, float))
-        shown = np.array([*TIERS, ""], dtype=object)[np.where(np.isnan(worst), len(TIERS), worst).astype(int)]
-        out["a_tier"] = pick(restated, pd.Series(shown, index=out.index).astype("category"), out["a_tier"])
-        out["restated"] = restated
-        out["pair_note"] = pick(restated, pd.Series(RESTATED + "：实际完成值复述指标值，按所述档次计分",
-                                                    index=out.index), out["pair_note"])
-    if late.any():
-        out["deadline_words"] = late
-        out["pair_note"] = pick(late, pd.Series("时效指标的实际完成值须写明完成日期或「按时完成」等表述，"
-                                                "所填文字不能据以计分", index=out.index), out["pair_note"])
-
-
-def reading_cases(r: pd.DataFrame) -> dict[str, pd.Series]:
-    """Which rule a row is read by — the one reading shared by scoring, monitoring, the target review
-    and the explorer: numbers by their comparison (fwd/rev/eq/range), a date against a deadline, words
-    against a qualitative target (qual) or against a deadline that the words say was met on time
-    (date_qual). Anything else (a word against a number, a norm sentence against a deadline) is no case:
-    无法复算 in scoring, 无法判断 in monitoring — never complete."""
-    d, a_kind = r["direction"], r["a_kind"]
-    numeric_a = a_kind.isin(["", GE, LE, EQ]) & ~r["unit_mismatch"]
-    words = a_kind.eq(QUAL) & ~r["deadline_words"].astype(bool)
-    return {
-        "fwd": (d == GE) & numeric_a,
-        "rev": (d == LE) & numeric_a,
-        "eq": (d == EQ) & numeric_a,
-        "range": (d == RANGE) & numeric_a,
-        "date": (d == DATE) & (a_kind == DATE),
-        "date_qual": (d == DATE) & words,
-        "qual": (d == QUAL) & words,
-    }
-
-
-def _concat(*parts: pd.Series | str) -> pd.Series:
-    """Row-wise text concatenation of categorical columns (and constant strings), done on the distinct
-    combinations of their codes: millions of rows cost as many string joins as there are combinations."""
-    series = [p for p in parts if isinstance(p, pd.Series)]
-    index = series[0].index
-    codes, keys = [], []
-    for p in parts:
-        if isinstance(p, pd.Series):
-            c, u = codes_of(p)
-            codes.append(np.asarray(c, dtype=np.int64))
-            keys.append([str(v) for v in u] + [""])  # code −1 (missing) → ""
-        else:
-            codes.append(np.zeros(len(index), dtype=np.int64))
-            keys.append([p])
-    combined = np.zeros(len(index), dtype=np.int64)
-    for c, k in zip(codes, keys, strict=True):
-        combined = combined * (len(k) + 1) + np.where(c < 0, len(k) - 1, c)
-    rows, combos = pd.factorize(combined)
-    texts = []
-    for value in combos:
-        pieces = []
-        for k in reversed(keys):
-            value, i = divmod(int(value), len(k) + 1)
-            pieces.append(k[i])
-        texts.append("".join(reversed(pieces)))
-    text_codes, categories = pd.factorize(np.asarray(texts, dtype=object))
-    return pd.Series(pd.Categorical.from_codes(text_codes[rows], categories=pd.Index(categories, dtype=object),
-                                               validate=False), index=index)
-
-
-def _read_reason(r: pd.DataFrame) -> pd.Series:
-    """Why a row cannot be read, in a clerk's words ("" when both sides read and their units agree)."""
-    reason = pd.Series(pd.Categorical.from_codes(np.zeros(len(r), dtype=np.int8), categories=[""]), index=r.index)
-    mism = r["unit_mismatch"].to_numpy(bool)
-    if mism.any():
-        reason = pick(mism, _concat("单位不一致：指标值为 ", r["t_shown"], "，实际完成值为 ", r["a_shown"], "，无法比较"),
-                      reason)
-    bad_a = r["a_kind"].isin([BAD, EMPTY]).to_numpy()
-    if bad_a.any():
-        reason = pick(bad_a, _concat("实际完成值", r["a_note"]), reason)
-    bad_t = r["t_kind"].isin([BAD, EMPTY]).to_numpy()
-    if bad_t.any():
-        reason = pick(bad_t, _concat("指标值", r["t_note"]), reason)
-    return reason
 
 
 # indicator rows read and scored at a time: every rule is row by row, and a province's 8M rows at once
@@ -501,44 +208,34 @@ def _score_indicator_rows(self_eval: pd.DataFrame, rules: Rulebook) -> pd.DataFr
 def _display_values(ind: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
     """Actual, target, upper bound and unit as people write them: money of 1万元 or more in 万元
     (212.61万元, not 2126100元), everything else in the unit the parser read."""
-    unit = _text(ind["unit"])
+    unit = text_of(ind["unit"])
     a, t, hi = (ind[c].astype(float) for c in ("actual", "target", "target_hi"))
     with np.errstate(invalid="ignore"):
         big = np.fmax(np.fmax(a.abs(), t.abs()), hi.abs()).to_numpy() >= WAN
     wan = unit.eq(MONEY_BASE).to_numpy() & big
     scale = np.where(wan, WAN, 1.0)
-    return _fmt(a / scale), _fmt(t / scale), _fmt(hi / scale), unit.mask(wan, "万" + MONEY_BASE)
+    return fmt(a / scale), fmt(t / scale), fmt(hi / scale), unit.mask(wan, "万" + MONEY_BASE)
 
 
 def unscored_reason(ind: pd.DataFrame) -> pd.Series:
     """Why a row could not be recomputed, in words a clerk acts on (the 无法复算 finding's reason)."""
     w = ind["weight"].astype(float)
-    a_note, t_note = _text(ind["actual_note"]), _text(ind["target_note"])
-    why = "实际完成值与指标值类型不符，无法比较（指标值「" + _text(ind["target_text"]) + "」，实际完成值「" \
-        + _text(ind["actual_text"]) + "」）"
+    a_note, t_note = text_of(ind["actual_note"]), text_of(ind["target_note"])
+    why = "实际完成值与指标值类型不符，无法比较（指标值「" + text_of(ind["target_text"]) + "」，实际完成值「" \
+        + text_of(ind["actual_text"]) + "」）"
     why = why.mask(ind["unit_mismatch"].to_numpy(dtype=bool), "单位不一致，无法比较：指标值单位 "
-                   + _text(ind["target_unit"]) + "，实际完成值单位 " + _text(ind["actual_unit"]))
+                   + text_of(ind["target_unit"]) + "，实际完成值单位 " + text_of(ind["actual_unit"]))
     a_kind, t_kind = ind["actual_kind"], ind["target_kind"]
     why = why.mask(a_kind.eq(EMPTY).to_numpy(), pd.Series("实际完成值未填写", index=ind.index))
     why = why.mask(a_kind.eq(BAD).to_numpy(), "实际完成值" + a_note)
     why = why.mask(t_kind.eq(EMPTY).to_numpy(), pd.Series("指标值未填写", index=ind.index))
     why = why.mask(t_kind.eq(BAD).to_numpy(), "指标值" + t_note)
     if "reading_note" in ind:  # a 时效 target answered in words with no date and no on-time word
-        late = a_kind.eq(QUAL).to_numpy() & ~ind["restated"].to_numpy(bool) & _text(ind["reading_note"]).ne("").to_numpy()
-        why = why.mask(late, _text(ind["reading_note"]) + "（实际完成值「" + _text(ind["actual_text"]) + "」）")
+        late = a_kind.eq(QUAL).to_numpy() & ~ind["restated"].to_numpy(bool) & text_of(ind["reading_note"]).ne("").to_numpy()
+        why = why.mask(late, text_of(ind["reading_note"]) + "（实际完成值「" + text_of(ind["actual_text"]) + "」）")
     no_weight = w.isna().to_numpy()
     return why.mask(no_weight & ind["case"].ne("none").to_numpy(), "分值未填写（或表中无分值列），无法计分") \
         .mask(no_weight & ind["case"].eq("none").to_numpy(), why + "；且分值未填写")
-
-
-def _joined(parts: list[pd.Series | str]) -> pa.Array | pa.ChunkedArray:
-    """Texts end to end, row by row, in one Arrow pass — a chain of ``+`` copies every prefix again. A
-    missing part makes the row missing, as ``+`` does; Series are taken in their order (one index)."""
-    def arrow(x: pd.Series | str) -> pa.Scalar | pa.Array | pa.ChunkedArray:
-        if isinstance(x, str):
-            return pa.scalar(x, pa.large_string())
-        return pa.array(x, from_pandas=True).cast(pa.large_string())
-    return pc.binary_join_element_wise(*map(arrow, parts), pa.scalar("", pa.large_string()))
 
 
 def explain_indicators(ind: pd.DataFrame, rules: Rulebook) -> pd.Series:
@@ -556,7 +253,7 @@ def explain_indicators(ind: pd.DataFrame, rules: Rulebook) -> pd.Series:
     met = (score == w).to_numpy()
     penalized = ind["penalized"].to_numpy(dtype=bool) if "penalized" in ind else np.zeros(len(ind), bool)
     fa, ft, fh, unit = _display_values(ind)
-    parts = pd.DataFrame({"a": fa, "t": ft, "hi": fh, "u": unit, "w": _fmt(w), "s": _fmt(score)}, index=ind.index)
+    parts = pd.DataFrame({"a": fa, "t": ft, "hi": fh, "u": unit, "w": fmt(w), "s": fmt(score)}, index=ind.index)
     # each case's sentences stay Arrow arrays; they are put in row order once, at the end, by one take
     pieces: list[pa.Array] = []
     src = np.full(len(ind), -1, dtype=np.int64)  # row → position in the concatenated pieces (-1: no text)
@@ -567,7 +264,7 @@ def explain_indicators(ind: pd.DataFrame, rules: Rulebook) -> pd.Series:
         nonlocal done
         pos = np.flatnonzero(mask)
         if len(pos):
-            arr = _joined([*build(parts.iloc[pos], pos), *([f"（{cite(rules, rule)}）"] if rule else [])])
+            arr = joined_text([*build(parts.iloc[pos], pos), *([f"（{cite(rules, rule)}）"] if rule else [])])
             pieces.append(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
             src[pos] = done + np.arange(len(pos))
             done += len(pos)
@@ -583,7 +280,7 @@ def explain_indicators(ind: pd.DataFrame, rules: Rulebook) -> pd.Series:
                                          " = ", p["s"]], CASE_RULE["fwd"])
     ratio, penalty = rules["evaluation.overachievement_ratio"], rules["evaluation.overachievement_penalty"]
     put(penalized & scored, lambda p, _: ["正向：实际 ", p["a"], p["u"], " 达到目标 ", p["t"], p["u"], " 的 ",
-                                          _number(ratio), " 倍及以上，目标明显偏低，按 ", p["w"], "×(1−", _number(penalty),
+                                          number_text(ratio), " 倍及以上，目标明显偏低，按 ", p["w"], "×(1−", number_text(penalty),
                                           ") = ", p["s"]], "evaluation.overachievement_penalty")
     linear = rules["evaluation.reverse_rule"] != "proportional"
     put(is_("rev") & met, lambda p, _: ["反向：实际 ", p["a"], p["u"], " ≤ 目标 ", p["t"], p["u"], " → 满分 ", p["w"]],
@@ -595,13 +292,13 @@ def explain_indicators(ind: pd.DataFrame, rules: Rulebook) -> pd.Series:
     put(is_("eq"), lambda p, _: ["等于：目标 ", p["t"], p["u"], "，实际 ", p["a"], p["u"], " → ", p["s"]], CASE_RULE["eq"])
     put(is_("range"), lambda p, _: ["区间：目标 ", p["t"], "–", p["hi"], p["u"], "，实际 ", p["a"], p["u"], " → ", p["s"]],
         CASE_RULE["range"])
-    put(is_("date"), lambda p, pos: ["时效：完成日期 ", _fmt_date(ind["actual"].iloc[pos]), "，期限 ",
-                                     _fmt_date(ind["target"].iloc[pos]), " → ", p["s"]], CASE_RULE["date"])
-    put(is_("date_qual"), lambda p, pos: ["时效：实际为定性表述（", _text(ind["actual_note"].iloc[pos]), "）→ ", p["s"]],
+    put(is_("date"), lambda p, pos: ["时效：完成日期 ", fmt_date(ind["actual"].iloc[pos]), "，期限 ",
+                                     fmt_date(ind["target"].iloc[pos]), " → ", p["s"]], CASE_RULE["date"])
+    put(is_("date_qual"), lambda p, pos: ["时效：实际为定性表述（", text_of(ind["actual_note"].iloc[pos]), "）→ ", p["s"]],
         CASE_RULE["date_qual"])
     points = rules["evaluation.qualitative_points"]
-    put(is_("qual"), lambda p, pos: ["定性：", _text(ind["actual_note"].iloc[pos]), "，按档取 ",
-                                     _fmt(pd.Series(lookup(ind["tier"].iloc[pos], points, float), index=p.index)), "×",
+    put(is_("qual"), lambda p, pos: ["定性：", text_of(ind["actual_note"].iloc[pos]), "，按档取 ",
+                                     fmt(pd.Series(lookup(ind["tier"].iloc[pos], points, float), index=p.index)), "×",
                                      p["w"], " = ", p["s"]], CASE_RULE["qual"])
     zero = (w == 0).to_numpy()
     put(~scored & ~zero, lambda p, pos: ["无法复算：", unscored_reason(ind.iloc[pos]),
@@ -766,28 +463,28 @@ def explain_projects(per: pd.DataFrame, rules: Rulebook) -> pd.Series:
         return pd.Series([], dtype="str", index=per.index)
     weight_source = pd.Series(np.where(per["exec_weight_given"].to_numpy(dtype=bool), "执行率分值取自评汇总所填",
                                        cite(rules, "evaluation.execution_weight")), index=per.index)
-    exec_part = ("执行率 " + _fmt(per["exec_rate"] * 100, 2) + "%（封顶 100%）× " + _fmt(per["exec_weight"]) + " 分 = "
-                 + _fmt(per["exec_score"]) + "（" + weight_source + "）")
-    own = _fmt(per["unit_exec_score"])
+    exec_part = ("执行率 " + fmt(per["exec_rate"] * 100, 2) + "%（封顶 100%）× " + fmt(per["exec_weight"]) + " 分 = "
+                 + fmt(per["exec_score"]) + "（" + weight_source + "）")
+    own = fmt(per["unit_exec_score"])
     exec_part = exec_part.mask(~per["exec_recomputed"].to_numpy(dtype=bool),
                                "全年预算数或全年执行数缺失，执行率得分无法复算（单位自评 "
                                + own.mask(own.eq(""), "未填") + "，未计入复算）")
-    ind_part = "指标得分合计 " + _fmt(per["indicator_score"]).mask(per["indicator_score"].isna(), "—")
-    ind_part = ind_part.mask(per["scale"] != 1.0, ind_part + "（未设满意度指标，按 ×" + _fmt(per["scale"], 4)
+    ind_part = "指标得分合计 " + fmt(per["indicator_score"]).mask(per["indicator_score"].isna(), "—")
+    ind_part = ind_part.mask(per["scale"] != 1.0, ind_part + "（未设满意度指标，按 ×" + fmt(per["scale"], 4)
                              + " 分摊，" + cite(rules, "evaluation.redistribute_missing_satisfaction") + "）")
     unscored = per["n_unscored"].fillna(0).astype(int)
-    lost = _fmt(per["unscored_weight"]) + " 分"
+    lost = fmt(per["unscored_weight"]) + " 分"
     lost = lost.mask(per["n_no_weight"].fillna(0).gt(0), lost + "及未填分值的指标")
     ind_part = ind_part.mask(unscored > 0, ind_part + "，" + unscored.astype(str) + " 个指标无法复算（" + lost + "）")
     bands = rules["evaluation.grade_bands"]
     band_text = "、".join(f"{k}≥{v}" for k, v in bands.items()) + "，" + cite(rules, "evaluation.grade_bands")
-    done = ("总分 " + _fmt(per["total"]) + "，等级 " + per["grade"].astype(object).fillna("—").astype(str)
+    done = ("总分 " + fmt(per["total"]) + "，等级 " + per["grade"].astype(object).fillna("—").astype(str)
             + "（" + band_text + "）")
-    pending_grade = ("等级暂按单位自评总分 " + _fmt(per["unit_total"]) + " 定为 "
+    pending_grade = ("等级暂按单位自评总分 " + fmt(per["unit_total"]) + " 定为 "
                      + per["provisional_grade"].astype(object).fillna("").astype(str) + "（" + band_text + "）")
     pending_grade = pending_grade.mask(per["unit_total"].isna(), pd.Series("无单位自评总分，等级待核实", index=per.index))
-    pending = ("可复算分值 " + _fmt(per["recomputable_points"]) + "/" + _number(rules["evaluation.total_points"])
-               + "，已复算部分合计 " + _fmt(per["recomputed_total"]).mask(per["recomputed_total"].isna(), "—")
+    pending = ("可复算分值 " + fmt(per["recomputable_points"]) + "/" + number_text(rules["evaluation.total_points"])
+               + "，已复算部分合计 " + fmt(per["recomputed_total"]).mask(per["recomputed_total"].isna(), "—")
                + "；复算状态 待核实，" + pending_grade + "；核实前预算安排维持不变（依据 本局设定）")
     tail = done.where(per["status"].eq(COMPLETE), pending)
     return exec_part.fillna("") + "；" + ind_part.fillna("") + "；" + tail

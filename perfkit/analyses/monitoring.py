@@ -14,13 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from perfkit.analyses.evaluation import (
-    by_row_chunks,
-    projects_of_year,
-    read_indicators,
-    reading_cases,
-    with_target_read,
-)
+from perfkit.analyses.evaluation import by_row_chunks, projects_of_year, with_target_read
+from perfkit.analyses.reading import read_indicators, reading_cases
 from perfkit.io.contract import CATEGORIES, MONITOR_CLASSES
 from perfkit.io.keys import left_lookup
 from perfkit.io.load import Dataset, InputError

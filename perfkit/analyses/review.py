@@ -14,19 +14,20 @@ import pandas as pd
 
 from perfkit.analyses.evaluation import (
     PENDING,
-    _fmt,
     cite,
     explain_indicators,
     unscored_reason,
     weights_add_up,
 )
+from perfkit.analyses.wording import fmt
 from perfkit.io.contract import ARCHIVE_ITEMS
 from perfkit.io.keys import composite_key, first_rows, left_lookup, present_in
 from perfkit.io.load import Dataset
 from perfkit.io.values import group_key, lookup, matches, plain_text, same_text
 from perfkit.rules import formulas as F
 from perfkit.rules.rulebook import Rulebook
-from perfkit.rules.targets import BAD, DATE, EMPTY, QUAL, Vocabulary, combine_target_parts, parse_texts
+from perfkit.rules.target_columns import combine_target_parts, parse_texts
+from perfkit.rules.targets import BAD, DATE, EMPTY, QUAL, Vocabulary
 
 FINDING_COLUMNS = ["project_id", "indicator", "finding", "explanation"]
 FINDING_TYPES = (
@@ -52,7 +53,7 @@ def _findings(mask: pd.Series | np.ndarray, frame: pd.DataFrame, finding: str,
 def _s(values: pd.Series, digits: int | None = None) -> pd.Series:
     """Numbers as text for explanations, as people write them (50, 42.3, 2126100 — no 50.0, no exponent,
     no inf)."""
-    return _fmt(pd.Series(values).astype(float), 4 if digits is None else digits)
+    return fmt(pd.Series(values).astype(float), 4 if digits is None else digits)
 
 
 def review_self_evaluation(ind: pd.DataFrame, projects: pd.DataFrame, ds: Dataset, rules: Rulebook) -> pd.DataFrame:
@@ -212,7 +213,7 @@ def _against_monitoring(ind: pd.DataFrame, projects: pd.DataFrame, ds: Dataset, 
                                    + "万元，相差超过全年预算数的 " + _s(pd.Series(float(spec["execution_share"]) * 100,
                                                                         index=f.index), 2) + "%"))
     if ds.has("ind_monitor"):
-        from perfkit.analyses.evaluation import read_indicators
+        from perfkit.analyses.reading import read_indicators
 
         im = ds.table("ind_monitor")
         im = im.loc[im["month"].astype(float) >= from_month]

@@ -12,7 +12,7 @@ text — never 0), or 无法解析 with a reason a clerk understands. Values are
 for comparison *and* with the unit as written and its scale (``万元`` × 10000), so that explanations can
 print 212.61万元 rather than 2126100元.
 
-:func:`parse_texts` parses each distinct string once and broadcasts the result, so a table of millions
+:func:`perfkit.rules.target_columns.parse_texts` parses each distinct string once and broadcasts the result, so a table of millions
 of rows with a few thousand distinct texts costs a few thousand parses.
 """
 
@@ -22,23 +22,19 @@ import calendar
 import functools
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from perfkit.io.values import codes_of, matches, with_values
-
 GE, LE, EQ, RANGE, DATE, QUAL, BAD, EMPTY = "≥", "≤", "=", "区间", "日期", "定性", "无法解析", "空"
 TIERS = ("未达成", "部分达成", "达成")  # worst first
 NUMERIC_KINDS = ("", GE, LE, EQ)
 COLUMNS = ["kind", "value", "value_hi", "unit", "scale", "shown", "tier", "has_comparator", "absence", "note"]
 
-_NUM = r"(?:\d+(?:\.\d*)?|\.\d+)"
+NUMBER_RE = r"(?:\d+(?:\.\d*)?|\.\d+)"
 _CJK = r"\u4e00-\u9fff"
 _SYMBOLS = set("≥≤=<>≧≦⩾⩽≮≯《》〈〉≻≺")
 _PINYIN = re.compile(r"\((?=[^)]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ])[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}\)")
@@ -122,10 +118,10 @@ class Vocabulary:
             absences=tuple(rules["parsing.absence_phrases"]), ignore=tuple(rules["parsing.ignore_words"]),
             absence_markers=tuple(rules["parsing.absence_markers"]), bad_events=tuple(rules["parsing.bad_events"]),
             exact=dict(rules["parsing.exact_words"]),
-            placeholder_exact=frozenset(_clean(str(w)) for w in ph.get("exact", [])),
+            placeholder_exact=frozenset(clean_text(str(w)) for w in ph.get("exact", [])),
             placeholder_fragments=tuple(ph.get("fragments", [])), placeholder_patterns=tuple(ph.get("patterns", [])),
             references=tuple(rules["parsing.references"]),
-            comparators={_clean(s): cmp for cmp, spellings in rules["parsing.comparators"].items() for s in spellings},
+            comparators={clean_text(s): cmp for cmp, spellings in rules["parsing.comparators"].items() for s in spellings},
             ocr_comparators=dict(rules["parsing.ocr_comparators"]),
             suffixes={s: cmp for cmp, spellings in rules["parsing.comparator_suffixes"].items() for s in spellings},
             deadline_words=tuple(rules["parsing.deadline_words"]),
@@ -199,7 +195,7 @@ def vocabulary(source: Any) -> Vocabulary:
     return Vocabulary.from_rules(source)
 
 
-def _clean(text: str) -> str:
+def clean_text(text: str) -> str:
     """NFKC (full-width digits, ＞ ＝ ％ → > = %), pinyin annotations after traditional characters
     (``區(qū)``) dropped, 萬 → 万, no white space, thousands separators removed."""
     text = _PINYIN.sub("", unicodedata.normalize("NFKC", text)).translate(_TRADITIONAL)
@@ -213,7 +209,7 @@ _YUAN = re.compile(r"¥([\d.,]+)$")
 _THOUSANDS = re.compile(r"(?<=\d)[,，](?=\d{3}(?!\d))")
 
 
-def _times(number: float, factor: float) -> float:
+def times_scale(number: float, factor: float) -> float:
     """number × factor without binary noise (46.16 × 10000 is 461600, not 461599.99999999994)."""
     return number if factor == 1 else float(f"{number * factor:.15g}")
 
@@ -314,22 +310,22 @@ def _read_date(body: str, cmp: str, vocab: Vocabulary, year: int, raw: str) -> R
 def _read_number(body: str, cmp: str, vocab: Vocabulary) -> Reading | None:
     """'95%' / '1.2万人次' / '90%-95%' (with the comparator already taken off)."""
     if not cmp:  # 90%-95%, 90%~95%, 90%至95%, 90%≤x≤95%
-        r = re.match(rf"^(?P<lo>{_NUM})(?P<u1>[^\d]*?){_RANGE_SEP}(?P<hi>{_NUM})(?P<u2>[^\d]*)$", body) \
-            or re.match(rf"^(?P<lo>{_NUM})(?P<u1>[^\d≤<]*)[≤<][A-Za-z{_CJK}]{{0,4}}[≤<](?P<hi>{_NUM})(?P<u2>\D*)$", body)
+        r = re.match(rf"^(?P<lo>{NUMBER_RE})(?P<u1>[^\d]*?){_RANGE_SEP}(?P<hi>{NUMBER_RE})(?P<u2>[^\d]*)$", body) \
+            or re.match(rf"^(?P<lo>{NUMBER_RE})(?P<u1>[^\d≤<]*)[≤<][A-Za-z{_CJK}]{{0,4}}[≤<](?P<hi>{NUMBER_RE})(?P<u2>\D*)$", body)
     else:  # ≥90%且≤95%
-        r = re.match(rf"^(?P<lo>{_NUM})(?P<u1>[^\d]*?)(?:且|并且|,|、|;)[≤<](?P<hi>{_NUM})(?P<u2>\D*)$", body) \
+        r = re.match(rf"^(?P<lo>{NUMBER_RE})(?P<u1>[^\d]*?)(?:且|并且|,|、|;)[≤<](?P<hi>{NUMBER_RE})(?P<u2>\D*)$", body) \
             if cmp == GE else None
     if r:
         u1, u2 = unit_of(r["u1"], vocab.units), unit_of(r["u2"], vocab.units)
         if u1 is not None and u2 is not None and (not r["u1"] or not r["u2"] or u1[0] in ("", u2[0])):
             base, factor, shown = u2 if r["u2"] else u1
-            lo, hi = _times(float(r["lo"]), u1[1] if r["u1"] else factor), _times(float(r["hi"]), factor)
+            lo, hi = times_scale(float(r["lo"]), u1[1] if r["u1"] else factor), times_scale(float(r["hi"]), factor)
             return Reading(RANGE, min(lo, hi), max(lo, hi), base, factor, shown, has_comparator=True)
-    v = re.match(rf"^(?P<num>[+-]?{_NUM})(?P<unit>.*)$", body)
+    v = re.match(rf"^(?P<num>[+-]?{NUMBER_RE})(?P<unit>.*)$", body)
     if v:
         unit = unit_of(v["unit"], vocab.units)
         if unit is not None:
-            return Reading(cmp, _times(float(v["num"]), unit[1]), unit=unit[0], scale=unit[1], shown=unit[2],
+            return Reading(cmp, times_scale(float(v["num"]), unit[1]), unit=unit[0], scale=unit[1], shown=unit[2],
                            has_comparator=bool(cmp))
     return None
 
@@ -457,14 +453,14 @@ def _read_tier(text: str, vocab: Vocabulary) -> tuple[str, bool, str]:
 
 def inner_tier_word(text: str, vocab: Vocabulary) -> str:
     """A tier word standing inside a longer sentence (which does not decide a tier), for the 说明."""
-    m = vocab.pattern("tier").search(vocab.pattern("ignore").sub("，", _clean(text)))
+    m = vocab.pattern("tier").search(vocab.pattern("ignore").sub("，", clean_text(text)))
     return m.group(0) if m else ""
 
 
 def _core(text: str, vocab: Vocabulary) -> str:
     """A qualitative text for comparing with another: remarks in brackets and punctuation dropped, the
     rulebook's equivalent spellings unified (按照 → 按)."""
-    t = re.sub(r"[(（\[【][^()（）\[\]【】]*[)）\]】]", "", _clean(text))
+    t = re.sub(r"[(（\[【][^()（）\[\]【】]*[)）\]】]", "", clean_text(text))
     t = re.sub(r"[,，;；。、:：!！?？\"“”'‘’「」《》\s]", "", t)
     for a, b in sorted(vocab.equivalents.items(), key=lambda kv: -len(kv[0])):
         t = t.replace(a, b)
@@ -483,7 +479,7 @@ def restatement(target: object, actual: object, vocab: Any) -> str:
     t, a = _core(target, vocab), _core(actual, vocab)
     if len(re.findall(rf"[{_CJK}]", t)) < 1 or not a:
         return ""
-    if _unfinished(vocab.pattern("ignore").sub("", _clean(actual)), vocab) is not None:
+    if _unfinished(vocab.pattern("ignore").sub("", clean_text(actual)), vocab) is not None:
         return ""
     if a == t:
         return "达成"
@@ -503,12 +499,12 @@ def is_deadline(target: object, level2: object, vocab: Any) -> bool:
     """A 时效 target in words: its 二级指标 is a 时效 block or its text has an on-time word (按时完成)."""
     vocab = vocabulary(vocab)
     in_block = isinstance(level2, str) and any(w in level2 for w in vocab.deadline_level2)
-    return in_block or (isinstance(target, str) and bool(vocab.pattern("ontime").search(_clean(target))))
+    return in_block or (isinstance(target, str) and bool(vocab.pattern("ontime").search(clean_text(target))))
 
 
 def says_on_time(actual: object, vocab: Any) -> bool:
     """Whether a qualitative actual says the work was done on time (按时完成, 如期, 及时)."""
-    return isinstance(actual, str) and bool(vocabulary(vocab).pattern("ontime").search(_clean(actual)))
+    return isinstance(actual, str) and bool(vocabulary(vocab).pattern("ontime").search(clean_text(actual)))
 
 
 def _is_placeholder(text: str, vocab: Vocabulary) -> bool:
@@ -521,7 +517,7 @@ def parse_text(text: object, phrases: Any, year: int) -> Reading:
     vocab = vocabulary(phrases)
     if text is None or (isinstance(text, float) and np.isnan(text)) or text is pd.NA:
         return Reading(EMPTY, note="未填写")
-    raw = _clean(str(text))
+    raw = clean_text(str(text))
     if not raw:
         return Reading(EMPTY, note="未填写")
     if _is_placeholder(raw, vocab):
@@ -546,193 +542,3 @@ def parse_text(text: object, phrases: Any, year: int) -> Reading:
     return Reading(BAD, note=f"为{_show(str(text))}，不是可比较的数值或定性表述")
 
 
-# The plain shape "comparator? number unit?" read by one arrow regex over all distinct texts. Units that
-# could mean something else to the full parser (dates 月/日, suffixes 以上/以内, long words) are left to it.
-_FAST = r"^(?P<cmp>≥|>=|>|≤|<=|<|=)?(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+))(?P<unit>[^\d月日号前底末旬以及或之至到~\-—–−]{0,4})$"
-
-
-def _fast_readings(uniques: pd.Index, vocab: Vocabulary) -> pd.DataFrame:
-    """Readings for the distinct texts of the plain shape; ``fast`` is False where the full parser must run."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    from perfkit.io.values import clean_values
-
-    text = pc.replace_substring_regex(clean_values(uniques), r"\s", "")  # texts with commas: the full parser
-    text = pc.replace_substring(pc.replace_substring(text, "≧", "≥"), "≦", "≤")
-    parts = pc.extract_regex(text, _FAST)
-    ok = pc.fill_null(pc.is_valid(parts), False).to_numpy(zero_copy_only=False)
-    cmp = pc.fill_null(pc.struct_field(parts, "cmp"), "").to_numpy(zero_copy_only=False)
-    num = pc.cast(pc.struct_field(parts, "num"), pa.float64()).to_numpy(zero_copy_only=False)
-    unit_raw = pd.Series(pc.fill_null(pc.struct_field(parts, "unit"), "").to_numpy(zero_copy_only=False), dtype=object)
-    suffix = vocab.pattern("suffix")
-    trailing = vocab.pattern("trailing")
-    readings = {u: (None if u != _clean(u) or suffix.search(u) or trailing.search(u) else unit_of(u, vocab.units))
-                for u in set(unit_raw)}
-    plain = unit_raw.map(lambda u: readings[u] is not None).to_numpy(dtype=bool)
-    base = unit_raw.map(lambda u: (readings[u] or ("",))[0]).to_numpy(dtype=object)
-    factor = unit_raw.map(lambda u: (readings[u] or ("", 1.0))[1]).to_numpy(dtype=float)
-    shown = unit_raw.map(lambda u: (readings[u] or ("", 1.0, ""))[2]).to_numpy(dtype=object)
-    kinds = {c: vocab.comparators.get(c) for c in set(cmp)} | {"": ""}
-    kind = np.array([kinds.get(c) for c in cmp], dtype=object)
-    known = np.array([k is not None for k in kind])
-    kind = np.where(known, kind, "")
-    value = np.array([_times(n, f) if f != 1 else n for n, f in zip(num, factor, strict=True)], dtype=float)
-    text_cell = np.array([isinstance(u, str) for u in uniques], dtype=bool)  # number cells: the full parser
-    return pd.DataFrame({"fast": ok & plain & known & text_cell, "kind": kind, "value": value, "value_hi": np.nan,
-                         "unit": base, "scale": factor, "shown": shown, "tier": "", "has_comparator": kind != "",
-                         "absence": False, "note": ""})
-
-
-# (vocabulary, year, distinct texts, their readings) of the parses made inside shared_parsing(): a column
-# read in row chunks shares one set of categories, so its distinct texts are parsed once, not per chunk
-_SHARED: ContextVar[list[tuple[Vocabulary, int, pd.Index, dict]] | None] = ContextVar("perfkit_shared_parsing",
-                                                                                             default=None)
-
-
-@contextmanager
-def shared_parsing() -> Iterator[None]:
-    """Within the block, :func:`parse_texts` on the same categories (the same column, chunk after chunk)
-    reuses the readings of the first call."""
-    token = _SHARED.set([])
-    try:
-        yield
-    finally:
-        _SHARED.reset(token)
-
-
-def parse_texts(texts: pd.Series, phrases: Any, year: int) -> pd.DataFrame:
-    """Vectorized :func:`parse_text`: one parse per distinct string, results aligned to ``texts``.
-
-    Columns: kind, value, value_hi (base units), unit (base), scale and shown (the unit as written),
-    tier, has_comparator, absence, note."""
-    vocab = vocabulary(phrases)
-    codes, uniques = codes_of(texts)
-    shared = _SHARED.get()
-    prepared = next((t for v, y, u, t in shared if u is uniques and y == year and v == vocab), None) \
-        if shared is not None else None
-    if prepared is None:
-        prepared = _prepared(_readings(uniques, vocab, year))
-        if shared is not None:
-            shared.append((vocab, year, uniques, prepared))
-    # code −1 takes the last row: the empty reading
-    out = {c: (pd.Categorical.from_codes(v[0][codes], categories=v[1], validate=False) if isinstance(v, tuple)
-               else v[codes]) for c, v in prepared.items()}
-    return pd.DataFrame(out, index=texts.index)
-
-
-def _prepared(table: pd.DataFrame) -> dict[str, np.ndarray | tuple[np.ndarray, pd.Index]]:
-    """The readings column by column, ready to broadcast: text readings (kind, unit, tier, note) as codes
-    over the few distinct readings — categorical, one small integer per row — numbers as float arrays."""
-    out: dict[str, np.ndarray | tuple[np.ndarray, pd.Index]] = {}
-    for c in COLUMNS:
-        values = table[c].to_numpy()
-        if c in ("has_comparator", "absence"):
-            out[c] = values.astype(bool)
-        elif values.dtype == object and c not in ("value", "value_hi", "scale") \
-                or pd.api.types.is_string_dtype(table[c].dtype):
-            reading_codes, readings = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
-            small = np.int8 if len(readings) < 127 else np.int16 if len(readings) < 32_767 else np.int32
-            out[c] = (reading_codes.astype(small), pd.Index(readings, dtype=object))
-        else:
-            out[c] = values.astype(float)
-    return out
-
-
-def _readings(uniques: pd.Index, vocab: Vocabulary, year: int) -> pd.DataFrame:
-    """One reading per distinct text (the plain shape in one Arrow pass, the rest by :func:`parse_text`),
-    and a last row: the reading of an empty cell."""
-    columns = COLUMNS
-    if len(uniques):
-        table = _fast_readings(pd.Index(uniques), vocab)
-        slow = np.flatnonzero(~table["fast"].to_numpy())
-        readings = [parse_text(uniques[i], vocab, year) for i in slow]
-        table = table[columns]
-        if len(slow):
-            table.iloc[slow] = pd.DataFrame([[getattr(r, c) for c in columns] for r in readings],
-                                            columns=columns, index=table.index[slow]).astype(table.dtypes.to_dict())
-    else:
-        table = pd.DataFrame(columns=columns)
-    empty = parse_text(None, vocab, year)
-    table.loc[len(table)] = [getattr(empty, c) for c in columns]
-    return table
-
-
-def combine_target_parts(target: pd.Series, comparator: pd.Series | None, unit: pd.Series | None,
-                         phrases: Any) -> pd.Series:
-    """指标性质 | 指标值 | 计量单位 in cells of their own → one target text, as if written in one cell.
-
-    The comparator cell is read through the rulebook's comparator words (≧, >=, 正向 …) and is only put
-    in front when the value has none of its own; the unit only goes after a bare number, so '%' | '≥95%'
-    stays '≥95%' (never '≥95%%') and a qualitative value keeps no unit. Done once per distinct triple."""
-    if comparator is None and unit is None:
-        return target
-    vocab = vocabulary(phrases)
-    columns = [target, comparator, unit]
-    clean = functools.lru_cache(maxsize=None)(_clean)  # a comparator or unit cell recurs in most combinations
-
-    def join(t: object, c: object, u: object) -> object:
-        if t is None:
-            return None
-        value, comp, un = _clean(str(t)), clean(str(c or "")), clean(str(u or ""))
-        own = vocab.pattern("prefix").match(value) or vocab.pattern("ocr").match(value)
-        head, number = (value[:own.end()], value[own.end():]) if own else ("", value)
-        if own or not comp:
-            comp = ""
-        elif comp in vocab.comparators:
-            comp = vocab.comparators[comp]
-        else:  # 定性 / 定量 or anything else: no symbol to write
-            comp = ""
-        bare = re.fullmatch(rf"[+-]?{_NUM}", number) is not None
-        if un and bare and unit_of(un, vocab.units) is not None:
-            number = number + un
-        return (comp if re.match(r"[+-]?[\d.]", number) else "") + head + number
-
-    return per_combination(join, columns, target.index)
-
-
-def per_combination(func: Any, columns: list[pd.Series | None], index: pd.Index) -> pd.Series:
-    """``func(a, b, …)`` once per distinct combination of the columns' values (missing → None), broadcast
-    to the rows as a categorical: combinations are found on the integer codes, never on the strings."""
-    combined = np.zeros(len(index), dtype=np.int64)
-    keys = []
-    for col in columns:
-        if col is None:
-            keys.append([None])
-            combined = combined * 2
-            continue
-        c, u = codes_of(col)
-        k = [None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else v for v in u] + [None]
-        keys.append(k)
-        combined = combined * (len(k) + 1) + np.where(np.asarray(c) < 0, len(k) - 1, np.asarray(c))
-    rows, combos = pd.factorize(combined)
-    values = []
-    for code in combos:
-        args = []
-        for k in reversed(keys):
-            code, i = divmod(int(code), len(k) + 1)
-            args.append(k[i])
-        values.append(func(*reversed(args)))
-    value_codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
-    return pd.Series(pd.Categorical.from_codes(value_codes[rows], categories=pd.Index(uniques, dtype=object),
-                                               validate=False), index=index)
-
-
-def resolve_direction(target: pd.DataFrame, indicator: pd.Series | list[pd.Series], reverse_keywords: list[str],
-                      zero_is_ceiling: bool = False) -> pd.Series:
-    """The comparison a target asks for. A bare number is forward unless the indicator's name marks it
-    as less-is-better (成本, 投诉, 事故 … from the rulebook; ``indicator`` may be several name columns:
-    the indicator and its 二级/一级 block, so a row under 成本指标 is a ceiling). With ``zero_is_ceiling`` a bare target of 0
-    (事故 0 起, 投诉 0 件) is the ceiling ≤ 0 — never a forward target met by anything ('=0' stays =, which
-    the rules already score as a ceiling)."""
-    kind = with_values(target["kind"].copy(), [LE, GE, EQ, RANGE, DATE, QUAL, BAD, EMPTY, ""])
-    bare = kind.eq("")
-    if bare.any():
-        pattern = "|".join(map(re.escape, reverse_keywords)) or "(?!)"
-        names = indicator if isinstance(indicator, list) else [indicator]  # name, and its 二级/一级 block
-        reverse = pd.Series(np.logical_or.reduce([matches(n, pattern) for n in names]), index=kind.index)
-        kind = kind.mask(bare & reverse, LE).mask(bare & ~reverse, GE)
-    if zero_is_ceiling:
-        zero = bare & pd.Series(target["value"].to_numpy(float) == 0, index=kind.index)
-        kind = kind.mask(zero, LE)
-    return kind
