@@ -511,3 +511,63 @@ def test_restated_actuals_are_visible_and_filtered(ui) -> None:
     assert ind["restated"].any() and "单位自述" in ui.detail.value
     ui.w["restated"].value = "否"
     assert (ui.view["n_restated"].fillna(0) == 0).all()
+
+
+def _opened(monkeypatch, data, month: int = 5, profile: str | None = None):
+    """open_explorer on ``data``, recording which (profile, month) it computed itself."""
+    import threading
+
+    import perfkit.reporting.explorer.model as M
+    from perfkit.reporting.explorer import open_explorer
+
+    computed: list[tuple[str, object]] = []
+    score, monitor = M.score_projects, M.monitoring.monitor
+    monkeypatch.setattr(M, "score_projects", lambda ds, rules: computed.append(("score", rules.profile)) or score(ds, rules))
+    monkeypatch.setattr(M.monitoring, "monitor", lambda ds, rules, m: computed.append((rules.profile, m)) or monitor(ds, rules, m))
+    ui = open_explorer(data, month=month, profile=profile, export_dir=data.parent / "导出")
+    first = list(computed)  # before the background warm-up goes on to other months and profiles
+    for t in threading.enumerate():
+        if t.name == "perfkit-explorer-keep":
+            t.join()
+    return ui, first
+
+
+def test_the_explorer_opens_from_what_perfkit_report_computed(demo_dir, tmp_path, monkeypatch) -> None:
+    """perfkit report keeps the scores and the month's monitoring it computed; the explorer opened on the
+    same input, month, rules and archive starts from them (and says so), with the same view as computed;
+    a different month, profile or input is computed again — and says that."""
+    import shutil
+
+    from perfkit.io.values import plain_text
+    from perfkit.pipeline import kept
+    from perfkit.reporting import run
+
+    monkeypatch.setenv("PERFKIT_CACHE_DIR", str(tmp_path / "cache"))
+    data = shutil.copytree(demo_dir / "csv", tmp_path / "区" / "csv")
+    snapshot = run.cached_snapshot(data, 5, run.cache_dir() / "snapshots", lambda _s: None)
+    params = {"data": str(snapshot), "year": 2022, "month": 5, "profile": "mof2020", "archive": None, "workspace": None}
+    staging = run._analyse_once(snapshot, params, lambda _s: None, data)
+    shutil.rmtree(staging)
+    (folder,) = [p for p in (tmp_path / "cache").iterdir() if p.name == kept.FOLDER]
+    assert [p.suffixes[-2:] for p in folder.iterdir()] == [[".start", ".pickle"]]
+    assert oct(folder.stat().st_mode & 0o777) == "0o700" and oct(next(folder.iterdir()).stat().st_mode & 0o777) == "0o600"
+
+    ui, computed = _opened(monkeypatch, data)
+    assert ("mof2020", 5) not in computed and ("score", "mof2020") not in computed
+    assert "沿用了 perfkit report" in ui.opened.value
+    fresh = Explorer.open(load(data))  # a Dataset: nothing kept is used
+    f = ui.filters
+    def values(frame: pd.DataFrame) -> pd.DataFrame:  # the same values (categories may list other codes)
+        return plain_text(frame).astype(object).reset_index(drop=True)
+    pd.testing.assert_frame_equal(values(ui.ex.view(f)), values(fresh.view(f)))
+    assert ui.ex.proposal(f) == fresh.proposal(f)
+
+    ui, computed = _opened(monkeypatch, data, month=4)  # another month: computed, and said
+    assert ("mof2020", 4) in computed and "打开时计算了" in ui.opened.value
+    ui, computed = _opened(monkeypatch, data, month=4)  # the explorer kept its own for the next opening
+    assert ("mof2020", 4) not in computed and "上次打开浏览器时" in ui.opened.value
+    ui, computed = _opened(monkeypatch, data, profile="exec20")
+    assert ("exec20", 5) in computed and "打开时计算了" in ui.opened.value
+    (data / "项目.csv").write_text((data / "项目.csv").read_text(encoding="utf-8-sig") + "\n", encoding="utf-8")
+    ui, computed = _opened(monkeypatch, data)  # the input changed: nothing kept fits
+    assert ("mof2020", 5) in computed and "打开时计算了" in ui.opened.value

@@ -279,16 +279,22 @@ def materialise(a: Analysis, folder: str | Path, year: int | None = None, month:
     return path
 
 
+def private_file(path: Path) -> bool:
+    """Whether ``path`` and its folder belong to this user and no one else may write them — the only
+    pickles perfkit reads (a pickle runs code when read)."""
+    info = path.stat()
+    folder = path.parent.stat()
+    return not (hasattr(os, "getuid") and (info.st_uid != os.getuid() or folder.st_uid != os.getuid()
+                                           or (info.st_mode | folder.st_mode) & (stat.S_IWGRP | stat.S_IWOTH)))
+
+
 def read_materialised(path: str | Path) -> tuple[tuple | None, Analysis]:
     """An analysis :func:`materialise` wrote: only from a file of this user's that no one else may
     change (a pickle runs code when read; this one is written by perfkit report a moment earlier)."""
     import pickle
 
     path = Path(path)
-    info = path.stat()
-    folder = path.parent.stat()
-    if hasattr(os, "getuid") and (info.st_uid != os.getuid() or folder.st_uid != os.getuid()
-                                  or (info.st_mode | folder.st_mode) & (stat.S_IWGRP | stat.S_IWOTH)):
+    if not private_file(path):
         raise InputError(f"{path} 不是本用户私有的分析结果文件，不读取")
     with path.open("rb") as fh:
         return pickle.load(fh)  # noqa: S301 (checked above: the user's own private file)

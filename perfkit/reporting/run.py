@@ -98,7 +98,7 @@ def report(data: str | Path | None = None, year: int | None = None, out: str | P
     from perfkit.reporting.annual import load_policy
 
     issuer = load_policy(None, settings, **fill).get("issuer")  # the Word files' author: the organ that signs them
-    staging = _analyse_once(snapshot, params, progress)
+    staging = _analyse_once(snapshot, params, progress, data)
     try:
         jobs = [(nb_dir / f"{name}.ipynb", name, params) for name in TITLES]
         return render_all(jobs, out, lambda stem: TITLES[stem].format(**fill), str(profile), progress, issuer)
@@ -107,10 +107,15 @@ def report(data: str | Path | None = None, year: int | None = None, out: str | P
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def _analyse_once(snapshot: Path, params: dict, progress: Callable[[str], None]) -> Path | None:
+def _analyse_once(snapshot: Path, params: dict, progress: Callable[[str], None],
+                  data: Path | None = None) -> Path | None:
     """Analyse the snapshot once and point ``params["data"]`` at the result, which each notebook's
     ``analyze`` call (same settings) reads instead of analysing again; returns the private folder that
-    holds it. When the analysis fails, the notebooks get the snapshot and say why as before."""
+    holds it. When the analysis fails, the notebooks get the snapshot and say why as before.
+
+    The scores and the monitoring at the report's month are also kept, by the content of ``data``, for
+    the explorer to open from (:mod:`perfkit.pipeline.kept`) instead of computing them again."""
+    from perfkit.pipeline import kept
     from perfkit.pipeline.stages import analyze, materialise
 
     settings = {k: params[k] for k in ("year", "month", "profile", "archive")}
@@ -119,6 +124,9 @@ def _analyse_once(snapshot: Path, params: dict, progress: Callable[[str], None])
         a = analyze(snapshot, **settings, workspace=params.get("workspace"))
     except Exception:  # noqa: BLE001 (the notebook raises it again, in its own words)
         return None
+    if data is not None and params["month"] is not None and a.scores is not None and a.monitoring is not None:
+        k = kept.key(kept.input_digest(data), params["year"], params["month"], params["profile"], params["archive"])
+        kept.keep(cache_dir() / kept.FOLDER, k, a.scores, a.monitoring, kept.BY_REPORT)
     staging = Path(tempfile.mkdtemp(prefix=f".snapshot-{os.getpid()}-analysis-", dir=snapshot.parent))
     params["data"] = str(materialise(a, staging, **settings))
     return staging

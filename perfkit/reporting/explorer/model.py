@@ -17,6 +17,7 @@ from perfkit.analyses.application import budget_proposal, warned_at
 from perfkit.analyses.evaluation import PENDING, Scores, explain_indicators, grade_label, score_projects
 from perfkit.io.load import Dataset, load
 from perfkit.io.values import format_wan, plain_text
+from perfkit.pipeline import kept as kept_mod
 from perfkit.reporting.explorer.export import export_view
 from perfkit.reporting.explorer.state import (
     FILTER_COLUMNS,
@@ -27,7 +28,8 @@ from perfkit.reporting.explorer.state import (
     Filters,
     _title_of,
     _values,
-    cached_load,
+    cache_root,
+    digested_load,
     profile_title,
 )
 from perfkit.reporting.explorer.tables import _number, _percent, _text
@@ -48,11 +50,14 @@ class Explorer:
     _proposals: dict[tuple[str, int, float], pd.DataFrame] = field(default_factory=dict)
     _rules: dict[str, Rulebook] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _computing: dict[tuple[str, int], threading.Lock] = field(default_factory=dict)  # one lock per (profile, month)
     warm_done: int = 0
     warm_total: int = 0
     profiles: list[str] = field(default_factory=available_profiles)  # what the 规则口径 list offers
     previous: pd.DataFrame | None = None  # last year's total and grade per project (from the archive), to compare
     comparing: bool = False  # 与上年对比 ticked (previous may still be None: no last year archived)
+    digest: str | None = None  # the input's content (perfkit.pipeline.kept.input_digest); None: a Dataset given
+    _kept: dict[tuple[str, int], monitoring.Monitoring] = field(default_factory=dict)  # kept, not yet in base
 
     @classmethod
     def open(cls, data: str | Path | Dataset, year: int | None = None, cache: bool = True,
@@ -60,14 +65,48 @@ class Explorer:
         """The explorer of ``data``; a workbook or folder is read through the validated snapshot of
         its content (see :func:`cached_load`), so an unchanged input opens without being parsed again.
         ``archive``: codes 涉密 in an archived year are 涉密 here too (the one 涉密 decision)."""
-        ds = data if isinstance(data, Dataset) else cached_load(data) if cache else load(data)
+        digest = None
+        if isinstance(data, Dataset):
+            ds = data
+        elif cache:
+            ds, digest = digested_load(data)
+        else:
+            ds = load(data)
         if archive is not None and Path(archive).is_file() and ds.secrecy is not None:
             from perfkit.io.secrecy import decide
 
             decide(ds, archive)
         if year is None:
             year = int(ds.table("projects")["year"].dropna().mode().iloc[0])
-        return cls(ds, year)
+        return cls(ds, year, digest=digest)
+
+    def _kept_key(self, profile: str, month: int, archive: str | Path | None) -> tuple | None:
+        """What a kept result for (profile, month) must have been computed from (None: this input cannot
+        use one — a Dataset given, or several years in the data, of which the report analyses one)."""
+        if self.digest is None or self.data.table("projects")["year"].dropna().nunique() > 1:
+            return None
+        return kept_mod.key(self.digest, self.year, month, profile, archive)
+
+    def start_from_kept(self, profile: str, month: int, archive: str | Path | None) -> kept_mod.Start | None:
+        """Start (profile, month) from the scores and monitoring ``perfkit report`` — or an earlier opening
+        — computed for this very input, year, month, rules and archive (:mod:`perfkit.pipeline.kept`);
+        None, and nothing changed, when there is none that fits: then it is computed as before."""
+        k = self._kept_key(profile, month, archive)
+        start = None if k is None else kept_mod.kept(cache_root() / kept_mod.FOLDER, k)
+        if start is not None:
+            with self._lock:
+                self._scores.setdefault(profile, start.scores)
+                self._kept[(profile, int(month))] = start.monitoring
+        return start
+
+    def keep_for_next(self, profile: str, month: int, archive: str | Path | None) -> Path | None:
+        """Keep (profile, month)'s scores and monitoring for the next opening of the same input."""
+        k = self._kept_key(profile, month, archive)
+        if k is None:
+            return None
+        self.base(profile, month)
+        return kept_mod.keep(cache_root() / kept_mod.FOLDER, k, self.scores(profile),
+                             self._monitorings[(profile, int(month))], kept_mod.BY_EXPLORER)
 
     def months(self) -> list[int]:
         return sorted(int(m) for m in self.data.table("exec_monitor")["month"].dropna().unique())
@@ -114,35 +153,42 @@ class Explorer:
         return (profile, month) in self._monitors
 
     def base(self, profile: str, month: int) -> pd.DataFrame:
-        """Projects with scores and monitoring for (profile, month), computed once."""
+        """Projects with scores and monitoring for (profile, month), computed once — by whoever asks first:
+        the screen and the background warm-up ask for the same (profile, month) at opening, and the
+        second waits for the first instead of computing it again beside it."""
         key = (profile, month)
-        if key not in self._monitors:
-            rules = self.rules(profile)
-            per = self.scores(profile).projects
-            cols = ["project_id", "total", "grade", "completion", "exec_rate", "status", "provisional_grade",
-                    "n_restated"]
-            scores = per[[c for c in cols if c in per]].drop_duplicates("project_id")
-            mon = monitoring.monitor(self.data, rules, month)
-            frame = mon.projects.merge(scores, on="project_id", how="left")
-            if "status" not in frame:
-                frame["status"] = None
-            if "provisional_grade" not in frame:
-                frame["provisional_grade"] = None
-            pending = frame["status"].eq(PENDING).to_numpy(dtype=bool, na_value=False)
-            # 待核实 projects have no recomputed grade: labelled, and a value of the 等级 filter of their own
-            frame["grade_label"] = grade_label(frame.assign(status=frame["status"].where(pending, None))).astype(object)
-            frame["grade_filter"] = frame["grade"].astype(object).where(~pending, PENDING)
-            units = self.data.get("units")
-            if units is not None:
-                frame = frame.merge(units[["unit_id", "unit_name", "department"]], on="unit_id", how="left")
-            else:
-                frame["unit_name"], frame["department"] = frame["unit_id"], ""
-            # the search box looks in code, name and unit at once: one lower-cased text per project
-            shown = plain_text(frame[list(SEARCHED)]).astype(str)
-            frame["_search"] = (shown[SEARCHED[0]] + " " + shown[SEARCHED[1]] + " " + shown[SEARCHED[2]]).str.lower()
-            with self._lock:
-                self._monitorings[key] = mon  # not in frame.attrs: pandas deep-copies attrs on every operation
-                self._monitors[key] = frame
+        if key in self._monitors:
+            return self._monitors[key]
+        with self._lock:
+            computing = self._computing.setdefault(key, threading.Lock())
+        with computing:
+            if key not in self._monitors:
+                rules = self.rules(profile)
+                per = self.scores(profile).projects
+                cols = ["project_id", "total", "grade", "completion", "exec_rate", "status", "provisional_grade",
+                        "n_restated"]
+                scores = per[[c for c in cols if c in per]].drop_duplicates("project_id")
+                mon = self._kept.pop(key, None) or monitoring.monitor(self.data, rules, month)
+                frame = mon.projects.merge(scores, on="project_id", how="left")
+                if "status" not in frame:
+                    frame["status"] = None
+                if "provisional_grade" not in frame:
+                    frame["provisional_grade"] = None
+                pending = frame["status"].eq(PENDING).to_numpy(dtype=bool, na_value=False)
+                # 待核实 projects have no recomputed grade: labelled, and a value of the 等级 filter of their own
+                frame["grade_label"] = grade_label(frame.assign(status=frame["status"].where(pending, None))).astype(object)
+                frame["grade_filter"] = frame["grade"].astype(object).where(~pending, PENDING)
+                units = self.data.get("units")
+                if units is not None:
+                    frame = frame.merge(units[["unit_id", "unit_name", "department"]], on="unit_id", how="left")
+                else:
+                    frame["unit_name"], frame["department"] = frame["unit_id"], ""
+                # the search box looks in code, name and unit at once: one lower-cased text per project
+                shown = plain_text(frame[list(SEARCHED)]).astype(str)
+                frame["_search"] = (shown[SEARCHED[0]] + " " + shown[SEARCHED[1]] + " " + shown[SEARCHED[2]]).str.lower()
+                with self._lock:
+                    self._monitorings[key] = mon  # not in frame.attrs: pandas deep-copies attrs on every operation
+                    self._monitors[key] = frame
         return self._monitors[key]
 
     def warm(self, profiles: list[str] | None = None, first: tuple[str, int] | None = None) -> threading.Thread:

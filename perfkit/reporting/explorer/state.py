@@ -83,6 +83,13 @@ def cached_load(data: str | Path) -> Dataset:
     """``data`` loaded and validated once per content: the typed snapshot (every month, 涉密 rows
     included) is kept in the per-user cache, readable by its owner only, never beside the data; an
     unchanged workbook opens from it in a fraction of a second instead of being parsed again."""
+    return digested_load(data)[0]
+
+
+def digested_load(data: str | Path) -> tuple[Dataset, str | None]:
+    """:func:`cached_load`, and the digest of the input's content
+    (:func:`perfkit.pipeline.kept.input_digest`; None for a snapshot folder or a missing input) by which
+    the explorer finds what ``perfkit report`` computed for the same input."""
     import hashlib
     import shutil
     import tempfile
@@ -90,24 +97,21 @@ def cached_load(data: str | Path) -> Dataset:
     from perfkit import __version__
     from perfkit.io.base import SNAPSHOT_MARK
     from perfkit.io.load import save_snapshot
+    from perfkit.pipeline.kept import input_digest
 
     path = Path(data).resolve()
     if path.is_dir() and (path / SNAPSHOT_MARK).exists():
-        return load(path)
+        return load(path), None
     if not path.exists():
-        return load(path)  # its own Chinese message
-    digest = hashlib.sha256(f"{__version__}|explorer|all months".encode())
-    # every file of a folder: a 涉密项目清单.xlsx beside the CSVs changes which projects are listed
-    files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
-    for f in files:
-        digest.update(f.name.encode())
-        digest.update(f.read_bytes())
-    folder = cache_root() / "explorer" / digest.hexdigest()[:20]
+        return load(path), None  # its own Chinese message
+    content = input_digest(path)  # every byte (and file name) of the input: content decides, not dates
+    folder = cache_root() / "explorer" / hashlib.sha256(f"{__version__}|explorer|all months|{content}".encode()
+                                                        ).hexdigest()[:20]
     if (folder / SNAPSHOT_MARK).exists():
         try:
             ds = load(folder)
             ds.source = str(path)
-            return ds
+            return ds, content
         except Exception:  # noqa: BLE001 - a damaged cache entry is rebuilt, never shown
             shutil.rmtree(folder, ignore_errors=True)
     ds = load(path)
@@ -123,7 +127,7 @@ def cached_load(data: str | Path) -> Dataset:
         tmp.rename(folder)
     except OSError:  # a read-only home: the explorer still opens, only slower next time
         pass
-    return ds
+    return ds, content
 
 
 KEEP_SNAPSHOTS = 4  # explorer snapshots kept per user (the most recent); disk use, not a rule

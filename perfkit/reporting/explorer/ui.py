@@ -14,6 +14,7 @@ import pandas as pd
 
 from perfkit.io.load import Dataset
 from perfkit.io.values import format_wan, plain_text
+from perfkit.pipeline.kept import BY_REPORT, Start
 from perfkit.reporting.explorer.export import files_url
 from perfkit.reporting.explorer.model import Explorer
 from perfkit.reporting.explorer.state import (
@@ -105,6 +106,8 @@ class ExplorerUI:
         self.status = W.HTML()
         self.note = W.HTML()
         self.effect = W.HTML()
+        self.opened = W.HTML()  # what the explorer opened from (see say_start)
+        self.opened.add_class("pk-opened")
         self.export_button = W.Button(description="导出当前视图 (.xlsx)", layout=W.Layout(width="14em"))
         self.tabs = W.Tab(children=[self.projects.box, self.units.box,
                                     W.VBox([W.HBox([self.project_search, self.project]), self.project_note,
@@ -328,6 +331,20 @@ class ExplorerUI:
                              f"{html.escape(path.name)}</a>（在左侧文件浏览器的「{html.escape(where)}」文件夹中）")
         return path
 
+    def say_start(self, start: Start | None) -> None:
+        """Say on screen what the explorer opened from: the result ``perfkit report`` (or an earlier
+        opening) kept for the same input, year, month, rules and archive, or its own computation."""
+        f = self.filters
+        what = f"{self.ex.year}年度评分与截至{f.month}月的监控（规则口径「{self.ex.title(f.profile)}」）"
+        if start is None:
+            said = (f"打开时计算了{what}：没有 perfkit report 或上次打开留下的、数据、年度、月份、规则口径和年度档案"
+                    "都相同的结果可以沿用。")
+        else:
+            who = " perfkit report " if start.made_by == BY_REPORT else "上次打开浏览器时"
+            said = (f"打开时沿用了{who}（{start.made_at:%Y-%m-%d %H:%M}）算出的{what}：数据、规则口径和年度档案"
+                    "与当时相同，未重新计算。")
+        self.opened.value = f"<small>{html.escape(said)}</small>"
+
     def warm_progress(self, thread: threading.Thread) -> threading.Thread:
         """Show the background warm-up's progress in the note line until it is done."""
         import ipywidgets as W
@@ -358,7 +375,7 @@ class ExplorerUI:
                           W.HBox([w["monitor_class"], w["grade"], w["light"]]),
                           W.HBox([w["warning"], *([w["restated"]] if self.has_restated else []), w["search"]]), W.HBox([w["month"], w["threshold"], w["profile"]]),
                           W.HBox([self.export_button, self.status]), W.HBox([self.note, *extra]), self.effect,
-                          self.open_w])
+                          self.opened, self.open_w])
         box = W.VBox([self.style, filters, self.chart, self.tabs])
         box.add_class("perfkit-explorer")
         return box
@@ -417,7 +434,13 @@ def open_explorer(data: str | Path | Dataset, month: int | None = None, profile:
     if profile:
         profile = explorer.add_profile(profile)
     f = explorer.complete(Filters(month=month, profile=profile or DEFAULT_PROFILE))
+    # what perfkit report (or the last opening) computed for this very input, month, rules and archive
+    start = explorer.start_from_kept(f.profile, f.month, archive)
     thread = explorer.warm(first=(f.profile, f.month))
     ui = ExplorerUI(explorer, month=f.month, profile=f.profile, export_dir=export_dir, archive=archive)
     ui.warm_progress(thread)
+    ui.say_start(start)
+    if start is None:  # kept for the next opening, after this one is on screen
+        threading.Thread(target=explorer.keep_for_next, args=(f.profile, f.month, archive), daemon=True,
+                         name="perfkit-explorer-keep").start()
     return ui
