@@ -75,19 +75,11 @@ def files_url(path: str | Path) -> str | None:
     """The URL path under which the Jupyter server running this kernel serves ``path`` for download
     (``<base_url>files/<path from its root>``), or None outside Jupyter. A link to the notebook's own
     folder would open JupyterLab's page instead of the file (/lab/tree/…)."""
-    try:
-        from jupyter_server.serverapp import list_running_servers
-    except ImportError:  # pragma: no cover - jupyter_server comes with jupyterlab
-        return None
     from urllib.parse import quote
 
     target = Path(path).resolve()
     best: tuple[int, str, str] | None = None
-    try:
-        servers = list(list_running_servers())
-    except OSError:
-        return None
-    for info in servers:
+    for info in running_servers():
         root = info.get("root_dir") or info.get("notebook_dir")
         if not root:
             continue
@@ -102,3 +94,33 @@ def files_url(path: str | Path) -> str | None:
         return None
     return best[1].rstrip("/") + "/files/" + quote(best[2])
 
+
+
+def running_servers() -> list[dict]:
+    """The info files of the running Jupyter servers (``jpserver-*.json`` in Jupyter's runtime folder,
+    of a live process) — what jupyter_server's ``list_running_servers`` reads, without importing the
+    server (seconds of the first export under load: measured 5.4 s at load 12)."""
+    import json
+    import os
+
+    try:
+        from jupyter_core.paths import jupyter_runtime_dir
+    except ImportError:  # pragma: no cover - jupyter_core comes with every kernel
+        return []
+    folder = Path(jupyter_runtime_dir())
+    out = []
+    try:
+        files = sorted(folder.glob("jpserver-*.json"))
+    except OSError:
+        return []
+    for f in files:
+        try:
+            info = json.loads(f.read_text(encoding="utf-8"))
+            if os.name != "nt":  # a live process (signal 0 only checks; on Windows os.kill would end it)
+                os.kill(int(info["pid"]), 0)
+        except PermissionError:  # alive, another user's
+            pass
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        out.append(info)
+    return out
