@@ -526,6 +526,7 @@ def _opened(monkeypatch, data, month: int = 5, profile: str | None = None):
     monkeypatch.setattr(M.monitoring, "monitor", lambda ds, rules, m: computed.append((rules.profile, m)) or monitor(ds, rules, m))
     ui = open_explorer(data, month=month, profile=profile, export_dir=data.parent / "导出")
     first = list(computed)  # before the background warm-up goes on to other months and profiles
+    ui.ex.stop_warm()  # no thread left computing (and calling the patched functions) beside later tests
     for t in threading.enumerate():
         if t.name == "perfkit-explorer-keep":
             t.join()

@@ -51,6 +51,8 @@ class Explorer:
     _rules: dict[str, Rulebook] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _computing: dict[tuple[str, int], threading.Lock] = field(default_factory=dict)  # one lock per (profile, month)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _warming: list[threading.Thread] = field(default_factory=list)
     warm_done: int = 0
     warm_total: int = 0
     profiles: list[str] = field(default_factory=available_profiles)  # what the 规则口径 list offers
@@ -204,11 +206,21 @@ class Explorer:
 
         def run() -> None:
             for profile, month in order:
+                if self._stop.is_set():
+                    return
                 self.base(profile, month)
                 self.warm_done += 1
         thread = threading.Thread(target=run, daemon=True, name="perfkit-explorer-warm")
         thread.start()
+        self._warming.append(thread)
         return thread
+
+    def stop_warm(self) -> None:
+        """Stop the background warm-up after the (profile, month) under way, and wait for it (a kernel
+        shut down, or a test that must not leave a thread computing beside the next one)."""
+        self._stop.set()
+        for thread in self._warming:
+            thread.join()
 
     def _warning(self, f: Filters) -> tuple[pd.Series, pd.Series]:
         """The seed's warning rule at the chosen threshold and its reason, cached per (profile, month,
