@@ -162,6 +162,8 @@ def _cmd_partition(args: argparse.Namespace) -> int:
 def _cmd_rules(args: argparse.Namespace) -> int:
     from perfkit.rules.rulebook import load_rules
 
+    if args.check is not None:
+        return _check_rules(args)
     _fill(args, year=True, profile=True)
     if args.year is None:
         import datetime as dt
@@ -174,6 +176,24 @@ def _cmd_rules(args: argparse.Namespace) -> int:
     for r in table.itertuples(index=False):
         print(f"\n{r.说明}\n    值：{r.值}  [{r.单位}]  自 {r.生效日期}\n    依据：{r.依据}（{r.来源}）\n    规则编号：{r.规则编号}")
     return 0
+
+
+def _check_rules(args: argparse.Namespace) -> int:
+    """``perfkit rules --check``: the cases beside the profile, each run as perfkit score runs it."""
+    from perfkit.analyses.cases import cases_file, report_lines, run_cases
+
+    if args.check:
+        args.profile = args.check
+    _fill(args, year=True, profile=True)
+    path = Path(args.cases) if args.cases else cases_file(args.profile)
+    results = run_cases(args.profile, path, args.year)
+    print(printable(f"规则口径 {args.profile} 的案例（{path}）："))
+    for line in report_lines(results):
+        print(printable(line))
+    cases = {r.case for r in results}
+    failed = {r.case for r in results if not r.passed}
+    print(f"共 {len(cases)} 个案例：{len(cases) - len(failed)} 个通过，{len(failed)} 个不通过")
+    return 1 if failed else 0
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -443,8 +463,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--parts", type=_integer, default=8, help="分区数，一般取 worker 数的 2–4 倍（默认 8）")
     p.set_defaults(func=_cmd_partition)
 
-    p = command("rules", "列出当前规则及其来源")
+    p = command("rules", "列出当前规则及其来源；--check 按规则旁的案例自查口径")
     p.add_argument("--profile", default=None, help=PROFILE_HELP)
+    p.add_argument("--check", nargs="?", const="", default=None, metavar="规则口径",
+                   help="核对规则口径旁的案例（<口径文件名>.cases.yaml）：逐条按 perfkit score 的程序计算，打印通过/不通过；"
+                        "不给口径则取 --profile 或工作区设置")
+    p.add_argument("--cases", default=None, metavar="案例文件", help="与 --check 一起用：案例文件不在口径文件旁时指定")
     p.add_argument("--year", type=_integer, default=None, help="规则适用的年度（默认取工作区设置的「报告年度」）")
     p.add_argument("--workspace", help=WS_HELP)
     p.set_defaults(func=_cmd_rules)

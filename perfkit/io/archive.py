@@ -327,10 +327,10 @@ def read(path: str | Path, kind: str, only: list[int] | None = None) -> pd.DataF
 
 
 def dataset(path: str | Path, year: int):
-    """The validated input of an archived year as a :class:`~perfkit.io.load.Dataset` (to re-run or
+    """The validated input of an archived year as a :class:`~perfkit.io.dataset.Dataset` (to re-run or
     explore that year exactly as it was loaded)."""
     from perfkit.io.contract import BY_NAME
-    from perfkit.io.load import Dataset
+    from perfkit.io.dataset import Dataset
 
     tables = {}
     for name in BY_NAME:

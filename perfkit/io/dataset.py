@@ -1,6 +1,5 @@
 """The loaded input: :class:`Dataset` (the contract tables as loaded, with what was quarantined and
-why), its per-table :class:`TableRecord`, how records of tables loaded apart combine into one, and the
-snapshot (typed Parquet) that perfkit report's notebooks read instead of validating the input again.
+why), its per-table :class:`TableRecord`, and how records of tables loaded apart combine into one.
 
 What every reader (:mod:`perfkit.io.load`) produces and every analysis reads; it reads no file format.
 """
@@ -9,12 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from perfkit.io.base import SNAPSHOT_MARK, InputError, MissingTableError
+from perfkit.io.base import MissingTableError
 from perfkit.io.contract import TABLES
-from perfkit.io.secrecy import Secrecy
+
+if TYPE_CHECKING:  # the decision's type only: the 涉密 decision reads the archive, which makes Datasets
+    from perfkit.io.secrecy import Secrecy
 
 QUARANTINE_COLUMNS = ["文件", "工作表", "行", "列", "期望", "实际", "说明"]
 
@@ -109,50 +111,3 @@ def unify_categories(tables: dict[str, pd.DataFrame]) -> None:
         dtype = pd.CategoricalDtype(union)
         for t in owners:
             tables[t][col] = tables[t][col].astype(dtype)
-
-
-# ---------------------------------------------------------------------------------------------- snapshot
-
-
-def save_snapshot(ds: Dataset, folder: Path) -> Path:
-    """The loaded dataset as typed Parquet (interim data): what the report's notebooks read, so a
-    workbook is parsed and validated once per run, not once per notebook. The raw input is untouched."""
-    import json
-
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, frame in ds.tables.items():
-        frame.to_parquet(folder / f"{name}.parquet", index=False)
-    ds.quarantine.astype(str).to_parquet(folder / "_quarantine.parquet", index=False)
-    ds.counts.to_parquet(folder / "_counts.parquet", index=False)
-    meta = {"source": ds.source, "notes": ds.notes, "tables": sorted(ds.tables),
-            "secrecy": ds.secrecy.to_json() if ds.secrecy is not None else None}
-    (folder / SNAPSHOT_MARK).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-    return folder
-
-
-def load_snapshot(folder: Path) -> Dataset:
-    """A snapshot :func:`save_snapshot` wrote, checked before anything in it is used: a malformed or
-    empty ``perfkit_snapshot.json`` (or one naming tables it does not hold) is a clear error, and its
-    ``source`` is only a label — nothing is read from where it points."""
-    import json
-
-    mark = folder / SNAPSHOT_MARK
-    try:
-        meta = json.loads(mark.read_text(encoding="utf-8"))
-        assert isinstance(meta, dict) and isinstance(meta["notes"], list) and isinstance(meta["tables"], list)
-        names = [str(n) for n in meta["tables"]]
-        assert all(n in {t.name for t in TABLES} for n in names)
-        source = str(meta["source"])
-    except (OSError, ValueError, AssertionError, KeyError, TypeError) as exc:
-        raise InputError(f"{mark}：数据快照标记文件为空或已损坏，无法使用（这是 perfkit 的内部文件；"
-                         "请删去它所在的文件夹，或指定原始数据）") from exc
-    ds = Dataset(source=source, notes=[str(n) for n in meta["notes"]])
-    missing = [n for n in names if not (folder / f"{n}.parquet").is_file()]
-    if missing:
-        raise InputError(f"{folder}：数据快照不完整（缺少 {'、'.join(missing)}），无法使用；请用原始数据重新运行")
-    ds.tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in names}
-    ds.secrecy = Secrecy.from_json(meta.get("secrecy")) if meta.get("secrecy") is not None else None
-    unify_categories(ds.tables)
-    ds.quarantine = pd.read_parquet(folder / "_quarantine.parquet")
-    ds.counts = pd.read_parquet(folder / "_counts.parquet")
-    return ds

@@ -29,8 +29,6 @@ from perfkit.io.dataset import (
     QUARANTINE_COLUMNS,
     Dataset,
     TableRecord,
-    load_snapshot,
-    save_snapshot,
     summarize_records,
     take_records,
     unify_categories,
@@ -58,6 +56,7 @@ from perfkit.io.read_xlsx import (
     workbook_names,
 )
 from perfkit.io.secrecy import Secrecy, SecrecyRefused, apply, screen_table, secret_list
+from perfkit.io.snapshot import load_snapshot, save_snapshot
 from perfkit.io.validate import BAD, prepare_column, validate_table
 
 __all__ = [  # the loader's names, wherever they now live

@@ -112,7 +112,7 @@ def _show(value: Any) -> str:
 
 
 def available_profiles() -> list[str]:
-    return sorted(p.stem for p in PROFILES_DIR.glob("*.yaml"))
+    return sorted(p.stem for p in PROFILES_DIR.glob("*.yaml") if not p.name.endswith(".cases.yaml"))  # not the cases beside them
 
 
 def _read_profile(ref: str | Path) -> tuple[dict, Path]:
