@@ -114,6 +114,21 @@ def _indicator_block(ws, f: dict, top: int, headers: tuple[str, ...], total: lis
     return r
 
 
+def _form_head(ws, f: dict, title: str, last: int, middle: int, tail_width: float) -> None:
+    """The head every national form shares: its title over columns 0…``last``, the year line, and the
+    label | value pairs 项目名称 | 项目编码 and 主管部门 | 实施单位, the right label in column ``middle``."""
+    ws.set_column(0, 0, 8)
+    ws.set_column(1, 3, 14)
+    ws.set_column(4, last, tail_width)
+    ws.merge_range(0, 0, 0, last, title, f["title"])
+    ws.merge_range(1, 0, 1, last, "（    年度）", f["sub"])
+    for r, (left, right) in enumerate((("项目名称", "项目编码"), ("主管部门", "实施单位")), start=2):
+        ws.write(r, 0, left, f["head"])
+        ws.merge_range(r, 1, r, middle - 1, None, f["cell"])
+        ws.write(r, middle, right, f["head"])
+        ws.merge_range(r, middle + 1, r, last, None, f["cell"])
+
+
 def write_form_templates(path: Path) -> Path:
     """The blank forms units fill in, in the national layout: 项目支出绩效自评表 (财预〔2020〕10号 附件2) and
     项目支出绩效目标表, one sheet each, plus 填表说明. ``perfkit import-forms`` reads them back as filled."""
@@ -125,19 +140,7 @@ def write_form_templates(path: Path) -> Path:
         f = _form_formats(book)
 
         ws = book.add_worksheet(SELF_SHEET)
-        ws.set_column(0, 0, 8)
-        ws.set_column(1, 3, 14)
-        ws.set_column(4, 8, 13)
-        ws.merge_range(0, 0, 0, 8, SELF_SHEET, f["title"])
-        ws.merge_range(1, 0, 1, 8, "（    年度）", f["sub"])
-        ws.write(2, 0, "项目名称", f["head"])
-        ws.merge_range(2, 1, 2, 4, None, f["cell"])
-        ws.write(2, 5, "项目编码", f["head"])
-        ws.merge_range(2, 6, 2, 8, None, f["cell"])
-        ws.write(3, 0, "主管部门", f["head"])
-        ws.merge_range(3, 1, 3, 4, None, f["cell"])
-        ws.write(3, 5, "实施单位", f["head"])
-        ws.merge_range(3, 6, 3, 8, None, f["cell"])
+        _form_head(ws, f, SELF_SHEET, last=8, middle=5, tail_width=13)
         ws.merge_range(4, 0, 8, 0, "项目资金（万元）", f["head"])
         for c, h in enumerate(("", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"), start=1):
             ws.write(4, c, h or None, f["head"])
@@ -159,19 +162,7 @@ def write_form_templates(path: Path) -> Path:
         _indicator_block(ws, f, 11, SELF_HEADERS, [None, None, 100, None, None])
 
         ws = book.add_worksheet(TARGET_SHEET)
-        ws.set_column(0, 0, 8)
-        ws.set_column(1, 3, 14)
-        ws.set_column(4, 5, 16)
-        ws.merge_range(0, 0, 0, 5, TARGET_SHEET, f["title"])
-        ws.merge_range(1, 0, 1, 5, "（    年度）", f["sub"])
-        ws.write(2, 0, "项目名称", f["head"])
-        ws.merge_range(2, 1, 2, 2, None, f["cell"])
-        ws.write(2, 3, "项目编码", f["head"])
-        ws.merge_range(2, 4, 2, 5, None, f["cell"])
-        ws.write(3, 0, "主管部门", f["head"])
-        ws.merge_range(3, 1, 3, 2, None, f["cell"])
-        ws.write(3, 3, "实施单位", f["head"])
-        ws.merge_range(3, 4, 3, 5, None, f["cell"])
+        _form_head(ws, f, TARGET_SHEET, last=5, middle=3, tail_width=16)
         ws.merge_range(4, 0, 6, 0, "项目资金（万元）", f["head"])
         for r, label in enumerate(("年度资金总额", "其中：财政拨款", "其他资金"), start=4):
             ws.write(r, 1, label, f["cell"])
