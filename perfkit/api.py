@@ -1,4 +1,5 @@
-"""The Python API. Each function is one ``perfkit`` sub-command (the CLI mirrors it, papermill-style):
+"""The Python API. Each ``perfkit`` sub-command is one function here (:data:`COMMANDS`; the CLI mirrors
+the API, papermill-style), and a few functions are the API's own (:data:`API_ONLY`):
 
     >>> import perfkit.api as pk
     >>> result = pk.analyze("data/demo/demo.xlsx", year=2022, month=5)
@@ -48,6 +49,44 @@ from perfkit.pipeline.two_cores import (  # noqa: F401
     score_on_two_cores,
 )
 from perfkit.rules.rulebook import DEFAULT_PROFILE
+
+# each ``perfkit`` sub-command and the API function it calls (tests/test_api_mirror.py holds the two to this
+# table). Functions that live on a lower floor are offered here by name and imported when first used, so
+# that ``import perfkit.api`` stays light (a report's notebook machinery is not loaded to score a file).
+COMMANDS = {
+    "init": "init_workspace", "validate": "load", "score": "score",
+    "partition": "partition_dataset", "rules": "load_rules", "rules --check": "run_cases", "report": "report",
+    "render": "render", "disclose": "disclose", "import-forms": "import_forms", "feedback": "feedback",
+    "archive add": "archive_add", "archive list": "archive_years", "archive drop": "archive_drop",
+    "template": "write_template", "template --forms": "write_form_templates",
+}
+# what the API offers beyond the commands (docs/architecture.md): the analysis itself, for notebooks and
+# programs, and the score's tables as frames
+API_ONLY = {"analyze": "the analysis as an object, for notebooks and programs: every command that reads data "
+                       "calls it; no command prints it whole",
+            "score_frames": "perfkit score's tables as frames in memory, for a program that goes on with them",
+            "score_partitioned": "perfkit score on a partitioned dataset (the command chooses it by the data)",
+            "write_import": "perfkit import-forms' second half: the imported tables and their report written"}
+# the one command without an API function of its own: sample data, not a step of the work
+CLI_ONLY = {"demo": "writes a demo district's workspace: perfkit.demo.generate_district, then write_workspace"}
+_LOWER = {"init_workspace": "perfkit.io.settings", "load": "perfkit.io.load",
+          "partition_dataset": "perfkit.pipeline.distributed", "load_rules": "perfkit.rules.rulebook",
+          "run_cases": "perfkit.analyses.cases", "report": "perfkit.reporting.run", "render": "perfkit.reporting.run",
+          "disclose": "perfkit.reporting.disclosure", "import_forms": "perfkit.io.forms",
+          "write_import": "perfkit.io.forms", "archive_years": "perfkit.io.archive:years",
+          "archive_drop": "perfkit.io.archive:drop_year", "write_template": "perfkit.io.templates",
+          "write_form_templates": "perfkit.io.templates"}
+__all__ = sorted({*COMMANDS.values(), *API_ONLY})
+
+
+def __getattr__(name: str):
+    """The API functions of lower floors, imported on first use (PEP 562)."""
+    if name not in _LOWER:
+        raise AttributeError(f"module 'perfkit.api' has no attribute {name!r}")
+    import importlib
+
+    module, _, attr = _LOWER[name].partition(":")
+    return getattr(importlib.import_module(module), attr or name)
 
 
 def archive_add(data: str | Path | Dataset, year: int | None = None, archive: str | Path = "data/perfkit.duckdb",
@@ -122,9 +161,9 @@ def score(data: str | Path | Dataset, out: str | Path, profile: str | Path = DEF
     out = Path(out)
     # the output set is one unit: built aside and swapped in whole, so no file of an earlier run (another
     # --month's 监控预警) stays behind and a killed run leaves the previous set as it was
-    with replaced_folder(out, "score", ours=is_score_output, inputs=inputs) as stage:
-        written = (score_on_two_cores(Path(data), stage, profile, month, year, output_format, jobs) if split
-                   else write_scores(a, stage, output_format, workers=jobs))
+    with replaced_folder(out, "score", ours=is_score_output, inputs=inputs) as staging:
+        written = (score_on_two_cores(Path(data), staging, profile, month, year, output_format, jobs) if split
+                   else write_scores(a, staging, output_format, workers=jobs))
     if a is not None:  # after the files' own notices, as with two cores
         warn_skipped(a.skipped, a.data.notes)
         warn_unread_monitoring(a.data.unread, month)
@@ -147,8 +186,8 @@ def score_partitioned(data: str | Path, out: str | Path, profile: str | Path = D
     if output_format != "parquet":
         raise InputError("分区数据集的计分结果由各 worker 按分区写成 Parquet，请用 --format parquet")
     inputs = (Path(data),)
-    with replaced_folder(Path(out), "score", ours=is_score_output, inputs=inputs) as stage:
-        r = run(data, stage, year, month, str(profile), scheduler, workers)
+    with replaced_folder(Path(out), "score", ours=is_score_output, inputs=inputs) as staging:
+        r = run(data, staging, year, month, str(profile), scheduler, workers)
     warn_skipped(r.skipped, r.notes)
     warn_unread_monitoring(r.unread, month)
     r.written = {k: Path(out) / p.name for k, p in r.written.items()}

@@ -1,4 +1,4 @@
-"""The ``perfkit`` command. Each sub-command is one call of the Python API of the same name.
+"""The ``perfkit`` command. Each sub-command is one function of the Python API (``perfkit.api.COMMANDS``).
 
 Users are finance analysts, not programmers: a failure prints one line saying what is wrong and exits
 non-zero; it never prints a traceback (set PERFKIT_DEBUG=1 to see one).
@@ -153,8 +153,8 @@ def _cmd_partition(args: argparse.Namespace) -> int:
 
     out = Path(args.out).absolute()
     check_output_folder(out, "partition", lambda e: False, (Path(args.data),))
-    with replaced_folder(out, "partition", inputs=(Path(args.data),)) as stage:
-        partition_dataset(args.data, stage, args.parts)
+    with replaced_folder(out, "partition", inputs=(Path(args.data),)) as staging:
+        partition_dataset(args.data, staging, args.parts)
     print(f"已写出 {out}（{args.parts} 个分区，按单位编码）")
     return 0
 

@@ -568,7 +568,7 @@ def test_achievements_problems_and_plan_come_from_this_years_figures(annual) -> 
     sp = a.scores.projects
     pending = int(sp["status"].eq("待核实").sum())
     assert f"{pending}个项目（占复核项目的{pending / len(sp):.1%}）" in problems
-    ar = a.archive
+    ar = a.archive_completeness
     assert f"{int((ar['completeness'] < 1).sum())}个（" in problems
     plan = _text(_capture(R.section_next_year, annual))
     assert f"督促{pending}个待核实项目" in plan

@@ -121,7 +121,7 @@ def analyze_on_cluster(a: Analysis, scheduler: str | None = None, partitions: in
     if "monitoring" in keys:
         a.monitoring = monitoring.Monitoring(a.month, _order(_gather(results, "monitoring"), ["project_id"], ds,
                                                              "projects"), pd.DataFrame())
-    for name in ("target_findings", "archive"):
+    for name in ("target_findings", "archive_completeness"):
         if any(s.key in keys for s in PIPELINE if name in s.fills):
             setattr(a, name, _gather(results, name))
     return a

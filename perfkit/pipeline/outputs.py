@@ -163,9 +163,9 @@ def score_tables(a: Analysis, keys: Collection[str] = SCORE_TABLES) -> dict[str,
         out["monitoring"] = ScoreOutput(f"监控预警_{a.monitoring.month}月", chinese_columns(p, MONITORING_COLUMNS), len(p))
     if a.ranking is not None and "ranking" in keys:
         out["ranking"] = ScoreOutput("单位综合排名", ranking_table(a.ranking, a.rules), len(a.ranking))
-    if a.archive is not None and "archive" in keys:
-        out["archive"] = ScoreOutput("评价档案", a.archive.rename(columns={"project_id": "项目编码", "completeness": "完整率",
-                                                                   "missing": "缺少材料"}), len(a.archive))
+    if a.archive_completeness is not None and "archive" in keys:
+        out["archive"] = ScoreOutput("评价档案", a.archive_completeness.rename(columns={"project_id": "项目编码", "completeness": "完整率",
+                                                                   "missing": "缺少材料"}), len(a.archive_completeness))
     return out
 
 

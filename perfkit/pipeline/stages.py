@@ -39,12 +39,18 @@ class Analysis:
     target_findings: pd.DataFrame | None = None
     exante: pd.DataFrame | None = None
     gate: pd.DataFrame | None = None
-    archive: pd.DataFrame | None = None  # this year's 评价档案 completeness (not the yearly archive file)
+    archive_completeness: pd.DataFrame | None = None  # this year's 评价档案 (the table), not the yearly archive file
     spot_checks: pd.DataFrame | None = None
     ranking: pd.DataFrame | None = None
     proposal: pd.DataFrame | None = None
     history: pd.DataFrame | None = None  # earlier years' grades (project_id, year, grade), for escalation
     skipped: list[str] = field(default_factory=list)
+
+    @property
+    def archive(self) -> pd.DataFrame | None:
+        """The former name of :attr:`archive_completeness`, still read by reporting/annual.py (the annual
+        report's work renames it there); ``archive`` elsewhere is the yearly archive file."""
+        return self.archive_completeness
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,7 @@ def _gate(a: Analysis) -> None:
 
 
 def _archive(a: Analysis) -> None:
-    a.archive = review.archive_completeness(a.data)
+    a.archive_completeness = review.archive_completeness(a.data)
 
 
 def _spot_checks(a: Analysis) -> None:
@@ -115,7 +121,7 @@ PIPELINE: tuple[Stage, ...] = (
     Stage("targets", "绩效目标设置审核", ("targets",), _targets, ("target_findings",), files=("targets",)),
     Stage("exante", "事前绩效评估", ("exante",), _exante, ("exante",), application=True),
     Stage("exante", None, ("projects",), _gate, ("gate",), application=True),
-    Stage("archive", "评价档案", ("archive",), _archive, ("archive",), files=("archive",)),
+    Stage("archive", "评价档案", ("archive",), _archive, ("archive_completeness",), files=("archive",)),
     Stage("monitoring", None, (), _spot_checks, ("spot_checks",), needs=("monitoring",), application=True),
     Stage("ranking", "单位排名与结果应用", ("projects",), _ranking, ("ranking",), needs=("scores",),
           files=("ranking",), per_unit=False),
