@@ -48,6 +48,22 @@ def clean_demo_dir(tmp_path_factory: pytest.TempPathFactory, clean_demo: Demo) -
     return out
 
 
+@pytest.fixture(scope="session")
+def demo_analysis(demo_dir: Path):
+    """The demo district analysed once per test worker (2022, as of May): tests read it, never change it."""
+    from perfkit.pipeline.stages import analyze
+
+    return analyze(demo_dir / "csv", year=2022, month=5)
+
+
+@pytest.fixture(scope="session")
+def clean_demo_analysis(clean_demo_dir: Path):
+    """The district without noise, analysed once per test worker: every project recomputes completely."""
+    from perfkit.pipeline.stages import analyze
+
+    return analyze(clean_demo_dir / "csv", year=2022, month=5)
+
+
 @pytest.fixture()
 def rules() -> Rulebook:
     return load_rules("mof2020", 2022)

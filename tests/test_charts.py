@@ -201,13 +201,12 @@ def test_categories_chart_is_left_out_without_projects() -> None:
     assert plt.get_fignums() == before
 
 
-def test_sweep_chart_agrees_with_the_sensitivity_table(demo_dir) -> None:
+def test_sweep_chart_agrees_with_the_sensitivity_table(demo_analysis) -> None:
     """On the demo: the projects the chart shows as warned (whatever the threshold, or by their deviation)
     plus the warned ones it cannot place are the table's count at the rulebook's threshold."""
     from perfkit.analyses.application import warned_at, warning_sweep
-    from perfkit.api import analyze
 
-    a = analyze(demo_dir / "csv", year=2022, month=5)
+    a = demo_analysis
     threshold = float(a.rules["monitoring.warning_deviation"])
     p = a.monitoring.projects
     anyway = warned_at(a.monitoring, float("inf"), a.rules)

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from tests.conftest import rows_reconcile
 from tests.secret_data import code, public_text, run, tables, write
 
 A, B, C, D = code(1), code(2), code(3), code(4)
@@ -281,7 +282,7 @@ def test_two_classified_columns_are_combined_in_every_listing(tmp_path: Path, de
     got = ds.table("projects").set_index("project_id").loc[p.loc[row, "项目编码"], "classified"]
     assert bool(got) is classified
     assert not any("未识别" in n and "是否涉密" in n for n in ds.notes)
-    assert ds.counts["读入"].sum() == ds.counts["载入"].sum() + ds.counts["隔离"].sum()
+    rows_reconcile(ds)
 
 
 # ------------------------------------------------------------------- issue 26: one decision, every door

@@ -15,14 +15,14 @@ from perfkit.rules import formulas as F
 
 
 @pytest.fixture(scope="module")
-def analysis(demo_dir):
-    return pk.analyze(demo_dir / "csv", year=2022, month=5)
+def analysis(demo_analysis):
+    return demo_analysis
 
 
 @pytest.fixture(scope="module")
-def clean_analysis(clean_demo_dir):
+def clean_analysis(clean_demo_analysis):
     """The district without noise: every project recomputes completely, so every grade's rule applies."""
-    return pk.analyze(clean_demo_dir / "csv", year=2022, month=5)
+    return clean_demo_analysis
 
 
 def test_time_progress_and_lights() -> None:

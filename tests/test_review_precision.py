@@ -16,14 +16,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-import perfkit.api as pk
-
 NOT_PLANTED = {"缺少偏差说明"}
 
 
 @pytest.fixture(scope="module")
-def found_and_planted(clean_demo, clean_demo_dir):
-    a = pk.analyze(clean_demo_dir / "csv", year=2022, month=5)
+def found_and_planted(clean_demo, clean_demo_analysis):
+    a = clean_demo_analysis
     found = pd.concat([a.findings, a.target_findings], ignore_index=True)
     found["indicator"] = found["indicator"].fillna("")
     planted = clean_demo.planted.assign(indicator=clean_demo.planted["indicator"].fillna(""))

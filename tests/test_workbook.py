@@ -134,11 +134,10 @@ def test_proposal_workbook(demo_dir: Path, tmp_path: Path) -> None:
     assert None not in names and len(names) == p["unit_id"].nunique()
 
 
-def test_feedback_list_layout(demo_dir: Path, tmp_path: Path) -> None:
-    from perfkit.api import analyze
+def test_feedback_list_layout(demo_analysis, tmp_path: Path) -> None:
     from perfkit.reporting.feedback import unit_tables, write_list
 
-    a = analyze(demo_dir / "csv", year=2022, month=5)
+    a = demo_analysis
     projects, warned, findings = unit_tables(a)
     uid = warned["unit_id"].astype(str).iloc[0]  # a unit with warned projects: both money sheets have rows
     mine = projects["unit_id"].astype(str).eq(uid)
