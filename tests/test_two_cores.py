@@ -13,7 +13,7 @@ import pytest
 
 import perfkit.api as pk
 from perfkit.analyses import evaluation as E
-from perfkit.analyses import monitoring
+from perfkit.analyses import monitoring, wording
 from perfkit.io import write as W
 from perfkit.io.contract import BY_NAME, TABLES
 from perfkit.io.load import REFERENCED, load
@@ -275,8 +275,8 @@ def test_numbers_formatted_per_distinct_value_are_the_same_text(seed: int) -> No
     frame = pd.DataFrame({"v": x, "w": rng.choice(pool[:6], size=20_000)})
     expected = W.inert_frame(frame).to_csv(index=False).encode()
     assert bytes(W.csv_bytes(frame)) == expected
-    text = E._fmt(pd.Series(x)).tolist()
-    assert text == [E._number(v) for v in x]
+    text = wording.fmt(pd.Series(x)).tolist()
+    assert text == [wording.number_text(v) for v in x]
     assert pd.read_csv(io.BytesIO(expected))["v"].isna().sum() == np.isnan(x).sum()
 
 
