@@ -98,6 +98,24 @@ def settle(driver, t0: float, timeout: float = 30.0) -> float:
     return float("inf")
 
 
+def shown(driver, t0: float, pid: str, timeout: float = 20.0) -> float:
+    """ms from t0 until the project ``pid`` is on screen in 「项目指标（说明）」 — the tab switched to and its
+    header showing that project. (A row whose project the drill-down already showed changes no output,
+    only the tab: the MutationObserver of :func:`settle` saw nothing there, and such clicks were counted
+    as 'no change'.)"""
+    driver.set_script_timeout(timeout)
+    try:
+        at = driver.execute_async_script(
+            "const pid = arguments[0], done = arguments[arguments.length - 1];"
+            "const check = () => [...document.querySelectorAll('.perfkit-explorer .pk-out')].some("
+            "  e => e.offsetParent !== null && e.textContent.includes('项目：' + pid + ' '))"
+            "  ? done(performance.now()) : requestAnimationFrame(check);"
+            "check();", pid)
+    except Exception:  # noqa: BLE001 - not shown within the timeout
+        return float("nan")
+    return at - t0
+
+
 def slider_key(driver, label: str, key: str) -> float:
     from selenium.webdriver.common.by import By
 
@@ -156,8 +174,8 @@ def round_of_changes(driver, years: list[str]) -> dict[str, list[float]]:
     for i in (3, 8):
         pid = driver.execute_script("return document.querySelectorAll('.perfkit-explorer .pk-rows tbody tr')"
                                     "[arguments[0]].getAttribute('data-pid');", i)
-        timed("row click → project", B.click(driver, f"//div[contains(@class,'perfkit-explorer')]"
-                                                       f"//tr[@data-pid='{pid}']/td[2]"))
+        t0 = B.click(driver, f"//div[contains(@class,'perfkit-explorer')]//tr[@data-pid='{pid}']/td[2]")
+        out.setdefault("row click → project", []).append(shown(driver, t0, pid))
         B.click(driver, B.tab("项目"))
         time.sleep(0.8)
     if years:
