@@ -1,6 +1,6 @@
 """Joining the contract tables on their keys (项目编码, 项目编码 + 指标名称) through integer codes.
 
-Loaded key columns share one set of categories across tables (:func:`perfkit.io.load.unify_categories`),
+Loaded key columns share one set of categories across tables (:func:`perfkit.io.dataset.unify_categories`),
 so a composite key is arithmetic on the codes: a join of two 8-million-row tables hashes integers once
 instead of hashing strings per column, and drops no row silently — a left row without a match is told
 apart by ``found``.
