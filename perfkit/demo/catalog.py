@@ -238,7 +238,8 @@ def project_names(stem: np.ndarray, short: np.ndarray, whole: np.ndarray, pick: 
     where = pd.Series(where, dtype=object)
     fund = stem_s.str.endswith(FUND_ENDINGS).to_numpy()
     body = f"{year}年" + where + stem_s + np.where(fund, "", "项目")
-    rep = body.groupby(body, sort=False).cumcount().to_numpy() + 1
+    counted = body.where(~np.asarray(whole), "\0" + pd.Series(np.arange(len(body)), dtype=str))  # 部门整体支出 apart
+    rep = body.groupby(counted, sort=False).cumcount().to_numpy() + 1
     ordinal = pd.Series(rep).map({k: _cn(k) for k in np.unique(rep)})
     tail = np.where(rep == 1, "", np.where(fund, "（第" + ordinal + "批）", "（" + ordinal + "期）"))
     name = body + tail

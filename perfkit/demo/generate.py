@@ -104,7 +104,7 @@ def _first_requests(projects: pd.DataFrame, chosen: np.ndarray, request: np.ndar
     rep = base.groupby("project_name").cumcount().to_numpy() + 1  # beside two phases of one work: 二期 of the new
     base["project_name"] = base["project_name"].where(
         rep == 1, base["project_name"].str.replace(r"项目$", "", regex=True)
-        + pd.Series(rep, index=base.index).map(lambda k: f"{_cn(k)}期项目")) + "（新建）"
+        + pd.Series([f"{_cn(k)}期项目" for k in rep], index=base.index, dtype=object)) + "（新建）"
     base["new_major"] = True
     base["key_project"] = False
     for c in ("budget_initial", "budget", "spent"):
