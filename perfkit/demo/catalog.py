@@ -78,7 +78,7 @@ def major_works(stem: np.ndarray) -> np.ndarray:
     return np.isin(stem, list(ok))
 
 
-def _cn(n: int) -> str:
+def cn_ordinal(n: int) -> str:
     """1 → 一, 12 → 十二, 35 → 三十五 (ordinals in unit and batch names); arabic from 100 on."""
     if n >= 100:
         return str(n)
@@ -101,7 +101,7 @@ def make_units(district: DemoDistrict, units_total: int) -> pd.DataFrame:
             template, rep = kinds[k % len(kinds)], k // len(kinds)  # rep: units of this kind before it
             street = streets[(rep + 3 * d_i) % len(streets)]
             town, town2 = towns[rep % len(towns)], towns[(rep + 1) % len(towns)]
-            name = template.format(cn=_cn(rep + 1), p=street, t=town, t2=town2)
+            name = template.format(cn=cn_ordinal(rep + 1), p=street, t=town, t2=town2)
             place, place_kind = ((street, "street") if "{p}" in template else (town, "town") if "{t}" in template
                                  else (town2, "town") if "{t2}" in template else ("", ""))
             if "{" not in template and rep > 0:  # a second 交通警察大队 is named after its place
@@ -112,7 +112,7 @@ def make_units(district: DemoDistrict, units_total: int) -> pd.DataFrame:
             else:
                 name = district.name + name
             if any(r[1] == name for r in rows):
-                name = f"{name}第{_cn(rep + 1)}分部"
+                name = f"{name}第{cn_ordinal(rep + 1)}分部"
             rows.append((f"{d_i}{k + 1:03d}", name, dept["name"], d_i - 101, kind, place, place_kind))
     units = pd.DataFrame(rows, columns=["unit_id", "unit_name", "department", "dept_idx", "kind", "place",
                                         "place_kind"])
@@ -240,7 +240,7 @@ def project_names(stem: np.ndarray, short: np.ndarray, whole: np.ndarray, pick: 
     body = f"{year}年" + where + stem_s + np.where(fund, "", "项目")
     counted = body.where(~np.asarray(whole), "\0" + pd.Series(np.arange(len(body)), dtype=str))  # 部门整体支出 apart
     rep = body.groupby(counted, sort=False).cumcount().to_numpy() + 1
-    ordinal = pd.Series(rep).map({k: _cn(k) for k in np.unique(rep)})
+    ordinal = pd.Series(rep).map({k: cn_ordinal(k) for k in np.unique(rep)})
     tail = np.where(rep == 1, "", np.where(fund, "（第" + ordinal + "批）", "（" + ordinal + "期）"))
     name = body + tail
     return name.where(~np.asarray(whole), pd.Series(short, dtype=object) + f"{year}年度部门整体支出").to_numpy()

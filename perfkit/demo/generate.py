@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from perfkit.demo.catalog import (
-    _cn,
     amounts_of,
     categories_of,
+    cn_ordinal,
     fit_counts,
     major_works,
     make_units,
@@ -26,14 +26,14 @@ from perfkit.demo.catalog import (
 from perfkit.demo.districts import GAOXIN, DemoDistrict
 from perfkit.demo.noise import (
     Noise,
-    _cell_noise,
-    _choose,
-    _distinct,
-    _first_in_project,
-    _fmt_num,
-    _framework_rows,
-    _log,
-    _log_rows,
+    cell_noise,
+    choose,
+    distinct,
+    first_in_project,
+    fmt_num,
+    framework_rows,
+    noise_log,
+    noise_log_rows,
 )
 from perfkit.io.contract import ARCHIVE_ITEMS, CATEGORIES
 from perfkit.io.values import FEN_PER_WAN
@@ -104,7 +104,7 @@ def _first_requests(projects: pd.DataFrame, chosen: np.ndarray, request: np.ndar
     rep = base.groupby("project_name").cumcount().to_numpy() + 1  # beside two phases of one work: 二期 of the new
     base["project_name"] = base["project_name"].where(
         rep == 1, base["project_name"].str.replace(r"项目$", "", regex=True)
-        + pd.Series([f"{_cn(k)}期项目" for k in rep], index=base.index, dtype=object)) + "（新建）"
+        + pd.Series([f"{cn_ordinal(k)}期项目" for k in rep], index=base.index, dtype=object)) + "（新建）"
     base["new_major"] = True
     base["key_project"] = False
     for c in ("budget_initial", "budget", "spent"):
@@ -174,10 +174,10 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
     final_rate = np.where(rng.random(np_) < 0.35, 1.0, final_rate)
     # noise: spent above the budget (carry-over spent), among projects that spent it all (their execution
     # score, capped at 100%, stays what it was; the rate is still of all projects)
-    over = _choose(rng_n, final_rate >= 1.0, rates.over_execution * np_)
+    over = choose(rng_n, final_rate >= 1.0, rates.over_execution * np_)
     final_rate = np.where(over, rng_n.uniform(1.005, 1.12, np_), final_rate)
-    log.append(_log(project_id[over], "", "over_execution"))
-    framework = _choose(rng_n, whole, rates.framework * whole.sum())  # noise: 决策/过程 blocks on 部门整体支出
+    log.append(noise_log(project_id[over], "", "over_execution"))
+    framework = choose(rng_n, whole, rates.framework * whole.sum())  # noise: 决策/过程 blocks on 部门整体支出
     spent = np.floor(budget * final_rate).astype(np.int64)
     key = rng.random(np_) < 0.04
     new_major = (~whole) & (rng.random(np_) < 0.12) & major_works(stem)  # beside a work of its kind
@@ -227,7 +227,7 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
         n_eff = rng.integers(2, 5, np_)
         n_sat = np.where(rng.random(np_) < 0.92, 1, 0)  # a few projects declare no satisfaction indicator
     # each block draws distinct indicators (no indicator twice in a project, except planted duplicates)
-    parts = [_distinct(rng, pool, n) for pool, n in ((OUTPUT_IDX, n_out), (OUTCOME_IDX, n_eff), (SATIS_IDX, n_sat))]
+    parts = [distinct(rng, pool, n) for pool, n in ((OUTPUT_IDX, n_out), (OUTCOME_IDX, n_eff), (SATIS_IDX, n_sat))]
     owner = np.concatenate([o for o, _ in parts])
     bank_idx = np.concatenate([b for _, b in parts])
     block = np.concatenate([np.full(len(o), k) for k, (o, _) in enumerate(parts)])
@@ -254,7 +254,7 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
     cost_target = np.round(budget_wan[owner], 2)
     tnum = np.where(kind == "cost", cost_target, np.array([v if isinstance(v, int | float) else np.nan
                                                             for v in target_val], dtype=float))
-    num_txt = _fmt_num(np.nan_to_num(tnum))
+    num_txt = fmt_num(np.nan_to_num(tnum))
     target_text = np.where(np.isin(kind, ["qual"]), target_val.astype(str),
                            np.where(kind == "date", np.char.replace(target_val.astype(str), "{y}", str(year)),
                                     np.char.add(np.char.add(comp, num_txt), unit)))
@@ -276,19 +276,19 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
     # forward quantities
     f = kind == "qty"
     a = np.round(tnum * ratio, 0)
-    act[f] = _fmt_num(a[f]) + unit[f]
+    act[f] = fmt_num(a[f]) + unit[f]
     score[f] = np.where(a[f] >= tnum[f], weights[f], np.round(weights[f] * a[f] / tnum[f], 2))
     # rates (%, capped at 100)
     r = kind == "rate"
     ar = np.minimum(100.0, np.round(np.where(missed, tnum * ratio, np.maximum(tnum, tnum + (100 - tnum)
                                                                               * rng.random(ni))), 1))
-    act[r] = _fmt_num(ar[r]) + "%"
+    act[r] = fmt_num(ar[r]) + "%"
     score[r] = np.where(ar[r] >= tnum[r], weights[r], np.round(weights[r] * ar[r] / tnum[r], 2))
     # reverse: cost and complaint counts; over the cap scores proportionally
     c = np.isin(kind, ["cost", "cost_unit", "qty_rev"])
     ac = np.round(tnum * np.where(missed, 2 - ratio, rng.uniform(0.85, 1.0, ni)), 2)
     ac = np.where(kind == "qty_rev", np.round(ac), ac)
-    act[c] = _fmt_num(ac[c]) + unit[c]
+    act[c] = fmt_num(ac[c]) + unit[c]
     score[c] = np.where(ac[c] <= tnum[c], weights[c], np.round(weights[c] * tnum[c] / ac[c], 2))
     # zero targets
     z = kind == "zero"
@@ -325,13 +325,13 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
     p_blank = p_unread & (act == "/")  # a placeholder is a blank (not applicable), not an unreadable text
     # noise: what real forms do to cells (rows with a planted anomaly are left as planted)
     planted_row = p_full | p_copy | p_tier | p_unread | p_renamed
-    cells = _cell_noise(rng_n, rates, year, owner=owner, kind=kind, comp=comp, unit=unit, l1=l1, names=names,
+    cells = cell_noise(rng_n, rates, year, owner=owner, kind=kind, comp=comp, unit=unit, l1=l1, names=names,
                         tnum=tnum, target_text=target_text, act=act, score=score, weight=weights, missed=missed,
                         ar=ar, ac=ac, a=a, free=~planted_row, busy=framework)
     names, target_text, act, score, ar = cells["names"], cells["target_text"], cells["act"], cells["score"], cells["ar"]
     se_names = np.where(p_renamed, se_names, names)
     se_target, se_weight = cells["se_target"], cells["weight"]
-    log.append(_log_rows(project_id[owner], se_names, cells["masks"]))
+    log.append(noise_log_rows(project_id[owner], se_names, cells["masks"]))
     for mask, label in ((p_full, "未完成目标仍得满分"), (p_copy, "实际值照抄目标值"),
                         (p_tier, "定性得分超出档次"), (p_unread & ~p_blank, "无法解析"), (p_blank, "无法复算"),
                         (p_renamed, "指标与目标不一致")):
@@ -359,9 +359,9 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
     })
     se_owner = owner
     if framework.any():  # 决策/过程 rows, first on the form as on 部门整体 self-evaluations
-        fw_t, fw_se, fw_owner = _framework_rows(rng_n, np.flatnonzero(framework), project_id)
-        log.append(_log(fw_se["project_id"].to_numpy(), fw_se["indicator"].to_numpy(), "framework"))
-        targets = _first_in_project(fw_t, targets, project_id)
+        fw_t, fw_se, fw_owner = framework_rows(rng_n, np.flatnonzero(framework), project_id)
+        log.append(noise_log(fw_se["project_id"].to_numpy(), fw_se["indicator"].to_numpy(), "framework"))
+        targets = first_in_project(fw_t, targets, project_id)
         se_owner = np.r_[fw_owner, owner]
         order = np.argsort(se_owner, kind="stable")  # owner is sorted: each project's new rows come first
         self_eval = pd.concat([fw_se, self_eval], ignore_index=True).iloc[order].reset_index(drop=True)
@@ -385,12 +385,12 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
         planted.append((project_id[i], "", "总分与分项不符"))
     # noise: 执行率分值 left blank (the unit scored on the usual 10); 全年执行数 left blank
     settled = ~(p_exec | p_total)
-    no_exec_w = _choose(rng_n, settled, rates.blank_exec_weight * np_)
+    no_exec_w = choose(rng_n, settled, rates.blank_exec_weight * np_)
     exec_weight = np.where(no_exec_w, np.nan, exec_weight)
-    log.append(_log(project_id[no_exec_w], "", "blank_exec_weight"))
-    no_spent = _choose(rng_n, settled & ~over, rates.blank_spent * np_)
+    log.append(noise_log(project_id[no_exec_w], "", "blank_exec_weight"))
+    no_spent = choose(rng_n, settled & ~over, rates.blank_spent * np_)
     projects["spent"] = projects["spent"].mask(np.r_[no_spent, np.zeros(len(projects) - np_, bool)])  # + requests
-    log.append(_log(project_id[no_spent], "", "blank_spent"))
+    log.append(noise_log(project_id[no_spent], "", "blank_spent"))
     self_summary = pd.DataFrame({
         "project_id": project_id, "exec_weight": exec_weight, "unit_exec_score": unit_exec,
         "unit_total": total,
@@ -403,8 +403,8 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
     partial = ac * mean_pace
     partial = np.where(kind == "qty_rev", np.round(partial), np.round(partial, 2))
     fixed = np.full(ni, "", dtype=object)  # texts that do not move with the month
-    fixed[r] = _fmt_num(np.round(np.minimum(ar[r], 100), 1)) + "%"
-    fixed[c] = _fmt_num(partial[c]) + unit[c]
+    fixed[r] = fmt_num(np.round(np.minimum(ar[r], 100), 1)) + "%"
+    fixed[c] = fmt_num(partial[c]) + unit[c]
     fixed[z] = "0" + unit[z]
     fixed[d] = "按计划推进"
     fixed[q] = np.where(missed[q], QUAL_PARTIAL, "达成预期指标")
@@ -420,8 +420,8 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
     silent = rng_n.choice(eligible_units, min(n_silent, len(eligible_units)), replace=False)
     silent_all = np.isin(p_unit, silent[:rates.silent_units])
     silent_ind = np.isin(p_unit, silent[rates.silent_units:])
-    log.append(_log(project_id[silent_all], "", "silent_units"))
-    log.append(_log(project_id[silent_ind], "", "silent_indicator_units"))
+    log.append(noise_log(project_id[silent_all], "", "silent_units"))
+    log.append(noise_log(project_id[silent_ind], "", "silent_indicator_units"))
     exec_monitor = exec_monitor[~(np.repeat(silent_all, months) & (exec_monitor["month"] >= rates.as_of_month)
                                   .to_numpy())].reset_index(drop=True)
     row_silent_all, row_silent_ind = silent_all[owner], silent_ind[owner]

@@ -96,24 +96,24 @@ FRAMEWORK_BANK: list[tuple[int, str, str, str, str]] = [  # (0 决策 / 1 过程
 FRAMEWORK_WEIGHT = 5  # two rows of 5 points in each of 决策 and 过程: the 20 points come out of 产出/效益
 
 
-def _fmt_num(x: np.ndarray) -> np.ndarray:
+def fmt_num(x: np.ndarray) -> np.ndarray:
     """Numbers as users write them: 120, 96.5, 474.85 (at most 2 decimals, no trailing zeros)."""
     text = np.char.mod("%.2f", np.asarray(x, dtype=float))
     return np.char.rstrip(np.char.rstrip(text, "0"), ".")
 
 
-def _log(project_ids: np.ndarray, indicators: np.ndarray | str, key: str) -> pd.DataFrame:
+def noise_log(project_ids: np.ndarray, indicators: np.ndarray | str, key: str) -> pd.DataFrame:
     """Rows of the noise log: which project (and indicator) carries which kind of noise."""
     return pd.DataFrame({"project_id": np.asarray(project_ids, dtype=object), "indicator": indicators,
                          "kind": NOISE_KINDS[key]}, columns=["project_id", "indicator", "kind"])
 
 
-def _log_rows(pids: np.ndarray, names: np.ndarray, masks: dict[str, np.ndarray]) -> pd.DataFrame:
-    return pd.concat([_log(pids[m], np.asarray(names, dtype=object)[m], k) for k, m in masks.items()],
+def noise_log_rows(pids: np.ndarray, names: np.ndarray, masks: dict[str, np.ndarray]) -> pd.DataFrame:
+    return pd.concat([noise_log(pids[m], np.asarray(names, dtype=object)[m], k) for k, m in masks.items()],
                      ignore_index=True)
 
 
-def _choose(rng: np.random.Generator, eligible: np.ndarray, count: float) -> np.ndarray:
+def choose(rng: np.random.Generator, eligible: np.ndarray, count: float) -> np.ndarray:
     """Exactly ``round(count)`` of the eligible items (fewer if there are not so many), at random: the
     project-level kinds hold their documented rate exactly, not only on average."""
     pool = np.flatnonzero(eligible)
@@ -122,7 +122,7 @@ def _choose(rng: np.random.Generator, eligible: np.ndarray, count: float) -> np.
     return out
 
 
-def _cell_noise(rng: np.random.Generator, rates: Noise, year: int, *, owner: np.ndarray, kind: np.ndarray,
+def cell_noise(rng: np.random.Generator, rates: Noise, year: int, *, owner: np.ndarray, kind: np.ndarray,
                 comp: np.ndarray, unit: np.ndarray, l1: np.ndarray, names: np.ndarray, tnum: np.ndarray,
                 target_text: np.ndarray, act: np.ndarray, score: np.ndarray, weight: np.ndarray,
                 missed: np.ndarray, ar: np.ndarray, ac: np.ndarray, a: np.ndarray, free: np.ndarray,
@@ -179,9 +179,9 @@ def _cell_noise(rng: np.random.Generator, rates: Noise, year: int, *, owner: np.
     # range targets on forward percentages the project met: 90%-95%, actual inside the range
     m = take("range_target", (kind == "rate") & (comp == "≥") & (tnum <= 95) & ~missed)
     sep = pick(("-", "~", "至"), m)
-    target_text[m] = _fmt_num(tnum[m]) + "%" + sep + _fmt_num(tnum[m] + 5) + "%"
+    target_text[m] = fmt_num(tnum[m]) + "%" + sep + fmt_num(tnum[m] + 5) + "%"
     ar[m] = np.round(tnum[m] + 5 * rng.random(int(m.sum())), 1)
-    act[m], score[m] = _fmt_num(ar[m]) + "%", weight[m]
+    act[m], score[m] = fmt_num(ar[m]) + "%", weight[m]
     # comparators as PDF/OCR text and other forms print them
     m = take("ocr_comparator", numeric & np.isin(comp, list(OCR_VARIANTS)))
     sym = np.array([OCR_VARIANTS[c][v % len(OCR_VARIANTS[c])] for c, v in zip(comp[m], variant[m], strict=True)],
@@ -204,7 +204,7 @@ def _cell_noise(rng: np.random.Generator, rates: Noise, year: int, *, owner: np.
     m = take("thousands", (kind == "qty") & (a >= 1000) & ~missed)
     act[m] = [f"{x:,.0f}" for x in a[m]] + unit[m].astype(object)
     m = take("bare_number", np.isin(kind, ["qty", "rate", "cost"]))
-    act[m] = _fmt_num(np.select([kind[m] == "qty", kind[m] == "rate"], [a[m], ar[m]], ac[m]))
+    act[m] = fmt_num(np.select([kind[m] == "qty", kind[m] == "rate"], [a[m], ar[m]], ac[m]))
     # unreadable and blank cells
     m = take("unreadable_actual", numeric)
     act[m] = pick(UNREADABLE_ACTUALS, m)
@@ -219,10 +219,10 @@ def _cell_noise(rng: np.random.Generator, rates: Noise, year: int, *, owner: np.
     planted_project = busy.copy()
     planted_project[owner[~free | masks["blank_weight"]]] = True  # a blank weight stays a one-cell blank
     n_projects = len(planted_project)
-    no_column = _choose(rng, ~planted_project, rates.no_weight_column * n_projects)
+    no_column = choose(rng, ~planted_project, rates.no_weight_column * n_projects)
     masks["no_weight_column"] = no_column[owner]
     weight[no_column[owner]] = np.nan
-    off = _choose(rng, ~planted_project & ~no_column, rates.weights_off * n_projects)
+    off = choose(rng, ~planted_project & ~no_column, rates.weights_off * n_projects)
     rows = np.flatnonzero(off[owner] & ~taken & ~np.isnan(weight))
     first = rows[np.unique(owner[rows], return_index=True)[1]]
     delta = np.where(weight[first] > 5, np.array([5.0, -5.0, 10.0])[variant[first] % 3], 5.0)
@@ -234,12 +234,12 @@ def _cell_noise(rng: np.random.Generator, rates: Noise, year: int, *, owner: np.
             "ar": ar, "weight": weight, "masks": masks}
 
 
-def _framework_rows(rng: np.random.Generator, projects: np.ndarray,
+def framework_rows(rng: np.random.Generator, projects: np.ndarray,
                     project_id: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
     """决策/过程 rows of the 部门整体 projects that use the evaluation framework: two of four indicators in
     each block, 5 points each, under the heading spelling each form uses; mostly met, a few in part."""
-    own_d, pick_d = _distinct(rng, np.arange(4), np.full(len(projects), 2))
-    own_p, pick_p = _distinct(rng, np.arange(4, 8), np.full(len(projects), 2))
+    own_d, pick_d = distinct(rng, np.arange(4), np.full(len(projects), 2))
+    own_p, pick_p = distinct(rng, np.arange(4, 8), np.full(len(projects), 2))
     owner = np.r_[own_d, own_p]
     idx = np.r_[pick_d, pick_p]
     order = np.argsort(owner, kind="stable")
@@ -261,14 +261,14 @@ def _framework_rows(rng: np.random.Generator, projects: np.ndarray,
     return tg, se, owner
 
 
-def _first_in_project(extra: pd.DataFrame, frame: pd.DataFrame, project_id: np.ndarray) -> pd.DataFrame:
+def first_in_project(extra: pd.DataFrame, frame: pd.DataFrame, project_id: np.ndarray) -> pd.DataFrame:
     """``extra`` rows placed before each project's own rows (a stable sort on the project's position)."""
     both = pd.concat([extra, frame], ignore_index=True)
     pos = pd.Series(np.arange(len(project_id)), index=project_id)[both["project_id"]].to_numpy()
     return both.iloc[np.argsort(pos, kind="stable")].reset_index(drop=True)
 
 
-def _distinct(rng: np.random.Generator, pool: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def distinct(rng: np.random.Generator, pool: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each project i, ``counts[i]`` distinct entries of ``pool`` (a random permutation per row)."""
     order = np.argsort(rng.random((len(counts), len(pool))), axis=1)
     take = np.arange(len(pool))[None, :] < np.minimum(counts, len(pool))[:, None]

@@ -37,7 +37,6 @@ from perfkit.io.years import check_month, check_year, latest_month, years_in
 from perfkit.pipeline.stages import MATERIALISED, Analysis, analyze, read_materialised
 from perfkit.reporting import display as D
 from perfkit.reporting.annual_text import (  # noqa: F401 (sections 四/五/六 and the finding counts, re-exported)
-    _top,
     counts_text,
     finding_counts,
     findings_table,
@@ -46,6 +45,7 @@ from perfkit.reporting.annual_text import (  # noqa: F401 (sections 四/五/六 
     section_achievements,
     section_next_year,
     section_problems,
+    top_counts,
 )
 from perfkit.rules import DEFAULT_PROFILE
 
@@ -256,7 +256,7 @@ def report_facts(a: Analysis, district: str, year: int, month: int, policy: dict
         tg = ds.table("targets")
         facts["targets"] = {"projects": int(tg["project_id"].nunique()), "indicators": len(tg),
                             "problem_projects": int(tf["project_id"].nunique()), "findings": len(tf),
-                            "top": _top(tf["finding"].value_counts()),
+                            "top": top_counts(tf["finding"].value_counts()),
                             "all_shown": tf["finding"].nunique() <= 3}
     if a.monitoring is not None:
         mon = a.monitoring

@@ -25,7 +25,7 @@ def counts_text(counts: dict[str, int], unit: str, none: str = "") -> str:
     return "、".join(shown) if shown else none
 
 
-def _top(counts: pd.Series, n: int = 3) -> str:
+def top_counts(counts: pd.Series, n: int = 3) -> str:
     return "、".join(f"{k}{v}处" for k, v in counts.head(n).items())
 
 
@@ -92,7 +92,7 @@ def outcome_facts(rep: AnnualReport) -> dict[str, Any]:
         c = finding_counts(a.findings)
         c = c.loc[c["counted"]].set_index("问题类型")["处数"]
         full = a.findings.loc[a.findings["finding"].astype(object).eq("未完成目标仍得满分")]
-        out["review"] = {**f["review"], "top3": _top(c, 3), "full_marks": len(full),
+        out["review"] = {**f["review"], "top3": top_counts(c, 3), "full_marks": len(full),
                          "full_marks_projects": int(full["project_id"].nunique())}
     if "archive" in f:
         ar = f["archive"]
