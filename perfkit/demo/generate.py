@@ -425,12 +425,24 @@ def generate(seed: int = 2022, year: int = 2022, n_projects: int | None = None,
     exec_monitor = exec_monitor[~(np.repeat(silent_all, months) & (exec_monitor["month"] >= rates.as_of_month)
                                   .to_numpy())].reset_index(drop=True)
     row_silent_all, row_silent_ind = silent_all[owner], silent_ind[owner]
+    # planted: a few quantity rows whose December monitoring (the year's figure) differs from the year-end
+    # actual the self-evaluation reports (an own stream, so that nothing else drawn moves)
+    december = np.asarray(act, dtype=object).copy()
+    p_differs = (quantity & ~planted_row & ~row_silent_all & ~missed
+                 & (np.random.default_rng([seed, 12]).random(ni) < 0.004))
+    december[p_differs] = np.char.add(np.round(q_target[p_differs[quantity]] * 0.8).astype(np.int64).astype(str),
+                                      unit[p_differs].astype(str))
+    for i in np.flatnonzero(p_differs):
+        planted.append((project_id[owner[i]], str(se_names[i]), "自评与监控不一致"))
 
     def ind_month(month: int) -> pd.DataFrame:
         """指标监控 rows of one month (cumulative completion), built on demand to keep memory flat."""
-        pace = np.minimum(1.0, (month / 12.0) ** expo[quantity] * pace_noise[quantity])
-        text = fixed.copy()
-        text[quantity] = np.char.add(np.round(q_target * pace).astype(np.int64).astype(str), q_unit.astype(str))
+        if month == 12:  # December's cumulative figure is the year's: the self-evaluation reports the same
+            text = december.copy()  # (自评与监控不一致 is found only where they differ: the planted rows)
+        else:
+            pace = np.minimum(1.0, (month / 12.0) ** expo[quantity] * pace_noise[quantity])
+            text = fixed.copy()
+            text[quantity] = np.char.add(np.round(q_target * pace).astype(np.int64).astype(str), q_unit.astype(str))
         frame = pd.DataFrame({"project_id": ind_pid, "month": month, "indicator": ind_names,
                               "done_text": text.astype(str), "likelihood": likely})
         frame["month"] = frame["month"].astype("Int64")
