@@ -177,6 +177,16 @@ def _no_deviation_reason(ind: pd.DataFrame, comp: pd.Series, quantitative: pd.Se
     return _findings(needs & no_reason, ind, "缺少偏差说明", deviation_words)
 
 
+# the tables 自评与监控不一致 compares the self-evaluation with
+MONITORING_TABLES = ("exec_monitor", "ind_monitor")
+
+
+def compares_monitoring(rules: Rulebook, month: int | None) -> bool:
+    """Whether the review can find 自评与监控不一致 with the monitoring read up to ``month``: only a
+    report of the rulebook's year-end month or later is compared (none read: none compared)."""
+    return month is not None and int(month) >= int(rules["review.self_vs_monitoring"]["from_month"])
+
+
 def _against_monitoring(ind: pd.DataFrame, projects: pd.DataFrame, ds: Dataset, rules: Rulebook
                         ) -> list[pd.DataFrame]:
     """自评与监控不一致: the year-end 实际完成值 against the last reported 指标监控 value, and 全年执行数

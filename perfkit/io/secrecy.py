@@ -284,9 +284,13 @@ def screen_table(sec: Secrecy, frame: pd.DataFrame, file: str, sheet: str, heade
             "年度": years[unclear], "原因": why[unclear], "文件": file, "工作表": sheet, "行": rows[unclear]})],
             ignore_index=True)
     if contract == "projects" and not by_unit:
-        sec.names = pd.concat([sec.names, pd.DataFrame({
-            "_key": keys, "项目编码": body.iloc[:, key_col].to_numpy(), "项目名称": names, "年度": years, "文件": file,
-            "工作表": sheet, "行": rows})], ignore_index=True)
+        # every 项目 row, kept to the end of the run: its texts as Arrow strings, not a Python object per
+        # cell (at 1M projects 0.4 GB less in each process that loads 项目)
+        read = pd.DataFrame({"_key": pd.array(keys, dtype="str"), "项目编码": pd.array(body.iloc[:, key_col].astype(object),
+                                                                                     dtype="str"),
+                             "项目名称": pd.array(names, dtype="str"), "年度": years, "文件": file, "工作表": sheet,
+                             "行": rows})
+        sec.names = read if not len(sec.names) else pd.concat([sec.names, read], ignore_index=True)
 
 
 def _links(sec: Secrecy, frame: pd.DataFrame) -> None:

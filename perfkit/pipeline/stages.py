@@ -60,7 +60,10 @@ class Stage:
     step whose main stage has already said so); ``tables`` the input tables it needs; ``needs`` the
     :class:`Analysis` fields of earlier stages it reads (not there: not run, without a note); ``fills``
     the fields it sets; ``files`` the ``perfkit score`` tables made from them; ``monthly``: runs only at a
-    month; ``application``: not part of ``perfkit score``; ``per_unit``: exact on any set of whole units."""
+    month; ``application``: not part of ``perfkit score``; ``per_unit``: exact on any set of whole units.
+    ``reads``: the other tables it reads when they are there (it runs without them); ``reads_at``: tables
+    it reads only for some analyses (given the rules and the month) — an executor that loads tables per
+    stage (:mod:`perfkit.pipeline.two_cores`) loads, and frees, what these say."""
 
     key: str
     title: str | None
@@ -68,6 +71,8 @@ class Stage:
     run: Callable[[Analysis], None]
     fills: tuple[str, ...]
     needs: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()
+    reads_at: Callable[[Analysis], tuple[str, ...]] | None = None
     files: tuple[str, ...] = ()
     monthly: bool = False
     application: bool = False
@@ -113,21 +118,34 @@ def _proposal(a: Analysis) -> None:
 
 
 # the pipeline, in the order the stages run (a stage reads only what an earlier one fills)
+def _year_end_monitoring(a: Analysis) -> tuple[str, ...]:
+    """The review compares the self-evaluation with the monitoring only at a year-end month (its rule)."""
+    return review.MONITORING_TABLES if review.compares_monitoring(a.rules, a.month) else ()
+
+
 PIPELINE: tuple[Stage, ...] = (
     Stage("self_eval", "绩效自评复核", ("self_eval",), _self_evaluation, ("scores", "findings"),
-          files=("projects", "indicators", "findings")),
+          files=("projects", "indicators", "findings"), reads=("projects", "self_summary", "targets"),
+          reads_at=_year_end_monitoring),
     Stage("monitoring", "绩效运行监控", ("projects", "exec_monitor"), _monitoring, ("monitoring",),
-          files=("monitoring",), monthly=True),
-    Stage("targets", "绩效目标设置审核", ("targets",), _targets, ("target_findings",), files=("targets",)),
+          files=("monitoring",), monthly=True, reads=("ind_monitor", "targets")),
+    Stage("targets", "绩效目标设置审核", ("targets",), _targets, ("target_findings",), files=("targets",),
+          reads=("self_summary",)),
     Stage("exante", "事前绩效评估", ("exante",), _exante, ("exante",), application=True),
-    Stage("exante", None, ("projects",), _gate, ("gate",), application=True),
+    Stage("exante", None, ("projects",), _gate, ("gate",), application=True, reads=("exante",)),
     Stage("archive", "评价档案", ("archive",), _archive, ("archive_completeness",), files=("archive",)),
     Stage("monitoring", None, (), _spot_checks, ("spot_checks",), needs=("monitoring",), application=True),
     Stage("ranking", "单位排名与结果应用", ("projects",), _ranking, ("ranking",), needs=("scores",),
-          files=("ranking",), per_unit=False),
+          files=("ranking",), per_unit=False, reads=("units",)),
     Stage("ranking", None, ("projects",), _proposal, ("proposal",), needs=("scores",), application=True,
-          per_unit=False),
+          per_unit=False, reads=("units", "exante")),
 )
+
+
+def stage_tables(stage: Stage, a: Analysis | None = None) -> tuple[str, ...]:
+    """Every table ``stage`` reads (for ``a``'s rules and month; without ``a``: those it always may)."""
+    extra = stage.reads_at(a) if a is not None and stage.reads_at is not None else ()
+    return tuple(dict.fromkeys((*stage.tables, *stage.reads, *extra)))
 
 # analyze's stages, by the name its skipped-stage note uses
 STAGE_KEYS = {s.title: s.key for s in PIPELINE if s.title}

@@ -14,7 +14,8 @@ import pandas as pd
 
 from perfkit.analyses import monitoring, review
 from perfkit.analyses.evaluation import score_projects
-from perfkit.io.load import Dataset, InputError, load, release_memory
+from perfkit.io.contract import TABLES
+from perfkit.io.load import REFERENCED, Dataset, InputError, load, release_memory, unify_categories
 from perfkit.pipeline.outputs import (
     SCORE_TABLES,
     ExcelRowsWarning,
@@ -23,18 +24,32 @@ from perfkit.pipeline.outputs import (
     warn_unread_monitoring,
     write_scores,
 )
-from perfkit.pipeline.stages import PIPELINE, Analysis, analyze, run_stages
+from perfkit.pipeline.stages import PIPELINE, STAGES, Analysis, analyze, run_stages, stage_tables
 
-# perfkit score on two cores: the tables each process loads (with 单位 and 项目, which every reference is
-# checked against), and what the second one runs and writes. Together they load every contract table.
-MAIN_TABLES = ("targets", "self_eval", "self_summary", "code_changes")
-SIDE_TABLES = ("targets", "exec_monitor", "ind_monitor", "exante", "archive")
-# the second process runs the stages of perfkit score that read neither the self-evaluation nor another
-# stage's result (monitoring, targets, archive), in pipeline order; after each, it frees the tables no
-# later one reads
-SIDE_STAGES = tuple(dict.fromkeys(s.key for s in PIPELINE if s.per_unit and not s.application and not s.needs
-                                  and s.key != "self_eval"))
-SIDE_FREES = {"monitoring": ("exec_monitor", "ind_monitor"), "targets": ("targets",), "archive": ("archive", "exante")}
+# perfkit score on two cores, derived from the declaration (PIPELINE): the second process runs the stages
+# of perfkit score that read neither the self-evaluation nor another stage's result (monitoring, targets,
+# archive), in pipeline order; this one the rest (self-evaluation, ranking). Each loads the tables its
+# stages read (with 单位 and 项目, which every reference is checked against: perfkit.io.load.REFERENCED);
+# a table no stage of perfkit score reads (事前评估, 编码变更) is loaded by the second one only to be
+# checked and counted. Together they load every contract table.
+_SCORE = tuple(s for s in PIPELINE if not s.application)
+SIDE_STAGES = tuple(dict.fromkeys(s.key for s in _SCORE if s.per_unit and not s.needs and s.key != "self_eval"))
+MAIN_STAGES = tuple(dict.fromkeys(s.key for s in _SCORE if s.key not in SIDE_STAGES))
+
+
+def _reads(keys: tuple[str, ...], a: Analysis | None = None) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(t for s in _SCORE if s.key in keys for t in stage_tables(s, a)))
+
+
+# 编码变更 carries 涉密 from an old code to its new one (perfkit.io.secrecy): every process that loads 项目
+# loads it, so that both decide 涉密 alike
+_UNREAD = tuple(t.name for t in TABLES if t.name not in REFERENCED and t.name not in _reads(STAGES))
+MAIN_TABLES = (*_reads(MAIN_STAGES), "code_changes")
+SIDE_TABLES = tuple(dict.fromkeys([*_reads(SIDE_STAGES), *_UNREAD]))
+# after each stage of the second process, the tables no later stage of it reads are freed
+SIDE_FREES = {k: tuple(t for t in _reads((k,)) if t not in REFERENCED
+                       and t not in _reads(SIDE_STAGES[SIDE_STAGES.index(k) + 1:])) for k in SIDE_STAGES}
+SIDE_FREES[SIDE_STAGES[-1]] += tuple(t for t in SIDE_TABLES if t not in _reads(SIDE_STAGES))
 SIDE_OUTPUTS = tuple(f for s in PIPELINE if s.key in SIDE_STAGES for f in s.files)
 # a folder smaller than this is scored in one process: starting a second costs more than it saves
 # (benchmarks/bench_command.py: at 100,000 projects the folder is 67 MB of Parquet)
@@ -87,6 +102,11 @@ def score_on_two_cores(data: Path, stage: Path, profile: str | Path, month: int 
     try:
         ds = load(data, month=month, only=tables_to_read(month, MAIN_TABLES))
         a = analyze(ds, year=year, month=month, profile=profile, applications=False, stages=())  # rules only
+        # tables a stage reads only for some rules and months (the year-end monitoring the review compares)
+        late = [t for t in tables_to_read(month, _reads(MAIN_STAGES, a)) if t not in MAIN_TABLES]
+        if late:
+            ds.tables.update({k: v for k, v in load(data, month=month, only=late).tables.items() if k in late})
+            unify_categories(ds.tables)
         if not ds.has("self_eval"):
             raise MissingTableError(f"{ds.source} 中没有「绩效自评」表，无法计分")
         a.scores = score_projects(ds, a.rules)
@@ -98,7 +118,8 @@ def score_on_two_cores(data: Path, stage: Path, profile: str | Path, month: int 
         with ThreadPoolExecutor(max_workers=1) as writer:
             early = writer.submit(write_scores, a, stage, output_format, ("projects", "indicators"), jobs)
             a.findings = review.review_self_evaluation(a.scores.indicators, a.scores.projects, ds, a.rules)
-            ds.tables.pop("targets", None)  # reviewed: free it before more text is built
+            for name in ("targets", *late):  # reviewed: freed before more text is built
+                ds.tables.pop(name, None)
             release_memory()
             written = write_scores(a, stage, output_format, keys=("findings",))
             written.update(early.result())
