@@ -351,3 +351,55 @@ def test_header_only_self_evaluation_beside_its_summary(demo_folder: Path, tmp_p
     assert one == two
     projects = pd.read_csv(tmp_path / "one" / "项目得分.csv", encoding="utf-8-sig", dtype=str)
     assert len(projects) and (projects["复算状态"] == "待核实").all()
+
+
+def test_the_two_processes_load_what_the_declaration_says_their_stages_read() -> None:
+    """MAIN_TABLES / SIDE_TABLES / SIDE_FREES come from PIPELINE: every table a stage of perfkit score reads
+    is loaded by the process that runs it, and the second process frees a table only after its last reader."""
+    from perfkit.pipeline.stages import PIPELINE, stage_tables
+
+    for stage in (s for s in PIPELINE if not s.application):
+        loaded = two_cores.SIDE_TABLES if stage.key in two_cores.SIDE_STAGES else two_cores.MAIN_TABLES
+        assert set(stage_tables(stage)) <= set(loaded) | set(REFERENCED), stage.key
+    side = list(two_cores.SIDE_STAGES)
+    for i, key in enumerate(side):
+        later = {t for s in PIPELINE if s.key in side[i + 1:] and not s.application for t in stage_tables(s)}
+        assert not set(two_cores.SIDE_FREES[key]) & (later | set(REFERENCED)), key
+    assert {"self_summary", "targets"} <= set(two_cores.SIDE_TABLES)  # the target review reads 自评汇总
+
+
+def test_a_year_end_month_reviews_against_the_monitoring_on_two_cores_too(demo_folder: Path, tmp_path: Path) -> None:
+    """At the year-end month the review compares the self-evaluation with the monitoring (自评与监控不一致):
+    the process that reviews loads that month of the monitoring tables, so the files are the same."""
+    one = pk.score(demo_folder, tmp_path / "one", month=12, jobs=1)
+    two = pk.score(demo_folder, tmp_path / "two", month=12, jobs=2)
+    findings = pd.read_csv(one["findings"], encoding="utf-8-sig", dtype=str)
+    assert findings["问题类型"].eq("自评与监控不一致").any()
+    assert _files(two) == _files(one)
+
+
+def test_the_target_review_reads_each_projects_own_execution_weight_on_two_cores(demo_folder: Path, tmp_path: Path
+                                                                                 ) -> None:
+    """A project whose own 执行率分值 is 20 (not the rulebook's 10) and whose targets add up to 80: no
+    分值合计不符 in 目标设置审核 — with one process and with two (the second process reads 自评汇总)."""
+    import shutil
+
+    folder = tmp_path / "own_weight"
+    shutil.copytree(demo_folder, folder)
+    summary = pd.read_csv(folder / "自评汇总.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    targets = pd.read_csv(folder / "绩效目标.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    weights = pd.to_numeric(targets["分值"], errors="coerce")
+    sums = weights.groupby(targets["项目编码"]).sum()
+    big = weights.groupby(targets["项目编码"]).max()
+    pid = next(p for p in summary["项目编码"] if sums.get(p) == 90 and big.get(p, 0) > 10)
+    summary.loc[summary["项目编码"].eq(pid), "执行率分值"] = "20"
+    row = weights[targets["项目编码"].eq(pid)].idxmax()
+    targets.loc[row, "分值"] = f"{weights[row] - 10:g}"
+    summary.to_csv(folder / "自评汇总.csv", index=False, encoding="utf-8-sig")
+    targets.to_csv(folder / "绩效目标.csv", index=False, encoding="utf-8-sig")
+    one = pk.score(folder, tmp_path / "one", month=5, jobs=1)
+    two = pk.score(folder, tmp_path / "two", month=5, jobs=2)
+    for written in (one, two):
+        found = pd.read_csv(written["targets"], encoding="utf-8-sig", dtype=str)
+        assert not (found["项目编码"].eq(pid) & found["问题类型"].eq("分值合计不符")).any()
+    assert _files(two) == _files(one)

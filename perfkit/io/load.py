@@ -29,6 +29,7 @@ from perfkit.io.dataset import (
     QUARANTINE_COLUMNS,
     Dataset,
     TableRecord,
+    forget_lookups,
     summarize_records,
     take_records,
     unify_categories,
@@ -66,6 +67,7 @@ __all__ = [  # the loader's names, wherever they now live
     "cells_the_reader_misses", "check_dimension", "find_header", "frame_from_rows", "load", "load_snapshot",
     "match_headers", "only_month", "prepare_column", "read_folder", "read_workbook", "release_memory",
     "save_snapshot", "screen_extras", "split_header", "summarize_records", "take_records", "unify_categories",
+    "forget_lookups",
     "validate_table",
 ]
 
@@ -302,6 +304,7 @@ def load(path: str | Path, month: int | None = None, only: Iterable[str] | None 
     apply(sec, dataset.tables)
     dataset.secrecy = sec
     unify_categories(dataset.tables)
+    forget_lookups(dataset.tables.values())
     summarize_records(dataset)
     return dataset
 

@@ -15,7 +15,15 @@ import pandas as pd
 from perfkit.analyses import monitoring, review
 from perfkit.analyses.evaluation import score_projects
 from perfkit.io.contract import TABLES
-from perfkit.io.load import REFERENCED, Dataset, InputError, load, release_memory, unify_categories
+from perfkit.io.load import (
+    REFERENCED,
+    Dataset,
+    InputError,
+    forget_lookups,
+    load,
+    release_memory,
+    unify_categories,
+)
 from perfkit.pipeline.outputs import (
     SCORE_TABLES,
     ExcelRowsWarning,
@@ -112,6 +120,7 @@ def score_on_two_cores(data: Path, stage: Path, profile: str | Path, month: int 
         a.scores = score_projects(ds, a.rules)
         for name in ("self_eval", "self_summary"):  # scored: the review reads the scores and 绩效目标 only
             ds.tables.pop(name, None)
+        forget_lookups([*ds.tables.values(), a.scores.indicators, a.scores.projects])
         release_memory()
         # 项目得分 and 指标得分 are written while the review runs: a core the second process is done with
         # has work at once (the files are the same: neither depends on the review)
@@ -220,6 +229,7 @@ def _score_side(data: str, month: int | None, year: int | None, profile: str, st
             a.monitoring = monitoring.Monitoring(part.monitoring.month, part.monitoring.projects, pd.DataFrame())
         for name in SIDE_FREES[step]:
             ds.tables.pop(name, None)
+        forget_lookups(ds.tables.values())
         release_memory()
     ds.tables.clear()
     release_memory()
