@@ -22,6 +22,7 @@ indicator row both engines parsed to the same comparator, target and actual.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -222,9 +223,10 @@ def run_duckdb(data: Path, out: Path, month: int) -> None:
 
 # ----------------------------------------------------------------------------------------- measuring
 
-def measure(cmd: list[str]) -> tuple[float, float, float]:
-    """Wall seconds, the peak resident memory (MB) of ``cmd``'s whole process tree and its CPU seconds
-    (user + system; on a shared machine the steadier figure — DuckDB's threads add theirs up)."""
+def measure(cmd: list[str]) -> tuple[float, float, float, list[float]]:
+    """Wall seconds, the peak resident memory (MB) of ``cmd``'s whole process tree (the processes added
+    up at each poll), its CPU seconds (user + system; on a shared machine the steadier figure — DuckDB's
+    threads add theirs up) and each process's own peak (MB, largest first)."""
     import resource
 
     import psutil
@@ -233,6 +235,7 @@ def measure(cmd: list[str]) -> tuple[float, float, float]:
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
+    each: dict[int, int] = {}
     done = threading.Event()
 
     def poll() -> None:
@@ -240,8 +243,9 @@ def measure(cmd: list[str]) -> tuple[float, float, float]:
         p = psutil.Process(proc.pid)
         while not done.is_set():
             try:
-                rss = p.memory_info().rss + sum(c.memory_info().rss for c in p.children(recursive=True))
-                peak = max(peak, rss)
+                sizes = {q.pid: q.memory_info().rss for q in (p, *p.children(recursive=True))}
+                peak = max(peak, sum(sizes.values()))
+                each.update({k: max(v, each.get(k, 0)) for k, v in sizes.items()})
             except psutil.Error:
                 pass
             time.sleep(0.05)
@@ -256,7 +260,7 @@ def measure(cmd: list[str]) -> tuple[float, float, float]:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{err.decode()[-2000:]}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-    return elapsed, peak / 2**20, cpu
+    return elapsed, peak / 2**20, cpu, sorted((v / 2**20 for v in each.values() if v > 50 * 2**20), reverse=True)
 
 
 def check_equal(pk: Path, dd: Path) -> str:
@@ -302,7 +306,7 @@ def main() -> None:
                             "--only-generate"], check=True)
         work = Path(tempfile.mkdtemp(prefix="bench_command_"))
         engines = [f"perfkit --jobs {j}" for j in args.jobs] if args.jobs else ["perfkit"]
-        stats: dict[str, list[tuple[float, float, float]]] = {e: [] for e in [*engines, "duckdb"]}
+        stats: dict[str, list[tuple[float, float, float, list[float]]]] = {e: [] for e in [*engines, "duckdb"]}
         try:
             for i in range(args.repeats):
                 for engine in stats:  # alternated, so that load on the machine hits every engine alike
@@ -315,8 +319,10 @@ def main() -> None:
                            if engine.startswith("perfkit") else
                            [sys.executable, __file__, "--duckdb-child", str(data), str(out), "0"])
                     stats[engine].append(measure(cmd))
-                    wall, mb, cpu = stats[engine][-1]
-                    print(f"  {n:,} {engine} run {i + 1}: {wall:.1f} s, {mb:,.0f} MB, cpu {cpu:.1f} s", flush=True)
+                    wall, mb, cpu, each = stats[engine][-1]
+                    print(f"  {n:,} {engine} run {i + 1}: {wall:.1f} s, {mb:,.0f} MB (per process "
+                          f"{' + '.join(f'{x:,.0f}' for x in each)}), cpu {cpu:.1f} s, load {os.getloadavg()[0]:.1f}",
+                          flush=True)
             first = work / f"{engines[0].replace(' ', '')}0"
             checked = check_equal(first, work / "duckdb0") if args.format == "csv" else "not compared"
             if args.format == "csv":
@@ -330,8 +336,9 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
         rows.append((n, stats, checked, sizes, engines[0]))
     print()
-    print("| projects | command | wall (median, min–max) | CPU | peak | ratio to DuckDB (wall) |")
-    print("|---:|---|---:|---:|---:|---:|")
+    print("| projects | command | wall (median, min–max) | CPU | peak (sum of processes) | per process | "
+          "ratio to DuckDB (wall) |")
+    print("|---:|---|---:|---:|---:|---:|---:|")
     for n, stats, _, _, _ in rows:
         base = statistics.median(s[0] for s in stats["duckdb"])
         for e, runs in stats.items():
@@ -340,6 +347,7 @@ def main() -> None:
             name = f"`perfkit score {' '.join(given)}`".replace(" `", "`") if e != "duckdb" else "DuckDB SQL"
             print(f"| {n:,} | {name} | {statistics.median(t):.1f} s ({min(t):.1f}–{max(t):.1f}) | "
                   f"{statistics.median(s[2] for s in runs):.1f} s | {max(s[1] for s in runs) / 1024:.2f} GB | "
+                  f"{' + '.join(f'{x / 1024:.2f}' for x in max((s for s in runs), key=lambda s: s[1])[3])} GB | "
                   f"{statistics.median(t) / base:.2f}× |")
     for n, _, checked, sizes, first in rows:
         print(f"{n:,}: {checked}; output {sizes[first]:,.0f} MB (perfkit, all files) vs "
