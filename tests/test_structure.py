@@ -27,10 +27,7 @@ PRIVATE_EXEMPT = {
 }
 # import edges that close a circle in files another helper is editing: exempt by name, with the way out;
 # remove the entry when it is gone (test_the_exempt_edges_still_exist says so)
-EDGE_EXEMPT = {
-    ("perfkit.reporting.feedback", "perfkit.reporting.annex"):
-        "feedback.py (the letters work) takes annex.basis inside a function while annex → annual → feedback "
-        "(write_letters): move basis below both (reporting/display.py) when that work lands",
+EDGE_EXEMPT: dict[tuple[str, str], str] = {
 }
 # the floor of each part of the package; a module may import its own floor and the ones below
 FLOORS = {"perfkit": 0, "perfkit.io": 1, "perfkit.rules": 2, "perfkit.analyses": 3, "perfkit.pipeline": 4,

@@ -256,3 +256,15 @@ def os_error_in(exc: BaseException) -> OSError | None:
             return e
         e = e.__cause__ or e.__context__
     return None
+
+
+_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.I)
+
+
+def safe_name(text: str, limit: int = 60) -> str:
+    """A file name from data — the one sanitiser of every file and folder named after a unit or project
+    (disclose, letters): no path separators, no leading dots, no control or reserved characters, no
+    trailing dot or space and no device name (Windows cannot open those)."""
+    name = re.sub(r'[\\/:*?"<>|\x00-\x1f\x7f]', "_", str(text)).strip().lstrip(".")
+    name = (name or "_")[:limit].rstrip(". ") or "_"
+    return "_" + name if _WINDOWS_RESERVED.match(name) else name

@@ -25,8 +25,8 @@ from perfkit.io.values import format_wan, plain_text
 from perfkit.io.write import atomic_path, excel_writer
 from perfkit.pipeline.stages import Analysis, analyze
 from perfkit.reporting import display as D
-from perfkit.reporting.annex import basis
 from perfkit.reporting.annual import requested_facts, resolve_inputs
+from perfkit.reporting.bases import basis
 from perfkit.reporting.workbook import write_table
 
 ALLOCATION = "allocation.html.j2"

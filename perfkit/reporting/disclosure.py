@@ -22,7 +22,7 @@ import pandas as pd
 
 from perfkit.io.base import SNAPSHOT_MARK
 from perfkit.io.load import Dataset, load
-from perfkit.io.outputs import check_output_folder, replaced_folder
+from perfkit.io.outputs import check_output_folder, replaced_folder, safe_name
 from perfkit.io.values import FEN_PER_WAN, format_wan
 from perfkit.io.write import FORMULA_START, excel_writer, write_csv
 from perfkit.reporting.classified import DisclosureRefused, Secrecy, code_key, decide, keys_of, name_has
@@ -45,17 +45,6 @@ class Disclosed:
     folder: Path
     held: int = 0  # projects of the year held back for confirmation (internal/待确认项目_不公开.csv)
     notes: list[str] = field(default_factory=list)
-
-
-_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.I)
-
-
-def safe_name(text: str, limit: int = 60) -> str:
-    """A file name from data: no path separators, no leading dots, no control or reserved characters,
-    no trailing dot or space and no device name (Windows cannot open those)."""
-    name = re.sub(r'[\\/:*?"<>|\x00-\x1f\x7f]', "_", str(text)).strip().lstrip(".")
-    name = (name or "_")[:limit].rstrip(". ") or "_"
-    return "_" + name if _WINDOWS_RESERVED.match(name) else name
 
 
 def distinct_names(wanted: list[str], limit: int, valid: Callable[[str, int], str]) -> list[str]:

@@ -20,11 +20,12 @@ import pandas as pd
 import yaml
 
 from perfkit.io.contract import GRADES
-from perfkit.io.outputs import replaced_folder
+from perfkit.io.outputs import replaced_folder, safe_name
 from perfkit.io.settings import DISTRICT_PLACEHOLDER
 from perfkit.io.values import format_wan, map_unique, plain_text
 from perfkit.io.write import excel_writer
 from perfkit.reporting import word as W
+from perfkit.reporting.bases import basis
 from perfkit.reporting.display import signing_date
 from perfkit.reporting.workbook import write_table
 from perfkit.rules import formulas as F
@@ -305,7 +306,6 @@ def _flagged(projects: pd.DataFrame) -> pd.DataFrame:
 def requirements(rules: Rulebook) -> dict[str, str]:
     """问题类型 → what the unit must do, with the rulebook's values where a requirement quotes one (缺少偏差说明:
     ``review.explain_below`` and ``evaluation.overachievement_ratio``, with their 依据), never a literal."""
-    from perfkit.reporting.annex import basis
 
     keys = ["review.explain_below", "evaluation.overachievement_ratio"]
     fill = {"below": f"{_num(rules[keys[0]] * 100)}%", "over": _num(rules[keys[1]]),
@@ -437,8 +437,8 @@ def _cut_bytes(text: str, limit: int) -> str:
 
 
 def _file_name(text: str, used: set[str]) -> str:
-    name = re.sub(r'[\\/:*?"<>|\x00-\x1f\x7f]+', "_", text).strip(" .") or "单位"
-    name = _cut_bytes(name[:60], STEM_BYTES).rstrip(" .") or "单位"
+    name = safe_name(text) if text.strip(" ._") else "单位"  # the one sanitiser (perfkit.io.outputs)
+    name = _cut_bytes(name, STEM_BYTES).rstrip(" .") or "单位"
     base, i = name, 2
     while name.lower() in used:
         name, i = f"{base}_{i}", i + 1
