@@ -13,21 +13,9 @@ from pathlib import Path
 import docx
 import pandas as pd
 import pytest
+from test_feedback import _letter  # one way to build a letter in the tests
 
 from perfkit.rules.rulebook import load_rules
-
-
-def _letter(**over):
-    from perfkit.reporting.feedback import Letter
-
-    base = dict(unit_name="某单位", projects=pd.DataFrame({
-        "project_id": ["P1"], "project_name": ["道路养护"], "budget": [1_000_000], "unit_total": [95.0],
-        "total": [94.0], "grade": ["优"], "status": ["完整"], "difference": [1.0]}),
-        warned=pd.DataFrame(columns=["project_id", "project_name", "budget", "warning_reason"]),
-        findings=pd.DataFrame(columns=["project_id", "indicator", "finding"]), rank=("第3名", "95.00", 10),
-        requests=pd.DataFrame(columns=["project_id", "project_name", "gate"]))
-    base.update(over)
-    return Letter(**base)
 
 
 def _text(path: Path) -> str:

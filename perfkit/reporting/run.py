@@ -181,16 +181,11 @@ def _remove_legacy_cache(folder: Path, progress: Callable[[str], None]) -> None:
 
 
 def _fingerprint(data: Path, month: int | None) -> str:
-    """Content hash of the input (a file, or every contract file of a folder) and the month read."""
-    digest = hashlib.sha256(f"{perfkit.__version__}|{month}".encode())
-    # every file of a folder: a 涉密项目清单.xlsx beside the CSVs changes what may be named
-    files = [data] if data.is_file() else sorted(p for p in data.iterdir() if p.is_file() and not p.name.startswith("."))
-    for f in files:
-        digest.update(f.name.encode())
-        with f.open("rb") as fh:
-            for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()[:20]
+    """Content hash of the input (a file, or every file of a folder: a 涉密项目清单.xlsx beside the CSVs
+    changes what may be named), the month read and the program's version."""
+    from perfkit.pipeline.kept import input_digest
+
+    return hashlib.sha256(f"{perfkit.__version__}|{month}|{input_digest(data)}".encode()).hexdigest()[:20]
 
 
 def cached_snapshot(data: Path, month: int | None, cache: Path, progress: Callable[[str], None]) -> Path:
