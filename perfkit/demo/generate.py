@@ -94,11 +94,16 @@ class Demo:
 def _first_requests(projects: pd.DataFrame, chosen: np.ndarray, request: np.ndarray, rng: np.random.Generator,
                     year: int) -> pd.DataFrame:
     """新增重大项目: next year's first-time requests, one beside each chosen project of the same unit and
-    kind (code: the unit's next free sequence from 900; name: next year's, marked 新建). No budget,
+    kind (code: the unit's next free sequence, from 900; name: next year's, marked 新建). No budget,
     execution or self-evaluation this year; one in ten without a filled request, as units send them."""
     base = projects.loc[chosen].copy()
-    seq = base.groupby("unit_id").cumcount().to_numpy() + 900
-    base["project_id"] = base["project_id"].str.slice(0, -3) + pd.Series(seq, index=base.index).astype(str)
+    # from 900, or after the unit's own projects where it has more (a province-size unit): never a code
+    # the unit already uses (项目编码 is unique within a year)
+    own = projects.groupby("unit_id").size()
+    start = np.maximum(900, own.reindex(base["unit_id"]).to_numpy() + 1)
+    seq = base.groupby("unit_id").cumcount().to_numpy() + start
+    base["project_id"] = (str(year) + base["unit_id"].astype(str)
+                          + pd.Series(np.char.zfill(seq.astype(str), 3), index=base.index))
     base["project_name"] = (base["project_name"].str.replace(f"^{year}年", f"{year + 1}年", regex=True)
                             .str.replace(r"（[^）]*）$", "", regex=True))
     rep = base.groupby("project_name").cumcount().to_numpy() + 1  # beside two phases of one work: 二期 of the new
