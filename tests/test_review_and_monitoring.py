@@ -85,7 +85,11 @@ def test_review_finds_every_planted_anomaly(analysis, demo) -> None:
     found = pd.concat([analysis.findings, analysis.target_findings])
     found = set(zip(found["project_id"], found["indicator"].fillna(""), found["finding"], strict=True))
     planted = demo.planted
+    year_end = (analysis.data.has("ind_monitor") and float(analysis.data.table("ind_monitor")["month"].max())
+                >= float(analysis.rules["review.self_vs_monitoring"]["from_month"]))
     for finding, group in planted.groupby("finding"):
+        if finding == "自评与监控不一致" and not year_end:
+            continue  # compared only with year-end monitoring, which a May analysis does not read (noted)
         keys = set(zip(group["project_id"], group["indicator"].fillna(""), group["finding"], strict=True))
         missed = keys - found
         assert not missed, f"{finding}: {len(missed)} of {len(keys)} not found, e.g. {sorted(missed)[:3]}"
