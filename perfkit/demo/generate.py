@@ -103,7 +103,7 @@ def _first_requests(projects: pd.DataFrame, chosen: np.ndarray, request: np.ndar
     start = np.maximum(900, own.reindex(base["unit_id"]).to_numpy() + 1)
     seq = base.groupby("unit_id").cumcount().to_numpy() + start
     base["project_id"] = (str(year) + base["unit_id"].astype(str)
-                          + pd.Series(np.char.zfill(seq.astype(str), 3), index=base.index))
+                          + pd.Series(seq.astype(str), index=base.index, dtype=object))  # (≥ 900: three digits or more)
     base["project_name"] = (base["project_name"].str.replace(f"^{year}年", f"{year + 1}年", regex=True)
                             .str.replace(r"（[^）]*）$", "", regex=True))
     rep = base.groupby("project_name").cumcount().to_numpy() + 1  # beside two phases of one work: 二期 of the new
