@@ -85,8 +85,9 @@ def test_review_finds_every_planted_anomaly(analysis, demo) -> None:
     found = pd.concat([analysis.findings, analysis.target_findings])
     found = set(zip(found["project_id"], found["indicator"].fillna(""), found["finding"], strict=True))
     planted = demo.planted
-    year_end = (analysis.data.has("ind_monitor") and float(analysis.data.table("ind_monitor")["month"].max())
-                >= float(analysis.rules["review.self_vs_monitoring"]["from_month"]))
+    from perfkit.analyses.review import compares_monitoring, last_reported_month
+
+    year_end = compares_monitoring(analysis.rules, last_reported_month(analysis.data))
     for finding, group in planted.groupby("finding"):
         if finding == "自评与监控不一致" and not year_end:
             continue  # compared only with year-end monitoring, which a May analysis does not read (noted)

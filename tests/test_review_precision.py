@@ -25,16 +25,7 @@ def found_and_planted(clean_demo, clean_demo_analysis):
     found = pd.concat([a.findings, a.target_findings], ignore_index=True)
     found["indicator"] = found["indicator"].fillna("")
     planted = clean_demo.planted.assign(indicator=clean_demo.planted["indicator"].fillna(""))
-    _YEAR_END[id(found)] = (a.data.has("ind_monitor") and float(a.data.table("ind_monitor")["month"].max())
-                            >= float(a.rules["review.self_vs_monitoring"]["from_month"]))
     return found, planted
-
-
-_YEAR_END: dict[int, bool] = {}
-
-
-def _has_year_end_monitoring(found_and_planted) -> bool:
-    return _YEAR_END[id(found_and_planted[0])]
 
 
 def test_year_end_monitoring_differences_are_found_exactly(clean_demo) -> None:
@@ -56,7 +47,10 @@ def _keys(frame: pd.DataFrame, kind: str) -> set[tuple[str, str]]:
     return set(zip(f["project_id"].astype(str), f["indicator"].astype(str), strict=True))
 
 
-def test_every_planted_kind_is_found_exactly(found_and_planted) -> None:
+def test_every_planted_kind_is_found_exactly(found_and_planted, clean_demo_analysis) -> None:
+    from perfkit.analyses.review import compares_monitoring, last_reported_month
+
+    a = clean_demo_analysis
     found, planted = found_and_planted
     kinds = set(found["finding"]) | set(planted["finding"])
     assert kinds - NOT_PLANTED, "nothing planted"
@@ -68,7 +62,7 @@ def test_every_planted_kind_is_found_exactly(found_and_planted) -> None:
             expected |= _keys(planted, "无法解析")
         if kind == "指标与目标不一致":  # the self-evaluation quantifies what the target left vague
             expected |= _keys(planted, "指标未量化")
-        if kind == "自评与监控不一致" and not _has_year_end_monitoring(found_and_planted):
+        if kind == "自评与监控不一致" and not compares_monitoring(a.rules, last_reported_month(a.data)):
             expected = set()  # compared only with monitoring from the rulebook's month on (the note says so)
         got = _keys(found, kind)
         if kind == "指标与目标不一致":  # and the declared name of each renamed indicator, on the same project

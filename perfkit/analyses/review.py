@@ -187,6 +187,13 @@ def compares_monitoring(rules: Rulebook, month: int | None) -> bool:
     return month is not None and int(month) >= int(rules["review.self_vs_monitoring"]["from_month"])
 
 
+def last_reported_month(ds: Dataset) -> int | None:
+    """The latest month any monitoring table of ``ds`` holds (None: no monitoring rows read)."""
+    months = [ds.table(t)["month"].astype(float).max() for t in MONITORING_TABLES if ds.has(t) and len(ds.table(t))]
+    months = [m for m in months if m == m]  # NaN: a table whose months are all blank
+    return int(max(months)) if months else None
+
+
 def _against_monitoring(ind: pd.DataFrame, projects: pd.DataFrame, ds: Dataset, rules: Rulebook
                         ) -> list[pd.DataFrame]:
     """自评与监控不一致: the year-end 实际完成值 against the last reported 指标监控 value, and 全年执行数
@@ -196,10 +203,9 @@ def _against_monitoring(ind: pd.DataFrame, projects: pd.DataFrame, ds: Dataset, 
     spec = rules["review.self_vs_monitoring"]
     from_month = int(spec["from_month"])
     found: list[pd.DataFrame] = []
-    reported = [ds.table(t)["month"].astype(float).max() for t in ("exec_monitor", "ind_monitor") if ds.has(t)
-                and len(ds.table(t))]
-    if reported and not max(reported) >= from_month:  # said, not silently skipped (the annex's data section)
-        note = (f"自评与监控一致性未核对：监控数据最晚报送至{int(max(reported))}月，规则为与{from_month}月及以后报送的"
+    reported = last_reported_month(ds)
+    if reported is not None and not compares_monitoring(rules, reported):  # said, not silently skipped (annex)
+        note = (f"自评与监控一致性未核对：监控数据最晚报送至{reported}月，规则为与{from_month}月及以后报送的"
                 "监控数比较（年中的累计数不是全年数）")
         if note not in ds.notes:
             ds.notes.append(note)
