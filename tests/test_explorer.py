@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import subprocess
@@ -285,6 +286,24 @@ def test_export_marks_classified_rows_internal(ui, tmp_path) -> None:
     assert "内部资料 不得公开" in ws.oddHeader.center.text
 
 
+def test_two_exports_in_one_second_keep_both_files(ui, monkeypatch) -> None:
+    """A second export within the same second gets a name of its own (it overwrote the first, and the
+    link on screen stayed the same, so the browser never saw a new file)."""
+    import perfkit.reporting.explorer.ui as ui_mod
+
+    frozen = dt.datetime(2026, 12, 7, 9, 30, 15)
+
+    class Frozen(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):  # noqa: ANN206 - the clock stands still
+            return frozen
+    monkeypatch.setattr(ui_mod.dt, "datetime", Frozen)
+    first, second, third = ui.export(), ui.export(), ui.export()
+    assert len({first, second, third}) == 3 and all(p.exists() for p in (first, second, third))
+    assert second.stem.startswith(first.stem.split("_内部资料")[0] + "_2")
+    assert third.stem.startswith(first.stem.split("_内部资料")[0] + "_3") and third.name in ui.status.value
+
+
 def test_markup_in_data_is_escaped() -> None:
     html = html_table(pd.DataFrame({"project_name": ["<script>alert(1)</script>"]}))
     assert "<script>" not in html and "&lt;script&gt;" in html
@@ -495,6 +514,18 @@ def test_the_proposal_line_equals_the_full_proposal_at_each_threshold(explorer) 
         cut = (p["budget"].astype("Int64").fillna(0) - p["proposal"].astype("Int64").fillna(0)).clip(lower=0)
         rec = p["recovered"].astype("Int64").fillna(0)
         assert explorer.proposal(f) == (int((cut > 0).sum()), int(cut.sum()), int((rec > 0).sum()), int(rec.sum()))
+
+
+def test_the_proposal_is_computed_once_per_profile_and_month(explorer, monkeypatch) -> None:
+    """Moving the threshold does not compute the budget proposal again (its cache key held a NaN, which
+    equals nothing, so every threshold step recomputed the whole proposal: 90 ms a step)."""
+    import perfkit.reporting.explorer.model as model
+
+    f = explorer.complete(Filters(month=5))
+    explorer._proposal_parts(f.profile, f.month)
+    monkeypatch.setattr(model, "budget_proposal", lambda *a, **k: pytest.fail("the proposal was computed again"))
+    for threshold in (8, 20, 35):
+        explorer.proposal(replace(f, threshold=threshold))
 
 
 def test_restated_actuals_are_visible_and_filtered(ui) -> None:

@@ -47,7 +47,7 @@ class Explorer:
     _monitors: dict[tuple[str, int], pd.DataFrame] = field(default_factory=dict)
     _monitorings: dict[tuple[str, int], monitoring.Monitoring] = field(default_factory=dict)
     _warned: dict[tuple[str, int, float], tuple[pd.Series, pd.Series]] = field(default_factory=dict)
-    _proposals: dict[tuple[str, int, float], pd.DataFrame] = field(default_factory=dict)
+    _proposals: dict[tuple[str, int], pd.DataFrame] = field(default_factory=dict)  # per (profile, month)
     _rules: dict[str, Rulebook] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _computing: dict[tuple[str, int], threading.Lock] = field(default_factory=dict)  # one lock per (profile, month)
@@ -209,6 +209,7 @@ class Explorer:
                 if self._stop.is_set():
                     return
                 self.base(profile, month)
+                self._proposal_parts(profile, month)  # the proposal line under a threshold or profile change
                 self.warm_done += 1
         thread = threading.Thread(target=run, daemon=True, name="perfkit-explorer-warm")
         thread.start()
@@ -367,7 +368,7 @@ class Explorer:
         proposal computed once per (profile, month) with every project warned — recovery applies to
         warned projects only, so any threshold's proposal is these parts under its warning flags
         (a test checks it against the full proposal)."""
-        key = (profile, int(month), float("nan"))
+        key = (profile, int(month))  # (a NaN in the key made every look-up miss: NaN != NaN)
         if key not in self._proposals:
             self.base(profile, month)
             mon = self._monitorings[(profile, month)]

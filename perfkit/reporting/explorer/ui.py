@@ -318,8 +318,7 @@ class ExplorerUI:
         self.export_button.description = "导出中……"
         self.status.value = "<i>正在导出……</i>"
         try:
-            name = f"{self.ex.year}年度_当前视图_{dt.datetime.now():%Y%m%d_%H%M%S}.xlsx"
-            path = self.ex.export(self.view, self.export_dir / name, self.filters, self.projects.columns,
+            path = self.ex.export(self.view, self._new_export_path(), self.filters, self.projects.columns,
                                   (self.projects.sort.value, bool(self.projects.ascending.value)))
         finally:
             self.export_button.disabled, self.export_button.description = False, label
@@ -330,6 +329,18 @@ class ExplorerUI:
                              f"download='{html.escape(path.name, quote=True)}' class='pk-download'>"
                              f"{html.escape(path.name)}</a>（在左侧文件浏览器的「{html.escape(where)}」文件夹中）")
         return path
+
+    def _new_export_path(self) -> Path:
+        """A file name no earlier export took: the year and the second, and _2, _3 … for a second export
+        within the same second (which would otherwise overwrite the first, and keep its link)."""
+        stem = f"{self.ex.year}年度_当前视图_{dt.datetime.now():%Y%m%d_%H%M%S}"
+        marked = "_" + INTERNAL_MARK.replace(" ", "_")
+        n = 1
+        while True:
+            name = stem + (f"_{n}" if n > 1 else "")
+            if not any((self.export_dir / f"{name}{mark}.xlsx").exists() for mark in ("", marked)):
+                return self.export_dir / f"{name}.xlsx"
+            n += 1
 
     def say_start(self, start: Start | None) -> None:
         """Say on screen what the explorer opened from: the result ``perfkit report`` (or an earlier
