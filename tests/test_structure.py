@@ -21,9 +21,7 @@ MAX_LINES = 650
 EXEMPT = {
 }
 # modules whose private names another module of the same work takes, while that work is under way
-PRIVATE_EXEMPT = {
-    "perfkit.reporting.explorer": "the explorer package was just split from one module; its parts still share "
-                                  "helpers by their private names (the explorer work)",
+PRIVATE_EXEMPT: dict[str, str] = {
 }
 # import edges that close a circle in files another helper is editing: exempt by name, with the way out;
 # remove the entry when it is gone (test_the_exempt_edges_still_exist says so)

@@ -26,13 +26,13 @@ from perfkit.reporting.explorer.state import (
     SEARCHED,
     YES,
     Filters,
-    _title_of,
-    _values,
     cache_root,
+    chosen_values,
     digested_load,
     profile_title,
+    title_in_file,
 )
-from perfkit.reporting.explorer.tables import _number, _percent, _text
+from perfkit.reporting.explorer.tables import cell_number, cell_percent, cell_text
 from perfkit.rules.formulas import LIGHTS
 from perfkit.rules.rulebook import DEFAULT_PROFILE, Rulebook, available_profiles, load_rules
 
@@ -131,7 +131,7 @@ class Explorer:
         """The profile's Chinese title (the part before its parenthesised detail)."""
         if profile in self._rules:
             return profile_title(self._rules[profile])
-        title = _title_of(profile)
+        title = title_in_file(profile)
         return re.split(r"[（(]", title, maxsplit=1)[0].strip() if title else profile_title(self.rules(profile))
 
     def default_threshold(self, profile: str) -> float:
@@ -250,7 +250,7 @@ class Explorer:
         """One boolean mask per filter in use (the multi-value ones, 预警 and 搜索)."""
         out = {}
         for name, column in FILTER_COLUMNS.items():
-            chosen = _values(getattr(f, name))
+            chosen = chosen_values(getattr(f, name))
             if chosen:
                 out[name] = frame[column].astype(object).isin(chosen).to_numpy(dtype=bool)
         if f.warning in (YES, NO):
@@ -306,7 +306,7 @@ class Explorer:
             for other, m in masks.items():
                 if other != name:
                     mask &= m
-            present = set(frame[column].loc[mask].dropna().astype(str).unique()) | set(_values(getattr(f, name)))
+            present = set(frame[column].loc[mask].dropna().astype(str).unique()) | set(chosen_values(getattr(f, name)))
             first = [v for v in order.get(name, []) if v in present]
             opts[name] = first + sorted(present - set(first))
         return opts
@@ -329,12 +329,12 @@ class Explorer:
         row = frame.set_index("project_id").loc[project_id]
         flag, reason = self._warning(f)
         at = int(np.flatnonzero(frame["project_id"].astype(str).to_numpy() == str(project_id))[0])
-        out = {"项目": f"{project_id} {row['project_name']}", "复核总分": _number(row["total"]),
-               "等级": _text(row["grade_label"]), "执行率（全年）": _percent(row.get("exec_rate")),
-               f"执行进度（截至{f.month}月）": _percent(row["exec_progress"]),
-               "预警": (YES + "：" + _text(reason.iloc[at])) if bool(flag.iloc[at]) else NO}
-        if _text(row.get("status")):
-            out["复算状态"] = _text(row.get("status"))
+        out = {"项目": f"{project_id} {row['project_name']}", "复核总分": cell_number(row["total"]),
+               "等级": cell_text(row["grade_label"]), "执行率（全年）": cell_percent(row.get("exec_rate")),
+               f"执行进度（截至{f.month}月）": cell_percent(row["exec_progress"]),
+               "预警": (YES + "：" + cell_text(reason.iloc[at])) if bool(flag.iloc[at]) else NO}
+        if cell_text(row.get("status")):
+            out["复算状态"] = cell_text(row.get("status"))
         return out
 
     def indicators(self, project_id: str, profile: str) -> pd.DataFrame:

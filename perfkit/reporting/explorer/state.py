@@ -35,7 +35,7 @@ PROJECT_LIST_LIMIT = 500  # entries in the 项目 drop-down; the note under it s
 THRESHOLD_RANGE = (0, 100)  # the deviation is between two percentages: 0–100 percentage points, not a policy
 
 
-def _values(value: object) -> tuple[str, ...]:
+def chosen_values(value: object) -> tuple[str, ...]:
     """A filter's chosen values as a tuple (empty = all); one value or （全部） also accepted."""
     if value is None or (isinstance(value, str) and value in (ALL, "")):
         return ()
@@ -133,7 +133,7 @@ def digested_load(data: str | Path) -> tuple[Dataset, str | None]:
 KEEP_SNAPSHOTS = 4  # explorer snapshots kept per user (the most recent); disk use, not a rule
 
 
-def _title_of(profile: str | Path) -> str | None:
+def title_in_file(profile: str | Path) -> str | None:
     """A profile's title read from its file without parsing the YAML (≈0.3 s a profile saved at opening)."""
     from perfkit.rules.rulebook import PROFILES_DIR
 

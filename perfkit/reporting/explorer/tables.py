@@ -13,21 +13,21 @@ from perfkit.io.values import format_wan, plain_text
 from perfkit.reporting.explorer.state import PAGE_SIZE
 
 
-def _text(v: object) -> str:
+def cell_text(v: object) -> str:
     return "" if v is None or pd.isna(v) else str(v)
 
 
-def _number(v: object) -> str:
+def cell_number(v: object) -> str:
     return "" if v is None or pd.isna(v) else f"{float(v):.2f}".rstrip("0").rstrip(".")
 
 
-def _percent(v: object) -> str:
+def cell_percent(v: object) -> str:
     return "" if v is None or pd.isna(v) else f"{float(v):.1%}"
 
 
 FORMATS: dict[str, Callable[[object], str]] = {
-    "budget": format_wan, "exec_progress": _percent, "total": _number, "mean_total": _number,
-    "weight": _number, "score": _number, "unit_score": _number, "prev_total": _number,
+    "budget": format_wan, "exec_progress": cell_percent, "total": cell_number, "mean_total": cell_number,
+    "weight": cell_number, "score": cell_number, "unit_score": cell_number, "prev_total": cell_number,
     "warning": lambda v: "" if v is None or pd.isna(v) else ("是" if v else "否"),
     "restated": lambda v: "是" if isinstance(v, bool | np.bool_) and v else "",
     "n_restated": lambda v: "" if v is None or pd.isna(v) else str(int(v)),
@@ -74,7 +74,7 @@ def html_table(frame: pd.DataFrame, columns: dict[str, str] | None = None, page:
     shown = plain_text(frame)
     cells = []
     for c in shown.columns:
-        show = FORMATS.get(c, _text)
+        show = FORMATS.get(c, cell_text)
         cells.append([html.escape(show(v)) for v in shown[c].tolist()])
     head = "".join(f"<th>{html.escape(str((columns or {}).get(c, c)))}</th>" for c in shown.columns)
     if row_ids is None:

@@ -30,7 +30,7 @@ from perfkit.reporting.explorer.state import (
     VIEW_COLUMNS,
     YES,
     Filters,
-    _values,
+    chosen_values,
 )
 from perfkit.reporting.explorer.tables import Pager, font_style, html_bars, html_table
 from perfkit.rules.rulebook import DEFAULT_PROFILE
@@ -150,7 +150,7 @@ class ExplorerUI:
         for name in MULTI:
             widget = self.w[name]
             if tuple(widget.options) != tuple(opts[name]):
-                chosen = tuple(v for v in _values(getattr(self.filters, name)) if v in opts[name])
+                chosen = tuple(v for v in chosen_values(getattr(self.filters, name)) if v in opts[name])
                 self._set_quietly(widget, options=opts[name], value=chosen)
 
     def _year_changed(self, year: int) -> None:
@@ -172,7 +172,7 @@ class ExplorerUI:
         dropped = []
         kept = {}
         for name in MULTI:
-            chosen = _values(getattr(self.filters, name))
+            chosen = chosen_values(getattr(self.filters, name))
             kept[name] = tuple(v for v in chosen if v in everything[name])
             dropped += [f"{FILTER_LABELS[name]}「{v}」" for v in chosen if v not in kept[name]]
         self.filters = replace(self.filters, month=month, **kept)
@@ -200,7 +200,7 @@ class ExplorerUI:
         if self._quiet_filters:
             return
         if name in MULTI:
-            value = _values(value)
+            value = chosen_values(value)
         before = self.filters
         self.filters = replace(self.filters, **{name: value})
         if name == "profile" and float(before.threshold) == self.ex.default_threshold(str(old)):
