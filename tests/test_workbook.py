@@ -190,6 +190,38 @@ def test_cells_are_those_to_excel_writes(tmp_path: Path) -> None:
     assert ("A6", "'=1+1", "s", "General") in cells(ours)  # text that would run stays text
 
 
+def test_columns_written_at_once_are_the_xml_of_cells_written_one_by_one(tmp_path: Path, monkeypatch) -> None:
+    """perfkit.reporting.cells writes a column's cells at once (the explorer's export): every part of
+    the file — the sheet's XML, the shared strings, the styles — is byte for byte what xlsxwriter writes
+    cell by cell, with column formats (money, %, scores, wrapped text), a formatted row (the 合计), gaps,
+    booleans, a mixed column beside them, and text that appears more than once."""
+    import zipfile
+
+    import perfkit.reporting.workbook as wb
+    from perfkit.reporting.cells import ColumnSheet
+
+    frame = FRAME.assign(是否=[True, False, None], 重复=["同一文字", "同一文字", ""], 混合=["a", 1, None],
+                         整数=[1, 2**60, -3], 长文本=["很长的说明" * 30, None, "x"])
+    money = ["全年预算数（万元）"]
+
+    def write(path: Path) -> dict[str, bytes]:
+        with excel_writer(path) as xl:
+            write_table(xl, "表", frame, "测试标题", money=money, percent=["执行进度"], decimals=["复核分"],
+                        total=True, sums=["整数"])
+        with zipfile.ZipFile(path) as z:
+            return {n: z.read(n) for n in z.namelist() if not n.startswith("docProps/")}  # (times)
+
+    fast = write(tmp_path / "fast.xlsx")
+    with monkeypatch.context() as m:
+        m.setattr(ColumnSheet, "write_column", lambda self, *a: False)  # every cell by xlsxwriter
+        slow = write(tmp_path / "slow.xlsx")
+    assert fast.keys() == slow.keys()
+    for name in fast:
+        assert fast[name] == slow[name], name
+    assert b't="b"' in fast["xl/worksheets/sheet1.xml"] and b"s=" in fast["xl/worksheets/sheet1.xml"]
+    assert wb.ColumnSheet is ColumnSheet
+
+
 def test_text_longer_than_a_cell_is_cut_with_a_mark_and_a_note(tmp_path: Path) -> None:
     """Excel cuts nothing itself and xlsxwriter drops the rest silently: the cell ends with a mark
     saying how much was left out, and a note under the table counts the cut cells."""

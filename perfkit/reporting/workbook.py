@@ -17,8 +17,9 @@ and :func:`perfkit.io.write.inert` puts an apostrophe before text that would run
 than an Excel cell holds is cut with a mark at its end and a note under the table (:func:`fit_cell`,
 the one helper every perfkit xlsx writer uses).
 
-The cells are written column by column with xlsxwriter itself, not through pandas' ``to_excel``: the
-same values, types and formats, several times faster (the explorer's export of a district's 2,207
+The cells are written column by column with xlsxwriter itself, not through pandas' ``to_excel``, and
+whole columns at once where they hold plain text, numbers or booleans (:mod:`perfkit.reporting.cells`):
+the same values, types and formats, several times faster (the explorer's export of a district's 2,207
 projects is asked to take at most 500 ms; benchmarks/bench_explorer.py measures it).
 """
 
@@ -34,6 +35,7 @@ import pandas as pd
 
 from perfkit.io.values import FEN_PER_WAN, excel_column
 from perfkit.io.write import CUT_MARK, EXCEL_CELL_LIMIT, fit_cell, inert_frame
+from perfkit.reporting.cells import ColumnSheet
 
 __all__ = ["CUT_MARK", "EXCEL_CELL_LIMIT", "Written", "fit_cell", "rounding_note", "shown_hundredths",
            "text_width", "write_table"]
@@ -119,7 +121,7 @@ def write_table(xl: pd.ExcelWriter, sheet: str, frame: pd.DataFrame, title: str,
     out = inert_frame(frame.reset_index(drop=True))
     for c in money:
         out[c] = pd.to_numeric(frame[c].reset_index(drop=True), errors="coerce").astype("Float64") / FEN_PER_WAN
-    ws = book.get_worksheet_by_name(sheet) or book.add_worksheet(sheet)
+    ws = book.get_worksheet_by_name(sheet) or book.add_worksheet(sheet, worksheet_class=ColumnSheet)
     cut = sum(_write_column(ws, book, c, out.iloc[:, c]) for c in range(len(out.columns)))
     ncols = len(out.columns)
     if ncols > 1:
@@ -208,10 +210,12 @@ def _write_column(ws: object, book: object, col: int, values: pd.Series) -> int:
         if not plain:
             return _write_any(ws, book, col, cells) + cut
         write = ws.write_string
+    kind = {ws.write_string: "string", ws.write_number: "number", ws.write_boolean: "boolean"}[write]
+    if isinstance(ws, ColumnSheet) and ws.write_column(FIRST_ROW, col, cells, kind):
+        return cut  # the whole column at once (perfkit.reporting.cells), the same XML
     # the cell writers without their public wrapper (which only translates "A1" addresses): a third of
     # the time of a district's export; the public one where a later xlsxwriter renamed them
-    write = getattr(ws, {ws.write_string: "_write_string", ws.write_number: "_write_number",
-                         ws.write_boolean: "_write_boolean"}[write], write)
+    write = getattr(ws, f"_write_{kind}", write)
     for row, value in enumerate(cells, FIRST_ROW):
         if value is not None and value != "":  # an empty text is an empty cell, as with to_excel
             write(row, col, value)
