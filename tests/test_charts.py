@@ -204,12 +204,12 @@ def test_categories_chart_is_left_out_without_projects() -> None:
 def test_sweep_chart_agrees_with_the_sensitivity_table(demo_analysis) -> None:
     """On the demo: the projects the chart shows as warned (whatever the threshold, or by their deviation)
     plus the warned ones it cannot place are the table's count at the rulebook's threshold."""
-    from perfkit.analyses.application import warned_at, warning_sweep
+    from perfkit.analyses.application import warning_flags_at, warning_sweep
 
     a = demo_analysis
     threshold = float(a.rules["monitoring.warning_deviation"])
     p = a.monitoring.projects
-    anyway = warned_at(a.monitoring, float("inf"), a.rules)
+    anyway = warning_flags_at(a.monitoring, float("inf"), a.rules)
     fig = D.figure_sweep(p["deviation_pp"], anyway, threshold, [10.0, 30.0])
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     plt.close(fig)
@@ -217,7 +217,7 @@ def test_sweep_chart_agrees_with_the_sensitivity_table(demo_analysis) -> None:
     def count(prefix: str) -> int:
         return int(next(t for t in legend if t.startswith(prefix)).rsplit("：", 1)[1].rstrip("个"))
 
-    unplaced = int((p["deviation_pp"].isna() & warned_at(a.monitoring, threshold, a.rules)).sum())
+    unplaced = int((p["deviation_pp"].isna() & warning_flags_at(a.monitoring, threshold, a.rules)).sum())
     expected = int(warning_sweep(a.monitoring, a.rules, [threshold])["warned"].iloc[0])
     assert count("因其他原因已预警") + count("偏差超过现行阈值而预警") + unplaced == expected
     assert count("偏差超过现行阈值而预警") > 0 and count("因其他原因已预警") > 0

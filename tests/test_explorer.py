@@ -509,7 +509,7 @@ def test_the_proposal_line_equals_the_full_proposal_at_each_threshold(explorer) 
         f = explorer.complete(Filters(month=5, threshold=threshold))
         explorer.base(f.profile, f.month)
         mon = explorer._monitorings[(f.profile, f.month)]
-        mon = replace(mon, projects=mon.projects.assign(warning=explorer.warned(f).to_numpy()))
+        mon = replace(mon, projects=mon.projects.assign(warning=explorer.warning_flags(f).to_numpy()))
         p = budget_proposal(explorer.data, explorer.scores(f.profile).projects, mon, explorer.rules(f.profile))
         cut = (p["budget"].astype("Int64").fillna(0) - p["proposal"].astype("Int64").fillna(0)).clip(lower=0)
         rec = p["recovered"].astype("Int64").fillna(0)

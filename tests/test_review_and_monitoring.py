@@ -187,7 +187,7 @@ def test_scenario_at_the_rulebooks_own_settings_is_the_proposal(analysis, demo_d
                     a.history)
     p = a.proposal
     assert s.loc[0, "proposal"] == int(p["proposal"].sum())
-    assert s.loc[0, "recovered"] == int(p["recovered"].sum()) and s.loc[0, "warned"] == int(p["warned"].sum())
+    assert s.loc[0, "recovered"] == int(p["recovered"].sum()) and s.loc[0, "warned"] == int(p["warning"].sum())
 
 
 def test_consecutive_unsatisfactory_years() -> None:
@@ -367,7 +367,7 @@ def test_unreported_light_and_warning_come_from_the_rulebook(rules) -> None:
     assert p["light"] == "灰" and not p["warning"]
     # and the sweep of thresholds keeps the 未报送 warning (the warning rule is one function)
     mon = M.monitor(_monitor_case([], [(6, "600人")]), rules, 6)
-    assert A.warned_at(mon, 99, rules).iloc[0]
+    assert A.warning_flags_at(mon, 99, rules).iloc[0]
 
 
 @pytest.mark.parametrize(("target", "done", "pace", "light"), [

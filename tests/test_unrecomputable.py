@@ -374,7 +374,7 @@ def test_same_code_in_two_years_scores_and_proposes_once(rules) -> None:
 
     mon = Monitoring(5, pd.DataFrame({"project_id": ["P1", "P1"], "warning": [True, False]}), pd.DataFrame())
     p = A.budget_proposal(ds, per, mon, rules)
-    assert len(p) == 1 and not p["warned"].iloc[0]
+    assert len(p) == 1 and not p["warning"].iloc[0]
 
 
 @pytest.mark.parametrize(("weights", "status"), [

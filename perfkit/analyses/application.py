@@ -254,7 +254,7 @@ def budget_proposal(ds: Dataset, scores: pd.DataFrame, mon: Monitoring | None, r
     else:
         warned = pd.Series(False, index=p.index)
     failed = p["completion"] < rules["application.recovery_completion_below"]
-    p["warned"] = warned
+    p["warning"] = warned
     # only project balances are recovered: a unit's whole-department budget (部门整体支出) carries its
     # salaries and running costs, so it is recovered only where the rulebook lists its category
     recoverable = p["category"].astype(object).isin(rules["application.recovery_categories"])
@@ -294,11 +294,11 @@ def proposal_by_unit(proposal: pd.DataFrame, ds: Dataset, by: str = "unit_id") -
     return out
 
 
-def warned_at(mon: Monitoring, threshold: float, rules: Rulebook) -> pd.Series:
+def warning_flags_at(mon: Monitoring, threshold: float, rules: Rulebook) -> pd.Series:
     """The seed's warning rule re-applied at another deviation threshold (no recomputation of lights)."""
-    from perfkit.analyses.monitoring import warned
+    from perfkit.analyses.monitoring import warning_flags
 
-    return warned(mon.projects, threshold, rules)
+    return warning_flags(mon.projects, threshold, rules)
 
 
 def warning_sweep(mon: Monitoring, rules: Rulebook, thresholds: list[float]) -> pd.DataFrame:
@@ -306,7 +306,7 @@ def warning_sweep(mon: Monitoring, rules: Rulebook, thresholds: list[float]) -> 
     budget = mon.projects["budget"].astype("Int64").fillna(0)
     rows = []
     for t in thresholds:
-        w = warned_at(mon, t, rules)
+        w = warning_flags_at(mon, t, rules)
         rows.append({"threshold": t, "warned": int(w.sum()), "warned_budget": int(budget[w].sum())})
     return pd.DataFrame(rows)
 
@@ -314,13 +314,13 @@ def warning_sweep(mon: Monitoring, rules: Rulebook, thresholds: list[float]) -> 
 def _totals(p: pd.DataFrame) -> dict[str, int]:
     return {"budget": int(p["budget"].fillna(0).sum()), "base": int(p["base"].sum()), "proposal": int(p["proposal"].sum()),
             "reduction": int((p["base"] - p["proposal"]).sum()), "moved": int((p["change"] < 0).sum()),
-            "warned": int(p["warned"].sum()), "recovered": int(p["recovered"].sum())}
+            "warned": int(p["warning"].sum()), "recovered": int(p["recovered"].sum())}
 
 
 def _scenario_monitoring(mon: Monitoring | None, threshold: float, rules: Rulebook) -> Monitoring | None:
     if mon is None:
         return None
-    return Monitoring(mon.month, mon.projects.assign(warning=warned_at(mon, threshold, rules)), mon.indicators)
+    return Monitoring(mon.month, mon.projects.assign(warning=warning_flags_at(mon, threshold, rules)), mon.indicators)
 
 
 def scenarios(ds: Dataset, scores: pd.DataFrame, mon: Monitoring | None, rules: Rulebook,

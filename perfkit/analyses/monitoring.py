@@ -124,7 +124,7 @@ def range_pace(a: np.ndarray, lo: np.ndarray, hi: np.ndarray, tp: float, level: 
                         np.where(a <= hi_p, 1.0, np.where(a <= hi, a / hi_p, hi / a)))
 
 
-def warned(p: pd.DataFrame, threshold: float, rules: Rulebook) -> pd.Series:
+def warning_flags(p: pd.DataFrame, threshold: float, rules: Rulebook) -> pd.Series:
     """The seed's warning rule on per-project monitoring results, at a deviation ``threshold``
     (percentage points): a red execution light, a deviation above the threshold, a target declared
     完全不可能, or no report for the month (未报送)."""
@@ -188,7 +188,7 @@ def monitor(ds: Dataset, rules: Rulebook, month: int) -> Monitoring:
     abnormal = ex["exec_light"].eq("红")
     deviates = ex["deviation_pp"] > limit
     impossible = ex["impossible"].fillna(False).astype(bool) & bool(rules["monitoring.impossible_is_warning"])
-    ex["warning"] = warned(ex, limit, rules)
+    ex["warning"] = warning_flags(ex, limit, rules)
     reasons = pd.Series("", index=ex.index, dtype="string")
     reasons = reasons.mask(no_exec, reasons + unrep["execution"].format(month=int(month)) + "；")
     reasons = reasons.mask(no_progress, reasons + unrep["indicators"].format(month=int(month)) + "；")

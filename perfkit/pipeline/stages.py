@@ -46,12 +46,6 @@ class Analysis:
     history: pd.DataFrame | None = None  # earlier years' grades (project_id, year, grade), for escalation
     skipped: list[str] = field(default_factory=list)
 
-    @property
-    def archive(self) -> pd.DataFrame | None:
-        """The former name of :attr:`archive_completeness`, still read by reporting/annual.py (the annual
-        report's work renames it there); ``archive`` elsewhere is the yearly archive file."""
-        return self.archive_completeness
-
 
 @dataclass(frozen=True)
 class Stage:

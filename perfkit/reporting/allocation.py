@@ -16,7 +16,7 @@ from perfkit.analyses.application import (
     proposal_by_unit,
     scenario_comparison,
     scenarios,
-    warned_at,
+    warning_flags_at,
     warning_sweep,
 )
 from perfkit.analyses.evaluation import PENDING, grade_label
@@ -239,7 +239,7 @@ def section_sweep(al: Allocation) -> None:
     sweep = sweep_table(al)
     mon = a.monitoring.projects
     # warned whatever the threshold: the rule at an infinite threshold (red light, 完全不可能, 未报送)
-    D.chart_sweep(mon["deviation_pp"], warned_at(a.monitoring, float("inf"), a.rules),
+    D.chart_sweep(mon["deviation_pp"], warning_flags_at(a.monitoring, float("inf"), a.rules),
                   float(a.rules["monitoring.warning_deviation"]), sweep["threshold"].astype(float).tolist())
     D.table(sweep.rename(columns={"threshold": "偏差阈值（百分点）", "warned": "预警项目数", "warned_budget": "预警金额"}),
             money=["预警金额"], caption=f"表6 偏差阈值{sweep['threshold'].min():g}至{sweep['threshold'].max():g}个百分点"

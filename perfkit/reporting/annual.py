@@ -284,8 +284,8 @@ def report_facts(a: Analysis, district: str, year: int, month: int, policy: dict
                                "grade_text": counts_text({g: int(grades.get(g, 0)) for g in GRADES}, "个"),
                                "below": below, "pending": len(pending), "graded": len(sp) - len(pending)}
         facts["review"] = review_facts(a.findings, projects)
-    if a.archive is not None:
-        ar = a.archive
+    if a.archive_completeness is not None:
+        ar = a.archive_completeness
         missing = ar["missing"].fillna("").str.split("、").explode()
         missing = missing[missing.ne("")].value_counts()
         complete = int((ar["completeness"] >= 1).sum())

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from perfkit.analyses import history, monitoring
-from perfkit.analyses.application import budget_proposal, warned_at
+from perfkit.analyses.application import budget_proposal, warning_flags_at
 from perfkit.analyses.evaluation import PENDING, Scores, explain_indicators, grade_label, score_projects
 from perfkit.io.load import Dataset, load
 from perfkit.io.values import format_wan, plain_text
@@ -231,7 +231,7 @@ class Explorer:
         if key not in self._warned:
             frame = self.base(f.profile, f.month)
             mon = self._monitorings[(f.profile, f.month)]
-            flag = warned_at(replace(mon, projects=frame), f.threshold, self.rules(f.profile)).astype(bool)
+            flag = warning_flags_at(replace(mon, projects=frame), f.threshold, self.rules(f.profile)).astype(bool)
             reason = frame["warning_reason"].astype("string").fillna("")
             reason = reason.str.replace(r"；?执行进度与目标总体完成率偏差[^；]*", "", regex=True).str.lstrip("；")
             dev = frame["deviation_pp"].astype(float)
@@ -242,7 +242,7 @@ class Explorer:
             self._warned[key] = (flag, reason.where(flag.to_numpy(), "").astype(object))
         return self._warned[key]
 
-    def warned(self, f: Filters) -> pd.Series:
+    def warning_flags(self, f: Filters) -> pd.Series:
         """The seed's warning rule at the chosen threshold, cached per (profile, month, threshold)."""
         return self._warning(f)[0]
 
@@ -254,7 +254,7 @@ class Explorer:
             if chosen:
                 out[name] = frame[column].astype(object).isin(chosen).to_numpy(dtype=bool)
         if f.warning in (YES, NO):
-            out["warning"] = self.warned(f).to_numpy(bool) == (f.warning == YES)
+            out["warning"] = self.warning_flags(f).to_numpy(bool) == (f.warning == YES)
         if f.restated in (YES, NO) and "n_restated" in frame:
             out["restated"] = (frame["n_restated"].fillna(0).astype(float) > 0).to_numpy() == (f.restated == YES)
         if f.search.strip():
@@ -388,7 +388,7 @@ class Explorer:
         f = self.complete(f)
         parts = self._proposal_parts(f.profile, f.month)
         frame = self.base(f.profile, f.month)
-        warned_ids = set(frame.loc[self.warned(f).to_numpy(bool), "project_id"].astype(str))
+        warned_ids = set(frame.loc[self.warning_flags(f).to_numpy(bool), "project_id"].astype(str))
         recovered = parts["recoverable"].where(parts.index.isin(warned_ids), 0)
         return (int((parts["cut"] > 0).sum()), int(parts["cut"].sum()), int((recovered > 0).sum()),
                 int(recovered.sum()))
