@@ -27,11 +27,16 @@ def demo() -> Demo:
     return generate(seed=2022, year=2022)
 
 
-@pytest.fixture(scope="session")
-def demo_dir(tmp_path_factory: pytest.TempPathFactory, demo: Demo) -> Path:
-    out = tmp_path_factory.mktemp("demo")
+def _written(tmp_path_factory: pytest.TempPathFactory, demo: Demo, name: str) -> Path:
+    """``demo`` written as ``perfkit demo`` writes it, in a folder of the session's own."""
+    out = tmp_path_factory.mktemp(name)
     write_demo(demo, out)
     return out
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory, demo: Demo) -> Path:
+    return _written(tmp_path_factory, demo, "demo")
 
 
 @pytest.fixture(scope="session")
@@ -43,9 +48,7 @@ def clean_demo() -> Demo:
 
 @pytest.fixture(scope="session")
 def clean_demo_dir(tmp_path_factory: pytest.TempPathFactory, clean_demo: Demo) -> Path:
-    out = tmp_path_factory.mktemp("clean_demo")
-    write_demo(clean_demo, out)
-    return out
+    return _written(tmp_path_factory, clean_demo, "clean_demo")
 
 
 @pytest.fixture(scope="session")

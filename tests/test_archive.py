@@ -160,13 +160,19 @@ def test_carry_codes_follows_chains_and_stops_on_cycles() -> None:
 
 
 def test_archive_cli_add_list_drop(demo_dir, tmp_path) -> None:
+    """add, list, drop; the archive is ``--archive`` on every command (issue 28 §3: one name per thing),
+    and ``--db`` still works for old scripts without being offered in the help."""
     db = tmp_path / "cli.duckdb"
     run = [sys.executable, "-m", "perfkit", "archive"]
-    added = subprocess.run([*run, "add", str(demo_dir / "csv"), "--year", "2022", "--db", str(db)],
+    added = subprocess.run([*run, "add", str(demo_dir / "csv"), "--year", "2022", "--archive", str(db)],
                            capture_output=True, text=True)
     assert added.returncode == 0 and "已存入 2022 年度" in added.stdout, added.stderr
-    listed = subprocess.run([*run, "list", "--db", str(db)], capture_output=True, text=True)
+    listed = subprocess.run([*run, "list", "--archive", str(db)], capture_output=True, text=True)
     assert "2022 年度" in listed.stdout and "mof2020" in listed.stdout
+    old = subprocess.run([*run, "list", "--db", str(db)], capture_output=True, text=True)
+    assert old.stdout == listed.stdout
+    helped = subprocess.run([*run, "--help"], capture_output=True, text=True)
+    assert "--archive" in helped.stdout and "--db" not in helped.stdout  # the old name is hidden
     dropped = subprocess.run([*run, "drop", "--year", "2022", "--db", str(db)], capture_output=True, text=True)
     assert "已删除 2022 年度" in dropped.stdout
     missing = subprocess.run([*run, "add", "--db", str(db)], capture_output=True, text=True)
