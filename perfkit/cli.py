@@ -123,10 +123,12 @@ def _cmd_score(args: argparse.Namespace) -> int:
     import pyarrow as pa
 
     from perfkit.api import ScoreNotice, score
+    from perfkit.io.load import return_large_blocks
 
     # Arrow's own allocator keeps freed buffers for itself, where pandas and numpy cannot reuse them; with
     # the system allocator a province's peak memory is lower (measured: benchmarks/bench_command.py)
     pa.set_memory_pool(pa.system_memory_pool())
+    return_large_blocks()  # and big temporaries go back to the system when freed (perfkit.io.load)
 
     _fill(args, data=True, year=True, month=True, profile=True, archive="archive")
     _need(args.data, "数据", "DATA（工作簿或文件夹）")

@@ -22,6 +22,7 @@ from perfkit.io.load import (
     forget_lookups,
     load,
     release_memory,
+    return_large_blocks,
     unify_categories,
 )
 from perfkit.pipeline.outputs import (
@@ -216,6 +217,7 @@ def _score_side(data: str, month: int | None, year: int | None, profile: str, st
     import pyarrow as pa
 
     pa.set_memory_pool(pa.system_memory_pool())  # as the command does (perfkit.cli)
+    return_large_blocks()
     ds = load(data, month=month, only=tables_to_read(month, SIDE_TABLES))
     # one stage at a time, each stage's tables freed when no later one reads them: this process runs
     # beside the scoring, and what it holds adds to that process's memory
