@@ -71,6 +71,10 @@ def code_key(text: object) -> str:
 
 def keys_of(series: pd.Series) -> pd.Series:
     """:func:`code_key` of a column, each distinct value once (blank → "")."""
+    values = series.array
+    if isinstance(values, pd.Categorical):  # a loaded column: its categories, without an object per row first
+        keys = np.array([code_key(c) for c in values.categories] + [code_key("")], dtype=object)
+        return pd.Series(keys[np.asarray(values.codes)], index=series.index)  # code −1 (blank) takes the last
     return V.map_unique(series.astype("object").where(series.notna(), ""), code_key)
 
 

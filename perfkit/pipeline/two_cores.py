@@ -65,6 +65,15 @@ SIDE_OUTPUTS = tuple(f for s in PIPELINE if s.key in SIDE_STAGES for f in s.file
 SPLIT_MIN_BYTES = 32 * 2**20
 
 
+def forget_decision(ds: Dataset) -> None:
+    """Let go of the 涉密 decision of a load for ``perfkit score`` (a process's whole run: at 1M projects
+    0.26 GB — every 项目 row's code and name, and a Python string per code). The load has written it into
+    项目 (``classified``) and the command writes no project names, nor asks it again; the commands that do
+    (report, disclose, explorer) load the data themselves."""
+    ds.secrecy = None
+    release_memory()
+
+
 def jobs_for(data: str | Path | Dataset, jobs: int | None) -> int:
     if jobs is not None:
         if int(jobs) < 1:
@@ -110,6 +119,7 @@ def score_on_two_cores(data: Path, stage: Path, profile: str | Path, month: int 
     side, result = _start_side(data, month, year, profile, stage, output_format)
     try:
         ds = load(data, month=month, only=tables_to_read(month, MAIN_TABLES))
+        forget_decision(ds)
         a = analyze(ds, year=year, month=month, profile=profile, applications=False, stages=())  # rules only
         # tables a stage reads only for some rules and months (the year-end monitoring the review compares)
         late = [t for t in tables_to_read(month, _reads(MAIN_STAGES, a)) if t not in MAIN_TABLES]
@@ -219,6 +229,7 @@ def _score_side(data: str, month: int | None, year: int | None, profile: str, st
     pa.set_memory_pool(pa.system_memory_pool())  # as the command does (perfkit.cli)
     return_large_blocks()
     ds = load(data, month=month, only=tables_to_read(month, SIDE_TABLES))
+    forget_decision(ds)
     # one stage at a time, each stage's tables freed when no later one reads them: this process runs
     # beside the scoring, and what it holds adds to that process's memory
     a = analyze(ds, year=year, month=month, profile=profile, applications=False, stages=())
