@@ -86,7 +86,18 @@ def by_row_chunks(fn: Callable[..., pd.DataFrame], frame: pd.DataFrame, *args: o
                                                      dtype=cats[0].dtype))
                 for p in parts:
                     p[col] = p[col].astype(dtype)
-    return pd.concat(parts, ignore_index=True)
+    return _stacked(parts)
+
+
+def _stacked(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """``pd.concat(parts, ignore_index=True)`` built one column at a time, each column of the parts let go
+    of once it is joined: the parts and the whole are never all in memory together (scoring 8M indicator
+    rows: the whole scored table less at its peak)."""
+    columns = list(parts[0].columns)
+    out: dict[str, object] = {}
+    for col in columns:
+        out[col] = pd.concat([p.pop(col) for p in parts], ignore_index=True)
+    return pd.DataFrame(out, columns=columns, copy=False)
 
 
 def score_indicators(self_eval: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
