@@ -21,7 +21,7 @@ from perfkit.analyses.evaluation import (
 )
 from perfkit.analyses.wording import fmt
 from perfkit.io.contract import ARCHIVE_ITEMS
-from perfkit.io.keys import composite_key, first_rows, left_lookup, present_in
+from perfkit.io.keys import composite_key, first_occurrences, first_rows, left_lookup, present_in
 from perfkit.io.load import Dataset
 from perfkit.io.values import group_key, lookup, matches, plain_text, same_text
 from perfkit.rules import formulas as F
@@ -323,7 +323,7 @@ def review_targets(ds: Dataset, rules: Rulebook) -> pd.DataFrame:
                              "finding": "分值合计不符",
                              "explanation": ("指标分值合计 " + _s(wsum[off]) + "，应为 " + str(total) + " − 执行率分值 "
                                              + _s(exec_w[off]) + " = " + _s(total - exec_w[off])).to_numpy()}))
-    dup = pd.Series(composite_key(tg, ["project_id", "indicator"])).duplicated(keep="first").to_numpy()
+    dup = ~first_occurrences(composite_key(tg, ["project_id", "indicator"]))
     out.append(_findings(dup, tg, "指标重复", "同一项目重复设置该指标"))
     found = [f for f in out if len(f)]
     return pd.concat(found, ignore_index=True)[FINDING_COLUMNS] if found else pd.DataFrame(columns=FINDING_COLUMNS)

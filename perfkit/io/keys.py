@@ -46,22 +46,42 @@ def composite_key(frame: pd.DataFrame, columns: list[str], like: pd.DataFrame | 
 
 def first_rows(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """``frame.drop_duplicates(columns)`` on integer keys."""
-    return frame.loc[~pd.Series(composite_key(frame, columns)).duplicated().to_numpy()]
+    return frame.loc[first_occurrences(composite_key(frame, columns))]
+
+
+# Keys are matched by sorting, not hashing: a hash table of 8M int64 keys (pandas' Index engine, or
+# duplicated()) holds about four times the keys while it is built; a stable sort holds the order and the
+# sorted keys, and gives the same answers (the first row of a repeated key is the first in the sort).
+
+def first_occurrences(key: np.ndarray) -> np.ndarray:
+    """Per row: is it the first row with its key? (``~pd.Series(key).duplicated()``)"""
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    del ordered
+    out = np.zeros(len(key), dtype=bool)
+    out[order[first]] = True
+    return out
+
+
+def _positions(right_key: np.ndarray, left_key: np.ndarray) -> np.ndarray:
+    """For each left key, the position of the first right row with that key (−1: none)."""
+    order = np.argsort(right_key, kind="stable")
+    ordered = right_key[order]
+    at = np.searchsorted(ordered, left_key)
+    np.minimum(at, max(len(ordered) - 1, 0), out=at)
+    if not len(ordered):
+        return np.full(len(left_key), -1, dtype=np.int64)
+    return np.where(ordered[at] == left_key, order[at], -1)
 
 
 def left_lookup(left: pd.DataFrame, right: pd.DataFrame, on: list[str], columns: list[str],
                 suffix: str = "", right_unique: bool = False) -> tuple[pd.DataFrame, np.ndarray]:
     """Columns of ``right`` for each row of ``left`` matched on ``on`` (the first match of a repeated
-    right key; say ``right_unique`` when the keys are known unique), plus a boolean ``found`` per left
-    row. Left rows are kept in order, none dropped."""
-    right_key = composite_key(right, on)
-    if right_unique:
-        pos = pd.Index(right_key).get_indexer(composite_key(left, on, like=right))
-    else:
-        keep = ~pd.Series(right_key).duplicated().to_numpy()
-        pos = pd.Index(right_key[keep]).get_indexer(composite_key(left, on, like=right))
-        rows = np.flatnonzero(keep)
-        pos = np.where(pos >= 0, rows[np.maximum(pos, 0)], -1)
+    right key; ``right_unique``, when the keys are known unique, is accepted and changes nothing), plus a
+    boolean ``found`` per left row. Left rows are kept in order, none dropped."""
+    pos = _positions(composite_key(right, on), composite_key(left, on, like=right))
     out = {}
     for col in columns:
         arr = right[col].array
