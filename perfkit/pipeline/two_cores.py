@@ -88,7 +88,7 @@ def jobs_for(data: str | Path | Dataset, jobs: int | None) -> int:
 
 
 # peak memory of a two-core score per byte of input, measured on Parquet (1M projects: 0.66 GB of files;
-# two cores 5.1 GB peak with --month (docs/performance.md), 3.6 GB without; one core 3.4 GB), with room to spare; CSV files are
+# two cores 3.8 GB peak with --month (docs/performance.md), 2.7 GB without; one core 3.4 GB), with room to spare; CSV files are
 # larger for the same rows, so the estimate errs on the safe side
 TWO_CORES_MEMORY_PER_BYTE = 10
 
