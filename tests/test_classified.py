@@ -683,3 +683,25 @@ def test_structural_variants_never_leak_and_every_door_agrees(tmp_path_factory: 
         else:
             assert c.casefold() in text, (c, spec)
     assert_doors_agree(src, hidden)
+
+
+@pytest.mark.parametrize("codes", [
+    ["P001", "p001 ", "Ｐ００１", "'P001", "P\u200b001", "項目P1", "A-1/2(3)", "x'y", "", "ABC~!", " P2", "P\t3"],
+])
+def test_category_keys_are_code_key_of_each_category(codes: list[str]) -> None:
+    """The fast path (plain ASCII codes lower-cased at once) gives every category the key code_key gives:
+    full-width, apostrophe-led, invisible, traditional, spaced and mixed codes included."""
+    from perfkit.io.secrecy import category_keys, code_key, keys_of
+
+    cats = pd.Index(codes)
+    assert category_keys(cats).tolist() == [code_key(c) for c in codes]
+    column = pd.Series(pd.Categorical([*codes, None], categories=codes))
+    assert keys_of(column).tolist() == [code_key(c) for c in codes] + [code_key("")]
+
+
+@given(st.lists(st.text(min_size=1, max_size=8), min_size=1, max_size=30, unique=True))
+@settings(max_examples=200, deadline=None)
+def test_category_keys_agree_with_code_key_on_any_text(codes: list[str]) -> None:
+    from perfkit.io.secrecy import category_keys, code_key
+
+    assert category_keys(pd.Index(codes, dtype=object)).tolist() == [code_key(c) for c in codes]
