@@ -236,7 +236,7 @@ def _against_monitoring(ind: pd.DataFrame, projects: pd.DataFrame, ds: Dataset, 
         if len(im):
             last = im.sort_values("month", kind="stable").drop_duplicates(["project_id", "indicator"], keep="last")
             key = ["project_id", "indicator"]
-            monitored, hit = left_lookup(ind[key], last, key, ["done_text", "month"], right_unique=True)
+            monitored, hit = left_lookup(ind[key], last, key, ["done_text", "month"])
             if hit.any():
                 rows = ind.loc[hit]
                 frame = pd.DataFrame({"target_text": rows["target_text"].astype(object).to_numpy(),
@@ -266,7 +266,7 @@ def _against_declared_targets(ind: pd.DataFrame, targets: pd.DataFrame) -> list[
     tg = targets[[*key, "target_text"]]
     tg = first_rows(tg.loc[present_in(tg, ind, ["project_id"])], key)
     m = ind[[*key, "target_text"]]
-    declared, found = left_lookup(m, tg, key, ["target_text"], suffix="_declared", right_unique=True)
+    declared, found = left_lookup(m, tg, key, ["target_text"], suffix="_declared")
     m = pd.concat([m, declared], axis=1)
     found_rows.append(_findings(~found, m, "指标与目标不一致", "自评指标不在已批复的绩效目标中"))
     changed = found & ~same_text(m["target_text"], m["target_text_declared"], squash=True)

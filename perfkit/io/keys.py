@@ -67,20 +67,18 @@ def first_occurrences(key: np.ndarray) -> np.ndarray:
 
 def _positions(right_key: np.ndarray, left_key: np.ndarray) -> np.ndarray:
     """For each left key, the position of the first right row with that key (−1: none)."""
+    if not len(right_key):
+        return np.full(len(left_key), -1, dtype=np.int64)
     order = np.argsort(right_key, kind="stable")
     ordered = right_key[order]
-    at = np.searchsorted(ordered, left_key)
-    np.minimum(at, max(len(ordered) - 1, 0), out=at)
-    if not len(ordered):
-        return np.full(len(left_key), -1, dtype=np.int64)
+    at = np.minimum(np.searchsorted(ordered, left_key), len(ordered) - 1)
     return np.where(ordered[at] == left_key, order[at], -1)
 
 
 def left_lookup(left: pd.DataFrame, right: pd.DataFrame, on: list[str], columns: list[str],
-                suffix: str = "", right_unique: bool = False) -> tuple[pd.DataFrame, np.ndarray]:
+                suffix: str = "") -> tuple[pd.DataFrame, np.ndarray]:
     """Columns of ``right`` for each row of ``left`` matched on ``on`` (the first match of a repeated
-    right key; ``right_unique``, when the keys are known unique, is accepted and changes nothing), plus a
-    boolean ``found`` per left row. Left rows are kept in order, none dropped."""
+    right key), plus a boolean ``found`` per left row. Left rows are kept in order, none dropped."""
     pos = _positions(composite_key(right, on), composite_key(left, on, like=right))
     out = {}
     for col in columns:

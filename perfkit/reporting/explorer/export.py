@@ -13,7 +13,16 @@ import pandas as pd
 
 from perfkit.io.values import plain_text
 from perfkit.io.write import atomic_path, excel_writer
-from perfkit.reporting.explorer.state import ALL, FILTER_LABELS, INTERNAL_MARK, NO, VIEW_COLUMNS, YES, Filters
+from perfkit.reporting.explorer.state import (
+    ALL,
+    FILTER_LABELS,
+    INTERNAL_IN_NAME,
+    INTERNAL_MARK,
+    NO,
+    VIEW_COLUMNS,
+    YES,
+    Filters,
+)
 from perfkit.reporting.explorer.tables import sort_frame
 from perfkit.reporting.workbook import write_table
 
@@ -56,8 +65,8 @@ def export_view(ex: Explorer, view: pd.DataFrame, path: str | Path, f: Filters |
         conditions.append(("涉密项目数", f"{int(secret.sum())}（{INTERNAL_MARK}）"))
     table = pd.DataFrame(conditions, columns=["条件", "取值"])
     path = Path(path)
-    if secret.any() and INTERNAL_MARK.replace(" ", "_") not in path.stem:
-        path = path.with_name(f"{path.stem}_{INTERNAL_MARK.replace(' ', '_')}{path.suffix}")
+    if secret.any() and INTERNAL_IN_NAME not in path.stem:
+        path = path.with_name(f"{path.stem}_{INTERNAL_IN_NAME}{path.suffix}")
     path.parent.mkdir(parents=True, exist_ok=True)
     mark = INTERNAL_MARK if secret.any() else None
     title = (f"{ex.year}年度 当前视图（{len(out)}个项目，{now.year}年{now.month}月{now.day}日 {now:%H:%M}导出）"

@@ -13,6 +13,7 @@ from perfkit.rules.rulebook import DEFAULT_PROFILE, Rulebook
 ALL = "（全部）"
 YES, NO = "是", "否"
 INTERNAL_MARK = "内部资料 不得公开"  # as the report's workbook marks a file that lists 涉密 projects
+INTERNAL_IN_NAME = INTERNAL_MARK.replace(" ", "_")  # the mark in a file name
 COMPARE_COLUMNS = {"prev_total": "上年复核总分", "prev_grade": "上年等级"}
 VIEW_COLUMNS = {"project_id": "项目编码", "project_name": "项目名称", "unit_name": "单位", "department": "主管部门",
                 "category": "支出类别", "monitor_class": "监控分类", "budget": "全年预算数（万元）",

@@ -22,7 +22,7 @@ from perfkit.reporting.explorer.state import (
     COMPARE_COLUMNS,
     FILTER_LABELS,
     INDICATOR_COLUMNS,
-    INTERNAL_MARK,
+    INTERNAL_IN_NAME,
     NO,
     PROJECT_LIST_LIMIT,
     THRESHOLD_RANGE,
@@ -324,7 +324,7 @@ class ExplorerUI:
             self.export_button.disabled, self.export_button.description = False, label
         where = self.export_dir.as_posix()
         href = files_url(path) or f"{where.rstrip('/')}/{path.name}"
-        secret = "（含涉密项目：内部资料，不得公开）" if INTERNAL_MARK.replace(" ", "_") in path.name else ""
+        secret = "（含涉密项目：内部资料，不得公开）" if INTERNAL_IN_NAME in path.name else ""
         self.status.value = (f"已导出 {len(self.view)} 行{secret}：<a href='{html.escape(href, quote=True)}' "
                              f"download='{html.escape(path.name, quote=True)}' class='pk-download'>"
                              f"{html.escape(path.name)}</a>（在左侧文件浏览器的「{html.escape(where)}」文件夹中）")
@@ -334,7 +334,7 @@ class ExplorerUI:
         """A file name no earlier export took: the year and the second, and _2, _3 … for a second export
         within the same second (which would otherwise overwrite the first, and keep its link)."""
         stem = f"{self.ex.year}年度_当前视图_{dt.datetime.now():%Y%m%d_%H%M%S}"
-        marked = "_" + INTERNAL_MARK.replace(" ", "_")
+        marked = "_" + INTERNAL_IN_NAME
         n = 1
         while True:
             name = stem + (f"_{n}" if n > 1 else "")
