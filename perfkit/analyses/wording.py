@@ -66,6 +66,8 @@ def text_of(values: pd.Series) -> pd.Series:
     values = pd.Series(values)
     if isinstance(values.dtype, pd.CategoricalDtype):
         values = decode(values)
+    if values.dtype == "str":  # Arrow text already: filled in Arrow, never a Python string per row
+        return values.fillna("")
     return values.astype(object).where(values.notna(), "").astype("str")
 
 

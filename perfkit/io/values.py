@@ -39,10 +39,11 @@ def per_distinct(fmt: Callable[..., pa.Array], x: np.ndarray, *args: object) -> 
     Values are told apart by their bits, so -0.0 and 0.0 (which a CSV prints differently) stay two."""
     if len(x) < 4096:
         return fmt(x, *args)
-    bits, where = np.unique(np.ascontiguousarray(x, dtype=float).view(np.int64), return_inverse=True)
+    # one hash pass over the bits (np.unique sorted a million values per column and chunk: 15× slower)
+    where, bits = pd.factorize(np.ascontiguousarray(x, dtype=float).view(np.int64))
     if len(bits) > len(x) // 4:
         return fmt(x, *args)
-    return fmt(bits.view(float), *args).take(pa.array(where.ravel()))
+    return fmt(np.ascontiguousarray(bits).view(float), *args).take(pa.array(where))
 
 
 def map_unique(series: pd.Series, func: Callable[[object], object], dtype: str | None = None) -> pd.Series:
@@ -325,8 +326,16 @@ def is_blank(series: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(series):
         return series.isna()
     codes, uniques = codes_of(series)
-    blank = pc.is_null(clean_values(uniques)).to_numpy(zero_copy_only=False)
-    return pd.Series(np.append(blank, True)[codes], index=series.index)
+    text = _as_arrow_text(uniques)
+    # only a value without a letter or digit can clean to nothing (NFKC never turns one into a space or a
+    # control character): the others — nearly all of a million 项目编码 — are not cleaned to be told apart
+    maybe = np.flatnonzero(~pc.fill_null(pc.match_substring_regex(text, r"[\p{L}\p{N}]"), False)
+                           .to_numpy(zero_copy_only=False))
+    blank = np.zeros(len(text) + 1, dtype=bool)
+    blank[-1] = True  # code −1: a missing cell
+    if len(maybe):
+        blank[maybe] = pc.is_null(clean_values(text.take(pa.array(maybe)))).to_numpy(zero_copy_only=False)
+    return pd.Series(blank[codes], index=series.index)
 
 
 def parse_bool(value: object) -> bool | None:

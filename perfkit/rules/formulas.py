@@ -141,12 +141,24 @@ def completion(actual: ArrayLike, target: ArrayLike, kind: ArrayLike | str) -> n
 def overall_completion(completion: ArrayLike, weight: ArrayLike, key: ArrayLike) -> pd.Series:
     """绩效目标总体完成率 per key: the weight-averaged indicator completion, each capped at 100%.
     Rows without a completion are left out; a missing weight counts 1."""
+    num, den = completion_terms(completion, weight)
+    key = group_key(key)
+    return completion_ratio(pd.Series(num).groupby(key, sort=False).sum(),
+                            pd.Series(den).groupby(key, sort=False).sum())
+
+
+def completion_terms(completion: ArrayLike, weight: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the two terms :func:`overall_completion` sums per key: completion (capped at 100%) ×
+    weight, and the weight — both 0 where there is no completion; a missing weight counts 1. Apart, so
+    that a caller summing many columns per project sums these with them in one grouping."""
     c = np.minimum(np.asarray(completion, dtype=float), 1.0)
     w = pd.Series(weight).fillna(1.0).to_numpy(float)
     ok = ~np.isnan(c)
-    key = group_key(key)
-    num = pd.Series(np.where(ok, c * w, 0.0)).groupby(key, sort=False).sum()
-    den = pd.Series(np.where(ok, w, 0.0)).groupby(key, sort=False).sum()
+    return np.where(ok, c * w, 0.0), np.where(ok, w, 0.0)
+
+
+def completion_ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    """Σ completion × weight / Σ weight per key (no weight: no completion)."""
     return num / den.replace(0, np.nan)
 
 
@@ -184,8 +196,13 @@ def traffic_light(ratio: ArrayLike, red: float, yellow: float, blue: float | Non
     return lights_of(light_rank(ratio, red, yellow, blue))
 
 
+def light_ranks(lights: pd.Series) -> np.ndarray:
+    """Each light's severity (绿 0 < 蓝 1 < 黄 2 < 红 3; no light NaN): the worst is the largest."""
+    return lookup(lights, LIGHT_ORDER, float)
+
+
 def worst_light(lights: pd.Series, by: pd.Series) -> pd.Series:
     """A project takes its worst light (红 > 黄 > 蓝 > 绿)."""
-    rank = pd.Series(lookup(lights, LIGHT_ORDER, float), index=lights.index)
+    rank = pd.Series(light_ranks(lights), index=lights.index)
     worst = rank.groupby(group_key(by)).max()
     return pd.Series(lights_of(worst.to_numpy()), index=worst.index)
