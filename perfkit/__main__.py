@@ -1,5 +1,5 @@
 """``python -m perfkit`` is the same as the ``perfkit`` command."""
 
-from perfkit.cli import main
+from perfkit.cli import command
 
-raise SystemExit(main())
+raise SystemExit(command())

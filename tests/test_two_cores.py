@@ -403,3 +403,48 @@ def test_the_target_review_reads_each_projects_own_execution_weight_on_two_cores
         found = pd.read_csv(written["targets"], encoding="utf-8-sig", dtype=str)
         assert not (found["项目编码"].eq(pid) & found["问题类型"].eq("分值合计不符")).any()
     assert _files(two) == _files(one)
+
+
+def test_huge_pages_join_the_tunables_the_user_set_and_never_override_them() -> None:
+    from perfkit.io.load import HUGE_PAGES, with_huge_pages
+
+    assert with_huge_pages({})["GLIBC_TUNABLES"] == HUGE_PAGES
+    assert with_huge_pages({"GLIBC_TUNABLES": "glibc.malloc.arena_max=2"})["GLIBC_TUNABLES"] == \
+        "glibc.malloc.arena_max=2:" + HUGE_PAGES
+    assert with_huge_pages({"GLIBC_TUNABLES": "glibc.malloc.hugetlb=0"})["GLIBC_TUNABLES"] == "glibc.malloc.hugetlb=0"
+
+
+def test_the_second_process_starts_with_huge_pages(tmp_path: Path, monkeypatch) -> None:
+    started = {}
+
+    class Popen:
+        def __init__(self, cmd, env, **kwargs) -> None:
+            started["env"] = env
+
+    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    monkeypatch.setattr(two_cores.subprocess, "Popen", Popen)
+    _, result = two_cores._start_side(tmp_path, 5, None, "mof2020", tmp_path / "stage", "csv")
+    result.unlink()
+    assert "glibc.malloc.hugetlb=1" in started["env"]["GLIBC_TUNABLES"]
+
+
+def test_main_called_from_python_never_restarts_the_process(demo_folder: Path, tmp_path: Path, monkeypatch) -> None:
+    """Only the perfkit command itself may restart its process for huge pages (cli.command); a program
+    calling main() keeps its own process, even on a folder scored on two cores."""
+    from perfkit import cli
+
+    def refuse(*args, **kwargs) -> None:
+        raise AssertionError("main() restarted the calling process")
+
+    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    monkeypatch.setattr(cli.os, "execve", refuse)
+    assert cli.main(["score", str(demo_folder), "--out", str(tmp_path / "out"), "--jobs", "2"]) == 0
+    restarted = []
+    monkeypatch.setattr(cli, "_AS_COMMAND", True)
+    monkeypatch.setattr(cli.os, "execve", lambda exe, argv, env: restarted.append(env["GLIBC_TUNABLES"]))
+    monkeypatch.setattr(cli.sys, "argv", ["perfkit", "score", str(demo_folder), "--out", str(tmp_path / "o2"),
+                                          "--jobs", "2"])
+    from perfkit.io.load import needs_huge_pages
+
+    cli.main()
+    assert restarted == (["glibc.malloc.hugetlb=1"] if needs_huge_pages() else [])
