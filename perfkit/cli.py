@@ -120,23 +120,6 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 _AS_COMMAND = False  # set by command(): this process is the perfkit command itself, not Python calling main()
 
 
-def _restart_with_huge_pages(args: argparse.Namespace) -> None:
-    """A province-scale score (two processes) runs with glibc's huge pages for big blocks
-    (:data:`perfkit.io.load.HUGE_PAGES`: a fifth less system time at 1M projects). The tunable is read at
-    start, so the command restarts itself once, as the same command with the same arguments — only when it
-    is the perfkit command (never a Python program calling :func:`main`) and only on Linux with glibc."""
-    from perfkit.io.load import needs_huge_pages, with_huge_pages
-    from perfkit.pipeline.two_cores import jobs_for
-
-    if not _AS_COMMAND or getattr(args, "engine", "pandas") != "pandas" or not needs_huge_pages():
-        return
-    if jobs_for(args.data, args.jobs) < 2:
-        return
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.execve(sys.executable, [sys.executable, "-m", "perfkit", *sys.argv[1:]], with_huge_pages(dict(os.environ)))
-
-
 def _cmd_score(args: argparse.Namespace) -> int:
     import warnings
 
@@ -153,7 +136,10 @@ def _cmd_score(args: argparse.Namespace) -> int:
     _fill(args, data=True, year=True, month=True, profile=True, archive="archive")
     _need(args.data, "数据", "DATA（工作簿或文件夹）")
     _need(args.out, "输出文件夹", "--out")
-    _restart_with_huge_pages(args)
+    if _AS_COMMAND and args.engine == "pandas":  # a province-scale score restarts once with huge pages
+        from perfkit.pipeline.two_cores import restart_with_huge_pages
+
+        restart_with_huge_pages(args.data, args.jobs)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ScoreNotice)
         written = score(args.data, args.out, profile=args.profile, month=args.month, year=args.year,
@@ -595,7 +581,8 @@ def _skip_iri_grammar() -> None:
 
 def command() -> int:
     """The ``perfkit`` command (and ``python -m perfkit``): :func:`main` on the command line's arguments,
-    allowed to restart its own process where that makes it faster (:func:`_restart_with_huge_pages`)."""
+    allowed to restart its own process where that makes it faster
+    (:func:`perfkit.pipeline.two_cores.restart_with_huge_pages`)."""
     global _AS_COMMAND
     _AS_COMMAND = True
     return main()

@@ -5,6 +5,7 @@ on the whole table."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -437,12 +438,12 @@ def test_main_called_from_python_never_restarts_the_process(demo_folder: Path, t
         raise AssertionError("main() restarted the calling process")
 
     monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
-    monkeypatch.setattr(cli.os, "execve", refuse)
+    monkeypatch.setattr(two_cores.os, "execve", refuse)
     assert cli.main(["score", str(demo_folder), "--out", str(tmp_path / "out"), "--jobs", "2"]) == 0
     restarted = []
     monkeypatch.setattr(cli, "_AS_COMMAND", True)
-    monkeypatch.setattr(cli.os, "execve", lambda exe, argv, env: restarted.append(env["GLIBC_TUNABLES"]))
-    monkeypatch.setattr(cli.sys, "argv", ["perfkit", "score", str(demo_folder), "--out", str(tmp_path / "o2"),
+    monkeypatch.setattr(two_cores.os, "execve", lambda exe, argv, env: restarted.append(env["GLIBC_TUNABLES"]))
+    monkeypatch.setattr(sys, "argv", ["perfkit", "score", str(demo_folder), "--out", str(tmp_path / "o2"),
                                           "--jobs", "2"])
     from perfkit.io.load import needs_huge_pages
 
