@@ -160,21 +160,23 @@ def score_on_two_cores(data: Path, stage: Path, profile: str | Path, month: int 
                 ds.tables.pop(name, None)
             release_memory()
             written = write_scores(a, stage, output_format, keys=("findings",))
+            # the ranking compares units: it needs both processes' results, and runs while 指标得分 is
+            # still being written (it reads neither 指标得分 nor its text)
+            other = _side_result(side, result)
+            take_records(ds, other["records"])
+            if other["warned"] is not None:
+                warned = other["warned"].assign(unit_id=pd.Categorical(other["warned"]["unit_id"].astype(object),
+                                                                       dtype=ds.table("projects")["unit_id"].dtype))
+                a.monitoring = monitoring.Monitoring(other["month"], warned, pd.DataFrame())
+            run_stages(a, ("ranking",), applications=False)
+            other["skipped"] += a.skipped
+            written.update(write_scores(a, stage, output_format, keys=("quarantine", "ranking")))
             written.update(early.result())
-        other = _side_result(side, result)
     finally:  # on any error here the second process is stopped, not waited for
         if side.poll() is None:
             side.kill()
             side.wait()
         result.unlink(missing_ok=True)
-    take_records(ds, other["records"])
-    if other["warned"] is not None:
-        warned = other["warned"].assign(unit_id=pd.Categorical(other["warned"]["unit_id"].astype(object),
-                                                               dtype=ds.table("projects")["unit_id"].dtype))
-        a.monitoring = monitoring.Monitoring(other["month"], warned, pd.DataFrame())
-    run_stages(a, ("ranking",), applications=False)  # compares units: needs both processes' results
-    other["skipped"] += a.skipped
-    written.update(write_scores(a, stage, output_format, keys=("quarantine", "ranking")))
     written.update(other["written"])
     for message in other["excel"]:
         warnings.warn(message, ExcelRowsWarning, stacklevel=3)
