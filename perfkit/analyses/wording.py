@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from perfkit.io.values import codes_of, decode, map_unique, per_distinct
+from perfkit.io.values import codes_of, decode, map_unique, per_distinct, python_values
 
 
 def number_text(v: object, decimals: int = 4) -> str:
@@ -91,7 +91,7 @@ def concat_text(*parts: pd.Series | str) -> pd.Series:
         if isinstance(p, pd.Series):
             c, u = codes_of(p)
             codes.append(np.asarray(c, dtype=np.int64))
-            keys.append([str(v) for v in u] + [""])  # code −1 (missing) → ""
+            keys.append([str(v) for v in python_values(u)] + [""])  # code −1 (missing) → ""
         else:
             codes.append(np.zeros(len(index), dtype=np.int64))
             keys.append([p])

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from perfkit.io.values import codes_of, matches, with_values
+from perfkit.io.values import codes_of, matches, python_values, with_values
 from perfkit.rules import targets  # parse_text looked up when called: one parser, wherever it is set
 from perfkit.rules.targets import (
     BAD,
@@ -67,7 +67,7 @@ def _fast_readings(uniques: pd.Index, vocab: Vocabulary) -> pd.DataFrame:
     known = np.array([k is not None for k in kind])
     kind = np.where(known, kind, "")
     value = np.array([times_scale(n, f) if f != 1 else n for n, f in zip(num, factor, strict=True)], dtype=float)
-    text_cell = np.array([isinstance(u, str) for u in uniques], dtype=bool)  # number cells: the full parser
+    text_cell = np.array([isinstance(u, str) for u in python_values(uniques)], dtype=bool)  # number cells: the full parser
     return pd.DataFrame({"fast": ok & plain & known & text_cell, "kind": kind, "value": value, "value_hi": np.nan,
                          "unit": base, "scale": factor, "shown": shown, "tier": "", "has_comparator": kind != "",
                          "absence": False, "note": ""})
@@ -191,7 +191,8 @@ def per_combination(func: Any, columns: list[pd.Series | None], index: pd.Index)
             combined = combined * 2
             continue
         c, u = codes_of(col)
-        k = [None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else v for v in u] + [None]
+        k = [None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else v
+             for v in python_values(u)] + [None]
         keys.append(k)
         combined = combined * (len(k) + 1) + np.where(np.asarray(c) < 0, len(k) - 1, np.asarray(c))
     rows, combos = pd.factorize(combined)
