@@ -40,11 +40,9 @@ def findings_per_unit(project_ids: pd.Series, projects: pd.DataFrame) -> pd.Seri
     in 项目 counts for none). Counted per project first and only then looked up — a province's million
     findings are not joined row by row to a million projects (the same counts, a fraction of the time)."""
     per_project = project_ids.astype(str).value_counts(sort=False)
-    unit_of = pd.Series(projects["unit_id"].to_numpy(), index=pd.Index(projects["project_id"].astype(str)))
+    unit_of = pd.Series(projects["unit_id"].array, index=pd.Index(projects["project_id"].astype(str)))
     unit_of = unit_of[~unit_of.index.duplicated()]  # one row per project (projects_of_year)
-    units = pd.Categorical(unit_of.reindex(per_project.index).to_numpy(), dtype=projects["unit_id"].dtype) \
-        if isinstance(projects["unit_id"].dtype, pd.CategoricalDtype) else unit_of.reindex(per_project.index).to_numpy()
-    return pd.Series(per_project.to_numpy()).groupby(units, observed=True).sum()
+    return pd.Series(per_project.to_numpy()).groupby(unit_of.reindex(per_project.index).array, observed=True).sum()
 
 
 def spot_check_plan(ds: Dataset, mon: Monitoring, rules: Rulebook, scores: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -478,7 +478,7 @@ def _per_project_sums(ind: pd.DataFrame, rules: Rulebook) -> pd.DataFrame:
     per["n_no_weight"] = counted["n_no_weight"]
     per["has_satisfaction"] = g["has_satisfaction"].any()
     per["completion"] = F.completion_ratio(counted["completion_num"], counted["completion_den"])
-    per["n_restated"] = counted["n_restated"] if "restated" in ind else 0
+    per["n_restated"] = counted["n_restated"]
     return per
 
 

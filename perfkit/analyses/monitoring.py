@@ -157,13 +157,11 @@ def monitor(ds: Dataset, rules: Rulebook, month: int) -> Monitoring:
     ex["exec_light"] = F.traffic_light(ex["exec_ratio"], el["red"], el["yellow"])
     if ds.has("ind_monitor") and ds.has("targets"):
         ind = indicator_pace(ds, rules, month)
-        # grouped by integer codes and labelled once at the end: five group-bys on a categorical key each
-        # came out with a CategoricalIndex, and aligning those (comparing their categories) cost more than
-        # the group-bys themselves (≈ 1.5 s at 100k projects)
+        # per project by integer codes, labelled once at the end (group-bys on a categorical key came out
+        # with CategoricalIndexes whose alignment cost more than the group-bys). The codes are dense (0 … k−1,
+        # a blank −1), so the counts and the worst light are counts per code, each array freed before the
+        # next (this runs at the second process's peak); the completion is the rule's own, grouped by pandas
         codes, uniques = _factorized(ind["project_id"])
-        # codes are dense (0 … k−1, a blank −1): counts and the worst light are counts per code; only the
-        # completion's sums go through pandas (its compensated sum, the figures as before). Each count's
-        # array is freed before the next: this runs at the second process's peak
         on = codes >= 0
         c = codes[on]
         k = len(uniques)
@@ -171,9 +169,7 @@ def monitor(ds: Dataset, rules: Rulebook, month: int) -> Monitoring:
         def count(flags: np.ndarray) -> np.ndarray:
             return np.bincount(c[np.asarray(flags, dtype=bool)[on]], minlength=k)
 
-        num, den = F.completion_terms(ind["pace"], ind["weight"])
-        completion = F.completion_ratio(pd.Series(num).groupby(codes).sum(), pd.Series(den).groupby(codes).sum())
-        del num, den
+        completion = F.overall_completion(ind["pace"], ind["weight"], codes)
         rank = F.light_ranks(ind["light"])
         worst = np.full(k, np.nan)
         for r in sorted(F.LIGHT_ORDER.values()):  # the most severe light present wins

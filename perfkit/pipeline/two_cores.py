@@ -196,8 +196,8 @@ def _start_side(data: Path, month: int | None, year: int | None, profile: str | 
     os.close(fd)
     spec = json.dumps([str(data), month, year, str(profile), str(stage), output_format, name])
     package_root = str(Path(__file__).resolve().parents[1])  # perfkit importable even when not installed
-    env = with_huge_pages({**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH"))
-                                                                       if p)})
+    path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
+    env = with_huge_pages({**os.environ, "PYTHONPATH": path})
     process = subprocess.Popen([sys.executable, "-c", "import sys; from perfkit.pipeline.two_cores import side_main; "
                                 "side_main(sys.argv[1])", spec], env=env, stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
